@@ -1,0 +1,51 @@
+"""The ``snop`` command. Each sub-command is a thin door onto the services in the packages."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from snop.errors import SnopError
+
+app = typer.Typer(
+    name="snop",
+    help="Sales & Operations Planning: forecast, demand review, supply plan, finance, exec pack.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    # Sub-command modules register themselves on ``app``; importing them here keeps one list.
+    from snop.cli import workbook_cmd  # noqa: F401
+
+
+def main() -> None:
+    """Entry point: run the app, turning user errors into a message and exit code 1."""
+    _register()
+    try:
+        app(standalone_mode=False)
+    except SnopError as exc:
+        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
+        sys.exit(1)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors carry their own exit code
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

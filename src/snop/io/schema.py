@@ -1,0 +1,327 @@
+"""The planning workbook's contract: its tables, columns, units, defaults and keys.
+
+This one description drives validation, the store's tables, export and ``docs/workbook.md``
+(a test checks the document lists every column), so a column is added in one place.
+
+A value left blank means "use the default" (or "none"/"unlimited" where the default says so);
+defaults are not written into the store, so an export gives back exactly what the user wrote.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    TEXT = "text"
+    NUMBER = "number"
+    PERIOD = "period"
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: Kind
+    doc: str
+    required: bool = False
+    default: float | str | None = None
+    unit: str = ""
+    minimum: float | None = 0.0  # for numbers: the smallest valid value
+    positive: bool = False  # for numbers: must be > minimum (strictly)
+    choices: tuple[str, ...] = ()
+
+    @property
+    def valid(self) -> str:
+        """What a valid value looks like, in words, for error messages."""
+        if self.kind is Kind.NUMBER:
+            if self.minimum is None:
+                return "a number"
+            op = ">" if self.positive else ">="
+            return f"a number {op} {self.minimum:g}"
+        if self.kind is Kind.PERIOD:
+            return "a period written YYYY-MM, YYYY-Qn or YYYY-Www"
+        if self.kind is Kind.CHOICE:
+            return "one of " + ", ".join(self.choices)
+        return "a non-empty text"
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...]
+    required: bool = False
+    # items: any extra column is a hierarchy attribute (category, brand, region...)
+    open_attributes: bool = False
+    # family_periods / workforce_periods: extra columns are numeric columns of this table,
+    # given per period ("long" in the store, "wide" in the workbook)
+    period_overrides_of: str | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+N, T, P, C = Kind.NUMBER, Kind.TEXT, Kind.PERIOD, Kind.CHOICE
+MONEY = "currency"
+
+ITEMS = Table(
+    "items",
+    "One row per item (SKU). Extra columns (category, brand, region...) become hierarchy "
+    "attributes that forecasts and overrides can aggregate by.",
+    (
+        Column("item", T, "Item code, unique.", required=True),
+        Column("family", T, "Product family the item is planned in.", required=True),
+        Column("description", T, "Free text."),
+        Column("unit_price", N, "Selling price per unit; values the sales plan.", default=0.0,
+               unit=f"{MONEY}/unit"),
+        Column("unit_cost", N, "Standard cost per unit; values COGS and inventory.",
+               default=0.0, unit=f"{MONEY}/unit"),
+        Column("launch_period", P, "First period the item sells (new product); blank: "
+               "already selling."),
+        Column("end_period", P, "Last period the item sells (phase-out); blank: no end."),
+        Column("like_item", T, "An existing item whose history shapes this item's launch."),
+    ),
+    key=("item",),
+    required=True,
+    open_attributes=True,
+)
+
+SALES = Table(
+    "sales",
+    "Sales (or shipment) history. Periods with no row for an item count as zero sales. "
+    "Location, customer and channel are optional detail; rows are summed over them.",
+    (
+        Column("item", T, "Item code from `items`.", required=True),
+        Column("period", P, "Period of the sale.", required=True),
+        Column("qty", N, "Quantity sold.", required=True, unit="units"),
+        Column("location", T, "Ship-from location or region."),
+        Column("customer", T, "Customer."),
+        Column("channel", T, "Sales channel."),
+    ),
+    key=("item", "period", "location", "customer", "channel"),
+    required=True,
+)
+
+_FAMILY_COLUMNS = (
+    Column("family", T, "Family code, as in `items`.", required=True),
+    Column("description", T, "Free text."),
+    Column("initial_inventory", N, "On hand at the start of the horizon.", default=0.0,
+           unit="units"),
+    Column("initial_backlog", N, "Demand owed to customers at the start of the horizon.",
+           default=0.0, unit="units"),
+    Column("min_ending_inventory", N, "Inventory required at the end of the horizon.",
+           default=0.0, unit="units"),
+    Column("safety_stock", N, "Minimum ending inventory in every period.", default=0.0,
+           unit="units"),
+    Column("max_inventory", N, "Storage limit on ending inventory; blank: unlimited.",
+           unit="units"),
+    Column("holding_cost", N, "Cost of holding one unit for one period.", default=0.0,
+           unit=f"{MONEY}/unit/period"),
+    Column("holding_basis", C, "Inventory the holding cost is charged on: `ending` or "
+           "`average` ((begin+end)/2).", default="ending", choices=("ending", "average")),
+    Column("backlog_cost", N, "Cost of one unit of demand served one period late; blank: "
+           "backlog not allowed.", unit=f"{MONEY}/unit/period"),
+    Column("max_backlog", N, "Largest backlog in any period; blank: unlimited.",
+           unit="units"),
+    Column("lost_sales_cost", N, "When set, unmet demand is lost (at this cost per unit) "
+           "instead of backlogged.", unit=f"{MONEY}/unit"),
+    Column("material_cost", N, "Material cost per unit made in house.", default=0.0,
+           unit=f"{MONEY}/unit"),
+    Column("regular_capacity", N, "Units per period on regular time, for families planned "
+           "without a workforce; blank: unlimited.", unit="units/period"),
+    Column("regular_cost", N, "Cost per unit on regular time (families without a "
+           "workforce).", default=0.0, unit=f"{MONEY}/unit"),
+    Column("overtime_capacity", N, "Extra units per period on overtime (families without a "
+           "workforce).", default=0.0, unit="units/period"),
+    Column("overtime_cost", N, "Cost per unit made on overtime (families without a "
+           "workforce).", default=0.0, unit=f"{MONEY}/unit"),
+    Column("subcontract_cost", N, "All-in cost per unit bought from a subcontractor; blank: "
+           "no subcontracting.", unit=f"{MONEY}/unit"),
+    Column("subcontract_capacity", N, "Most units subcontracted per period; blank: "
+           "unlimited.", unit="units/period"),
+    Column("labor_hours_per_unit", N, "Labor hours to make one unit (families with a "
+           "workforce pool).", unit="hours/unit", positive=True),
+    Column("workforce_pool", T, "Workforce pool (from `workforce`) that makes the family; "
+           "blank: planned in units with regular/overtime capacity."),
+)
+
+FAMILIES = Table(
+    "families",
+    "Supply-side parameters per family; every column is optional. A family in `items` with "
+    "no row here gets every default.",
+    _FAMILY_COLUMNS,
+    key=("family",),
+)
+
+WORKFORCE = Table(
+    "workforce",
+    "Workforce pools; families name the pool that makes them. Give either "
+    "regular_hours_per_worker or hours_per_worker_per_day (times the calendar's working days).",
+    (
+        Column("pool", T, "Pool code.", required=True),
+        Column("description", T, "Free text."),
+        Column("initial_workers", N, "Workers at the start of the horizon.", default=0.0,
+               unit="workers"),
+        Column("regular_hours_per_worker", N, "Regular hours per worker per period.",
+               unit="hours/period"),
+        Column("hours_per_worker_per_day", N, "Regular hours per worker per working day.",
+               unit="hours/day"),
+        Column("regular_wage", N, "Wage per regular hour, paid on all regular hours.",
+               default=0.0, unit=f"{MONEY}/hour"),
+        Column("overtime_wage", N, "Wage per overtime hour.", default=0.0,
+               unit=f"{MONEY}/hour"),
+        Column("max_overtime_hours_per_worker", N, "Overtime cap per worker per period.",
+               default=0.0, unit="hours/period"),
+        Column("hiring_cost", N, "Cost of hiring one worker.", default=0.0,
+               unit=f"{MONEY}/worker"),
+        Column("layoff_cost", N, "Cost of laying off one worker.", default=0.0,
+               unit=f"{MONEY}/worker"),
+        Column("min_workers", N, "Fewest workers in any period.", default=0.0,
+               unit="workers"),
+        Column("max_workers", N, "Most workers in any period; blank: unlimited.",
+               unit="workers"),
+    ),
+    key=("pool",),
+)
+
+FAMILY_PERIODS = Table(
+    "family_periods",
+    "Per-period values of numeric `families` columns (a higher safety stock before the "
+    "season, a cost that differs by month): family, period, then any numeric `families` "
+    "column. A value here replaces the `families` value for that period; blank keeps it.",
+    (
+        Column("family", T, "Family code.", required=True),
+        Column("period", P, "Period the values apply to.", required=True),
+    ),
+    key=("family", "period"),
+    period_overrides_of="families",
+)
+
+WORKFORCE_PERIODS = Table(
+    "workforce_periods",
+    "Per-period values of numeric `workforce` columns (a wage rise in July, a hiring freeze "
+    "as max_workers): pool, period, then any numeric `workforce` column.",
+    (
+        Column("pool", T, "Pool code.", required=True),
+        Column("period", P, "Period the values apply to.", required=True),
+    ),
+    key=("pool", "period"),
+    period_overrides_of="workforce",
+)
+
+CALENDAR = Table(
+    "calendar",
+    "Working days per period. Without it every period has its Monday-to-Friday days. The "
+    "periods must be consecutive.",
+    (
+        Column("period", P, "Period.", required=True),
+        Column("working_days", N, "Working days in the period (at most the days in it).",
+               required=True, unit="days"),
+    ),
+    key=("period",),
+)
+
+RESOURCES = Table(
+    "resources",
+    "Capacity of shared resources (lines, machines, cells). A row with a blank period gives "
+    "the capacity of every period; a row with a period replaces it for that period.",
+    (
+        Column("resource", T, "Resource code.", required=True),
+        Column("period", P, "Period this capacity applies to; blank: every period."),
+        Column("capacity_hours", N, "Available hours in the period.", required=True,
+               unit="hours/period"),
+        Column("plant", T, "Plant or site of the resource."),
+        Column("description", T, "Free text."),
+    ),
+    key=("resource", "period"),
+)
+
+ROUTINGS = Table(
+    "routings",
+    "Hours of each resource needed to make one unit of a family (rough-cut capacity).",
+    (
+        Column("family", T, "Family code.", required=True),
+        Column("resource", T, "Resource code from `resources`.", required=True),
+        Column("hours_per_unit", N, "Resource hours per unit.", required=True,
+               unit="hours/unit", positive=True),
+    ),
+    key=("family", "resource"),
+)
+
+DEMAND = Table(
+    "demand",
+    "A demand plan given from outside (customer forecasts, a plan from another tool), at "
+    "item or family level: fill exactly one of item and family on each row.",
+    (
+        Column("item", T, "Item code (or leave blank and give family)."),
+        Column("family", T, "Family code (or leave blank and give item)."),
+        Column("period", P, "Period.", required=True),
+        Column("qty", N, "Demand.", required=True, unit="units"),
+    ),
+    key=("item", "family", "period"),
+)
+
+INVENTORY = Table(
+    "inventory",
+    "Item on-hand inventory at the start of the horizon.",
+    (
+        Column("item", T, "Item code.", required=True),
+        Column("on_hand", N, "Units on hand.", required=True, unit="units"),
+    ),
+    key=("item",),
+)
+
+BUDGET = Table(
+    "budget",
+    "The annual plan (budget) finance measures the S&OP plan against, per family (blank "
+    "family: the company total) and period.",
+    (
+        Column("family", T, "Family code; blank for the company total."),
+        Column("period", P, "Period.", required=True),
+        Column("revenue", N, "Budgeted revenue.", required=True, unit=MONEY),
+        Column("qty", N, "Budgeted quantity.", unit="units"),
+    ),
+    key=("family", "period"),
+)
+
+SETTINGS = Table(
+    "settings",
+    "Company-wide settings as name/value rows.",
+    (
+        Column("name", C, "Setting name.", required=True,
+               choices=("company", "currency", "first_period", "horizon")),
+        Column("value", T, "Value: company and currency are text; first_period is the first "
+               "planning period (default: the period after the last sales); horizon is the "
+               "number of periods planned (default 18).", required=True),
+    ),
+    key=("name",),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (ITEMS, SALES, FAMILIES, WORKFORCE, FAMILY_PERIODS, WORKFORCE_PERIODS, CALENDAR,
+              RESOURCES, ROUTINGS, DEMAND, INVENTORY, BUDGET, SETTINGS)
+}
+
+DEFAULT_HORIZON = 18
+
+
+def numeric_columns(table: str) -> tuple[str, ...]:
+    """Numeric columns of a table: those that ``*_periods`` tables may vary by period."""
+    return tuple(c.name for c in TABLES[table].columns if c.kind is Kind.NUMBER)
+
+
+def defaults(table: str) -> dict[str, float | str]:
+    """Column defaults of a table (columns with no default are absent)."""
+    return {c.name: c.default for c in TABLES[table].columns if c.default is not None}

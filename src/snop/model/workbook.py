@@ -1,0 +1,143 @@
+"""The validated planning workbook in memory: one typed DataFrame per table.
+
+Text columns hold ``str`` or ``None`` (blank), number columns ``float`` (NaN when blank),
+period columns the period label (``str``) or ``None``. Every column of the schema is present
+in every table, blank when the user did not give it, so code downstream never checks for
+columns; defaults are applied on request (:meth:`Workbook.with_defaults`), never stored.
+``items`` carries its hierarchy attributes as extra text columns, listed in ``attributes``.
+``family_periods`` and ``workforce_periods`` are wide: key, period, then numeric columns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from snop.io.schema import DEFAULT_HORIZON, TABLES, Kind, defaults, numeric_columns
+from snop.model.periods import Granularity, Period, parse_period, period_range
+
+
+PERIOD_TABLES = {"families": "family_periods", "workforce": "workforce_periods"}
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """A table with the schema's columns and no rows, typed like a loaded one."""
+    cols: dict[str, pd.Series] = {}
+    for c in TABLES[name].columns:
+        dtype = "float64" if c.kind is Kind.NUMBER else "object"
+        cols[c.name] = pd.Series([], dtype=dtype)
+    return pd.DataFrame(cols)
+
+
+@dataclass
+class Workbook:
+    """All planning input of one company, validated."""
+
+    granularity: Granularity
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    attributes: list[str] = field(default_factory=list)
+
+    def table(self, name: str) -> pd.DataFrame:
+        """The named table (an empty one with the schema's columns when not given)."""
+        if name not in TABLES:
+            raise KeyError(f"unknown table {name!r}")
+        got = self.tables.get(name)
+        return empty_table(name) if got is None else got
+
+    def has(self, name: str) -> bool:
+        return name in self.tables and len(self.tables[name]) > 0
+
+    @property
+    def items(self) -> pd.DataFrame:
+        return self.table("items")
+
+    @property
+    def sales(self) -> pd.DataFrame:
+        return self.table("sales")
+
+    @property
+    def family_names(self) -> list[str]:
+        """Families in the order they first appear in ``items``."""
+        return list(dict.fromkeys(self.items["family"]))
+
+    def setting(self, name: str) -> str | None:
+        s = self.table("settings")
+        hit = s.loc[s["name"] == name, "value"]
+        return None if hit.empty else str(hit.iloc[0])
+
+    @property
+    def last_actual(self) -> Period | None:
+        """The last period with sales history."""
+        if self.sales.empty:
+            return None
+        return max(parse_period(p) for p in self.sales["period"].unique())
+
+    @property
+    def first_period(self) -> Period:
+        """First planning period: the ``first_period`` setting, else after the last sale."""
+        given = self.setting("first_period")
+        if given:
+            return parse_period(given)
+        last = self.last_actual
+        if last is None:
+            raise ValueError("the workbook has no sales and no first_period setting")
+        return last + 1
+
+    @property
+    def horizon(self) -> int:
+        given = self.setting("horizon")
+        return int(float(given)) if given else DEFAULT_HORIZON
+
+    @property
+    def planning_periods(self) -> list[Period]:
+        return period_range(self.first_period, self.horizon)
+
+    def with_defaults(self, name: str) -> pd.DataFrame:
+        """The table with every blank that has a default filled in."""
+        df = self.table(name).copy()
+        for col, value in defaults(name).items():
+            df[col] = df[col].fillna(value) if col in df else value
+        return df
+
+    def families_with_defaults(self) -> pd.DataFrame:
+        """One row per family of ``items`` (in that order), defaults applied."""
+        fam = self.with_defaults("families").set_index("family")
+        fam = fam.reindex(self.family_names)
+        for col, value in defaults("families").items():
+            fam[col] = fam[col].fillna(value)
+        fam.index.name = "family"
+        return fam
+
+    def period_values(self, name: str, periods: list[Period]) -> dict[str, pd.DataFrame]:
+        """Per-period values of a table's numeric columns: ``{column: key x period frame}``.
+
+        ``name`` is ``families`` or ``workforce``. Each value is the ``*_periods`` value of
+        that key and period when given, else the table's value, else the default (NaN where
+        blank means "none" or "unlimited").
+        """
+        key = TABLES[name].key[0]
+        base = (self.families_with_defaults() if name == "families"
+                else self.with_defaults(name).set_index(key))
+        labels = [p.label for p in periods]
+        over = self.table(PERIOD_TABLES[name])
+        out: dict[str, pd.DataFrame] = {}
+        for col in numeric_columns(name):
+            frame = pd.DataFrame(
+                np.repeat(base[col].to_numpy(dtype=float)[:, None], len(labels), axis=1),
+                index=base.index, columns=labels,
+            )
+            if col in over.columns and not over.empty:
+                given = over.dropna(subset=[col])
+                given = given[given["period"].isin(labels) & given[key].isin(base.index)]
+                for k, p, v in zip(given[key], given["period"], given[col], strict=True):
+                    frame.loc[k, p] = v
+            out[col] = frame
+        return out
+
+    def working_days(self, periods: list[Period]) -> np.ndarray:
+        """Working days of each period: the calendar's, else Monday-to-Friday days."""
+        cal = self.table("calendar")
+        given = dict(zip(cal["period"], cal["working_days"], strict=True))
+        return np.array([given.get(p.label, p.weekdays) for p in periods], dtype=float)
