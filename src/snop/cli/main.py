@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from snop.cli.common import DbOption
 from snop.errors import SnopError
 
 app = typer.Typer(
@@ -17,9 +18,15 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root(ctx: typer.Context, db: DbOption = None) -> None:
+    """Sales & Operations Planning: forecast, demand review, supply plan, finance, exec pack."""
+    ctx.ensure_object(dict)["db"] = db
+
+
 def _register() -> None:
     # Sub-command modules register themselves on ``app``; importing them here keeps one list.
-    from snop.cli import workbook_cmd  # noqa: F401
+    from snop.cli import demo_cmd, workbook_cmd  # noqa: F401
 
 
 def main() -> None:

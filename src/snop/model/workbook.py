@@ -18,7 +18,6 @@ import pandas as pd
 from snop.io.schema import DEFAULT_HORIZON, TABLES, Kind, defaults, numeric_columns
 from snop.model.periods import Granularity, Period, parse_period, period_range
 
-
 PERIOD_TABLES = {"families": "family_periods", "workforce": "workforce_periods"}
 
 

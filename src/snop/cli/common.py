@@ -1,0 +1,30 @@
+"""What the sub-commands share: the store option and console output."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from sqlalchemy.engine import Engine
+
+from snop.store.db import open_store
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="SNOP_DATABASE_URL",
+                 help="Store: a SQLite file path or a URL such as "
+                      "postgresql+psycopg://user:pw@host/db. Default: snop.db here."),
+]
+
+
+def store(ctx: typer.Context) -> Engine:
+    """The store named by the global ``--db`` option, opened and migrated."""
+    obj: dict[str, Any] = ctx.ensure_object(dict)
+    if "engine" not in obj:
+        obj["engine"] = open_store(obj.get("db"))
+    engine: Engine = obj["engine"]
+    return engine

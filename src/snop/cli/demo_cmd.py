@@ -1,0 +1,45 @@
+"""``snop demo``: the S&OP cycle on the built-in demo company, in a fresh folder."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from snop.cli.common import console
+from snop.cli.main import app
+from snop.cycle.steps import CycleContext, load_steps
+from snop.demo import build_demo_workbook
+from snop.io import write_workbook
+from snop.store.db import open_store
+
+
+@app.command("demo")
+def demo_cmd(
+    folder: Annotated[Path, typer.Option("--dir", help="Folder to create the demo in.")] = Path(
+        "snop-demo"),
+    seed: Annotated[int, typer.Option(help="Seed of the demo company's random history.")] = 7,
+) -> None:
+    """Create the demo company, import it and run every step of the S&OP cycle."""
+    start = time.perf_counter()
+    if folder.exists():
+        shutil.rmtree(folder)  # a fresh demo each time; the folder is the demo's own
+    folder.mkdir(parents=True)
+    workbook = folder / "workbook"
+    write_workbook(build_demo_workbook(seed), workbook)
+    db = folder / "snop.db"
+    engine = open_store(str(db))
+    console.print(f"[bold]snop demo[/]: Alder Housewares, workbook in {workbook}, store {db}")
+    ctx = CycleContext(engine, workbook)
+    for n, step in enumerate(load_steps()):
+        t0 = time.perf_counter()
+        lines = step.run(ctx)
+        console.rule(f"[bold]{n}. {step.title}[/] ({step.owner}, {time.perf_counter() - t0:.1f}s)")
+        for line in lines:
+            console.print(line)
+    console.rule()
+    console.print(f"done in {time.perf_counter() - start:.1f}s. Try: snop --db {db} export "
+                  f"{folder / 'export.xlsx'}")

@@ -1,0 +1,92 @@
+"""The store's tables (SQLAlchemy Core). Migrations in ``migrations/`` create them.
+
+Workbook tables mirror the workbook's schema column for column, so import and export are
+straight copies. Key columns are NOT NULL with ``''`` for blank, so keys stay unique on every
+database (NULLs never collide in a unique index). Rows refer to items and families by their
+codes, not by surrogate ids: frozen plan versions keep their meaning whatever the master data
+becomes later.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from snop.io.schema import TABLES, Kind, Table
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+metadata = sa.MetaData(naming_convention=NAMING)
+
+KEY_TEXT = sa.String(200)
+
+
+# Item rows of these tables must name a stored item (the database checks it too).
+ITEM_CHILDREN = ("sales", "inventory")
+
+
+def _columns(spec: Table) -> list[sa.Column[object]]:
+    cols: list[sa.Column[object]] = []
+    for c in spec.columns:
+        if c.name == "item" and spec.name in ITEM_CHILDREN:
+            cols.append(sa.Column(c.name, KEY_TEXT, sa.ForeignKey("wb_items.item"),
+                                  primary_key=True))
+        elif c.name in spec.key:
+            cols.append(sa.Column(c.name, KEY_TEXT, primary_key=True, server_default=""))
+        elif c.kind is Kind.NUMBER:
+            cols.append(sa.Column(c.name, sa.Double, nullable=True))
+        else:
+            cols.append(sa.Column(c.name, sa.Text, nullable=True))
+    return cols
+
+
+def _workbook_table(name: str) -> sa.Table:
+    return sa.Table(f"wb_{name}", metadata, *_columns(TABLES[name]))
+
+
+WORKBOOK_TABLES: dict[str, sa.Table] = {
+    name: _workbook_table(name) for name, spec in TABLES.items()
+    if spec.period_overrides_of is None
+}
+
+# items' hierarchy attributes (category, brand...), in the user's column order
+item_attribute_name = sa.Table(
+    "wb_item_attribute_name", metadata,
+    sa.Column("name", KEY_TEXT, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+)
+item_attribute = sa.Table(
+    "wb_item_attribute", metadata,
+    sa.Column("item", KEY_TEXT, sa.ForeignKey("wb_items.item"), primary_key=True),
+    sa.Column("name", KEY_TEXT, primary_key=True),
+    sa.Column("value", sa.Text, nullable=True),
+)
+
+
+def _period_values(name: str, key: str) -> sa.Table:
+    # family_periods / workforce_periods are wide in the workbook, long here: one row per
+    # key, period and parameter, so a new numeric column needs no migration.
+    return sa.Table(
+        f"wb_{name}", metadata,
+        sa.Column(key, KEY_TEXT, primary_key=True),
+        sa.Column("period", KEY_TEXT, primary_key=True),
+        sa.Column("parameter", KEY_TEXT, primary_key=True),
+        sa.Column("value", sa.Double, nullable=True),
+    )
+
+
+PERIOD_VALUE_TABLES: dict[str, sa.Table] = {
+    "family_periods": _period_values("family_periods", "family"),
+    "workforce_periods": _period_values("workforce_periods", "pool"),
+}
+
+# store-wide facts: granularity, when the workbook was last imported
+meta = sa.Table(
+    "snop_meta", metadata,
+    sa.Column("name", KEY_TEXT, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
