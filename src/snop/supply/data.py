@@ -1,0 +1,266 @@
+"""The numbers the aggregate plan needs, as dense arrays over (family|pool|resource, period).
+
+:func:`planning_data` reads a :class:`~snop.model.workbook.Workbook` and a family demand frame
+once; the model builder, the strategies and the result extraction then work on arrays only.
+
+Conventions: ``F`` families, ``K`` workforce pools, ``R`` resources, ``T`` periods. A blank
+that means "unlimited" is ``inf``; a blank that means "not allowed" is ``NaN`` in the cost array
+(the lever's variable is then left out of the model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from snop.errors import SnopError
+from snop.model.periods import Period
+from snop.model.workbook import Workbook
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@dataclass
+class PlanningData:
+    """All inputs of the aggregate planning model as arrays (see ``docs/supply.md``)."""
+
+    families: list[str]
+    pools: list[str]
+    resources: list[str]
+    periods: list[str]
+    demand: FloatArray  # (F, T) units
+    # families (F, T) unless noted
+    initial_inventory: FloatArray  # (F,)
+    initial_backlog: FloatArray  # (F,)
+    min_ending_inventory: FloatArray  # (F,) (value of the last period)
+    safety_stock: FloatArray
+    max_inventory: FloatArray  # inf = unlimited
+    holding_cost: FloatArray
+    average_holding: npt.NDArray[np.bool_]  # (F,) holding on (begin+end)/2
+    backlog_cost: FloatArray  # NaN = backlog not allowed in that period
+    max_backlog: FloatArray  # inf = unlimited
+    lost_sales_cost: FloatArray  # NaN = demand is backlogged (or must be met)
+    material_cost: FloatArray
+    regular_capacity: FloatArray  # units, families without pool; inf = unlimited
+    regular_cost: FloatArray
+    overtime_capacity: FloatArray
+    overtime_cost: FloatArray
+    subcontract_cost: FloatArray  # NaN = no subcontracting
+    subcontract_capacity: FloatArray  # inf = unlimited
+    labor_hours_per_unit: FloatArray  # 0 for families without pool
+    pool_of: IntArray  # (F,) pool index, -1 = no pool
+    # pools (K, T) unless noted
+    initial_workers: FloatArray  # (K,)
+    regular_hours: FloatArray  # hours per worker per period
+    regular_wage: FloatArray
+    overtime_wage: FloatArray
+    max_overtime_hours: FloatArray  # per worker
+    hiring_cost: FloatArray
+    layoff_cost: FloatArray
+    min_workers: FloatArray
+    max_workers: FloatArray  # inf = unlimited
+    # resources
+    capacity: FloatArray  # (R, T) hours; inf = unlimited
+    routing_family: IntArray  # (E,) one entry per routing row
+    routing_resource: IntArray  # (E,)
+    routing_hours: FloatArray  # (E,) hours per unit
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.families), len(self.periods)
+
+    @property
+    def has_pool(self) -> npt.NDArray[np.bool_]:
+        return self.pool_of >= 0
+
+    def ending_target(self) -> FloatArray:
+        """Lower bound on ending inventory per family and period:
+        ``safety_stock_t``, and ``max(safety_stock_T, min_ending_inventory)`` in the last period."""
+        lo = self.safety_stock.copy()
+        lo[:, -1] = np.maximum(lo[:, -1], self.min_ending_inventory)
+        return lo
+
+
+def _arr(frames: dict[str, pd.DataFrame], col: str, nan: float | None = None) -> FloatArray:
+    a = frames[col].to_numpy(dtype=float, copy=True)
+    if nan is not None:
+        a[np.isnan(a)] = nan
+    return a
+
+
+def family_demand_array(demand: pd.DataFrame, families: list[str], periods: list[str]
+                        ) -> FloatArray:
+    """Pivot a ``family, period, qty`` frame into an (F, T) array (missing cells are 0).
+
+    Rows for unknown families or periods outside the horizon are ignored by design: the
+    demand plan may be longer than the supply horizon.
+    """
+    missing = {"family", "period", "qty"} - set(demand.columns)
+    if missing:
+        raise SnopError(f"demand needs columns family, period, qty; missing {sorted(missing)}")
+    d = demand[demand["family"].isin(families) & demand["period"].isin(periods)]
+    qty = pd.to_numeric(d["qty"], errors="coerce")
+    if qty.isna().any():
+        bad = d[qty.isna()].iloc[0]
+        raise SnopError(f"demand qty for family {bad['family']} in {bad['period']} is not a "
+                        "number")
+    if (qty < 0).any():
+        bad = d[qty < 0].iloc[0]
+        raise SnopError(f"demand qty for family {bad['family']} in {bad['period']} is "
+                        f"negative ({bad['qty']}); demand must be >= 0")
+    out = np.zeros((len(families), len(periods)))
+    fi = pd.Index(families).get_indexer(pd.Index(d["family"]))
+    ti = pd.Index(periods).get_indexer(pd.Index(d["period"]))
+    np.add.at(out, (fi, ti), qty.to_numpy(dtype=float))
+    return out
+
+
+def workbook_demand(workbook: Workbook) -> pd.DataFrame:
+    """Family demand from the workbook's ``demand`` table: item rows summed to their family,
+    plus family rows. Returns ``family, period, qty``."""
+    d = workbook.table("demand")
+    if d.empty:
+        raise SnopError("the workbook has no demand table; give one (item or family rows) or "
+                        "plan on the store's consensus demand")
+    fam_of = dict(zip(workbook.items["item"], workbook.items["family"], strict=True))
+    fam = d["family"].where(d["family"].notna(), d["item"].map(fam_of))
+    unknown = d[fam.isna()]
+    if not unknown.empty:
+        raise SnopError(f"demand row for item {unknown.iloc[0]['item']!r} in "
+                        f"{unknown.iloc[0]['period']}: the item is not in `items`")
+    out = pd.DataFrame({"family": fam, "period": d["period"], "qty": d["qty"].astype(float)})
+    summed: pd.DataFrame = out.groupby(["family", "period"], as_index=False, sort=False).agg(
+        qty=("qty", "sum"))
+    return summed
+
+
+def planning_data(workbook: Workbook, demand: pd.DataFrame,
+                  periods: list[Period] | None = None) -> PlanningData:
+    """Read every supply lever of the workbook into arrays over ``periods`` (default: the
+    workbook's planning periods). Raises SnopError naming the family, pool or resource when a
+    value the model needs is missing or inconsistent."""
+    pers = periods if periods is not None else workbook.planning_periods
+    labels = [p.label for p in pers]
+    fam_df = workbook.families_with_defaults()
+    families = [str(f) for f in fam_df.index]
+    if not families:
+        raise SnopError("no families to plan: `items` is empty")
+    fv = workbook.period_values("families", pers)
+    wf = workbook.with_defaults("workforce")
+    pools = [str(p) for p in wf["pool"]]
+    wv = workbook.period_values("workforce", pers) if pools else {}
+    n_t = len(labels)
+
+    # family -> pool
+    pool_idx = {p: i for i, p in enumerate(pools)}
+    pool_of = np.full(len(families), -1, dtype=np.int64)
+    for i, (fam, pool) in enumerate(zip(families, fam_df["workforce_pool"], strict=True)):
+        if isinstance(pool, str) and pool:
+            if pool not in pool_idx:
+                raise SnopError(f"family {fam}: workforce_pool {pool!r} is not a pool in "
+                                "`workforce`")
+            pool_of[i] = pool_idx[pool]
+    lhpu = _arr(fv, "labor_hours_per_unit")
+    has_pool = pool_of >= 0
+    bad = has_pool[:, None] & ~(lhpu > 0)
+    if bad.any():
+        f, t = np.argwhere(bad)[0]
+        raise SnopError(f"family {families[f]} (pool {pools[pool_of[f]]}) in {labels[t]}: "
+                        "labor_hours_per_unit must be a number > 0 for a family made by a "
+                        "workforce pool")
+    lhpu = np.where(has_pool[:, None], np.nan_to_num(lhpu), 0.0)
+
+    # regular hours per worker: direct, else hours per day times working days
+    days = workbook.working_days(pers)
+    if pools:
+        direct = _arr(wv, "regular_hours_per_worker")
+        per_day = _arr(wv, "hours_per_worker_per_day")
+        reg_hours = np.where(np.isnan(direct), per_day * days[None, :], direct)
+        missing = np.isnan(reg_hours)
+        if missing.any():
+            k, t = np.argwhere(missing)[0]
+            raise SnopError(f"workforce pool {pools[k]} in {labels[t]}: give "
+                            "regular_hours_per_worker or hours_per_worker_per_day")
+        initial_workers = wf["initial_workers"].to_numpy(dtype=float)
+        min_w = _arr(wv, "min_workers", 0.0)
+        max_w = _arr(wv, "max_workers", np.inf)
+    else:
+        reg_hours = np.zeros((0, n_t))
+        initial_workers = np.zeros(0)
+        min_w = np.zeros((0, n_t))
+        max_w = np.zeros((0, n_t))
+
+    def pool_arr(col: str) -> FloatArray:
+        return _arr(wv, col, 0.0) if pools else np.zeros((0, n_t))
+
+    # resources: a blank period gives every period, a dated row replaces it
+    res = workbook.table("resources")
+    rout = workbook.table("routings")
+    rout = rout[rout["family"].isin(families)]
+    resources = list(dict.fromkeys([*res["resource"].astype(str), *rout["resource"].astype(str)]))
+    r_idx = {r: i for i, r in enumerate(resources)}
+    capacity = np.full((len(resources), n_t), np.inf)
+    undated = res[res["period"].isna()]
+    for r, cap in zip(undated["resource"], undated["capacity_hours"], strict=True):
+        capacity[r_idx[str(r)], :] = cap
+    dated = res[res["period"].notna() & res["period"].isin(labels)]
+    t_idx = {p: i for i, p in enumerate(labels)}
+    for r, p, cap in zip(dated["resource"], dated["period"], dated["capacity_hours"],
+                         strict=True):
+        capacity[r_idx[str(r)], t_idx[p]] = cap
+    given = set(res["resource"].astype(str))
+    for r in rout["resource"].astype(str):
+        if r not in given:
+            raise SnopError(f"routing uses resource {r!r}, which has no capacity row in "
+                            "`resources`")
+    f_idx = {f: i for i, f in enumerate(families)}
+
+    lost = _arr(fv, "lost_sales_cost")
+    backlog_cost = np.where(np.isnan(lost), _arr(fv, "backlog_cost"), np.nan)
+    data = PlanningData(
+        families=families, pools=pools, resources=resources, periods=labels,
+        demand=family_demand_array(demand, families, labels),
+        initial_inventory=fam_df["initial_inventory"].to_numpy(dtype=float),
+        initial_backlog=fam_df["initial_backlog"].to_numpy(dtype=float),
+        min_ending_inventory=_arr(fv, "min_ending_inventory", 0.0)[:, -1] if n_t else
+        np.zeros(len(families)),
+        safety_stock=_arr(fv, "safety_stock", 0.0),
+        max_inventory=_arr(fv, "max_inventory", np.inf),
+        holding_cost=_arr(fv, "holding_cost", 0.0),
+        average_holding=(fam_df["holding_basis"] == "average").to_numpy(dtype=bool),
+        backlog_cost=backlog_cost,
+        max_backlog=_arr(fv, "max_backlog", np.inf),
+        lost_sales_cost=lost,
+        material_cost=_arr(fv, "material_cost", 0.0),
+        regular_capacity=_arr(fv, "regular_capacity", np.inf),
+        regular_cost=_arr(fv, "regular_cost", 0.0),
+        overtime_capacity=_arr(fv, "overtime_capacity", 0.0),
+        overtime_cost=_arr(fv, "overtime_cost", 0.0),
+        subcontract_cost=_arr(fv, "subcontract_cost"),
+        subcontract_capacity=_arr(fv, "subcontract_capacity", np.inf),
+        labor_hours_per_unit=lhpu,
+        pool_of=pool_of,
+        initial_workers=initial_workers,
+        regular_hours=reg_hours,
+        regular_wage=pool_arr("regular_wage"),
+        overtime_wage=pool_arr("overtime_wage"),
+        max_overtime_hours=pool_arr("max_overtime_hours_per_worker"),
+        hiring_cost=pool_arr("hiring_cost"),
+        layoff_cost=pool_arr("layoff_cost"),
+        min_workers=min_w,
+        max_workers=max_w,
+        capacity=capacity,
+        routing_family=np.array([f_idx[f] for f in rout["family"]], dtype=np.int64),
+        routing_resource=np.array([r_idx[str(r)] for r in rout["resource"]], dtype=np.int64),
+        routing_hours=rout["hours_per_unit"].to_numpy(dtype=float),
+    )
+    # families with a pool are planned in labor hours, not in units of capacity
+    data.regular_capacity[has_pool, :] = np.inf
+    data.overtime_capacity[has_pool, :] = 0.0
+    data.regular_cost[has_pool, :] = 0.0
+    data.overtime_cost[has_pool, :] = 0.0
+    return data
