@@ -1,0 +1,190 @@
+"""``snop forecast``: the statistical baseline, from a sales file or from the store."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from snop.cli.main import app
+from snop.errors import SnopError
+
+PROGRESS_MIN_SERIES = 2000
+
+
+def _levels(level: list[str] | None, extra: list[str]) -> tuple[list[float], list[str]]:
+    """Interval levels from ``--level 80 --level 95``, ``--level 80,95`` or ``--level 80 95``.
+
+    Click options take one value, so in ``--level 80 95`` the 95 arrives as a positional
+    argument: numbers among the positionals are read as further levels when --level is used.
+    """
+    raw: list[str] = []
+    for v in level or []:
+        raw += [x for x in str(v).replace(";", ",").split(",") if x.strip()]
+    files: list[str] = []
+    for a in extra:
+        try:
+            float(a)
+        except ValueError:
+            files.append(a)
+            continue
+        if level:
+            raw.append(a)
+        else:
+            files.append(a)
+    out = []
+    for x in raw:
+        try:
+            out.append(float(x))
+        except ValueError:
+            raise SnopError(f"--level {x!r} is not a number; write e.g. --level 80 95") from None
+    return out, files
+
+
+@app.command("forecast")
+def forecast_cmd(
+    ctx: typer.Context,
+    inputs: Annotated[list[str] | None, typer.Argument(
+        help="SALES.csv with columns item, period, qty (periods YYYY-MM, YYYY-Qn or "
+             "YYYY-Www). Without it, the stored history is forecast.",
+        show_default=False)] = None,
+    horizon: Annotated[int, typer.Option("--horizon", help="Periods to forecast.")] = 18,
+    freq: Annotated[str | None, typer.Option(
+        "--freq", help="M, Q or W; checked against the periods (default: detected).")] = None,
+    method: Annotated[str, typer.Option(
+        "--method", help="auto|ets|arima|theta|croston|sba|tsb|mean|naive|snaive|drift|"
+                         "ensemble")] = "auto",
+    level: Annotated[list[str] | None, typer.Option(
+        "--level", help="Prediction interval levels in percent (default 80 95).")] = None,
+    hierarchy: Annotated[Path | None, typer.Option(
+        "--hierarchy", help="ITEMS.csv: item plus attributes (family, category...), "
+                            "launch_period, end_period, like_item.")] = None,
+    reconcile: Annotated[str | None, typer.Option(
+        "--reconcile", help="bottom_up|top_down|middle_out|mint (needs --hierarchy).")] = None,
+    middle_level: Annotated[str | None, typer.Option(
+        "--middle-level", help="Level for middle_out (default: first attribute).")] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="FORECAST.csv to write (item, period, forecast, model, lo_/hi_).")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Also write the per-item backtest report CSV here.")] = None,
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Print a JSON summary (per item: model, backtest metrics).")] = False,
+) -> None:
+    """Statistical baseline forecast: a model per item, chosen by backtest, with intervals."""
+    levels, files = _levels(level, list(inputs or []))
+    if not levels:
+        levels = [80.0, 95.0]
+    if len(files) > 1:
+        raise SnopError(f"one sales file at a time (got {', '.join(files)})")
+    if reconcile is not None and hierarchy is None:
+        raise SnopError("--reconcile needs --hierarchy ITEMS.csv (the items and their "
+                        "family/category columns)")
+    if method not in _methods():
+        raise SnopError(f"--method {method!r} is not known; valid: {', '.join(_methods())}")
+    if not files:
+        _forecast_store(ctx, horizon=horizon, method=method, levels=levels,
+                        reconcile=reconcile, as_json=as_json)
+        return
+    if out is None and not as_json:
+        raise SnopError("say where to write the forecast: --out FORECAST.csv (or --json)")
+    _forecast_file(Path(files[0]), horizon=horizon, freq=freq, method=method, levels=levels,
+                   hierarchy=hierarchy, reconcile=reconcile, middle_level=middle_level,
+                   out=out, report=report, as_json=as_json)
+
+
+def _methods() -> tuple[str, ...]:
+    from snop.forecasting import METHODS
+
+    return METHODS
+
+
+def _forecast_file(path: Path, *, horizon: int, freq: str | None, method: str,
+                   levels: list[float], hierarchy: Path | None, reconcile: str | None,
+                   middle_level: str | None, out: Path | None, report: Path | None,
+                   as_json: bool) -> None:
+    from snop.forecasting import forecast_panel
+    from snop.forecasting.data import read_table
+
+    sales = read_table(str(path), "sales")
+    items = read_table(str(hierarchy), "items") if hierarchy is not None else None
+    n_items = sales.iloc[:, 0].nunique() if len(sales.columns) else 0
+    progress_cb, stop = _progress(n_items)
+    try:
+        result = forecast_panel(
+            sales, horizon, method=method, levels=levels, items=items, reconcile=reconcile,
+            middle_level=middle_level, freq=freq, progress=progress_cb, source=path.name,
+            items_source=hierarchy.name if hierarchy is not None else "items")
+    finally:
+        stop()
+    frame = result.forecast
+    if result.levels is not None:
+        lv = result.levels.rename(columns={"node": "item"})
+        frame = frame.assign(level="item")
+        lv = lv[[*frame.columns]] if set(frame.columns) <= set(lv.columns) else lv
+        import pandas as pd
+
+        frame = pd.concat([frame, lv[frame.columns]], ignore_index=True)
+    if out is not None:
+        _write(frame, out)
+    if report is not None:
+        _write(result.report, report)
+    if as_json:
+        summary: dict[str, Any] = result.summary()
+        if out is not None:
+            summary["out"] = str(out)
+        sys.stdout.write(json.dumps(summary, indent=1, allow_nan=False) + "\n")
+    else:
+        from snop.cli.common import console
+
+        s = result.summary()
+        bt = s["backtest"]
+        models = ", ".join(f"{k} {v}" for k, v in s["models"].items())
+        console.print(f"Forecast {s['items']} items x {horizon} periods -> {out}")
+        console.print(f"  models: {models}")
+        if bt["mase"] is not None:
+            console.print(f"  backtest mean MASE {bt['mase']:.3f} (naive {bt['naive_mase']:.3f}),"
+                          f" mean WAPE {bt['wape']:.3f} (naive {bt['naive_wape']:.3f})")
+        if s["outliers_flagged"]:
+            console.print(f"  {s['outliers_flagged']} outlier(s) flagged and cleansed")
+
+
+def _write(frame: Any, path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(path, index=False, float_format="%.6g")
+    except OSError as exc:
+        raise SnopError(f"{path}: cannot write ({exc.strerror})") from None
+
+
+def _progress(n_items: int) -> tuple[Any, Any]:
+    """A rich progress bar on stderr for long runs; (callback, stop)."""
+    if n_items < PROGRESS_MIN_SERIES:
+        return None, lambda: None
+    from rich.progress import BarColumn, Progress, TimeElapsedColumn
+
+    from snop.cli.common import err_console
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(),
+                   "{task.completed}/{task.total} series", TimeElapsedColumn(),
+                   console=err_console, transient=True)
+    task = bar.add_task("forecasting", total=n_items)
+    bar.start()
+
+    def cb(done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total)
+
+    return cb, bar.stop
+
+
+def _forecast_store(ctx: typer.Context, *, horizon: int, method: str, levels: list[float],
+                    reconcile: str | None, as_json: bool) -> None:
+    """Store mode (no file): forecast the stored history, save the baseline layer.
+
+    Wired by the store owner on top of :func:`snop.forecasting.forecast_panel`.
+    """
+    raise SnopError("give a sales file: snop forecast SALES.csv --horizon H --out F.csv "
+                    "(forecasting the stored history is not available in this build)")

@@ -1,0 +1,324 @@
+"""Sales history in, clean panel out: validation, documented treatments, demand classes,
+outliers.
+
+Documented treatments (never a crash, never a NaN):
+
+* a period with no row for an item is zero demand (a *gap* is a month without sales);
+* rows for the same item and period are added up (several order lines);
+* a blank qty is zero demand; text that is not a number is an error naming the row;
+* negative quantities (returns, corrections) are set to 0, because demand is not negative;
+* leading zeros before an item's first sale are not history (the item was not yet selling),
+  unless the items table gives an earlier ``launch_period``;
+* mixed granularities in one file (``2024-01`` and ``2024-Q1``) are an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from snop.errors import SnopError
+from snop.forecasting.common import Array, BoolArray, IntArray, ObjArray
+from snop.model.periods import Granularity, PeriodError, parse_labels, parse_period
+
+ADI_CUT = 1.32
+CV2_CUT = 0.49
+
+
+@dataclass
+class SalesPanel:
+    """Clean history of n items on one calendar of T periods (column 0 = ``first``).
+
+    ``values[i, t]`` is the demand of item i in period ``first + t``; ``start[i]`` the first
+    column that is history for the item (T when it has none).
+    """
+
+    items: list[str]
+    granularity: Granularity
+    first: int
+    values: Array
+    start: IntArray
+    duplicates: IntArray
+    negatives: IntArray
+    blanks: IntArray
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def last(self) -> int:
+        """Ordinal of the last history period."""
+        return int(self.first + self.values.shape[1] - 1)
+
+    @property
+    def lengths(self) -> IntArray:
+        return np.asarray(self.values.shape[1] - self.start, dtype=np.int64)
+
+
+def _norm_columns(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    out.columns = [str(c).strip().lower().replace(" ", "_") for c in out.columns]
+    return out
+
+
+def _row(i: int, row_offset: int) -> int:
+    return int(i) + int(row_offset)
+
+
+def read_table(path: str, what: str) -> pd.DataFrame:
+    """Read a CSV as text (no type guessing), or raise SnopError naming the file."""
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise SnopError(f"{path}: file not found ({what})") from None
+    except pd.errors.EmptyDataError:
+        raise SnopError(f"{path}: the file is empty; expected a header row") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise SnopError(f"{path}: cannot read as CSV ({exc})") from None
+
+
+def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int = 2,
+                  freq: str | None = None, allow_negative: bool = False) -> SalesPanel:
+    """Validate a sales table (item, period, qty) and build the item x period matrix.
+
+    ``row_offset`` turns a 0-based data row into the row the user sees (2 for a CSV with a
+    header). Raises SnopError naming the source, row, column and what is valid.
+    """
+    df = _norm_columns(sales)
+    missing = [c for c in ("item", "period", "qty") if c not in df.columns]
+    if missing:
+        raise SnopError(f"{source}: missing column(s) {', '.join(missing)}; the sales table "
+                        f"needs columns item, period, qty (found: {', '.join(df.columns)})")
+    if len(df) == 0:
+        raise SnopError(f"{source}: no rows; give at least one item, period, qty row")
+    item = df["item"].astype(str).str.strip()
+    item = item.where(~df["item"].isna(), "")
+    blank_item = (item == "") | (item.str.lower() == "nan")
+    if blank_item.any():
+        i = int(np.argmax(blank_item.to_numpy()))
+        raise SnopError(f"{source} row {_row(i, row_offset)}, column item: blank; every row "
+                        "needs an item code")
+    period_raw = df["period"]
+    codes, uniq = pd.factorize(period_raw.astype(str).str.strip())
+    try:
+        gran, ords_u = parse_labels(list(uniq))
+    except PeriodError as exc:
+        msg = str(exc)
+        pos = int(msg.split(":")[0].split()[-1]) if msg.startswith("position") else 0
+        i = int(np.argmax(codes == pos))
+        raise SnopError(f"{source} row {_row(i, row_offset)}, column period: "
+                        f"{msg.split(': ', 1)[-1]}") from None
+    if freq is not None:
+        want = Granularity(freq.upper())
+        if gran is not want:
+            raise SnopError(f"{source}: periods are {gran.noun}s (e.g. {uniq[0]!r}) but --freq "
+                            f"{want.value} asks for {want.noun}s ({want.example})")
+    ords = ords_u[codes]
+    qraw = df["qty"]
+    qtext = qraw.astype(str).str.strip().str.replace(",", "", regex=False)
+    blank = qraw.isna() | (qtext == "") | (qtext.str.lower().isin(["nan", "na", "null"]))
+    qty = pd.to_numeric(qtext.where(~blank, "0"), errors="coerce").to_numpy(dtype=np.float64)
+    bad = np.isnan(qty) | ~np.isfinite(qty)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise SnopError(f"{source} row {_row(i, row_offset)}, column qty: "
+                        f"{str(qraw.iloc[i])!r} is not a number; write a quantity like 12 or "
+                        "12.5 (blank means 0)")
+    neg = qty < 0
+    if not allow_negative:
+        qty = np.where(neg, 0.0, qty)
+    item_codes, item_names = pd.factorize(item)
+    first = int(ords.min())
+    T = int(ords.max()) - first + 1
+    n = len(item_names)
+    col = ords - first
+    flat = item_codes.astype(np.int64) * T + col
+    values = np.asarray(np.bincount(flat, weights=qty, minlength=n * T).reshape(n, T),
+                        dtype=np.float64)
+    rows_per_cell = np.bincount(flat, minlength=n * T).reshape(n, T)
+    duplicates = np.asarray((np.maximum(rows_per_cell - 1, 0)).sum(axis=1), dtype=np.int64)
+    negatives = np.bincount(item_codes, weights=neg.astype(np.float64),
+                            minlength=n).astype(np.int64)
+    blanks = np.bincount(item_codes, weights=blank.to_numpy().astype(np.float64),
+                         minlength=n).astype(np.int64)
+    nz = values != 0
+    start = np.where(nz.any(axis=1), nz.argmax(axis=1), T).astype(np.int64)
+    return SalesPanel(items=[str(x) for x in item_names], granularity=gran, first=first,
+                      values=values, start=start, duplicates=duplicates,
+                      negatives=negatives, blanks=blanks)
+
+
+@dataclass
+class ItemInfo:
+    """Per-item master data used by the forecast (aligned to a list of items)."""
+
+    launch: IntArray  # ordinal or -1
+    end: IntArray  # ordinal or -1
+    like: list[str | None]
+    attributes: pd.DataFrame  # item-indexed attribute columns
+
+
+RESERVED = {"item", "launch_period", "end_period", "like_item", "description", "name", "uom"}
+
+
+def prepare_items(items: pd.DataFrame, gran: Granularity, *, source: str = "items",
+                  row_offset: int = 2) -> pd.DataFrame:
+    """Validate an items table; returns it with normalised headers, item as string index."""
+    df = _norm_columns(items)
+    if "item" not in df.columns:
+        raise SnopError(f"{source}: missing column item (found: {', '.join(df.columns)})")
+    df["item"] = df["item"].astype(str).str.strip()
+    dup = df["item"].duplicated()
+    if dup.any():
+        i = int(np.argmax(dup.to_numpy()))
+        raise SnopError(f"{source} row {_row(i, row_offset)}, column item: {df['item'].iloc[i]!r}"
+                        " appears twice; one row per item")
+    for c in ("launch_period", "end_period"):
+        if c not in df.columns:
+            continue
+        vals = []
+        for i, v in enumerate(df[c].tolist()):
+            s = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip()
+            if s in ("", "nan", "NaT", "None"):
+                vals.append(-1)
+                continue
+            try:
+                p = parse_period(s)
+            except PeriodError as exc:
+                raise SnopError(f"{source} row {_row(i, row_offset)}, column {c}: {exc}") from None
+            if p.granularity is not gran:
+                raise SnopError(f"{source} row {_row(i, row_offset)}, column {c}: {s!r} is a "
+                                f"{p.granularity.noun} but the sales are in {gran.noun}s "
+                                f"(e.g. {gran.example})")
+            vals.append(p.ordinal)
+        df[c + "_ord"] = np.asarray(vals, dtype=np.int64)
+    if "like_item" in df.columns:
+        li = df["like_item"].astype(str).str.strip()
+        df["like_item"] = li.where(~li.isin(["", "nan", "None"]), "")
+    return df.set_index("item", drop=False)
+
+
+def item_info(items: pd.DataFrame | None, names: Sequence[str]) -> ItemInfo:
+    n = len(names)
+    if items is None:
+        return ItemInfo(np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64),
+                        [None] * n, pd.DataFrame(index=list(names)))
+    sub = items.reindex(list(names))
+    launch = (sub["launch_period_ord"].fillna(-1).astype(np.int64).to_numpy()
+              if "launch_period_ord" in sub else np.full(n, -1, dtype=np.int64))
+    end = (sub["end_period_ord"].fillna(-1).astype(np.int64).to_numpy()
+           if "end_period_ord" in sub else np.full(n, -1, dtype=np.int64))
+    like: list[str | None] = [None] * n
+    if "like_item" in sub:
+        like = [str(v) if isinstance(v, str) and v else None for v in sub["like_item"].tolist()]
+    return ItemInfo(np.asarray(launch, dtype=np.int64), np.asarray(end, dtype=np.int64),
+                    like, sub)
+
+
+def left_align(values: Array, start: IntArray) -> tuple[Array, IntArray]:
+    """Shift each row so its history starts at column 0; returns (Y, lengths)."""
+    n, T = values.shape
+    L = np.asarray(T - start, dtype=np.int64)
+    idx = start[:, None] + np.arange(T)[None, :]
+    valid = idx < T
+    Y = np.where(valid, values[np.arange(n)[:, None], np.minimum(idx, T - 1)], 0.0)
+    return np.asarray(Y, dtype=np.float64), L
+
+
+def classify(Y: Array, L: IntArray) -> ObjArray:
+    """Syntetos-Boylan demand class per series from ADI and CV^2 of non-zero sizes.
+
+    ADI = periods / demand periods; CV^2 = (sd / mean)^2 of the non-zero demands.
+    smooth: ADI < 1.32 and CV^2 < 0.49; erratic: ADI < 1.32, CV^2 >= 0.49;
+    intermittent: ADI >= 1.32, CV^2 < 0.49; lumpy: both above; zero: no demand.
+    """
+    n, width = Y.shape
+    mask = np.arange(width)[None, :] < L[:, None]
+    nzm = mask & (Y > 0)
+    nz = nzm.sum(axis=1)
+    adi = np.where(nz > 0, L / np.maximum(nz, 1), np.inf)
+    mu = np.where(nzm, Y, 0.0).sum(axis=1) / np.maximum(nz, 1)
+    var = np.where(nzm, (Y - mu[:, None]) ** 2, 0.0).sum(axis=1) / np.maximum(nz, 1)
+    cv2 = np.where(mu > 0, var / np.where(mu > 0, mu, 1.0) ** 2, 0.0)
+    out = np.empty(n, dtype=object)
+    out[:] = "smooth"
+    out[(adi < ADI_CUT) & (cv2 >= CV2_CUT)] = "erratic"
+    out[(adi >= ADI_CUT) & (cv2 < CV2_CUT)] = "intermittent"
+    out[(adi >= ADI_CUT) & (cv2 >= CV2_CUT)] = "lumpy"
+    out[nz == 0] = "zero"
+    return out
+
+
+OUTLIER_Z = 5.0
+OUTLIER_MIN_LEN = 12
+OUTLIER_KEEP_LAST = 3
+
+
+def _rolling_median(Y: Array, L: IntArray, w: int) -> Array:
+    n, width = Y.shape
+    half = w // 2
+    last = Y[np.arange(n), np.maximum(L, 1) - 1]
+    ext = np.where(np.arange(width)[None, :] < L[:, None], Y, last[:, None])
+    pad = np.concatenate([np.repeat(ext[:, :1], half, axis=1), ext,
+                          np.repeat(ext[:, -1:], half, axis=1)], axis=1)
+    win = np.lib.stride_tricks.sliding_window_view(pad, w, axis=1)
+    return np.asarray(np.median(win, axis=2), dtype=np.float64)
+
+
+def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
+                    ) -> tuple[BoolArray, Array]:
+    """Flag isolated spikes and dips; return (flags, cleansed Y).
+
+    remainder r = y - trend - season, trend a centred running median (width m+1, at least
+    5), season the median of the detrended values per season slot (series with two full
+    seasons); flagged when |r| > 5 * 1.4826 * MAD(r). The last three periods are never
+    flagged (they may start a new level). Flagged values are replaced by trend + season.
+    """
+    n, width = Y.shape
+    flags = np.zeros((n, width), dtype=bool)
+    elig = eligible & (L >= OUTLIER_MIN_LEN)
+    if not elig.any():
+        return flags, Y
+    idx = np.nonzero(elig)[0]
+    Ys, Ls = Y[idx], L[idx]
+    w = max(5, (m + 1) | 1) if m > 1 else 5
+    trend = _rolling_median(Ys, Ls, w)
+    mask = np.arange(width)[None, :] < Ls[:, None]
+    detr = np.where(mask, Ys - trend, np.nan)
+    season = np.zeros_like(Ys)
+    if m > 1:
+        seasonal = Ls >= 2 * m
+        pad = (-width) % m
+        d = np.pad(detr, ((0, 0), (0, pad)), constant_values=np.nan).reshape(len(idx), -1, m)
+        with np.errstate(all="ignore"):
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                prof = np.nanmedian(d, axis=1)
+        prof = np.nan_to_num(prof)
+        season = np.where(seasonal[:, None], prof[:, np.arange(width) % m], 0.0)
+    rem = np.where(mask, Ys - trend - season, np.nan)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        med = np.nanmedian(rem, axis=1)
+        mad = np.nanmedian(np.abs(rem - med[:, None]), axis=1) * 1.4826
+    keep = np.arange(width)[None, :] >= (Ls - OUTLIER_KEEP_LAST)[:, None]
+    fl = (np.abs(rem - med[:, None]) > OUTLIER_Z * mad[:, None]) & (mad[:, None] > 0)
+    fl &= mask & ~keep
+    fl = np.nan_to_num(fl).astype(bool)
+    clean = Y.copy()
+    base = np.maximum(trend + season, 0.0)
+    sub = clean[idx]
+    sub[fl] = base[fl]
+    clean[idx] = sub
+    flags[idx] = fl
+    return flags, clean
+
+
+def as_int_array(x: npt.ArrayLike) -> IntArray:
+    return np.asarray(x, dtype=np.int64)

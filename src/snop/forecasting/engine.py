@@ -1,0 +1,512 @@
+"""The forecasting engine: sales history in, baseline forecast with intervals and a report out.
+
+Pipeline (all steps vectorized over series, in chunks of a few thousand series so memory
+stays flat):
+
+1. validate and clean the sales (see :mod:`snop.forecasting.data` for documented treatments);
+2. classify demand (smooth / erratic / intermittent / lumpy / zero) from ADI and CV^2;
+3. flag outliers on smooth and erratic series and fit on the cleansed values;
+4. per series, fit the candidates of its class, backtest them on rolling origins, keep the
+   lowest backtest MAE (``method="auto"``), or fit the one method asked for;
+5. intervals from the chosen model's h-step sd, floored at 0 (demand is not negative);
+6. special cases: all zeros -> 0 (``Zero``); ended (``end_period``) -> 0 after the end;
+   new/short (< 4 periods) -> the ``like_item``'s forecast, else the mean;
+7. optionally forecast every level of an item hierarchy and reconcile.
+
+Auto candidates: smooth/erratic: Naive, SeasonalNaive, ETS (AICc), Theta, Ensemble(ETS +
+Theta); intermittent/lumpy: Naive, Mean, Croston, SBA, TSB.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from snop.errors import SnopError
+from snop.forecasting.arima import fit_arima
+from snop.forecasting.common import Array, IntArray, ObjArray, PanelFit
+from snop.forecasting.data import (
+    SalesPanel,
+    classify,
+    detect_outliers,
+    item_info,
+    left_align,
+    prepare_items,
+    prepare_sales,
+)
+from snop.forecasting.ets import fit_ets
+from snop.forecasting.intermittent import fit_intermittent
+from snop.forecasting.reconciliation import (
+    RECONCILE_METHODS,
+    Hierarchy,
+    build_hierarchy,
+    reconcile,
+)
+from snop.forecasting.selection import (
+    backtest_actuals,
+    backtest_origins,
+    combine,
+    mase_scale,
+    pick,
+    pick_names,
+    select,
+    window_errors,
+)
+from snop.forecasting.simple import SIMPLE_METHODS, fit_simple
+from snop.forecasting.theta import fit_theta
+from snop.model.periods import Granularity, labels
+
+METHODS = ("auto", "ets", "arima", "theta", "croston", "sba", "tsb", "mean", "naive", "snaive",
+           "drift", "ensemble")
+CONTINUOUS = ("smooth", "erratic")
+AUTO_CONTINUOUS = ["naive", "snaive", "ets", "theta", "ensemble"]
+AUTO_INTERMITTENT = ["naive", "mean", "croston", "sba", "tsb"]
+SHORT_LEN = 4
+MAX_HORIZON = 520
+
+Progress = Callable[[int, int], None]
+
+
+def level_label(level: float) -> str:
+    """80 -> '80', 97.5 -> '97.5' (column suffix of lo_/hi_)."""
+    return f"{level:g}"
+
+
+@dataclass
+class ForecastResult:
+    """Everything one forecast run produces.
+
+    forecast: item, period, forecast, model, lo_<L>, hi_<L> per level (reconciled at item
+      level when reconciliation was asked).
+    report: one row per item: demand_class, n_obs, model, runner_up, backtest MASE/WAPE of
+      the chosen model and of the naive benchmark, windows, outliers, treatment.
+    outliers: item, period, qty, cleansed (flagged values and what was used instead).
+    levels: with a hierarchy: level, node, period, forecast, model, lo/hi (reconciled).
+    """
+
+    forecast: pd.DataFrame
+    report: pd.DataFrame
+    outliers: pd.DataFrame
+    levels: pd.DataFrame | None
+    granularity: Granularity
+    horizon: int
+    method: str
+    level_values: tuple[float, ...]
+    reconcile: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """JSON-ready summary: counts, mean accuracy, per-item model and backtest metrics."""
+        rep = self.report
+
+        def mean(col: str) -> float | None:
+            v = pd.to_numeric(rep[col], errors="coerce")
+            v = v[np.isfinite(v)]
+            return None if v.empty else round(float(v.mean()), 4)
+
+        per_item = []
+        for d in rep.to_dict("records"):
+            per_item.append({k: (None if isinstance(v, float) and not np.isfinite(v) else
+                                 (round(v, 4) if isinstance(v, float) else v))
+                             for k, v in d.items()})
+        return {
+            "items": len(rep),
+            "horizon": self.horizon,
+            "granularity": self.granularity.value,
+            "method": self.method,
+            "levels": list(self.level_values),
+            "reconcile": self.reconcile,
+            "models": {str(k): int(v) for k, v in rep["model"].map(_family).value_counts()
+                       .items()},
+            "demand_classes": {str(k): int(v) for k, v in rep["demand_class"].value_counts()
+                               .items()},
+            "backtest": {"mase": mean("mase"), "wape": mean("wape"),
+                         "naive_mase": mean("naive_mase"), "naive_wape": mean("naive_wape")},
+            "outliers_flagged": len(self.outliers),
+            "series": per_item,
+        }
+
+
+def _family(name: str) -> str:
+    return str(name).split("(")[0] if not str(name).startswith("ETS") else "ETS"
+
+
+@dataclass
+class PanelOutput:
+    point: Array
+    sigma: Array
+    names: ObjArray
+    runner: ObjArray
+    mase: Array
+    wape: Array
+    naive_mase: Array
+    naive_wape: Array
+    windows: IntArray
+    fitted: Array
+
+
+def _kernel(name: str, Y: Array, L: IntArray, h: int, m: int, origins: IntArray,
+            cache: dict[str, PanelFit]) -> PanelFit:
+    if name in cache:
+        return cache[name]
+    if name in SIMPLE_METHODS:
+        fit = fit_simple(name, Y, L, h, m, origins, h)
+    elif name == "ets":
+        fit = fit_ets(Y, L, h, m, origins, h)
+    elif name == "theta":
+        fit = fit_theta(Y, L, h, m, origins, h)
+    elif name in ("croston", "sba", "tsb"):
+        fit = fit_intermittent(name, Y, L, h, origins, h)
+    elif name == "arima":
+        fit = fit_arima(Y, L, h, m, origins, h)
+    elif name == "ensemble":
+        fit = combine([_kernel("ets", Y, L, h, m, origins, cache),
+                       _kernel("theta", Y, L, h, m, origins, cache)])
+    else:
+        raise SnopError(f"unknown method {name!r}; valid: {', '.join(METHODS)}")
+    cache[name] = fit
+    return fit
+
+
+def _candidates(method: str, continuous: bool) -> tuple[list[str], str]:
+    if method == "auto":
+        return (AUTO_CONTINUOUS, "ets") if continuous else (AUTO_INTERMITTENT, "sba")
+    return [method], method
+
+
+def _chunk_size(m: int) -> int:
+    return 4096 if m <= 12 else 1024
+
+
+def run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method: str,
+              windows: int = 3, progress: Progress | None = None,
+              progress_offset: int = 0, progress_total: int | None = None) -> PanelOutput:
+    """Fit, backtest and select for left-aligned series (all with L >= 1)."""
+    n, width = Y.shape
+    out = PanelOutput(point=np.zeros((n, h)), sigma=np.zeros((n, h)),
+                      names=np.empty(n, dtype=object), runner=np.empty(n, dtype=object),
+                      mase=np.full(n, np.nan), wape=np.full(n, np.nan),
+                      naive_mase=np.full(n, np.nan), naive_wape=np.full(n, np.nan),
+                      windows=np.zeros(n, dtype=np.int64), fitted=np.full((n, width), np.nan))
+    order = np.argsort(L, kind="stable")
+    cs = _chunk_size(m)
+    total = progress_total if progress_total is not None else n
+    for c0 in range(0, n, cs):
+        idx_all = order[c0 : c0 + cs]
+        cont = np.isin(classes[idx_all], CONTINUOUS)
+        for group in (True, False):
+            idx = idx_all[cont == group]
+            if idx.size == 0:
+                continue
+            w = int(L[idx].max())
+            Yc, Lc = Y[idx, :w], L[idx]
+            origins = backtest_origins(Lc, h, m, windows)
+            cands, default = _candidates(method, group)
+            cache: dict[str, PanelFit] = {}
+            fits = {c: _kernel(c, Yc, Lc, h, m, origins, cache) for c in cands}
+            naive = _kernel("naive", Yc, Lc, h, m, origins, cache)
+            actual = backtest_actuals(Yc, Lc, origins, h)
+            chosen, runner, _ = select(cands, fits, actual, default)
+            fl = [fits[c] for c in cands]
+            out.point[idx] = pick([f.point for f in fl], chosen)
+            out.sigma[idx] = pick([f.sigma for f in fl], chosen)
+            out.fitted[idx, :w] = pick([f.fitted for f in fl], chosen)
+            out.names[idx] = pick_names([f.names for f in fl], chosen)
+            rn = pick_names([f.names for f in fl], np.maximum(runner, 0))
+            rn[runner < 0] = ""
+            out.runner[idx] = rn
+            scale = mase_scale(Yc, origins, Lc, m)
+            se = pick([window_errors(f, actual)[0] for f in fl], chosen)
+            _, sy, cnt = window_errors(naive, actual)
+            ne = window_errors(naive, actual)[0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                out.mase[idx] = np.where(cnt > 0, se / np.maximum(cnt, 1) / scale, np.nan)
+                out.wape[idx] = np.where((cnt > 0) & (sy > 0), se / sy, np.nan)
+                out.naive_mase[idx] = np.where(cnt > 0, ne / np.maximum(cnt, 1) / scale, np.nan)
+                out.naive_wape[idx] = np.where((cnt > 0) & (sy > 0), ne / sy, np.nan)
+            out.windows[idx] = (origins > 0).sum(axis=1)
+        if progress is not None:
+            progress(progress_offset + min(c0 + cs, n), total)
+    return out
+
+
+def _validate_args(horizon: int, method: str, levels: Sequence[float], reconcile_: str | None,
+                   windows: int) -> tuple[float, ...]:
+    if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
+        raise SnopError(f"horizon must be a whole number of periods >= 1 (got {horizon!r})")
+    if horizon > MAX_HORIZON:
+        raise SnopError(f"horizon {horizon} is too long; at most {MAX_HORIZON} periods")
+    if method not in METHODS:
+        raise SnopError(f"unknown method {method!r}; valid: {', '.join(METHODS)}")
+    lv = []
+    for x in levels:
+        try:
+            v = float(x)
+        except (TypeError, ValueError):
+            raise SnopError(f"interval level {x!r} is not a number; write e.g. 80 95") from None
+        if not 0 < v < 100:
+            raise SnopError(f"interval level {x!r} must be between 0 and 100 (e.g. 80 95)")
+        lv.append(v)
+    if reconcile_ is not None and reconcile_ not in RECONCILE_METHODS:
+        raise SnopError(f"unknown reconciliation {reconcile_!r}; valid: "
+                        f"{', '.join(RECONCILE_METHODS)}")
+    if windows < 1:
+        raise SnopError("backtest windows must be >= 1")
+    return tuple(sorted(set(lv)))
+
+
+def _add_new_items(panel: SalesPanel, items_df: pd.DataFrame | None) -> SalesPanel:
+    """Items in the items table without sales rows join the panel with no history."""
+    if items_df is None:
+        return panel
+    known = set(panel.items)
+    new = [str(x) for x in items_df.index if str(x) not in known]
+    if not new:
+        return panel
+    k = len(new)
+    T = panel.values.shape[1]
+    zi = np.zeros(k, dtype=np.int64)
+    return SalesPanel(items=panel.items + new, granularity=panel.granularity, first=panel.first,
+                      values=np.vstack([panel.values, np.zeros((k, T))]),
+                      start=np.concatenate([panel.start, np.full(k, T, dtype=np.int64)]),
+                      duplicates=np.concatenate([panel.duplicates, zi]),
+                      negatives=np.concatenate([panel.negatives, zi]),
+                      blanks=np.concatenate([panel.blanks, zi]), notes=panel.notes)
+
+
+def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
+                   levels: Sequence[float] = (80, 95), items: pd.DataFrame | None = None,
+                   reconcile: str | None = None, hierarchy_levels: Sequence[str] | None = None,
+                   middle_level: str | None = None, freq: str | None = None,
+                   windows: int = 3, cleanse_outliers: bool = True,
+                   progress: Progress | None = None, source: str = "sales",
+                   items_source: str = "items") -> ForecastResult:
+    """Forecast every item of a sales history ``horizon`` periods past its last period.
+
+    sales: columns item, period (``YYYY-MM`` / ``YYYY-Qn`` / ``YYYY-Www``), qty.
+    items: optional items table (item, attribute columns such as family, launch_period,
+      end_period, like_item); enables new items, phase-outs and the hierarchy.
+    reconcile: bottom_up | top_down | middle_out | mint (needs ``items``); hierarchy levels
+      default to every attribute column of ``items``.
+    progress: called as ``progress(done, total)`` after each chunk of series.
+    Raises SnopError for input the user can fix.
+    """
+    lv = _validate_args(horizon, method, levels, reconcile, windows)
+    h = int(horizon)
+    panel = prepare_sales(sales, source=source, freq=freq)
+    gran = panel.granularity
+    m = gran.season_length
+    items_df = prepare_items(items, gran, source=items_source) if items is not None else None
+    panel = _add_new_items(panel, items_df)
+    info = item_info(items_df, panel.items)
+    n, T = panel.values.shape
+    start = panel.start.copy()
+    has_launch = info.launch >= 0
+    ls = info.launch - panel.first
+    start = np.where(has_launch & (ls < T), np.minimum(start, np.maximum(ls, 0)), start)
+    Y, L = left_align(panel.values, start)
+    classes = classify(Y, L)
+    flags, Yc = detect_outliers(Y, L, m, np.isin(classes, CONTINUOUS) & cleanse_outliers)
+    fc_first = panel.last + 1
+    ended = (info.end >= 0) & (info.end < fc_first)
+    treat: list[list[str]] = [[] for _ in range(n)]
+    regular = (L >= SHORT_LEN) & (classes != "zero") & ~ended
+    short = (L >= 1) & (L < SHORT_LEN) & (classes != "zero") & ~ended
+    point = np.zeros((n, h))
+    sigma = np.zeros((n, h))
+    names = np.empty(n, dtype=object)
+    names[:] = "Zero"
+    runner = np.empty(n, dtype=object)
+    runner[:] = ""
+    mase = np.full(n, np.nan)
+    wape = np.full(n, np.nan)
+    nmase = np.full(n, np.nan)
+    nwape = np.full(n, np.nan)
+    nwin = np.zeros(n, dtype=np.int64)
+    ridx = np.nonzero(regular)[0]
+    resid_items = np.full((n, T), np.nan) if reconcile == "mint" else np.zeros((0, T))
+    if ridx.size:
+        w = int(L[ridx].max())
+        po = run_panel(Yc[ridx, :w], L[ridx], classes[ridx], h, m, method, windows, progress)
+        point[ridx], sigma[ridx], names[ridx], runner[ridx] = po.point, po.sigma, po.names, \
+            po.runner
+        mase[ridx], wape[ridx], nmase[ridx], nwape[ridx] = po.mase, po.wape, po.naive_mase, \
+            po.naive_wape
+        nwin[ridx] = po.windows
+        if reconcile == "mint":
+            for r, i in enumerate(ridx.tolist()):
+                resid_items[i, T - L[i]:] = Yc[i, : L[i]] - po.fitted[r, : L[i]]
+    sidx = np.nonzero(short)[0]
+    if sidx.size:
+        Ys, Ls = Yc[sidx, :SHORT_LEN], L[sidx]
+        f = fit_simple("mean", Ys, Ls, h, m, np.full((sidx.size, 1), -1, dtype=np.int64), h)
+        point[sidx], sigma[sidx] = f.point, f.sigma
+        names[sidx] = "Mean"
+        for i in sidx.tolist():
+            treat[i].append(f"short history ({L[i]} periods): mean")
+    # like items: new or short items borrow the forecast of an existing item
+    pos = {it: i for i, it in enumerate(panel.items)}
+    for i in range(n):
+        like = info.like[i]
+        if not like or ended[i] or regular[i]:
+            continue
+        j = pos.get(like)
+        if j is None or not (regular[j] or short[j]):
+            treat[i].append(f"like item {like!r} has no history; "
+                            + ("mean of own history" if short[i] else "forecast 0"))
+            continue
+        point[i], sigma[i] = point[j], sigma[j]
+        names[i] = f"LikeItem({like})"
+        treat[i] = [t for t in treat[i] if not t.startswith("short")]
+        treat[i].append(f"new/short item: forecast of like item {like!r}")
+    for i in np.nonzero(classes == "zero")[0].tolist():
+        if names[i] == "Zero":
+            treat[i].append("no demand in history: forecast 0")
+    # launch in the future: nothing before launch; end_period: nothing after the end
+    hor = np.arange(fc_first, fc_first + h)[None, :]
+    before = has_launch[:, None] & (hor < info.launch[:, None])
+    after = (info.end[:, None] >= 0) & (hor > info.end[:, None])
+    kill = before | after
+    point = np.where(kill, 0.0, point)
+    sigma = np.where(kill, 0.0, sigma)
+    for i in np.nonzero(ended)[0].tolist():
+        names[i] = "Ended"
+        treat[i].append(f"ended ({labels(gran, [int(info.end[i])])[0]}): forecast 0")
+    for i in np.nonzero(after.any(axis=1) & ~ended)[0].tolist():
+        treat[i].append(f"ends {labels(gran, [int(info.end[i])])[0]}: 0 after the end")
+    for i in np.nonzero(before.any(axis=1))[0].tolist():
+        treat[i].append(f"launches {labels(gran, [int(info.launch[i])])[0]}: 0 before launch")
+    # never a NaN: a non-finite forecast falls back to the last value
+    bad = ~np.isfinite(point).all(axis=1)
+    if bad.any():
+        last = Yc[np.arange(n), np.maximum(L, 1) - 1]
+        point[bad] = last[bad, None]
+        names[bad] = "Naive"
+        for i in np.nonzero(bad)[0].tolist():
+            treat[i].append("model failed numerically: naive")
+    sigma = np.where(np.isfinite(sigma), np.maximum(sigma, 0.0), 0.0)
+    point = np.maximum(point, 0.0)
+    for i in range(n):
+        if panel.duplicates[i]:
+            treat[i].append(f"{panel.duplicates[i]} duplicated period row(s) added up")
+        if panel.negatives[i]:
+            treat[i].append(f"{panel.negatives[i]} negative qty set to 0")
+        if panel.blanks[i]:
+            treat[i].append(f"{panel.blanks[i]} blank qty read as 0")
+    n_out = flags.sum(axis=1)
+    for i in np.nonzero(n_out)[0].tolist():
+        treat[i].append(f"{n_out[i]} outlier(s) cleansed")
+
+    period_labels = labels(gran, range(fc_first, fc_first + h))
+    levels_df = None
+    if items_df is not None and (reconcile is not None or hierarchy_levels):
+        attr_cols = list(hierarchy_levels) if hierarchy_levels else _attribute_columns(items_df)
+        if not attr_cols and reconcile is not None:
+            raise SnopError(f"{items_source}: no attribute column (such as family) to build "
+                            "a hierarchy from")
+        hier = build_hierarchy(info.attributes, panel.items, attr_cols, items_source)
+        recon = reconcile or "bottom_up"
+        point, levels_df = _hierarchy(
+            hier, recon, middle_level, panel, point, Yc, L, h, m, method, windows, lv,
+            period_labels, resid_items if recon == "mint" else None)
+    forecast = _frame(panel.items, period_labels, point, sigma, names, lv)
+    report = pd.DataFrame({
+        "item": panel.items, "demand_class": classes.astype(str), "n_obs": L,
+        "model": names.astype(str), "runner_up": runner.astype(str),
+        "mase": mase, "wape": wape, "naive_mase": nmase, "naive_wape": nwape,
+        "windows": nwin, "outliers": n_out.astype(np.int64),
+        "treatment": ["; ".join(t) for t in treat]})
+    oi, ot = np.nonzero(flags)
+    outl = pd.DataFrame({
+        "item": [panel.items[i] for i in oi],
+        "period": labels(gran, (panel.first + start[oi] + ot).tolist()),
+        "qty": Y[oi, ot], "cleansed": Yc[oi, ot]})
+    return ForecastResult(forecast=forecast, report=report, outliers=outl, levels=levels_df,
+                          granularity=gran, horizon=h, method=method, level_values=lv,
+                          reconcile=reconcile if levels_df is not None else None)
+
+
+def _attribute_columns(items_df: pd.DataFrame) -> list[str]:
+    skip = {"item", "launch_period", "end_period", "like_item", "description", "name", "uom",
+            "unit", "price", "cost", "unit_price", "unit_cost"}
+    return [c for c in items_df.columns if c not in skip and not c.endswith("_ord")
+            and items_df[c].dtype == object
+            and not pd.to_numeric(items_df[c], errors="coerce").notna().all()]
+
+
+def _bands(point: Array, sigma: Array, levels: tuple[float, ...]) -> dict[str, Array]:
+    out: dict[str, Array] = {}
+    for lvl in levels:
+        z = float(norm.ppf(0.5 + lvl / 200.0))
+        out[f"lo_{level_label(lvl)}"] = np.maximum(point - z * sigma, 0.0)
+        out[f"hi_{level_label(lvl)}"] = np.maximum(point + z * sigma, point)
+    return out
+
+
+def _frame(keys: list[str], periods: list[str], point: Array, sigma: Array, names: ObjArray,
+           levels: tuple[float, ...], key_col: str = "item") -> pd.DataFrame:
+    n, h = point.shape
+    data: dict[str, Any] = {
+        key_col: np.repeat(np.asarray(keys, dtype=object), h),
+        "period": np.tile(np.asarray(periods, dtype=object), n),
+        "forecast": point.ravel(),
+        "model": np.repeat(names.astype(str), h),
+    }
+    for k, v in _bands(point, sigma, levels).items():
+        data[k] = v.ravel()
+    return pd.DataFrame(data)
+
+
+def _hierarchy(hier: Hierarchy, recon: str, middle_level: str | None, panel: SalesPanel,
+               point: Array, Yc: Array, L: IntArray, h: int, m: int, method: str,
+               windows: int, lv: tuple[float, ...], period_labels: list[str],
+               res_items: Array | None) -> tuple[Array, pd.DataFrame]:
+    """Base forecasts for every node, reconciled item forecasts, level frame."""
+    n, T = panel.values.shape
+    # cleansed history on the common calendar (right-aligned)
+    hist = np.zeros((n, T))
+    for i in range(n):
+        if L[i]:
+            hist[i, T - L[i]:] = Yc[i, : L[i]]
+    node_hist = hier.aggregate(hist)
+    base_lv, sig_lv, name_lv, res_lv = [], [], [], []
+    for H in node_hist:
+        nz = H != 0
+        st = np.where(nz.any(axis=1), nz.argmax(axis=1), T).astype(np.int64)
+        Yn, Ln = left_align(H, st)
+        cls = classify(Yn, Ln)
+        pt = np.zeros((H.shape[0], h))
+        sg = np.zeros((H.shape[0], h))
+        nm = np.empty(H.shape[0], dtype=object)
+        nm[:] = "Zero"
+        res = np.full((H.shape[0], T), np.nan)
+        ok = Ln >= 1
+        if ok.any():
+            oi = np.nonzero(ok)[0]
+            w = int(Ln[oi].max())
+            po = run_panel(Yn[oi, :w], Ln[oi], cls[oi], h, m, method, windows)
+            pt[oi], sg[oi], nm[oi] = po.point, po.sigma, po.names
+            for r, i in enumerate(oi.tolist()):
+                res[i, T - Ln[i]:] = Yn[i, : Ln[i]] - po.fitted[r, : Ln[i]]
+        base_lv.append(np.maximum(pt, 0.0))
+        sig_lv.append(sg)
+        name_lv.append(nm)
+        res_lv.append(res)
+    rec = reconcile(recon, hier, point, base_lv, hist, middle_level=middle_level,
+                    residuals_items=res_items, residuals_levels=res_lv if recon == "mint"
+                    else None)
+    rec = np.maximum(rec, 0.0)
+    agg = hier.aggregate(rec)
+    frames = []
+    for li, (lvl_name, keys) in enumerate(zip(hier.levels, hier.keys, strict=True)):
+        f = _frame([str(k) for k in keys], period_labels, agg[li], sig_lv[li], name_lv[li], lv,
+                   key_col="node")
+        f.insert(0, "level", lvl_name)
+        frames.append(f)
+    levels_df = pd.concat(frames, ignore_index=True)
+    return rec, levels_df

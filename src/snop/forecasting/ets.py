@@ -1,0 +1,482 @@
+"""Exponential smoothing (ETS) for a whole panel at once, form chosen per series by AICc.
+
+State-space form (Hyndman, Koehler, Ord & Snyder 2008), with level l, trend b, season s,
+damping phi (phi = 1: additive trend ``A``; 0.8 <= phi <= 0.98: damped ``Ad``) and
+``p = l_{t-1} + phi b_{t-1}``::
+
+    mu_t  = p            (season N)   p + s_{t-m}  (A)   p * s_{t-m}  (M)
+    e_t   = y_t - mu_t
+    l_t   = p + alpha e_t                 (N, A season)   p + alpha e_t / s_{t-m}   (M)
+    b_t   = phi b_{t-1} + beta e_t        (N, A season)   phi b_{t-1} + beta e_t / s_{t-m}
+    s_t   = s_{t-m} + gamma e_t           (A season)      s_{t-m} + gamma e_t / p   (M)
+
+These updates are the same for additive and multiplicative *errors*: with
+``eps_t = e_t / mu_t`` the multiplicative-error equations reduce to the ones above. The error
+type only changes the likelihood, so one recursion scores both::
+
+    -2 log L (A error) = n log(sum e_t^2 / n)
+    -2 log L (M error) = n log(sum eps_t^2 / n) + 2 sum log|mu_t|
+    AICc = -2 log L + 2k + 2k(k+1)/(n-k-1)
+
+k counts smoothing parameters, initial states (l, b, m-1 seasons) and sigma. The forms are
+the 15 of the restricted ETS taxonomy: error A|M, trend N|A|Ad, season N|A|M, without
+additive error on a multiplicative season (infinite-variance forms). Multiplicative error or
+season needs strictly positive data.
+
+Speed: instead of Nelder-Mead per series, every form is evaluated on a fixed grid of
+(alpha, beta, gamma, phi) for all series at once (arrays series x grid), and each series
+keeps its best grid point. Initial states are the classical heuristics (least-squares line
+through the first 10 points; for seasonal forms the first two seasons detrended). One grid
+pass scores two windows: the data before the first backtest origin (parameters used in the
+backtest, so no look-ahead) and the full history (parameters of the final forecast).
+
+Prediction intervals use the linear-class variance ``sigma^2 (1 + sum_{j<h} c_j^2)`` with
+``c_j = alpha + beta phi_j + gamma [j mod m = 0]``, ``phi_j = phi + ... + phi^j``; for
+multiplicative forms sigma is relative and the band scales with the forecast (an
+approximation, documented in docs/forecasting.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from snop.forecasting.common import (
+    Array,
+    BoolArray,
+    IntArray,
+    PanelFit,
+    ols_slope,
+    origin_schedule,
+    time_mask,
+)
+
+# Parameter grids. Coarse on purpose: accuracy is flat near the optimum, and the grid is what
+# makes the method vectorizable. beta <= alpha and gamma <= 1 - alpha (usual admissibility).
+_A_N = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.65, 0.8, 0.95)
+_A_T = (0.05, 0.1, 0.2, 0.35, 0.55, 0.8)
+_B_T = (0.01, 0.05, 0.15)
+_A_S = (0.02, 0.05, 0.1, 0.2, 0.35, 0.55, 0.8)
+_G_S = (0.01, 0.05, 0.15, 0.3)
+_A_TS = (0.05, 0.15, 0.3, 0.5, 0.8)
+_B_TS = (0.01, 0.08)
+_G_TS = (0.01, 0.1, 0.25)
+_PHI = (1.0, 0.98, 0.9, 0.8)
+
+TINY = 1e-8
+
+
+@dataclass(frozen=True)
+class Grid:
+    alpha: Array
+    beta: Array
+    gamma: Array
+    phi: Array
+
+    @property
+    def size(self) -> int:
+        return int(self.alpha.size)
+
+
+def make_grid(trend: bool, season: bool) -> Grid:
+    """The (alpha, beta, gamma, phi) points evaluated for one trend/season combination."""
+    pts: list[tuple[float, float, float, float]] = []
+    if not trend and not season:
+        pts = [(a, 0.0, 0.0, 1.0) for a in _A_N]
+    elif trend and not season:
+        pts = [(a, b, 0.0, p) for p in _PHI for a in _A_T for b in _B_T if b <= a]
+    elif season and not trend:
+        pts = [(a, 0.0, g, 1.0) for a in _A_S for g in _G_S if g <= 1 - a]
+    else:
+        pts = [(a, b, g, p) for p in _PHI for a in _A_TS for b in _B_TS for g in _G_TS
+               if b <= a and g <= 1 - a]
+    arr = np.array(pts, dtype=np.float64)
+    return Grid(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy(), arr[:, 3].copy())
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One ETS form."""
+
+    error: str  # "A" | "M"
+    trend: str  # "N" | "A" | "Ad"
+    season: str  # "N" | "A" | "M"
+
+    @property
+    def name(self) -> str:
+        return f"ETS({self.error},{self.trend},{self.season})"
+
+    def n_params(self, m: int) -> int:
+        k = 1 + (self.trend != "N") + (self.season != "N") + (self.trend == "Ad")
+        k += 1 + (self.trend != "N") + ((m - 1) if self.season != "N" else 0)
+        return k + 1
+
+
+ALL_SPECS: tuple[Spec, ...] = tuple(
+    Spec(e, t, s) for s in ("N", "A", "M") for t in ("N", "A", "Ad") for e in ("A", "M")
+    if not (e == "A" and s == "M")
+)
+
+
+def parse_spec(text: str) -> Spec:
+    """``"ETS(M,Ad,M)"`` or ``"MAdM"`` -> Spec; ValueError if not a valid form."""
+    s = text.strip().upper().replace("ETS", "").strip("()").replace(",", "")
+    err, rest = s[:1], s[1:]
+    trend = "AD" if rest.startswith("AD") else rest[:1]
+    season = rest[len(trend):]
+    spec = Spec(err, "Ad" if trend == "AD" else trend, season)
+    if spec not in ALL_SPECS:
+        raise ValueError(f"{text!r} is not an ETS form; valid: "
+                         + ", ".join(x.name for x in ALL_SPECS))
+    return spec
+
+
+@dataclass
+class Init:
+    l0: Array  # (n,)
+    b0: Array  # (n,)
+    s_add: Array  # (m, n) additive seasonal states
+    s_mul: Array  # (m, n) multiplicative seasonal states
+    l0_season: Array  # (n,) level for seasonal forms
+    b0_season: Array  # (n,)
+
+
+def initial_states(Y: Array, ends: IntArray, m: int) -> Init:
+    """Heuristic initial states from the first observations (Hyndman et al. 2008, 2.6.1)."""
+    n, width = Y.shape
+    k0 = np.minimum(np.maximum(ends, 1), 10)
+    a, b = ols_slope(Y, k0)
+    # intercept a is the line at t=0, the first fitted value p_0 = l0 + b0.
+    l0, b0 = a - b, b
+    s_add = np.zeros((max(m, 1), n))
+    s_mul = np.ones((max(m, 1), n))
+    l0s, b0s = l0.copy(), b0.copy()
+    if m > 1 and width >= 2 * m:
+        x = Y[:, : 2 * m]
+        a1 = x[:, :m].mean(axis=1)
+        a2 = x[:, m:].mean(axis=1)
+        slope = (a2 - a1) / m
+        t = np.arange(2 * m, dtype=np.float64)[None, :]
+        line = a1[:, None] + slope[:, None] * (t - (m - 1) / 2.0)
+        dev = (x - line).reshape(n, 2, m).mean(axis=1)
+        s_add = (dev - dev.mean(axis=1, keepdims=True)).T.copy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(line > TINY, x / np.where(line > TINY, line, 1.0), 1.0)
+        rat = ratio.reshape(n, 2, m).mean(axis=1)
+        rat = rat / np.where(rat.mean(axis=1, keepdims=True) > TINY,
+                             rat.mean(axis=1, keepdims=True), 1.0)
+        s_mul = np.clip(rat, 1e-3, None).T.copy()
+        l0s = a1 - slope * (m + 1) / 2.0
+        b0s = slope
+    return Init(l0, b0, s_add, s_mul, l0s, b0s)
+
+
+@dataclass
+class RunOut:
+    sse_t: Array
+    sse_f: Array
+    rel_t: Array
+    rel_f: Array
+    lg_t: Array
+    lg_f: Array
+    bad_t: BoolArray
+    bad_f: BoolArray
+    rec_l: Array | None = None
+    rec_b: Array | None = None
+    rec_s: Array | None = None
+    end_l: Array | None = None
+    end_b: Array | None = None
+    end_s: Array | None = None
+    fitted: Array | None = None
+
+
+def run(Y: Array, L: IntArray, TE: IntArray, m: int, trend: bool, season: str,
+        alpha: Array, beta: Array, gamma: Array, phi: Array, init: Init, *,
+        mult: bool, origins: IntArray | None = None, final: bool = False) -> RunOut:
+    """Run the ETS recursion for all series and all parameter columns at once.
+
+    ``alpha`` etc. are (n, G) or (1, G). Accumulates the A- and M-error objectives over the
+    training window (t < TE) and the full window (t < L). After a series ends its error is
+    set to 0 so its states stay finite. With ``origins`` (n, k) records the states from which
+    each backtest window is forecast (G must be 1); with ``final`` records end states and
+    fitted values (G must be 1).
+    """
+    n = Y.shape[0]
+    G = max(alpha.shape[1], 1)
+    width = int(L.max())
+    shape = (n, G)
+    seasonal = season != "N"
+    if seasonal:
+        l0, b0 = init.l0_season, init.b0_season
+    else:
+        l0, b0 = init.l0, init.b0
+    lvl = np.broadcast_to(l0[:, None], shape).copy()
+    trd = np.broadcast_to(b0[:, None], shape).copy() if trend else np.zeros(shape)
+    if seasonal:
+        s0 = init.s_add if season == "A" else init.s_mul
+        S = np.broadcast_to(s0[:, :, None], (m, n, G)).copy()
+    zeros = np.zeros(shape)
+    sse_t, sse_f = zeros.copy(), zeros.copy()
+    rel_t, rel_f = zeros.copy(), zeros.copy()
+    lg_t, lg_f = zeros.copy(), zeros.copy()
+    bad_t = np.zeros(shape, dtype=bool)
+    bad_f = np.zeros(shape, dtype=bool)
+    out = RunOut(sse_t, sse_f, rel_t, rel_f, lg_t, lg_f, bad_t, bad_f)
+    sched = None
+    if origins is not None:
+        k = origins.shape[1]
+        sched = origin_schedule(origins, width)
+        out.rec_l = np.zeros((n, k))
+        out.rec_b = np.zeros((n, k))
+        out.rec_s = np.zeros((n, k, max(m, 1)))
+    if final:
+        out.fitted = np.full((n, Y.shape[1]), np.nan)
+        out.end_l = np.zeros(n)
+        out.end_b = np.zeros(n)
+        out.end_s = np.zeros((n, max(m, 1)))
+    act_f = (np.arange(width)[None, :] < L[:, None]).astype(np.float64)
+    act_t = (np.arange(width)[None, :] < TE[:, None]).astype(np.float64)
+    ends_at = (L - 1) if final else None
+    with np.errstate(all="ignore"):
+        for t in range(width):
+            y = Y[:, t : t + 1]
+            af = act_f[:, t : t + 1]
+            at = act_t[:, t : t + 1]
+            p = lvl + phi * trd if trend else lvl
+            if seasonal:
+                j = t % m
+                s = S[j]
+                mu = p + s if season == "A" else p * s
+            else:
+                mu = p
+            e = (y - mu) * af
+            e2 = e * e
+            sse_f += e2
+            e2 *= at
+            sse_t += e2
+            if mult:
+                mpos = np.maximum(mu, TINY)
+                r = e / mpos
+                r *= r
+                rel_f += r
+                r *= at
+                rel_t += r
+                lgm = np.log(mpos) * af
+                lg_f += lgm
+                lgm *= at
+                lg_t += lgm
+                nonpos = mu <= TINY
+                bad_f |= nonpos & (af > 0)
+                bad_t |= nonpos & (at > 0)
+            if final and out.fitted is not None:
+                out.fitted[:, t] = np.where(af[:, 0] > 0, mu[:, 0], np.nan)
+            if season == "M":
+                sc = np.maximum(s, 1e-3)
+                es = e / sc
+                lvl = p + alpha * es
+                if trend:
+                    trd = phi * trd + beta * es
+                S[j] = np.maximum(s + gamma * e / np.where(np.abs(p) > TINY, p, TINY), 1e-3)
+            else:
+                lvl = p + alpha * e
+                if trend:
+                    trd = phi * trd + beta * e
+                if seasonal:
+                    S[j] = s + gamma * e
+            if sched is not None and out.rec_l is not None and out.rec_b is not None \
+                    and out.rec_s is not None:
+                ri, si = sched[t]
+                if ri.size:
+                    out.rec_l[ri, si] = lvl[ri, 0]
+                    out.rec_b[ri, si] = trd[ri, 0]
+                    if seasonal:
+                        out.rec_s[ri, si, :] = S[:, ri, 0].T
+            if final and ends_at is not None and out.end_l is not None \
+                    and out.end_b is not None and out.end_s is not None:
+                ri = np.nonzero(ends_at == t)[0]
+                if ri.size:
+                    out.end_l[ri] = lvl[ri, 0]
+                    out.end_b[ri] = trd[ri, 0]
+                    if seasonal:
+                        out.end_s[ri, :] = S[:, ri, 0].T
+    return out
+
+
+def _neg2loglik(acc: RunOut, which: str, error: str, nobs: Array) -> Array:
+    sse = acc.sse_t if which == "t" else acc.sse_f
+    nob = nobs[:, None]
+    if error == "A":
+        val = nob * np.log(np.maximum(sse / nob, 1e-300))
+    else:
+        rel = acc.rel_t if which == "t" else acc.rel_f
+        lg = acc.lg_t if which == "t" else acc.lg_f
+        bad = acc.bad_t if which == "t" else acc.bad_f
+        val = nob * np.log(np.maximum(rel / nob, 1e-300)) + 2.0 * lg
+        val = np.where(bad, np.inf, val)
+    return np.asarray(np.where(np.isfinite(val), val, np.inf), dtype=np.float64)
+
+
+def aicc_penalty(k: int, nobs: Array) -> Array:
+    den = nobs - k - 1
+    return np.asarray(np.where(den > 0, 2 * k + 2 * k * (k + 1) / np.where(den > 0, den, 1),
+                               np.inf), dtype=np.float64)
+
+
+def damp_sum(phi: Array, h: int) -> Array:
+    """(.., h) cumulative damping phi + phi^2 + ... + phi^j for j = 1..h."""
+    pw = phi[..., None] ** np.arange(1, h + 1)
+    return np.asarray(np.cumsum(pw, axis=-1), dtype=np.float64)
+
+
+def forecast_from_state(lvl: Array, trd: Array, S: Array, phi: Array, season: str,
+                        t_next: IntArray, h: int, m: int) -> Array:
+    """(n, h) point forecasts ``(l + phi_j b) (+|*) s_{tau mod m}`` from states at t_next."""
+    ph = damp_sum(phi, h)
+    base = lvl[:, None] + ph * trd[:, None]
+    if season == "N":
+        return np.asarray(base, dtype=np.float64)
+    idx = (t_next[:, None] + np.arange(h)[None, :]) % m
+    s = np.take_along_axis(S, idx, axis=1)
+    return np.asarray(base + s if season == "A" else base * s, dtype=np.float64)
+
+
+def fit_ets(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int,
+            specs: tuple[Spec, ...] = ALL_SPECS) -> PanelFit:
+    """AICc-selected ETS on every series; see the module docstring for the method."""
+    n, width = Y.shape
+    k_bt = origins.shape[1]
+    first_origin = np.where((origins > 0).any(axis=1),
+                            np.where(origins > 0, origins, width + 1).min(axis=1), L)
+    TE = np.minimum(first_origin, L).astype(np.int64)
+    init = initial_states(Y, TE, m)
+    mask_t = time_mask(TE, width)
+    mask_f = time_mask(L, width)
+    pos_t = np.where(mask_t, Y, np.inf).min(axis=1) > 0
+    pos_f = np.where(mask_f, Y, np.inf).min(axis=1) > 0
+    season_ok_t = (2 * m <= TE) & (m > 1)
+    season_ok_f = (2 * m <= L) & (m > 1)
+    nobs_t = np.maximum(TE, 1).astype(np.float64)
+    nobs_f = np.maximum(L, 1).astype(np.float64)
+
+    best_t = np.full(n, np.inf)
+    best_f = np.full(n, np.inf)
+    # chosen (spec index, alpha, beta, gamma, phi) per series and window
+    ch_t = np.zeros((n, 5))
+    ch_f = np.zeros((n, 5))
+    ch_t[:, 0] = ch_f[:, 0] = -1
+    spec_index = {s: i for i, s in enumerate(ALL_SPECS)}
+    combos = sorted({(s.trend != "N", s.season) for s in specs}, key=lambda c: (c[1] != "N", c))
+    for trend, season in combos:
+        if season != "N" and not (season_ok_t.any() or season_ok_f.any()):
+            continue
+        grid = make_grid(trend, season != "N")
+        a, b, g, ph = (x[None, :] for x in (grid.alpha, grid.beta, grid.gamma, grid.phi))
+        mult_needed = any(s.error == "M" for s in specs
+                          if (s.trend != "N") == trend and s.season == season)
+        mult = mult_needed and bool((pos_t | pos_f).any())
+        if season == "M" and not (pos_t | pos_f).any():
+            continue
+        acc = run(Y, L, TE, m, trend, season, a, b, g, ph, init, mult=mult)
+        for spec in specs:
+            if (spec.trend != "N") != trend or spec.season != season:
+                continue
+            if spec.error == "M" and not mult:
+                continue
+            sub = grid.phi == 1.0 if spec.trend == "N" or spec.trend == "A" else grid.phi < 1.0
+            cols = np.nonzero(sub)[0]
+            kpar = spec.n_params(m)
+            for which, nobs, best, ch in (("t", nobs_t, best_t, ch_t), ("f", nobs_f, best_f, ch_f)):
+                val = _neg2loglik(acc, which, spec.error, nobs)[:, cols]
+                gi = val.argmin(axis=1)
+                crit = val[np.arange(n), gi] + aicc_penalty(kpar, nobs)
+                eligible = np.ones(n, dtype=bool)
+                pos = pos_t if which == "t" else pos_f
+                sok = season_ok_t if which == "t" else season_ok_f
+                if spec.error == "M" or spec.season == "M":
+                    eligible &= pos
+                if spec.season != "N":
+                    eligible &= sok
+                crit = np.where(eligible, crit, np.inf)
+                better = crit < best - 1e-9
+                best[better] = crit[better]
+                gsel = cols[gi]
+                ch[better, 0] = spec_index[spec]
+                ch[better, 1] = grid.alpha[gsel][better]
+                ch[better, 2] = grid.beta[gsel][better]
+                ch[better, 3] = grid.gamma[gsel][better]
+                ch[better, 4] = grid.phi[gsel][better]
+    # Fallback when no form is admissible (e.g. one observation): ETS(A,N,N), alpha = 0.5.
+    for ch in (ch_t, ch_f):
+        none = ch[:, 0] < 0
+        ch[none] = (spec_index[Spec("A", "N", "N")], 0.5, 0.0, 0.0, 1.0)
+
+    point = np.zeros((n, h))
+    sigma = np.zeros((n, h))
+    bt = np.full((n, k_bt, hb), np.nan)
+    fitted = np.full((n, width), np.nan)
+    names = np.empty(n, dtype=object)
+    # Final pass per chosen form: end states, fitted values, residual spread.
+    for si in np.unique(ch_f[:, 0]).astype(int):
+        spec = ALL_SPECS[si]
+        idx = np.nonzero(ch_f[:, 0] == si)[0]
+        trend = spec.trend != "N"
+        sub_init = _subset_init(init, idx)
+        p = ch_f[idx]
+        acc = run(Y[idx], L[idx], L[idx], m, trend, spec.season, p[:, 1:2], p[:, 2:3],
+                  p[:, 3:4], p[:, 4:5], sub_init, mult=spec.error == "M", final=True)
+        assert acc.end_l is not None and acc.end_b is not None and acc.end_s is not None
+        assert acc.fitted is not None
+        pt = forecast_from_state(acc.end_l, acc.end_b, acc.end_s, p[:, 4], spec.season,
+                                 L[idx], h, m)
+        point[idx] = pt
+        nob = nobs_f[idx]
+        kpar = spec.n_params(m)
+        den = np.maximum(nob - kpar, 0.5 * nob)
+        if spec.error == "A":
+            sd = np.sqrt(acc.sse_f[:, 0] / den)[:, None] * np.ones((1, h))
+        else:
+            sd = np.sqrt(acc.rel_f[:, 0] / den)[:, None] * np.abs(pt)
+        sigma[idx] = sd * _psi_factor(p[:, 1], p[:, 2], p[:, 3], p[:, 4], spec, h, m)
+        fitted[idx, : acc.fitted.shape[1]] = acc.fitted
+        names[idx] = spec.name
+    # Backtest pass per form chosen on the training window, states recorded at origins.
+    for si in np.unique(ch_t[:, 0]).astype(int):
+        spec = ALL_SPECS[si]
+        idx = np.nonzero((ch_t[:, 0] == si) & (origins > 0).any(axis=1))[0]
+        if idx.size == 0:
+            continue
+        p = ch_t[idx]
+        o = origins[idx]
+        acc = run(Y[idx], L[idx], TE[idx], m, spec.trend != "N", spec.season, p[:, 1:2],
+                  p[:, 2:3], p[:, 3:4], p[:, 4:5], _subset_init(init, idx), mult=False,
+                  origins=o)
+        assert acc.rec_l is not None and acc.rec_b is not None and acc.rec_s is not None
+        for s in range(k_bt):
+            valid = o[:, s] > 0
+            fc = forecast_from_state(acc.rec_l[:, s], acc.rec_b[:, s], acc.rec_s[:, s, :],
+                                     p[:, 4], spec.season, np.maximum(o[:, s], 0), hb, m)
+            bt[idx, s, :] = np.where(valid[:, None], fc, np.nan)
+    return PanelFit(point=point, sigma=sigma, backtest=bt, fitted=fitted, names=names,
+                    ok=np.ones(n, dtype=bool))
+
+
+def _subset_init(init: Init, idx: IntArray) -> Init:
+    return Init(init.l0[idx], init.b0[idx], init.s_add[:, idx], init.s_mul[:, idx],
+                init.l0_season[idx], init.b0_season[idx])
+
+
+def _psi_factor(alpha: Array, beta: Array, gamma: Array, phi: Array, spec: Spec,
+                h: int, m: int) -> Array:
+    """(n, h) sqrt(1 + sum_{j=1}^{h-1} c_j^2), the linear-class h-step multiplier."""
+    n = alpha.size
+    if h <= 1:
+        return np.ones((n, max(h, 1)))[:, :h]
+    j = np.arange(1, h)
+    c = np.broadcast_to(alpha[:, None], (n, h - 1)).copy()
+    if spec.trend != "N":
+        c += beta[:, None] * damp_sum(phi, h - 1)
+    if spec.season != "N":
+        c += gamma[:, None] * (j % m == 0)[None, :]
+    cum = np.concatenate([np.zeros((n, 1)), np.cumsum(c * c, axis=1)], axis=1)
+    return np.asarray(np.sqrt(1.0 + cum), dtype=np.float64)
