@@ -21,8 +21,8 @@ Constraints:
 * labor    ``sum_{f in k} lhpu[f,t] * reg[f,t] - hours[k,t] * workers - othours <= 0``
 * overtime ``othours - max_ot[k,t] * workers <= 0``
 * resource ``sum_f hpu[f,r] * (reg + ot)[f,t] <= capacity[r,t]``
-* level    ``(reg+ot)[f,t] = (reg+ot)[f,t+1]``, ``sum_t (reg+ot)[f,t] >= requirement[f]``,
-  ``workers[k,t] = workers[k,t+1]`` (the level strategy only)
+* level    ``(reg+ot)[f,t] + dip[f,t] = rate[f]``, ``T * rate[f] >= requirement[f]``,
+  ``workers[k,t] = workers[k,t+1]`` (the level strategy only; ``dip`` is penalised)
 
 Objective: see :func:`build_model`.
 """
@@ -198,8 +198,10 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
         + backlog_cost*back + lost_sales_cost*lost
         + regular_wage*hours*workers + overtime_wage*othours + hiring*hire + layoff*layoff
 
-    Strategies restrict the same model: ``level`` adds constant-rate and constant-workforce
-    rows and sizes the rate to the total requirement; ``chase`` adds a large penalty ``M`` per
+    Strategies restrict the same model: ``level`` makes in-house production a constant
+    ``rate`` per family (``reg + ot + dip = rate``) with ``rate * free periods >=``
+    :func:`level_requirement`, penalises ``dip`` (production below the rate where capacity
+    dips) with ``M``, and keeps each pool's workforce constant; ``chase`` adds a large penalty ``M`` per
     unit and period to inventory, backlog and lost sales, so supply follows demand (and the
     inventory target) exactly wherever capacity allows, and builds ahead or serves late only
     where it must; ``M`` exceeds any unit cost of supply, making this lexicographic: first
@@ -330,28 +332,33 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
         rows.terms(rrow[re], reg[fe], he[:, None])
         rows.terms(rrow[re], ot[fe], he[:, None])
 
+    level_cols: list[IntArray] = []
     if strategy == "level":
+        # in-house production = rate - dip; rate * free periods >= requirement; dips (a
+        # capacity dip below the rate) cost the penalty, so the rate holds wherever it can
         start = min(frozen.periods, n_t) if frozen is not None else 0
-        if n_t - start >= 2:
-            lf, lt = np.indices((n_f, n_t - start - 1)).reshape(2, -1)
-            lt = lt + start
+        n_free = n_t - start
+        if n_free >= 1:
+            free = np.zeros((n_f, n_t), dtype=bool)
+            free[:, start:] = True
+            dip = cols.add("dip", free, 0.0, np.inf, 1e3 + 10.0 * _largest_unit_cost(data))
+            rate = cols.add("rate", np.ones((n_f, 1), dtype=bool), 0.0, np.inf, 0.0)
+            level_cols.append(dip)
+            lf, lt = np.nonzero(free)
             lrow = rows.add(Row.LEVEL_RATE, lf, lt, 0.0, 0.0)
-            for grid in (reg, ot):
+            for grid in (reg, ot, dip):
                 rows.terms(lrow, grid[lf, lt], 1.0)
-                rows.terms(lrow, grid[lf, lt + 1], -1.0)
-            if n_k:
-                wk, wt = np.indices((n_k, n_t - start - 1)).reshape(2, -1)
-                wt = wt + start
-                wl = rows.add(Row.LEVEL_WORKERS, wk, wt, 0.0, 0.0)
-                rows.terms(wl, workers[wk, wt], 1.0)
-                rows.terms(wl, workers[wk, wt + 1], -1.0)
-        if n_t - start >= 1:
+            rows.terms(lrow, rate[lf, 0], -1.0)
             req = level_requirement(data, frozen)
             srow = rows.add(Row.LEVEL_SIZE, np.arange(n_f), np.full(n_f, n_t - 1), req,
                             np.inf)
-            for grid in (reg, ot):
-                rows.terms(np.repeat(srow[:, None], n_t - start, axis=1), grid[:, start:],
-                           1.0)
+            rows.terms(srow, rate[:, 0], float(n_free))
+        if n_free >= 2 and n_k:
+            wk, wt = np.indices((n_k, n_free - 1)).reshape(2, -1)
+            wt = wt + start
+            wl = rows.add(Row.LEVEL_WORKERS, wk, wt, 0.0, 0.0)
+            rows.terms(wl, workers[wk, wt], 1.0)
+            rows.terms(wl, workers[wk, wt + 1], -1.0)
 
     # ---- assemble ------------------------------------------------------------------------
     n = cols.n
@@ -361,6 +368,8 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
     matrix.sum_duplicates()
     cost = _cat(cols.cost, float)
     true_cost = cost.copy()
+    for grid in level_cols:
+        true_cost[grid[grid >= 0]] = 0.0
     if strategy == "chase":
         true_cost[inv.ravel()] = hold_coef.ravel()
         true_cost[back[back_mask]] = true_back[back_mask]
