@@ -155,7 +155,7 @@ def _forecast_file(path: Path, *, horizon: int, freq: str | None, method: str,
 def _write(frame: Any, path: Path) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(path, index=False, float_format="%.6g")
+        frame.to_csv(path, index=False, float_format="%.10g")
     except OSError as exc:
         raise SnopError(f"{path}: cannot write ({exc.strerror})") from None
 

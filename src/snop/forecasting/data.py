@@ -95,7 +95,7 @@ def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int
         raise SnopError(f"{source}: no rows; give at least one item, period, qty row")
     item = df["item"].astype(str).str.strip()
     item = item.where(~df["item"].isna(), "")
-    blank_item = (item == "") | (item.str.lower() == "nan")
+    blank_item = item == ""
     if blank_item.any():
         i = int(np.argmax(blank_item.to_numpy()))
         raise SnopError(f"{source} row {_row(i, row_offset)}, column item: blank; every row "
