@@ -59,9 +59,10 @@ def disaggregate(plan: Any, item_mix: pd.DataFrame,
         raise SnopError(f"no items for families {sorted(missing)} in the item mix")
     # weights per (item, period): same period if the family has demand then, else horizon
     grid = table[["family", "period"]].merge(items, on="family")
-    per = mix[mix["period"].notna()].groupby(["item", "period"], as_index=False)["qty"].sum()
-    tot = mix.groupby("item", as_index=False)["qty"].sum().rename(columns={"qty": "w_all"})
-    grid = grid.merge(per.rename(columns={"qty": "w_per"}), on=["item", "period"], how="left")
+    per = mix[mix["period"].notna()].groupby(["item", "period"], as_index=False).agg(
+        w_per=("qty", "sum"))
+    tot = mix.groupby("item", as_index=False).agg(w_all=("qty", "sum"))
+    grid = grid.merge(per, on=["item", "period"], how="left")
     grid = grid.merge(tot, on="item", how="left").fillna({"w_per": 0.0, "w_all": 0.0})
     key = [grid["family"], grid["period"]]
     fam_per = grid.groupby(key)["w_per"].transform("sum")

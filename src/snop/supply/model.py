@@ -201,11 +201,12 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
     Strategies restrict the same model: ``level`` makes in-house production a constant
     ``rate`` per family (``reg + ot + dip = rate``) with ``rate * free periods >=``
     :func:`level_requirement`, penalises ``dip`` (production below the rate where capacity
-    dips) with ``M``, and keeps each pool's workforce constant; ``chase`` adds a large penalty ``M`` per
-    unit and period to inventory, backlog and lost sales, so supply follows demand (and the
-    inventory target) exactly wherever capacity allows, and builds ahead or serves late only
-    where it must; ``M`` exceeds any unit cost of supply, making this lexicographic: first
-    follow demand, then cheapest. Reported costs use the true costs (``true_cost``).
+    dips) with ``M``, and keeps each pool's workforce constant; ``chase`` adds a large
+    penalty ``M`` per unit and period to inventory, backlog and lost sales, so supply
+    follows demand (and the inventory target) exactly wherever capacity allows, and builds
+    ahead or serves late only where it must; ``M`` exceeds any unit cost of supply, making
+    this lexicographic: first follow demand, then cheapest. Reported costs use the true
+    costs (``true_cost``).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}")

@@ -1,0 +1,54 @@
+"""``snop plan``: the aggregate production plan of a workbook (level, chase, optimal)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from snop.cli.common import console
+from snop.cli.main import app
+from snop.errors import SnopError
+
+
+@app.command("plan")
+def plan_cmd(
+    workbook: Annotated[Path | None, typer.Option(
+        "--workbook", help="A CSV folder or .xlsx to plan on directly (no store).")] = None,
+    strategy: Annotated[str, typer.Option(
+        help="level, chase, optimal, or all (the three side by side).")] = "optimal",
+    integer_workforce: Annotated[bool, typer.Option(
+        "--integer-workforce", help="Whole workers (a MIP).")] = False,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the plan, capacity and explanation CSVs.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+) -> None:
+    """Plan production, workforce, overtime, subcontracting, inventory and backlog per family
+    and period; show what each strategy costs and which constraints bind."""
+    from snop.supply.model import STRATEGIES
+    from snop.supply.plan import compare_strategies
+    from snop.supply.report import comparison_lines, demand_for, write_outputs
+
+    chosen = list(STRATEGIES) if strategy == "all" else [strategy]
+    if any(s not in STRATEGIES for s in chosen):
+        raise SnopError(f"unknown strategy {strategy!r}; use level, chase, optimal or all")
+    if workbook is None:
+        raise SnopError("no --workbook given and no store support yet")
+    from snop.io import read_workbook
+
+    wb = read_workbook(workbook)
+    demand, source = demand_for(wb)
+    plans = compare_strategies(wb, demand, chosen, integer_workforce=integer_workforce)
+    written = write_outputs(plans, out) if out is not None else []
+    if as_json:
+        print(json.dumps({"demand": source, "strategies": [p.to_json() for p in plans.values()]},
+                         indent=2))
+        return
+    currency = wb.setting("currency") or "$"
+    console.print(f"[bold]supply plan[/] on {source}")
+    for line in comparison_lines(plans, currency):
+        console.print(line, markup=False)
+    if written:
+        console.print(f"wrote {len(written)} files to {out}")

@@ -1,0 +1,95 @@
+"""Text views of supply plans (CLI, cycle step) and the demand to plan on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from snop.errors import SnopError
+from snop.model.workbook import Workbook
+from snop.supply.data import workbook_demand
+from snop.supply.explain import money
+from snop.supply.plan import COST_COMPONENTS, SupplyPlan, comparison_table
+
+
+def naive_family_demand(workbook: Workbook) -> pd.DataFrame:
+    """Seasonal-naive family demand (same period last year's family sales) when there is no
+    demand table and no forecast: a stand-in so a bare workbook can be planned."""
+    s = workbook.sales
+    if s.empty:
+        raise SnopError("no demand table and no sales history to plan on")
+    fam = s.merge(workbook.items[["item", "family"]], on="item")
+    hist = fam.groupby(["family", "period"], as_index=False).agg(qty=("qty", "sum"))
+    season = workbook.granularity.season_length
+    periods = workbook.planning_periods
+    labels = {p.label for p in periods}
+    rows = []
+    last = workbook.last_actual
+    if last is None:
+        raise SnopError("no demand table and no sales history to plan on")
+    for p in periods:
+        k = -(-(p - last) // season)  # whole seasons back to reach the history
+        rows.append((p.label, (p + (-season * max(k, 1))).label))
+    m = pd.DataFrame(rows, columns=["period", "source"])
+    out = m.merge(hist, left_on="source", right_on="period", suffixes=("", "_h"))
+    out = out[out["period"].isin(labels)]
+    return out[["family", "period", "qty"]].reset_index(drop=True)
+
+
+def demand_for(workbook: Workbook) -> tuple[pd.DataFrame, str]:
+    """The workbook's demand table when it has one, else the seasonal-naive stand-in."""
+    if workbook.has("demand"):
+        return workbook_demand(workbook), "the workbook's demand table"
+    return naive_family_demand(workbook), "seasonal-naive demand (no demand table)"
+
+
+def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int = 5
+                     ) -> list[str]:
+    """Strategies side by side (costs by component), then each plan's top explanations."""
+    table = comparison_table(plans)
+    names = list(plans)
+    body: list[tuple[str, list[str]]] = []
+    for row in ["status", "total_cost", *COST_COMPONENTS]:
+        vals: list[Any] = list(table.loc[row].to_numpy())
+        if row != "status" and all(
+                (isinstance(v, float) and (np.isnan(v) or abs(v) < 0.5)) for v in vals):
+            continue  # a component no strategy uses
+        cells = [str(v) if row == "status" else
+                 ("-" if isinstance(v, float) and np.isnan(v) else
+                  money(float(v) + 0.0 if abs(float(v)) >= 0.5 else 0.0, currency))
+                 for v in vals]
+        body.append((row, cells))
+    width = 2 + max(len(c) for _, cells in body for c in [*cells, *names])
+    out = ["component".ljust(20) + "".join(n.rjust(width) for n in names)]
+    out += [row.ljust(20) + "".join(c.rjust(width) for c in cells) for row, cells in body]
+    for n, p in plans.items():
+        if not p.ok:
+            out.append(f"{n}: no plan: " + "; ".join(p.diagnosis[:3]))
+            continue
+        for e in p.explanations[:top]:
+            out.append(f"{n}: {e.text}")
+    return out
+
+
+def write_outputs(plans: dict[str, SupplyPlan], out: Path) -> list[Path]:
+    """CSV files per strategy: plan, workforce, costs, capacity, constrained demand,
+    explanations (and diagnosis when infeasible); plus ``comparison.csv``."""
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for name, p in plans.items():
+        frames = {"plan": p.plan, "workforce": p.workforce, "costs": p.costs,
+                  "capacity": p.capacity, "constrained_demand": p.constrained_demand,
+                  "explanations": p.explanations_frame()}
+        if p.diagnosis:
+            frames["diagnosis"] = pd.DataFrame({"diagnosis": p.diagnosis})
+        for kind, df in frames.items():
+            path = out / f"{name}_{kind}.csv"
+            df.to_csv(path, index=False)
+            written.append(path)
+    path = out / "comparison.csv"
+    comparison_table(plans).to_csv(path, index_label="component")
+    written.append(path)
+    return written
