@@ -135,9 +135,11 @@ def shortage_reason(b: Binding, f: int, t: int) -> str:
 
 
 def explain(model: LpModel, data: PlanningData, sol: LpSolution, *, short: FloatArray,
-            currency: str = "$", top: int | None = None) -> list[Explanation]:
-    """Sentences for a solved plan: shortages first (what sales must hear), then the binding
-    limits whose relief is worth most."""
+            currency: str = "$", top: int | None = None, max_money: int = 200
+            ) -> list[Explanation]:
+    """Sentences for a solved plan: every shortage first (what sales must hear), then the
+    ``max_money`` binding limits whose relief is worth most (only those are worded: a large
+    plan has thousands of binding period-level limits)."""
     out: list[Explanation] = []
     b = Binding(model, data, sol)
     d = data
@@ -150,32 +152,42 @@ def explain(model: LpModel, data: PlanningData, sol: LpSolution, *, short: Float
     if not sol.has_duals:
         return out if top is None else out[:top]
     money_ex: list[Explanation] = []
-    # workforce bounds
     wd = b.col_dual("workers")
-    for k, t in zip(*np.nonzero(b.workers_full & (wd < -1e-6)), strict=True):
+    gain = np.where(b.res_tight & (b.res_dual < -1e-9), -b.res_dual * 0.1 * np.where(
+        np.isfinite(d.capacity), d.capacity, 0.0), 0.0)
+    fam_bounds = {blk: (b.col_dual(blk), full) for blk, full in (
+        ("inv", b.inv_full), ("sub", b.sub_full), ("reg", b.reg_full), ("ot", b.ot_full))}
+    # the value the max_money-th sentence is worth: cheaper ones are not worded
+    vals = np.concatenate([
+        -wd[b.workers_full & (wd < -1e-6)], -b.ot_dual[b.ot_tight & (b.ot_dual < -1e-6)],
+        gain[gain > 1e-6], gain.sum(axis=1),
+        *(-cd[full & (cd < -1e-6)] for cd, full in fam_bounds.values())])
+    thr = np.partition(vals, vals.size - max_money)[vals.size - max_money] \
+        if vals.size > max_money else -np.inf
+    # workforce bounds
+    for k, t in zip(*np.nonzero(b.workers_full & (wd < -1e-6) & (-wd >= thr)), strict=True):
         money_ex.append(Explanation(
             "worker", f"one more worker in pool {d.pools[k]} in {d.periods[t]} (above "
             f"max_workers {units(d.max_workers[k, t])}) would save {money(-wd[k, t], currency)}",
             float(-wd[k, t]), pool=d.pools[k], period=d.periods[t]))
-    for k, t in zip(*np.nonzero(b.ot_tight & (b.ot_dual < -1e-6)), strict=True):
+    for k, t in zip(*np.nonzero(b.ot_tight & (b.ot_dual < -1e-6) & (-b.ot_dual >= thr)),
+                    strict=True):
         val = -b.ot_dual[k, t]
         money_ex.append(Explanation(
             "overtime", f"overtime in pool {d.pools[k]} is at its cap in {d.periods[t]}: "
             f"one more overtime hour would save {money(val, currency)}",
             float(val), pool=d.pools[k], period=d.periods[t]))
     # resources: per period and over the horizon, for +10% hours
-    gain = np.where(b.res_tight & (b.res_dual < -1e-9), -b.res_dual * 0.1 * np.where(
-        np.isfinite(d.capacity), d.capacity, 0.0), 0.0)
     for r in np.flatnonzero(gain.sum(axis=1) > 1e-6):
         ts = np.flatnonzero(gain[r] > 1e-6)
-        if ts.size > 1:
+        if ts.size > 1 and gain[r].sum() >= thr:
             span = f"{d.periods[ts[0]]}..{d.periods[ts[-1]]}"
             money_ex.append(Explanation(
                 "resource", f"10% more hours on resource {d.resources[r]} in every period it "
                 f"binds ({ts.size} periods, {span}) is worth about "
                 f"{money(gain[r].sum(), currency)}", float(gain[r].sum()),
                 resource=d.resources[r]))
-        for t in ts:
+        for t in ts[gain[r, ts] >= thr]:
             money_ex.append(Explanation(
                 "resource", f"10% more hours on resource {d.resources[r]} in {d.periods[t]} "
                 f"(+{units(0.1 * d.capacity[r, t])} h) is worth about "
@@ -186,15 +198,14 @@ def explain(model: LpModel, data: PlanningData, sol: LpSolution, *, short: Float
                               ("sub", "subcontract", "subcontract capacity"),
                               ("reg", "capacity", "regular capacity"),
                               ("ot", "capacity", "overtime capacity")):
-        cd = b.col_dual(block)
-        full = {"inv": b.inv_full, "sub": b.sub_full, "reg": b.reg_full, "ot": b.ot_full}[block]
-        for f, t in zip(*np.nonzero(full & (cd < -1e-6)), strict=True):
+        cd, full = fam_bounds[block]
+        for f, t in zip(*np.nonzero(full & (cd < -1e-6) & (-cd >= thr)), strict=True):
             money_ex.append(Explanation(
                 kind, f"one more unit of {what} for family {d.families[f]} in {d.periods[t]} "
                 f"would save {money(-cd[f, t], currency)}", float(-cd[f, t]),
                 family=d.families[f], period=d.periods[t]))
     money_ex.sort(key=lambda e: -e.value)
-    out.extend(money_ex)
+    out.extend(money_ex[:max_money])
     return out if top is None else out[:top]
 
 

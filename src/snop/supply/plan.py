@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from snop.errors import SnopError
@@ -285,13 +286,13 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
     frames = []
     for comp, g in fam_cost.items():
         frames.append(pd.DataFrame({"component": comp, "owner_type": "family",
-                                    "owner": np.repeat(data.families, n_t),
-                                    "period": np.tile(data.periods, n_f), "cost": g.ravel()}))
+                                    "owner": _rep(data.families, n_t),
+                                    "period": _tile(data.periods, n_f), "cost": g.ravel()}))
     n_k = len(data.pools)
     for comp, g in pool_cost.items():
         frames.append(pd.DataFrame({"component": comp, "owner_type": "pool",
-                                    "owner": np.repeat(data.pools, n_t),
-                                    "period": np.tile(data.periods, n_k), "cost": g.ravel()}))
+                                    "owner": _rep(data.pools, n_t),
+                                    "period": _tile(data.periods, n_k), "cost": g.ravel()}))
     costs = pd.concat(frames, ignore_index=True)
     total = float(costs["cost"].sum())
 
@@ -321,8 +322,8 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
                         ot)
     fam_total = sum(fam_cost.values(), np.zeros((n_f, n_t))) + alloc(labor_cost)
     plan = pd.DataFrame({
-        "family": np.repeat(data.families, n_t),
-        "period": np.tile(data.periods, n_f),
+        "family": _rep(data.families, n_t),
+        "period": _tile(data.periods, n_f),
         "demand": data.demand.ravel(),
         "production": prod.ravel(),
         "regular_production": (prod - ot_units).ravel(),
@@ -332,7 +333,7 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
         "backlog": back.ravel(),
         "lost_sales": lost.ravel(),
         "shipped": shipped.ravel(),
-        "pool": np.repeat([data.pools[k] if k >= 0 else None for k in data.pool_of], n_t),
+        "pool": _rep([data.pools[k] if k >= 0 else None for k in data.pool_of], n_t),
         "workers": alloc(workers).ravel(),
         "hires": alloc(hire).ravel(),
         "layoffs": alloc(layoff).ravel(),
@@ -353,7 +354,7 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
         np.add.at(labor_used, data.pool_of[pf], data.labor_hours_per_unit[pf] * reg[pf])
     reg_avail = data.regular_hours * workers
     workforce = pd.DataFrame({
-        "pool": np.repeat(data.pools, n_t), "period": np.tile(data.periods, n_k),
+        "pool": _rep(data.pools, n_t), "period": _tile(data.periods, n_k),
         "workers": workers.ravel(), "hires": hire.ravel(), "layoffs": layoff.ravel(),
         "regular_hours": reg_avail.ravel(), "labor_hours": labor_used.ravel(),
         "overtime_hours": oth.ravel(),
@@ -373,7 +374,7 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
                if e.kind == "shortage"}
     lead = fifo_delay(data.demand, data.initial_backlog, shipped + lost)
     cd = pd.DataFrame({
-        "family": np.repeat(data.families, n_t), "period": np.tile(data.periods, n_f),
+        "family": _rep(data.families, n_t), "period": _tile(data.periods, n_f),
         "demand": data.demand.ravel(), "constrained": shipped.ravel(),
         "gap": (data.demand - shipped).ravel(), "short": short.ravel(),
         "backlog": back.ravel(), "lost_sales": lost.ravel(),
@@ -384,6 +385,17 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
     return SupplyPlan(strategy=model.strategy, status="optimal", total_cost=total, plan=plan,
                       workforce=workforce, costs=costs, capacity=capacity,
                       constrained_demand=cd, explanations=expl)
+
+
+def _rep(names: Sequence[str | None], n: int) -> npt.NDArray[np.object_]:
+    """Each name ``n`` times, as an object array (pandas converts '<U' arrays slowly)."""
+    out: npt.NDArray[np.object_] = np.repeat(np.array(names, dtype=object), n)
+    return out
+
+
+def _tile(names: Sequence[str], n: int) -> npt.NDArray[np.object_]:
+    out: npt.NDArray[np.object_] = np.tile(np.array(names, dtype=object), n)
+    return out
 
 
 def _ratio(a: FloatArray, b: FloatArray) -> FloatArray:
@@ -426,8 +438,8 @@ def rough_cut(model: LpModel, data: PlanningData, prod: FloatArray, workers: Flo
     price[model.row_entity[m], model.row_period[m]] = -duals.row_dual[m]
     cap = data.capacity
     frames = [pd.DataFrame({
-        "kind": "resource", "resource": np.repeat(data.resources, n_t),
-        "period": np.tile(data.periods, n_r), "capacity": cap.ravel(), "load": load.ravel(),
+        "kind": "resource", "resource": _rep(data.resources, n_t),
+        "period": _tile(data.periods, n_r), "capacity": cap.ravel(), "load": load.ravel(),
         "utilization": _ratio(load, cap).ravel(), "required_load": req.ravel(),
         "overload": np.maximum(req - cap, 0.0).ravel(),
         "shadow_price": price.ravel()})]
@@ -441,8 +453,8 @@ def rough_cut(model: LpModel, data: PlanningData, prod: FloatArray, workers: Flo
         lprice = np.zeros((n_k, n_t))
         lprice[model.row_entity[lab], model.row_period[lab]] = -duals.row_dual[lab]
         frames.append(pd.DataFrame({
-            "kind": "pool", "resource": np.repeat([f"pool:{p}" for p in data.pools], n_t),
-            "period": np.tile(data.periods, n_k), "capacity": pcap.ravel(),
+            "kind": "pool", "resource": _rep([f"pool:{p}" for p in data.pools], n_t),
+            "period": _tile(data.periods, n_k), "capacity": pcap.ravel(),
             "load": labor_used.ravel(), "utilization": _ratio(labor_used, pcap).ravel(),
             "required_load": preq.ravel(), "overload": np.maximum(preq - pcap, 0.0).ravel(),
             "shadow_price": lprice.ravel()}))
