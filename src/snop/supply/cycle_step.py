@@ -15,7 +15,7 @@ def _supply_step(ctx: CycleContext) -> list[str]:
     plans = compare_strategies(wb, demand)
     ctx.results["supply_plans"] = plans
     currency = wb.setting("currency") or "$"
-    return [f"planned on {source}", *comparison_lines(plans, currency, top=3)]
+    return [f"planned on {source}", *comparison_lines(plans, currency, top=2)]
 
 
 register(Step("supply", "Supply review: level, chase and optimal plans", "supply planner",

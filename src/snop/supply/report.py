@@ -48,7 +48,8 @@ def demand_for(workbook: Workbook) -> tuple[pd.DataFrame, str]:
 
 def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int = 5
                      ) -> list[str]:
-    """Strategies side by side (costs by component), then each plan's top explanations."""
+    """Strategies side by side (costs by component), then per plan its ``top`` largest
+    shortages and ``top`` most valuable reliefs."""
     table = comparison_table(plans)
     names = list(plans)
     body: list[tuple[str, list[str]]] = []
@@ -69,8 +70,11 @@ def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int
         if not p.ok:
             out.append(f"{n}: no plan: " + "; ".join(p.diagnosis[:3]))
             continue
-        for e in p.explanations[:top]:
-            out.append(f"{n}: {e.text}")
+        # the largest shortages, then the most valuable reliefs
+        short = sorted((e for e in p.explanations if e.kind == "shortage"),
+                       key=lambda e: -e.value)
+        relief = [e for e in p.explanations if e.kind != "shortage"]
+        out += [f"{n}: {e.text}" for e in [*short[:top], *relief[:top]]]
     return out
 
 
