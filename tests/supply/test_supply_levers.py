@@ -183,3 +183,19 @@ def test_workbook_demand_sums_items_and_families() -> None:
     d = workbook_demand(wb).sort_values(["family", "period"]).reset_index(drop=True)
     assert d.to_dict("records") == [{"family": "A", "period": "2027-01", "qty": 7.0},
                                     {"family": "B", "period": "2027-02", "qty": 5.0}]
+
+
+def test_frozen_fence_under_level_and_chase() -> None:
+    # January frozen at 60 units; level then holds a constant rate over Feb-Mar sized to the
+    # rest: 300 + 0 - 0 - 60 = 240 -> 120/month; chase follows demand after the fence
+    wb, dem = make_workbook({"A": {"regular_cost": 10, "holding_cost": 1,
+                                   "backlog_cost": 2}}, {"A": [50, 150, 100]})
+    frozen = FrozenPlan(1, pd.DataFrame({"family": ["A"], "period": ["2027-01"],
+                                         "production": [60.0]}))
+    level = plan_supply(wb, dem, "level", frozen=frozen)
+    assert col(level.plan, "A", "production") == [60, 120, 120]
+    # inventory 10, backlog 20 in Feb (cleared in Mar): 10*1 + 20*2
+    assert level.total_cost == APPROX(3000 + 10 + 40)
+    chase = plan_supply(wb, dem, "chase", frozen=frozen)
+    assert col(chase.plan, "A", "production") == [60, 140, 100]
+    assert chase.total_cost == APPROX(3000 + 10)
