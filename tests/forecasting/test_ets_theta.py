@@ -15,8 +15,9 @@ M = 12
 NO_BT = np.full((1, 3), -1)
 
 
-def simulate(spec: str, n: int, seed: int, phi: float = 1.0, b0: float = 1.0) -> np.ndarray:
-    """Simulate ETS(A|M, N|A|Ad, N|A|M) with alpha .3, beta .05, gamma .1 from level 100."""
+def simulate(spec: str, n: int, seed: int, phi: float = 1.0, b0: float = 1.0,
+             beta: float = 0.05) -> np.ndarray:
+    """Simulate ETS(A|M, N|A|Ad, N|A|M) with alpha .3, beta, gamma .1 from level 100."""
     rng = np.random.default_rng(seed)
     err, trend, season = spec[0], spec[1:-1], spec[-1]
     lvl, b = 100.0, b0 if trend != "N" else 0.0
@@ -30,9 +31,9 @@ def simulate(spec: str, n: int, seed: int, phi: float = 1.0, b0: float = 1.0) ->
         e = rng.normal(0, 0.03 * mu) if err == "M" else rng.normal(0, 3.0)
         y.append(mu + e)
         if season == "M":
-            lvl, b, s[t % M] = p + 0.3 * e / sv, phi * b + 0.05 * e / sv, sv + 0.1 * e / p
+            lvl, b, s[t % M] = p + 0.3 * e / sv, phi * b + beta * e / sv, sv + 0.1 * e / p
         else:
-            lvl, b = p + 0.3 * e, phi * b + 0.05 * e
+            lvl, b = p + 0.3 * e, phi * b + beta * e
             if season == "A":
                 s[t % M] = sv + 0.1 * e
         if trend == "N":
@@ -45,12 +46,20 @@ def simulate(spec: str, n: int, seed: int, phi: float = 1.0, b0: float = 1.0) ->
 ])
 def test_ets_picks_the_right_form(true: str, trend: str, season: str) -> None:
     hits = 0
-    for seed in range(5):
+    for seed in range(10):
         y = simulate(true, 120, seed)
         f = fit_ets(y[None, :], np.array([120]), 12, M, NO_BT, 12)
         spec = parse_spec(str(f.names[0]))
         hits += spec.trend.startswith(trend[0]) and spec.season == season
-    assert hits >= 4
+    assert hits >= 8
+
+
+def test_ets_recovers_the_full_multiplicative_form() -> None:
+    # with a growing level, multiplicative error and season are identifiable: ETS(M,A,M)
+    for seed in range(5):
+        y = simulate("MAM", 120, seed, beta=0.005)
+        f = fit_ets(y[None, :], np.array([120]), 12, M, NO_BT, 12)
+        assert f.names[0] == "ETS(M,A,M)"
 
 
 def test_ets_recursion_is_ses_by_hand() -> None:

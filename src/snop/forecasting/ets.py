@@ -39,6 +39,7 @@ approximation, documented in docs/forecasting.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -56,11 +57,11 @@ from snop.forecasting.common import (
 # makes the method vectorizable. beta <= alpha and gamma <= 1 - alpha (usual admissibility).
 _A_N = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.65, 0.8, 0.95)
 _A_T = (0.05, 0.1, 0.2, 0.35, 0.55, 0.8)
-_B_T = (0.01, 0.05, 0.15)
+_B_T = (0.002, 0.01, 0.05, 0.15)
 _A_S = (0.02, 0.05, 0.1, 0.2, 0.35, 0.55, 0.8)
 _G_S = (0.01, 0.05, 0.15, 0.3)
 _A_TS = (0.05, 0.15, 0.3, 0.5, 0.8)
-_B_TS = (0.01, 0.08)
+_B_TS = (0.003, 0.03)
 _G_TS = (0.01, 0.1, 0.25)
 _PHI = (1.0, 0.98, 0.9, 0.8)
 
@@ -143,7 +144,13 @@ class Init:
 
 
 def initial_states(Y: Array, ends: IntArray, m: int) -> Init:
-    """Heuristic initial states from the first observations (Hyndman et al. 2008, 2.6.1)."""
+    """Heuristic initial states from the first observations (Hyndman et al. 2008, 2.6.1).
+
+    Non-seasonal: least-squares line through the first min(10, n) points. Seasonal: the
+    first c = min(n // m, 4) full seasons; trend from the first and last season means,
+    seasonal states the average deviation from that line per slot (normalised to sum 0, or
+    ratios normalised to mean 1).
+    """
     n, width = Y.shape
     k0 = np.minimum(np.maximum(ends, 1), 10)
     a, b = ols_slope(Y, k0)
@@ -153,23 +160,89 @@ def initial_states(Y: Array, ends: IntArray, m: int) -> Init:
     s_mul = np.ones((max(m, 1), n))
     l0s, b0s = l0.copy(), b0.copy()
     if m > 1 and width >= 2 * m:
-        x = Y[:, : 2 * m]
-        a1 = x[:, :m].mean(axis=1)
-        a2 = x[:, m:].mean(axis=1)
-        slope = (a2 - a1) / m
-        t = np.arange(2 * m, dtype=np.float64)[None, :]
-        line = a1[:, None] + slope[:, None] * (t - (m - 1) / 2.0)
-        dev = (x - line).reshape(n, 2, m).mean(axis=1)
+        cmax = min(4, width // m)
+        c = np.clip(ends // m, 2, cmax)
+        x = Y[:, : cmax * m].reshape(n, cmax, m)
+        use = (np.arange(cmax)[None, :] < c[:, None]).astype(np.float64)
+        cyc = x.mean(axis=2)
+        a1 = cyc[:, 0]
+        alast = cyc[np.arange(n), c - 1]
+        slope = (alast - a1) / ((c - 1) * m)
+        t = np.arange(cmax * m, dtype=np.float64).reshape(1, cmax, m)
+        line = a1[:, None, None] + slope[:, None, None] * (t - (m - 1) / 2.0)
+        w = use[:, :, None]
+        dev = ((x - line) * w).sum(axis=1) / c[:, None]
         s_add = (dev - dev.mean(axis=1, keepdims=True)).T.copy()
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(line > TINY, x / np.where(line > TINY, line, 1.0), 1.0)
-        rat = ratio.reshape(n, 2, m).mean(axis=1)
-        rat = rat / np.where(rat.mean(axis=1, keepdims=True) > TINY,
-                             rat.mean(axis=1, keepdims=True), 1.0)
+        rat = (ratio * w).sum(axis=1) / c[:, None]
+        rm = rat.mean(axis=1, keepdims=True)
+        rat = rat / np.where(rm > TINY, rm, 1.0)
         s_mul = np.clip(rat, 1e-3, None).T.copy()
         l0s = a1 - slope * (m + 1) / 2.0
         b0s = slope
     return Init(l0, b0, s_add, s_mul, l0s, b0s)
+
+
+def ls_initial_level_trend(Y: Array, ends: IntArray, trend: bool, alpha: Array, beta: Array,
+                           phi: Array) -> tuple[Array, Array]:
+    """Least-squares initial (l0, b0) for non-seasonal forms, per series and grid point.
+
+    With fixed smoothing parameters the one-step errors are linear in the initial state:
+    ``e_t = c_t - v_t . x0`` where c_t are the errors of a run started from 0 and v_t = w D_{t-1}
+    with D_t = (F - g w) D_{t-1}, D_{-1} = I (F the transition, g the gains, w the
+    measurement row). Minimising sum e_t^2 gives the normal equations solved here: the
+    same initial state an optimiser of the additive-error likelihood finds.
+    """
+    n = Y.shape[0]
+    G = alpha.shape[1]
+    shape = (n, G)
+    width = int(ends.max())
+    lv = np.zeros(shape)
+    tr = np.zeros(shape)
+    one = np.ones(shape)
+    zero = np.zeros(shape)
+    d11, d12, d21, d22 = one.copy(), zero.copy(), zero.copy(), one.copy()
+    s11, s12, s22, c1, c2 = (zero.copy() for _ in range(5))
+    ph = phi if trend else zero
+    for t in range(width):
+        act = (t < ends)[:, None].astype(np.float64)
+        p = lv + ph * tr
+        c = (Y[:, t : t + 1] - p) * act
+        v1 = d11 + ph * d21
+        v2 = d12 + ph * d22
+        v1a = v1 * act
+        s11 += v1a * v1
+        c1 += c * v1
+        if trend:
+            v2a = v2 * act
+            s12 += v1a * v2
+            s22 += v2a * v2
+            c2 += c * v2
+        lv = p + alpha * c
+        if trend:
+            tr = ph * tr + beta * c
+            # D <- (F - g w) D with F - g w = [[1 - a, phi (1 - a)], [-b, phi (1 - b)]]
+            n11 = (1 - alpha) * (d11 + ph * d21)
+            n12 = (1 - alpha) * (d12 + ph * d22)
+            n21 = -beta * d11 + ph * (1 - beta) * d21
+            n22 = -beta * d12 + ph * (1 - beta) * d22
+            d11, d12, d21, d22 = n11, n12, n21, n22
+        else:
+            d11 = (1 - alpha) * d11
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if trend:
+            ridge = 1e-9 * (s11 + s22) + 1e-12
+            a11, a22 = s11 + ridge, s22 + ridge
+            det = a11 * a22 - s12 * s12
+            ok = np.abs(det) > 1e-12 * (a11 * a22 + 1e-300)
+            l0 = np.where(ok, (a22 * c1 - s12 * c2) / np.where(ok, det, 1.0), np.nan)
+            b0 = np.where(ok, (a11 * c2 - s12 * c1) / np.where(ok, det, 1.0), np.nan)
+        else:
+            ok = s11 > 1e-12
+            l0 = np.where(ok, c1 / np.where(ok, s11, 1.0), np.nan)
+            b0 = np.zeros(shape)
+    return np.asarray(l0, dtype=np.float64), np.asarray(b0, dtype=np.float64)
 
 
 @dataclass
@@ -193,7 +266,8 @@ class RunOut:
 
 def run(Y: Array, L: IntArray, TE: IntArray, m: int, trend: bool, season: str,
         alpha: Array, beta: Array, gamma: Array, phi: Array, init: Init, *,
-        mult: bool, origins: IntArray | None = None, final: bool = False) -> RunOut:
+        mult: bool, origins: IntArray | None = None, final: bool = False,
+        x0: tuple[Array, Array] | None = None) -> RunOut:
     """Run the ETS recursion for all series and all parameter columns at once.
 
     ``alpha`` etc. are (n, G) or (1, G). Accumulates the A- and M-error objectives over the
@@ -211,8 +285,12 @@ def run(Y: Array, L: IntArray, TE: IntArray, m: int, trend: bool, season: str,
         l0, b0 = init.l0_season, init.b0_season
     else:
         l0, b0 = init.l0, init.b0
-    lvl = np.broadcast_to(l0[:, None], shape).copy()
-    trd = np.broadcast_to(b0[:, None], shape).copy() if trend else np.zeros(shape)
+    if x0 is not None:
+        lvl = np.broadcast_to(x0[0], shape).copy()
+        trd = np.broadcast_to(x0[1], shape).copy() if trend else np.zeros(shape)
+    else:
+        lvl = np.broadcast_to(l0[:, None], shape).copy()
+        trd = np.broadcast_to(b0[:, None], shape).copy() if trend else np.zeros(shape)
     if seasonal:
         s0 = init.s_add if season == "A" else init.s_mul
         S = np.broadcast_to(s0[:, :, None], (m, n, G)).copy()
@@ -341,75 +419,101 @@ def forecast_from_state(lvl: Array, trd: Array, S: Array, phi: Array, season: st
     return np.asarray(base + s if season == "A" else base * s, dtype=np.float64)
 
 
-def fit_ets(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int,
-            specs: tuple[Spec, ...] = ALL_SPECS) -> PanelFit:
-    """AICc-selected ETS on every series; see the module docstring for the method."""
-    n, width = Y.shape
-    k_bt = origins.shape[1]
-    first_origin = np.where((origins > 0).any(axis=1),
-                            np.where(origins > 0, origins, width + 1).min(axis=1), L)
-    TE = np.minimum(first_origin, L).astype(np.int64)
-    init = initial_states(Y, TE, m)
-    mask_t = time_mask(TE, width)
-    mask_f = time_mask(L, width)
-    pos_t = np.where(mask_t, Y, np.inf).min(axis=1) > 0
-    pos_f = np.where(mask_f, Y, np.inf).min(axis=1) > 0
-    season_ok_t = (2 * m <= TE) & (m > 1)
-    season_ok_f = (2 * m <= L) & (m > 1)
-    nobs_t = np.maximum(TE, 1).astype(np.float64)
-    nobs_f = np.maximum(L, 1).astype(np.float64)
+def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
+            force: Array | None = None) -> tuple[Array, Init]:
+    """Grid search of every form on Y[:, :ends]; per series the AICc-best (spec, params, x0).
 
-    best_t = np.full(n, np.inf)
-    best_f = np.full(n, np.inf)
-    # chosen (spec index, alpha, beta, gamma, phi) per series and window
-    ch_t = np.zeros((n, 5))
-    ch_f = np.zeros((n, 5))
-    ch_t[:, 0] = ch_f[:, 0] = -1
-    spec_index = {s: i for i, s in enumerate(ALL_SPECS)}
-    combos = sorted({(s.trend != "N", s.season) for s in specs}, key=lambda c: (c[1] != "N", c))
+    Returns ch (n, 7): spec index, alpha, beta, gamma, phi, l0, b0 (l0/b0 used by
+    non-seasonal forms, which get least-squares initial states) and the heuristic init.
+    With ``force`` (n,) spec indices, each series only fits its given form (backtest of the
+    form chosen on the full history).
+    """
+    n, width = Y.shape
+    init = initial_states(Y, ends, m)
+    mask = time_mask(ends, width)
+    pos = np.where(mask, Y, np.inf).min(axis=1) > 0
+    season_ok = (ends >= 2 * m) & (m > 1)
+    nobs = np.maximum(ends, 1).astype(np.float64)
+    best = np.full(n, np.inf)
+    ch = np.zeros((n, 7))
+    ch[:, 0] = -1
+    spec_index = {sp: i for i, sp in enumerate(ALL_SPECS)}
+    combos = sorted({(sp.trend != "N", sp.season) for sp in specs},
+                    key=lambda c: (c[1] != "N", c))
+    if force is not None:
+        forced = {ALL_SPECS[int(i)] for i in np.unique(force)}
+        specs = tuple(sp for sp in specs if sp in forced)
+        combos = sorted({(sp.trend != "N", sp.season) for sp in specs},
+                        key=lambda c: (c[1] != "N", c))
     for trend, season in combos:
-        if season != "N" and not (season_ok_t.any() or season_ok_f.any()):
+        if season != "N" and not season_ok.any():
+            continue
+        if season == "M" and not (pos & season_ok).any():
             continue
         grid = make_grid(trend, season != "N")
         a, b, g, ph = (x[None, :] for x in (grid.alpha, grid.beta, grid.gamma, grid.phi))
-        mult_needed = any(s.error == "M" for s in specs
-                          if (s.trend != "N") == trend and s.season == season)
-        mult = mult_needed and bool((pos_t | pos_f).any())
-        if season == "M" and not (pos_t | pos_f).any():
-            continue
-        acc = run(Y, L, TE, m, trend, season, a, b, g, ph, init, mult=mult)
+        mult = any(sp.error == "M" for sp in specs
+                   if (sp.trend != "N") == trend and sp.season == season) and bool(pos.any())
+        x0 = None
+        if season == "N":
+            l0g, b0g = ls_initial_level_trend(Y, ends, trend, a, b, ph)
+            fb_l = init.l0[:, None]
+            x0 = (np.where(np.isfinite(l0g), l0g, fb_l),
+                  np.where(np.isfinite(b0g), b0g, init.b0[:, None]))
+        acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
         for spec in specs:
             if (spec.trend != "N") != trend or spec.season != season:
                 continue
             if spec.error == "M" and not mult:
                 continue
-            sub = grid.phi == 1.0 if spec.trend == "N" or spec.trend == "A" else grid.phi < 1.0
+            sub = grid.phi == 1.0 if spec.trend in ("N", "A") else grid.phi < 1.0
             cols = np.nonzero(sub)[0]
-            kpar = spec.n_params(m)
-            for which, nobs, best, ch in (("t", nobs_t, best_t, ch_t), ("f", nobs_f, best_f, ch_f)):
-                val = _neg2loglik(acc, which, spec.error, nobs)[:, cols]
-                gi = val.argmin(axis=1)
-                crit = val[np.arange(n), gi] + aicc_penalty(kpar, nobs)
-                eligible = np.ones(n, dtype=bool)
-                pos = pos_t if which == "t" else pos_f
-                sok = season_ok_t if which == "t" else season_ok_f
-                if spec.error == "M" or spec.season == "M":
-                    eligible &= pos
-                if spec.season != "N":
-                    eligible &= sok
-                crit = np.where(eligible, crit, np.inf)
-                better = crit < best - 1e-9
-                best[better] = crit[better]
-                gsel = cols[gi]
-                ch[better, 0] = spec_index[spec]
-                ch[better, 1] = grid.alpha[gsel][better]
-                ch[better, 2] = grid.beta[gsel][better]
-                ch[better, 3] = grid.gamma[gsel][better]
-                ch[better, 4] = grid.phi[gsel][better]
-    # Fallback when no form is admissible (e.g. one observation): ETS(A,N,N), alpha = 0.5.
-    for ch in (ch_t, ch_f):
-        none = ch[:, 0] < 0
-        ch[none] = (spec_index[Spec("A", "N", "N")], 0.5, 0.0, 0.0, 1.0)
+            val = _neg2loglik(acc, "f", spec.error, nobs)[:, cols]
+            gi = val.argmin(axis=1)
+            crit = val[np.arange(n), gi]
+            if force is None:
+                crit = crit + aicc_penalty(spec.n_params(m), nobs)
+            eligible = np.ones(n, dtype=bool) if force is None else force == spec_index[spec]
+            if spec.error == "M" or spec.season == "M":
+                eligible &= pos
+            if spec.season != "N":
+                eligible &= season_ok
+            crit = np.where(eligible, crit, np.inf)
+            better = crit < best - 1e-9
+            best[better] = crit[better]
+            gsel = cols[gi]
+            ch[better, 0] = spec_index[spec]
+            ch[better, 1] = grid.alpha[gsel][better]
+            ch[better, 2] = grid.beta[gsel][better]
+            ch[better, 3] = grid.gamma[gsel][better]
+            ch[better, 4] = grid.phi[gsel][better]
+            if x0 is not None:
+                ch[better, 5] = x0[0][np.arange(n), gsel][better]
+                ch[better, 6] = x0[1][np.arange(n), gsel][better]
+    # Fallback when no form is admissible (e.g. < 5 points): ETS(A,N,N), alpha = 0.5.
+    none = ch[:, 0] < 0
+    ch[none] = (spec_index[Spec("A", "N", "N")], 0.5, 0.0, 0.0, 1.0, 0.0, 0.0)
+    ch[none, 5] = init.l0[none]
+    return ch, init
+
+
+def _chosen_init(init: Init, ch: Array, idx: IntArray, spec: Spec) -> tuple[Init, Any]:
+    sub = _subset_init(init, idx)
+    if spec.season == "N":
+        return sub, (ch[idx, 5:6], ch[idx, 6:7])
+    return sub, None
+
+
+def fit_ets(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int,
+            specs: tuple[Spec, ...] = ALL_SPECS) -> PanelFit:
+    """AICc-selected ETS on every series; see the module docstring for the method."""
+    n, width = Y.shape
+    k_bt = origins.shape[1]
+    has_bt = (origins > 0).any(axis=1)
+    first_origin = np.where(has_bt, np.where(origins > 0, origins, width + 1).min(axis=1), L)
+    TE = np.minimum(first_origin, L).astype(np.int64)
+    nobs_f = np.maximum(L, 1).astype(np.float64)
+    ch_f, init_f = _search(Y, L, m, specs)
 
     point = np.zeros((n, h))
     sigma = np.zeros((n, h))
@@ -420,19 +524,18 @@ def fit_ets(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int,
     for si in np.unique(ch_f[:, 0]).astype(int):
         spec = ALL_SPECS[si]
         idx = np.nonzero(ch_f[:, 0] == si)[0]
-        trend = spec.trend != "N"
-        sub_init = _subset_init(init, idx)
+        sub_init, x0 = _chosen_init(init_f, ch_f, idx, spec)
         p = ch_f[idx]
-        acc = run(Y[idx], L[idx], L[idx], m, trend, spec.season, p[:, 1:2], p[:, 2:3],
-                  p[:, 3:4], p[:, 4:5], sub_init, mult=spec.error == "M", final=True)
+        acc = run(Y[idx], L[idx], L[idx], m, spec.trend != "N", spec.season, p[:, 1:2],
+                  p[:, 2:3], p[:, 3:4], p[:, 4:5], sub_init, mult=spec.error == "M",
+                  final=True, x0=x0)
         assert acc.end_l is not None and acc.end_b is not None and acc.end_s is not None
         assert acc.fitted is not None
         pt = forecast_from_state(acc.end_l, acc.end_b, acc.end_s, p[:, 4], spec.season,
                                  L[idx], h, m)
         point[idx] = pt
         nob = nobs_f[idx]
-        kpar = spec.n_params(m)
-        den = np.maximum(nob - kpar, 0.5 * nob)
+        den = np.maximum(nob - spec.n_params(m), 0.5 * nob)
         if spec.error == "A":
             sd = np.sqrt(acc.sse_f[:, 0] / den)[:, None] * np.ones((1, h))
         else:
@@ -440,23 +543,30 @@ def fit_ets(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int,
         sigma[idx] = sd * _psi_factor(p[:, 1], p[:, 2], p[:, 3], p[:, 4], spec, h, m)
         fitted[idx, : acc.fitted.shape[1]] = acc.fitted
         names[idx] = spec.name
-    # Backtest pass per form chosen on the training window, states recorded at origins.
+    if not has_bt.any():
+        return PanelFit(point=point, sigma=sigma, backtest=bt, fitted=fitted, names=names,
+                        ok=np.ones(n, dtype=bool))
+    # Backtest of the chosen form: its parameters and initial states are estimated on the
+    # data before the first origin, then the states are filtered through later data and
+    # recorded at each origin, so no forecast uses a value at or after its origin.
+    bi = np.nonzero(has_bt)[0]
+    Yb = Y[bi, : int(L[bi].max())]
+    ch_t, init_t = _search(Yb, TE[bi], m, specs, force=ch_f[bi, 0])
     for si in np.unique(ch_t[:, 0]).astype(int):
         spec = ALL_SPECS[si]
-        idx = np.nonzero((ch_t[:, 0] == si) & (origins > 0).any(axis=1))[0]
-        if idx.size == 0:
-            continue
-        p = ch_t[idx]
+        loc = np.nonzero(ch_t[:, 0] == si)[0]
+        idx = bi[loc]
+        p = ch_t[loc]
         o = origins[idx]
-        acc = run(Y[idx], L[idx], TE[idx], m, spec.trend != "N", spec.season, p[:, 1:2],
-                  p[:, 2:3], p[:, 3:4], p[:, 4:5], _subset_init(init, idx), mult=False,
-                  origins=o)
+        sub_init, x0 = _chosen_init(init_t, ch_t, loc, spec)
+        acc = run(Yb[loc], L[idx], TE[idx], m, spec.trend != "N", spec.season, p[:, 1:2],
+                  p[:, 2:3], p[:, 3:4], p[:, 4:5], sub_init, mult=False, origins=o, x0=x0)
         assert acc.rec_l is not None and acc.rec_b is not None and acc.rec_s is not None
-        for s in range(k_bt):
-            valid = o[:, s] > 0
-            fc = forecast_from_state(acc.rec_l[:, s], acc.rec_b[:, s], acc.rec_s[:, s, :],
-                                     p[:, 4], spec.season, np.maximum(o[:, s], 0), hb, m)
-            bt[idx, s, :] = np.where(valid[:, None], fc, np.nan)
+        for s_ in range(k_bt):
+            valid = o[:, s_] > 0
+            fc = forecast_from_state(acc.rec_l[:, s_], acc.rec_b[:, s_], acc.rec_s[:, s_, :],
+                                     p[:, 4], spec.season, np.maximum(o[:, s_], 0), hb, m)
+            bt[idx, s_, :] = np.where(valid[:, None], fc, np.nan)
     return PanelFit(point=point, sigma=sigma, backtest=bt, fitted=fitted, names=names,
                     ok=np.ones(n, dtype=bool))
 

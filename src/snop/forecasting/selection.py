@@ -89,9 +89,13 @@ def combine(fits: list[PanelFit], label: str = "Ensemble") -> PanelFit:
 
 
 def select(candidates: list[str], fits: dict[str, PanelFit], actual: Array,
-           default: str) -> tuple[IntArray, IntArray, Array]:
+           default: str, handicap: dict[str, float] | None = None
+           ) -> tuple[IntArray, IntArray, Array]:
     """Index of the chosen and runner-up candidate per series, and the MAE matrix (n, C).
 
+    ``handicap`` multiplies a candidate's backtest MAE before ranking: a benchmark such as
+    seasonal naive must beat the smoothing models by that margin to be chosen, because a
+    few backtest windows are a noisy judge (selection noise otherwise costs accuracy).
     A series without any backtest window gets ``default`` (runner-up -1).
     """
     n = actual.shape[0]
@@ -100,6 +104,7 @@ def select(candidates: list[str], fits: dict[str, PanelFit], actual: Array,
     for c, name in enumerate(candidates):
         s_e, _, cnt = window_errors(fits[name], actual)
         val = np.where(cnt > 0, s_e / np.maximum(cnt, 1), np.inf)
+        val = val * (handicap or {}).get(name, 1.0)
         mae[:, c] = np.where(fits[name].ok & np.isfinite(val), val, np.inf)
     order = np.argsort(mae, axis=1, kind="stable")
     chosen = order[:, 0].astype(np.int64)

@@ -47,7 +47,7 @@ def seasonal_test(Y: Array, ends: IntArray, m: int) -> BoolArray:
     for k in range(1, min(m, width - 1) + 1):
         acf[:, k] = (d[:, k:] * d[:, :-k]).sum(axis=1) / np.where(den > 0, den, 1.0)
     lim = 1.645 * np.sqrt((1 + 2 * (acf[:, 1:m] ** 2).sum(axis=1)) / cnt)
-    return np.asarray((ends >= 3 * m) & (np.abs(acf[:, m]) > lim) & (den > 0), dtype=bool)
+    return np.asarray((ends >= 2 * m) & (np.abs(acf[:, m]) > lim) & (den > 0), dtype=bool)
 
 
 def seasonal_indices(Y: Array, ends: IntArray, m: int) -> Array:
