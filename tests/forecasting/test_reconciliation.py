@@ -81,3 +81,28 @@ def test_bottom_up_and_top_down_match_hierarchicalforecast() -> None:
     np.testing.assert_allclose(mine[:, 0], [3.0, 6.0, 1.0])
     mo = reconcile("middle_out", hier, base_items, base_levels, history, middle_level="family")
     np.testing.assert_allclose(mo[:, 0], [6 * 6 / 18, 6 * 12 / 18, 2.0])
+
+
+def test_large_hierarchy_mint_matches_hierarchicalforecast_wls_var() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from hierarchicalforecast.methods import MinTrace
+
+    from snop.forecasting.reconciliation import _wls_var_cg
+
+    rng = np.random.default_rng(1)
+    names = [f"i{k}" for k in range(40)]
+    items = pd.DataFrame({"item": names, "family": [f"F{k % 6}" for k in range(40)],
+                          "category": [f"C{k % 3}" for k in range(40)]}).set_index(
+        "item", drop=False)
+    hier = build_hierarchy(items, names, ["family", "category"])
+    base_items = rng.uniform(5, 20, (40, 4))
+    base_levels = [lv * rng.uniform(0.8, 1.2, lv.shape) for lv in hier.aggregate(base_items)]
+    res_items = rng.normal(0, rng.uniform(0.5, 3, (40, 1)), (40, 30))
+    res_levels = [rng.normal(0, 5, (len(k), 30)) for k in hier.keys]
+    mine = _wls_var_cg(hier, base_items, base_levels, res_items, res_levels)
+    res = np.vstack([*res_levels, res_items])
+    ref = MinTrace(method="wls_var").fit_predict(
+        S=hier.summing_matrix(), y_hat=np.vstack([*base_levels, base_items]), y_insample=res,
+        y_hat_insample=np.zeros_like(res))["mean"]
+    np.testing.assert_allclose(mine, ref[-40:], rtol=1e-6)
