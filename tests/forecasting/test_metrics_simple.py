@@ -70,3 +70,22 @@ def test_backtest_origins_schedule() -> None:
     assert o[1].tolist() == [-1, -1, 18]
     assert o[2].tolist() == [-1, -1, -1]
     assert o[3].tolist() == [64, 73, 82]
+
+
+def test_one_series_models_follow_the_sklearn_contract() -> None:
+    from snop.forecasting.models import ETS, Croston, Drift, Ensemble, Naive, Theta
+
+    y = Y[0]
+    m = Naive()
+    assert m.fit(y) is m
+    assert m.model_ == "Naive"
+    out = m.predict(3, levels=(80,))
+    assert out["mean"].tolist() == [16.0, 16.0, 16.0]
+    assert out["lo-80"][0] < 16.0 < out["hi-80"][0]
+    np.testing.assert_allclose(Drift().fit(y).predict(1)["mean"], [16 + 6 / 7])
+    assert ETS(season_length=4, model="AAN").fit(y).model_ == "ETS(A,A,N)"
+    assert Theta().fit(y).model_ == "Theta"
+    assert Croston("sba").fit([0, 3, 0, 0, 5, 0, 2, 0]).predict(1)["mean"][0] == pytest.approx(
+        0.95 * 3.08 / 2.09)
+    assert Ensemble(4).fit(y).model_.startswith("Ensemble(ETS(")
+    assert ETS(4).get_params() == {"season_length": 4, "model": "ZZZ"}

@@ -111,7 +111,8 @@ def _forecast_file(path: Path, *, horizon: int, freq: str | None, method: str,
 
     sales = read_table(str(path), "sales")
     items = read_table(str(hierarchy), "items") if hierarchy is not None else None
-    n_items = sales.iloc[:, 0].nunique() if len(sales.columns) else 0
+    cols = {str(c).strip().lower(): c for c in sales.columns}
+    n_items = int(sales[cols["item"]].nunique()) if "item" in cols else 0
     progress_cb, stop = _progress(n_items)
     try:
         result = forecast_panel(
