@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from snop.errors import SnopError
 from snop.forecasting import forecast_panel
@@ -135,3 +137,17 @@ def test_quarterly_and_weekly() -> None:
     assert r.forecast["period"].tolist() == ["2023-W31", "2023-W32", "2023-W33"]
     with pytest.raises(SnopError, match="--freq"):
         forecast_panel(frame(w), 3, freq="M")
+
+
+@settings(max_examples=25, deadline=None)
+@given(data=st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 40),
+                               st.one_of(st.floats(-50, 500, allow_nan=False),
+                                         st.just(0.0), st.just(""))),
+                     min_size=1, max_size=120),
+       h=st.integers(1, 20), method=st.sampled_from(["auto", "ets", "theta", "tsb", "drift"]))
+def test_never_a_crash_never_a_nan(data: list[tuple[str, int, object]], h: int,
+                                   method: str) -> None:
+    rows = [(it, f"{2020 + k // 12}-{k % 12 + 1:02d}", q) for it, k, q in data]
+    r = forecast_panel(frame(rows), h, method=method)
+    check_clean(r.forecast)
+    assert len(r.forecast) == h * r.report.shape[0]

@@ -241,7 +241,9 @@ def classify(Y: Array, L: IntArray) -> ObjArray:
     adi = np.where(nz > 0, L / np.maximum(nz, 1), np.inf)
     mu = np.where(nzm, Y, 0.0).sum(axis=1) / np.maximum(nz, 1)
     var = np.where(nzm, (Y - mu[:, None]) ** 2, 0.0).sum(axis=1) / np.maximum(nz, 1)
-    cv2 = np.where(mu > 0, var / np.where(mu > 0, mu, 1.0) ** 2, 0.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        cv2 = np.where(mu > 0, var / np.where(mu > 0, mu, 1.0) ** 2, 0.0)
+    cv2 = np.nan_to_num(cv2, nan=0.0, posinf=1e9)
     out = np.empty(n, dtype=object)
     out[:] = "smooth"
     out[(adi < ADI_CUT) & (cv2 >= CV2_CUT)] = "erratic"
