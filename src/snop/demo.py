@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from snop.io.schema import TABLES, Kind
 from snop.model.periods import Granularity, Period, parse_period, period_range
+from snop.model.schema import TABLES, Kind
 from snop.model.workbook import Workbook
 
 HISTORY_MONTHS = 48

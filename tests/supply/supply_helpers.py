@@ -7,8 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from snop.io.schema import TABLES, Kind
 from snop.model.periods import Granularity
+from snop.model.schema import TABLES, Kind
 from snop.model.workbook import Workbook
 
 

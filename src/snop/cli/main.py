@@ -26,32 +26,17 @@ def _root(ctx: typer.Context, db: DbOption = None) -> None:
 
 def _register() -> None:
     # Sub-command modules register themselves on ``app``; importing them here keeps one list.
-    from snop.cli import demo_cmd, workbook_cmd  # noqa: F401
+    from snop.cli import demo_cmd, forecast_cmd, plan_cmd, workbook_cmd  # noqa: F401
 
 
 def main() -> None:
     """Entry point: run the app, turning user errors into a message and exit code 1."""
     _register()
     try:
-        app(standalone_mode=False)
+        app()  # standalone: usage errors and typer.Exit become exit codes
     except SnopError as exc:
         typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
         sys.exit(1)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("aborted", err=True)
-        sys.exit(1)
-    except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
-        sys.exit(130)
-    except Exception as exc:  # click's usage errors carry their own exit code
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

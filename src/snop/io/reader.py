@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from snop.io.problems import Problem
-from snop.io.schema import TABLES, Kind
+from snop.model.schema import TABLES, Kind
 
 
 @dataclass

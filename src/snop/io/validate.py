@@ -20,8 +20,8 @@ import pandas as pd
 
 from snop.io.problems import Problem, Severity
 from snop.io.reader import RawTable, RawWorkbook
-from snop.io.schema import TABLES, Column, Kind, Table, numeric_columns
 from snop.model.periods import Granularity, PeriodError, parse_period
+from snop.model.schema import TABLES, Column, Kind, Table, numeric_columns
 from snop.model.workbook import Workbook
 
 # Per table, column and kind of problem, list this many rows, then count the rest.
@@ -122,12 +122,12 @@ def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
                          "_v")
         return raw.map(lambda v: labels.get(v) if v is not None else None)
     if col.kind is Kind.CHOICE:
-        low = raw.where(present).str.lower()
-        bad = present & ~low.isin(col.choices)
+        lowered = raw.where(present).str.lower()
+        bad = present & ~lowered.isin(col.choices)
         rep.rows(t.source, df.assign(_v=raw), bad, col.name,
                  lambda r: f"is not valid; expected {col.valid}"
                  + _suggest(str(r["_v"]).lower(), col.choices), "_v")
-        return low.where(~bad)
+        return lowered.where(~bad)
     return raw
 
 
@@ -158,7 +158,8 @@ def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularit
             extras.append(h)
         else:
             valid = list(spec.names) + list(allowed_extra)
-            what = ("numeric columns of " + spec.period_overrides_of) if allowed_extra else "columns"
+            what = (f"numeric columns of {spec.period_overrides_of}" if allowed_extra
+                    else "columns")
             rep.add(Problem(t.source, f"{h!r} is not a column of {t.name}{_suggest(h, valid)}; "
                             f"valid {what}: {', '.join(valid)}", 1, h))
     missing = [c.name for c in spec.columns if c.required and c.name not in keep]
@@ -349,8 +350,8 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity) -> 
                  f"{r['workforce_pool']}; give the labor hours per unit")
         for low in ("safety_stock", "min_ending_inventory", "initial_inventory"):
             over = (f[low] > f["max_inventory"]).fillna(False)
-            rep.rows(src["families"], f, over, low,
-                     lambda r, low=low: f"{r[low]:g} is above max_inventory "
+            rep.rows(src["families"], f.assign(_low=f[low]), over, low,
+                     lambda r: f"{r['_low']:g} is above max_inventory "
                      f"{r['max_inventory']:g}; it must fit in storage")
         both = f["lost_sales_cost"].notna() & f["max_backlog"].notna() & (f["max_backlog"] > 0)
         rep.rows(src["families"], f, both, "max_backlog",
@@ -395,9 +396,9 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity) -> 
 
     if "settings" in typed:
         st = typed["settings"].df
-        for _, r in st.iterrows():
-            value = str(r["value"]) if r["value"] is not None else ""
-            if r["name"] == "first_period":
+        for name, raw_value, row in zip(st["name"], st["value"], st["_row"], strict=True):
+            value = "" if raw_value is None else str(raw_value)
+            if name == "first_period":
                 try:
                     p = parse_period(value)
                     if p.granularity is not gran:
@@ -405,16 +406,16 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity) -> 
                                           f"{gran.noun}s")
                 except PeriodError as exc:
                     rep.add(Problem(src["settings"], f"first_period is not valid ({exc}); "
-                                    f"expected a period like {gran.example}", int(r["_row"]),
+                                    f"expected a period like {gran.example}", int(row),
                                     "value", value))
-            elif r["name"] == "horizon":
+            elif name == "horizon":
                 try:
                     h = float(value)
                     if not (h.is_integer() and 1 <= h <= 520):
                         raise ValueError
                 except ValueError:
                     rep.add(Problem(src["settings"], "horizon must be a whole number of periods "
-                                    "from 1 to 520", int(r["_row"]), "value", value))
+                                    "from 1 to 520", int(row), "value", value))
 
 
 def _sales_gaps(rep: _Report, source: str, s: pd.DataFrame, items: pd.DataFrame) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from snop.errors import SnopError
-from snop.io.schema import TABLES, Kind
+from snop.model.schema import TABLES, Kind
 from snop.model.workbook import Workbook
 
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from snop.io.schema import DEFAULT_HORIZON, TABLES, Kind, defaults, numeric_columns
 from snop.model.periods import Granularity, Period, parse_period, period_range
+from snop.model.schema import DEFAULT_HORIZON, TABLES, Kind, defaults, numeric_columns
 
 PERIOD_TABLES = {"families": "family_periods", "workforce": "workforce_periods"}
 

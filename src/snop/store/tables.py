@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from snop.io.schema import TABLES, Kind, Table
+from snop.model.schema import TABLES, Kind, Table
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",

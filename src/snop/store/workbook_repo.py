@@ -15,8 +15,8 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from snop.io.schema import TABLES, Kind, numeric_columns
 from snop.model.periods import Granularity
+from snop.model.schema import TABLES, Kind, numeric_columns
 from snop.model.workbook import Workbook, empty_table
 from snop.store.tables import (
     PERIOD_VALUE_TABLES,
@@ -126,14 +126,14 @@ def load_workbook(engine: Engine | Connection) -> Workbook | None:
         return None
     tables: dict[str, pd.DataFrame] = {}
     for name, table in WORKBOOK_TABLES.items():
-        order = [table.c[k] for k in TABLES[name].key]
-        rows = list(conn.execute(sa.select(table).order_by(*order)))
+        key_order = [table.c[k] for k in TABLES[name].key]
+        rows = list(conn.execute(sa.select(table).order_by(*key_order)))
         if rows:
             tables[name] = _typed(name, rows, list(TABLES[name].names))
     attributes = [r.name for r in conn.execute(
         sa.select(item_attribute_name).order_by(item_attribute_name.c.position))]
     if "items" in tables and attributes:
-        attrs = pd.DataFrame(list(conn.execute(sa.select(item_attribute))),
+        attrs = pd.DataFrame([tuple(r) for r in conn.execute(sa.select(item_attribute))],
                              columns=["item", "name", "value"])
         wide = attrs.pivot(index="item", columns="name", values="value") if len(attrs) else \
             pd.DataFrame(index=pd.Index([], name="item"))
@@ -148,7 +148,7 @@ def load_workbook(engine: Engine | Connection) -> Workbook | None:
             continue
         long = pd.DataFrame([tuple(r) for r in rows], columns=[key, "period", "parameter", "value"])
         wide = long.pivot(index=[key, "period"], columns="parameter", values="value")
-        order = [c for c in numeric_columns(TABLES[name].period_overrides_of or "")
+        order: list[str] = [c for c in numeric_columns(TABLES[name].period_overrides_of or "")
                  if c in wide.columns]
         wide = wide[order].reset_index().sort_values([key, "period"], ignore_index=True)
         wide.columns.name = None

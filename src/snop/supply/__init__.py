@@ -1,9 +1,6 @@
 """Supply review: aggregate production planning (level, chase, optimal), rough-cut capacity,
 explanations and feasibility feedback. See ``docs/supply.md``."""
 
-# snop.io first: importing snop.model.workbook before snop.io hits the io <-> workbook
-# import cycle (snop.io.validate imports the workbook); harmless once that is untangled
-import snop.io  # noqa: F401
 from snop.supply.data import PlanningData, planning_data, workbook_demand
 from snop.supply.explain import Explanation
 from snop.supply.model import STRATEGIES
