@@ -183,9 +183,16 @@ def _progress(n_items: int) -> tuple[Any, Any]:
 
 def _forecast_store(ctx: typer.Context, *, horizon: int, method: str, levels: list[float],
                     reconcile: str | None, as_json: bool) -> None:
-    """Store mode (no file): forecast the stored history, save the baseline layer.
+    """Store mode (no file): forecast the stored history, save the baseline layer."""
+    from snop.cli.common import store
+    from snop.cycle.baseline import run_baseline
 
-    Wired by the store owner on top of :func:`snop.forecasting.forecast_panel`.
-    """
-    raise SnopError("give a sales file: snop forecast SALES.csv --horizon H --out F.csv "
-                    "(forecasting the stored history is not available in this build)")
+    if reconcile is not None:
+        raise SnopError("--reconcile works with --hierarchy ITEMS.csv on a sales file; the "
+                        "stored baseline is forecast per item")
+    wb, result = run_baseline(store(ctx), method=method, levels=levels, horizon=horizon)
+    if as_json:
+        typer.echo(json.dumps(result.summary(), default=str))
+        return
+    typer.echo(f"saved the statistical baseline of cycle {wb.first_period}: "
+               f"{result.forecast['item'].nunique()} items x {horizon} periods")

@@ -90,3 +90,40 @@ meta = sa.Table(
     sa.Column("name", KEY_TEXT, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+# Forecast layers of a cycle (the cycle is named by its first planning period). The
+# statistical baseline is layer "statistical"; the demand review adds its layers beside it.
+forecast = sa.Table(
+    "forecast", metadata,
+    sa.Column("cycle", KEY_TEXT, primary_key=True),
+    sa.Column("layer", KEY_TEXT, primary_key=True),
+    sa.Column("item", KEY_TEXT, primary_key=True),
+    sa.Column("period", KEY_TEXT, primary_key=True),
+    sa.Column("qty", sa.Double, nullable=False),
+    sa.Column("model", sa.Text, nullable=True),
+)
+forecast_interval = sa.Table(
+    "forecast_interval", metadata,
+    sa.Column("cycle", KEY_TEXT, primary_key=True),
+    sa.Column("layer", KEY_TEXT, primary_key=True),
+    sa.Column("item", KEY_TEXT, primary_key=True),
+    sa.Column("period", KEY_TEXT, primary_key=True),
+    sa.Column("level", sa.Double, primary_key=True),
+    sa.Column("lo", sa.Double, nullable=False),
+    sa.Column("hi", sa.Double, nullable=False),
+)
+# Why each item got its model: the backtest report of the baseline.
+forecast_report = sa.Table(
+    "forecast_report", metadata,
+    sa.Column("cycle", KEY_TEXT, primary_key=True),
+    sa.Column("item", KEY_TEXT, primary_key=True),
+    sa.Column("demand_class", sa.Text, nullable=False),
+    sa.Column("model", sa.Text, nullable=False),
+    sa.Column("runner_up", sa.Text, nullable=True),
+    sa.Column("mase", sa.Double, nullable=True),
+    sa.Column("wape", sa.Double, nullable=True),
+    sa.Column("naive_mase", sa.Double, nullable=True),
+    sa.Column("naive_wape", sa.Double, nullable=True),
+    sa.Column("outliers", sa.Integer, nullable=False),
+    sa.Column("treatment", sa.Text, nullable=True),
+)

@@ -11,7 +11,8 @@ def _supply_step(ctx: CycleContext) -> list[str]:
 
     wb = ctx.results["workbook"]
     given = ctx.results.get("family_demand")  # consensus / forecast, when a step left one
-    demand, source = (given, "consensus demand") if given is not None else demand_for(wb)
+    source = ctx.results.get("family_demand_source", "consensus demand")
+    demand, source = (given, source) if given is not None else demand_for(wb)
     plans = compare_strategies(wb, demand)
     ctx.results["supply_plans"] = plans
     currency = wb.setting("currency") or "$"

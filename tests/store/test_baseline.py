@@ -1,0 +1,32 @@
+"""The statistical baseline of a stored cycle: saved as a layer, sums up to families."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from snop.cycle.baseline import family_demand, load_layer, run_baseline
+from snop.cycle.data import import_workbook
+from snop.store.db import open_store
+from tests.workbooks import write_small
+
+
+def test_baseline_is_saved_and_rerun_replaces_it(db_url: str, tmp_path: Path) -> None:
+    engine = open_store(db_url)
+    import_workbook(engine, write_small(tmp_path / "wb"))
+    wb, result = run_baseline(engine, method="naive")
+    layer = load_layer(engine, "2026-11")
+    # naive: the last month's total per item (A1 sold 105 retail + 20 online in 2026-10)
+    assert len(layer) == 4 * 6
+    a1 = layer[layer["item"] == "A1"]["qty"].to_numpy()
+    np.testing.assert_allclose(a1, [125.0] * 6)
+    # B2 ends in 2027-03 (nothing after), B1 launches in 2026-12 following B2's history
+    b2 = layer[layer["item"] == "B2"].set_index("period")["qty"]
+    assert b2["2027-04"] == 0 and b2["2026-11"] == 20
+    assert layer[(layer["item"] == "B1") & (layer["period"] == "2026-11")]["qty"].item() == 0
+    fam = family_demand(wb, layer)
+    assert np.isclose(fam["qty"].sum(), layer["qty"].sum())
+    run_baseline(engine, method="naive")  # same cycle again: replaced, not duplicated
+    assert len(load_layer(engine, "2026-11")) == 24
+    assert set(result.report["item"]) == {"A1", "A2", "B1", "B2"}
