@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 
 import snop.io  # noqa: F401  (import order, see snop.supply.__init__)
-from snop.io.schema import TABLES
 from snop.model.periods import Granularity
+from snop.model.schema import TABLES
 from snop.model.workbook import Workbook, empty_table
 from snop.supply.data import PlanningData, planning_data
 from snop.supply.model import build_model
