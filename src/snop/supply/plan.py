@@ -217,12 +217,15 @@ def plan_from_data(data: PlanningData, strategy: str = "optimal", *,
         empty.timings = timings
         return empty
     duals = sol
-    if (integer_workforce and model.integer.any()) or strategy == "chase":
+    if (integer_workforce and model.integer.any()) or strategy in ("chase", "level"):
         # duals for the explanations from an LP at true costs: the MIP's workforce fixed;
-        # chase's inventory, backlog and lost sales fixed (its penalties would swamp them)
+        # chase's inventory, backlog and lost sales fixed, level's rate and dips fixed
+        # (their penalties would swamp the true values of capacity)
         blocks = ["workers"] if model.integer.any() else []
         if strategy == "chase":
             blocks += ["inv", "back", "lost"]
+        if strategy == "level":
+            blocks += [b for b in ("rate", "dip") if b in model.cols]
         lp_sol = solve(_fix_blocks(model, sol.x, blocks), opts)
         if lp_sol.status == "optimal":
             duals = lp_sol
