@@ -19,7 +19,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-import snop.io  # noqa: F401  (import order, see snop.supply.__init__)
 from snop.model.periods import Granularity
 from snop.model.schema import TABLES
 from snop.model.workbook import Workbook, empty_table
