@@ -15,6 +15,7 @@ from snop.errors import SnopError
 
 @app.command("plan")
 def plan_cmd(
+    ctx: typer.Context,
     workbook: Annotated[Path | None, typer.Option(
         "--workbook", help="A CSV folder or .xlsx to plan on directly (no store).")] = None,
     strategy: Annotated[str, typer.Option(
@@ -34,13 +35,18 @@ def plan_cmd(
     chosen = list(STRATEGIES) if strategy == "all" else [strategy]
     if any(s not in STRATEGIES for s in chosen):
         raise SnopError(f"unknown strategy {strategy!r}; use level, chase, optimal or all")
-    if workbook is None:
-        raise SnopError("no --workbook given and no store support yet")
-    from snop.io import read_workbook
+    if workbook is None:  # the store's current cycle; plans and feedback are stored
+        from snop.cli.common import store
+        from snop.cycle.supply import plan_cycle
 
-    wb = read_workbook(workbook)
-    demand, source = demand_for(wb)
-    plans = compare_strategies(wb, demand, chosen, integer_workforce=integer_workforce)
+        wb, plans, source = plan_cycle(store(ctx), chosen,
+                                       integer_workforce=integer_workforce)
+    else:
+        from snop.io import read_workbook
+
+        wb = read_workbook(workbook)
+        demand, source = demand_for(wb)
+        plans = compare_strategies(wb, demand, chosen, integer_workforce=integer_workforce)
     written = write_outputs(plans, out) if out is not None else []
     if as_json:
         print(json.dumps({"demand": source, "strategies": [p.to_json() for p in plans.values()]},

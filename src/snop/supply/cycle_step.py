@@ -6,17 +6,19 @@ from snop.cycle.steps import CycleContext, Step, register
 
 
 def _supply_step(ctx: CycleContext) -> list[str]:
-    from snop.supply.plan import compare_strategies
-    from snop.supply.report import comparison_lines, demand_for
+    from snop.cycle.supply import plan_cycle
+    from snop.supply.report import comparison_lines
 
-    wb = ctx.results["workbook"]
-    given = ctx.results.get("family_demand")  # consensus / forecast, when a step left one
-    source = ctx.results.get("family_demand_source", "consensus demand")
-    demand, source = (given, source) if given is not None else demand_for(wb)
-    plans = compare_strategies(wb, demand)
+    wb, plans, source = plan_cycle(ctx.engine)
     ctx.results["supply_plans"] = plans
+    gap = plans["optimal"].constrained_demand
+    short = gap[gap["gap"] > 0.5]
     currency = wb.setting("currency") or "$"
-    return [f"planned on {source}", *comparison_lines(plans, currency, top=2)]
+    lines = [f"planned on {source}", *comparison_lines(plans, currency, top=2)]
+    lines.append(f"feedback to the demand review (optimal plan): {len(short)} family-periods "
+                 f"served late or lost, {short['gap'].sum():,.0f} units in all; stored as the "
+                 "constrained demand plan")
+    return lines
 
 
 register(Step("supply", "Supply review: level, chase and optimal plans", "supply planner",
