@@ -102,8 +102,8 @@ class Workbook:
 
     def families_with_defaults(self) -> pd.DataFrame:
         """One row per family of ``items`` (in that order), defaults applied."""
-        fam = self.with_defaults("families").set_index("family")
-        fam = fam.reindex(self.family_names)
+        # defaults are filled after reindexing, so families with no row get them too
+        fam = self.table("families").set_index("family").reindex(self.family_names)
         for col, value in defaults("families").items():
             fam[col] = fam[col].fillna(value)
         fam.index.name = "family"
