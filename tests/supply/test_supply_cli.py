@@ -42,10 +42,10 @@ def test_plan_all_json_and_out(demo_folder: Path, tmp_path: Path) -> None:
     assert (out / "optimal_plan.csv").exists() and (out / "comparison.csv").exists()
 
 
-def test_plan_without_workbook_is_a_user_error() -> None:
-    res = CliRunner().invoke(app, ["plan"])
+def test_plan_on_an_empty_store_is_a_user_error(tmp_path: Path) -> None:
+    res = CliRunner().invoke(app, ["--db", str(tmp_path / "empty.db"), "plan"])
     assert res.exit_code != 0
-    assert "no --workbook given" in str(res.exception)
+    assert "the store is empty; run `snop import WORKBOOK` first" in str(res.exception)
 
 
 def test_demo_company_side_by_side(demo_folder: Path) -> None:
