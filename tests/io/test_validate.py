@@ -140,8 +140,6 @@ def test_warnings_do_not_block(tmp_path: Path) -> None:
 def test_excel_dates_in_period_columns_read_as_months(tmp_path: Path) -> None:
     from datetime import datetime
 
-    from openpyxl import Workbook as Book
-
     from snop.io import write_workbook
 
     wb = check_workbook(write_small(tmp_path / "wb")).workbook
@@ -156,4 +154,3 @@ def test_excel_dates_in_period_columns_read_as_months(tmp_path: Path) -> None:
     again = check_workbook(path)
     assert again.ok and again.workbook is not None
     assert again.workbook.sales["period"].iloc[0] == "2026-05"
-    del Book

@@ -89,17 +89,6 @@ class Period:
         """Monday-to-Friday days in the period: the default working days."""
         return weekdays_between(self.start, self.end)
 
-    @property
-    def season_index(self) -> int:
-        """Position in the year, 0-based (month 0-11, quarter 0-3, week 0-51)."""
-        if self.granularity is Granularity.WEEK:
-            return min(self.start.isocalendar().week - 1, 51)
-        return self.ordinal % self.granularity.season_length
-
-    @classmethod
-    def parse(cls, text: object) -> Period:
-        return parse_period(text)
-
 
 def detect_granularity(label: str) -> Granularity | None:
     """The granularity a label is written in, or None when it matches no format."""
