@@ -160,7 +160,8 @@ class ItemInfo:
     attributes: pd.DataFrame  # item-indexed attribute columns
 
 
-RESERVED = {"item", "launch_period", "end_period", "like_item", "description", "name", "uom"}
+RESERVED = {"item", "launch_period", "end_period", "like_item", "like_factor", "description",
+            "name", "uom"}
 
 
 def prepare_items(items: pd.DataFrame, gran: Granularity, *, source: str = "items",

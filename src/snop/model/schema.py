@@ -91,6 +91,9 @@ ITEMS = Table(
                "already selling."),
         Column("end_period", P, "Last period the item sells (phase-out); blank: no end."),
         Column("like_item", T, "An existing item whose history shapes this item's launch."),
+        Column("like_factor", N, "Scale of the launch curve taken from like_item (0.8: sells "
+               "80% of what the like item sold after its own launch).", default=1.0,
+               unit="ratio"),
     ),
     key=("item",),
     required=True,
@@ -295,15 +298,68 @@ BUDGET = Table(
     key=("family", "period"),
 )
 
+DEMAND_LAYERS = Table(
+    "demand_layers",
+    "The layers of the demand plan after the statistical baseline, in order, each with the "
+    "role that owns (edits) it. Each layer starts from the one before; the last one is the "
+    "consensus that is approved and planned. Without this table the layers are sales "
+    "(role sales), marketing (role marketing) and consensus (role demand_planner).",
+    (
+        Column("layer", T, "Layer name (not `statistical`, which is the baseline).",
+               required=True),
+        Column("role", T, "Role that may edit the layer.", required=True),
+        Column("position", N, "Order of the layer: layers apply from the lowest position "
+               "up.", required=True, positive=True),
+    ),
+    key=("layer",),
+)
+
+OVERRIDES = Table(
+    "overrides",
+    "Changes to the demand plan of the cycle: one row per override, at item, family, total "
+    "or any items attribute, for one period or a range. Give exactly one of qty, delta and "
+    "pct. A row above item level is split to the items below it. Rows apply in each layer "
+    "coarse to fine (total, attributes, family, item), before overrides entered later with "
+    "`snop demand override`.",
+    (
+        Column("layer", T, "Layer changed (from `demand_layers`; default layers sales, "
+               "marketing, consensus).", required=True),
+        Column("level", T, "`item`, `family`, `total` or an items attribute column.",
+               required=True),
+        Column("key", T, "The item, family or attribute value changed; blank for total."),
+        Column("period", P, "Period changed (the first of a range).", required=True),
+        Column("to_period", P, "Last period of a range; blank: just `period`."),
+        Column("qty", N, "New quantity in each period of the range.", unit="units"),
+        Column("delta", N, "Change in quantity in each period (negative lowers it).",
+               unit="units", minimum=None),
+        Column("pct", N, "Change in percent in each period (-10 lowers it a tenth).",
+               unit="%", minimum=-100.0),
+        Column("split", T, "How a change above item level reaches items: `proportional` "
+               "(to the values it changes), `equal`, `history` (last 12 periods' sales mix) or "
+               "`layer:NAME` (another layer's mix).", default="proportional"),
+        Column("lock", C, "`yes` keeps the items' new values when later overrides of the "
+               "same layer change a level above them.", default="no", choices=("yes", "no")),
+        Column("author", T, "Who made the change.", default="workbook"),
+        Column("role", T, "Role of the author; must own the layer (blank: the layer's "
+               "role)."),
+        Column("reason", T, "Reason code (promo, customer, price, launch...).", required=True),
+        Column("comment", T, "Free text: the assumption behind the change."),
+        Column("event", T, "Named event (a promotion, a tender) the change belongs to; the "
+               "assumption log groups changes by it."),
+    ),
+    key=("layer", "level", "key", "period", "to_period", "reason", "event"),
+)
+
 SETTINGS = Table(
     "settings",
     "Company-wide settings as name/value rows.",
     (
         Column("name", C, "Setting name.", required=True,
-               choices=("company", "currency", "first_period", "horizon")),
+               choices=("company", "currency", "first_period", "horizon", "approver_role")),
         Column("value", T, "Value: company and currency are text; first_period is the first "
                "planning period (default: the period after the last sales); horizon is the "
-               "number of periods planned (default 18).", required=True),
+               "number of periods planned (default 18); approver_role is the role that "
+               "approves the consensus demand plan (default executive).", required=True),
     ),
     key=("name",),
 )
@@ -311,7 +367,8 @@ SETTINGS = Table(
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (ITEMS, SALES, FAMILIES, WORKFORCE, FAMILY_PERIODS, WORKFORCE_PERIODS, CALENDAR,
-              RESOURCES, ROUTINGS, DEMAND, INVENTORY, BUDGET, SETTINGS)
+              RESOURCES, ROUTINGS, DEMAND, INVENTORY, BUDGET, DEMAND_LAYERS, OVERRIDES,
+              SETTINGS)
 }
 
 DEFAULT_HORIZON = 18

@@ -153,3 +153,61 @@ constrained_demand = sa.Table(
     sa.Column("lead_time_periods", sa.Double, nullable=False),
     sa.Column("reason", sa.Text, nullable=True),
 )
+
+# The demand review. A cycle's demand plan moves draft -> submitted -> approved; the override
+# log is the only thing a layer holds (layers are recomputed by replaying it over the
+# baseline), and approval freezes every layer's values and each override's effect, so an
+# approved version reads back the same whatever later cycles or releases do.
+demand_plan = sa.Table(
+    "demand_plan", metadata,
+    sa.Column("cycle", KEY_TEXT, primary_key=True),
+    sa.Column("status", KEY_TEXT, nullable=False),
+    sa.Column("based_on", KEY_TEXT, nullable=True),
+    sa.Column("created_at", KEY_TEXT, nullable=False),
+    sa.Column("submitted_by", sa.Text, nullable=True),
+    sa.Column("submitted_at", KEY_TEXT, nullable=True),
+    sa.Column("approved_by", sa.Text, nullable=True),
+    sa.Column("approved_role", sa.Text, nullable=True),
+    sa.Column("approved_at", KEY_TEXT, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+)
+demand_override = sa.Table(
+    "demand_override", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("demand_plan.cycle"), nullable=False,
+              index=True),
+    sa.Column("layer", KEY_TEXT, nullable=False),
+    sa.Column("level", KEY_TEXT, nullable=False),
+    sa.Column("key", KEY_TEXT, nullable=False),
+    sa.Column("period", KEY_TEXT, nullable=False),
+    sa.Column("to_period", KEY_TEXT, nullable=False),
+    sa.Column("kind", KEY_TEXT, nullable=False),
+    sa.Column("value", sa.Double, nullable=False),
+    sa.Column("split", KEY_TEXT, nullable=False),
+    sa.Column("locked", sa.Boolean, nullable=False),
+    sa.Column("author", sa.Text, nullable=False),
+    sa.Column("role", sa.Text, nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("comment", sa.Text, nullable=True),
+    sa.Column("event", sa.Text, nullable=True),
+    sa.Column("source", KEY_TEXT, nullable=False),
+    sa.Column("carried_from", KEY_TEXT, nullable=True),
+    sa.Column("created_at", KEY_TEXT, nullable=False),
+)
+demand_version = sa.Table(
+    "demand_version", metadata,
+    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("demand_plan.cycle"), primary_key=True),
+    sa.Column("layer", KEY_TEXT, primary_key=True),
+    sa.Column("item", KEY_TEXT, primary_key=True),
+    sa.Column("period", KEY_TEXT, primary_key=True),
+    sa.Column("qty", sa.Double, nullable=False),
+)
+demand_effect = sa.Table(
+    "demand_effect", metadata,
+    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("demand_plan.cycle"), primary_key=True),
+    sa.Column("override_id", sa.Integer, primary_key=True),
+    sa.Column("item", KEY_TEXT, primary_key=True),
+    sa.Column("period", KEY_TEXT, primary_key=True),
+    sa.Column("before", sa.Double, nullable=False),
+    sa.Column("after", sa.Double, nullable=False),
+)
