@@ -9,10 +9,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from snop.errors import NotFoundError
+from snop.demand.lifecycle import apply_launch_curves
+from snop.errors import NotFoundError, SnopError
 from snop.forecasting import ForecastResult, forecast_panel
 from snop.model.workbook import Workbook
-from snop.store.tables import forecast, forecast_interval, forecast_report
+from snop.store.tables import demand_plan, forecast, forecast_interval, forecast_report
 from snop.store.workbook_repo import load_workbook
 
 BASELINE = "statistical"
@@ -38,6 +39,7 @@ def run_baseline(engine: Engine, *, method: str = "auto",
                             items_source="stored items")
     planning = {p.label for p in wb.planning_periods[:h]}
     fc = result.forecast[result.forecast["period"].isin(planning)].reset_index(drop=True)
+    fc = apply_launch_curves(wb, fc)
     result.forecast = fc
     save_baseline(engine, wb.first_period.label, result)
     return wb, result
@@ -53,6 +55,12 @@ def save_baseline(engine: Engine, cycle: str, result: ForecastResult) -> None:
     fc = result.forecast
     level_cols = sorted({float(c[3:]) for c in fc.columns if c.startswith("lo_")})
     with engine.begin() as conn:
+        status = conn.execute(sa.select(demand_plan.c.status).where(
+            demand_plan.c.cycle == cycle)).scalar()
+        if status in ("submitted", "approved"):
+            # the demand plan stands on this baseline; changing it would change the plan
+            raise SnopError(f"the demand plan of cycle {cycle} is {status}, so its baseline "
+                            "is frozen; the next cycle forecasts again")
         for t in (forecast, forecast_interval):
             conn.execute(t.delete().where(t.c.cycle == cycle, t.c.layer == BASELINE))
         conn.execute(forecast_report.delete().where(forecast_report.c.cycle == cycle))

@@ -1,0 +1,114 @@
+"""New products: a launch curve taken from a like item, scaled by the user's factor.
+
+A new item sells like its ``like_item`` did after that item's own launch: month k of the
+new item is month k of the like item's history (its ramp-up), times ``like_factor``. Past
+the end of the like item's recorded history, or when the like item's launch is unknown
+(it sold before the history starts), the like item's forecast for the same period takes
+over, times the same factor. Periods before the launch or after ``end_period`` get nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from snop.model.periods import parse_period
+from snop.model.workbook import Workbook
+
+SHORT_HISTORY = 4  # items with fewer periods of sales than this follow their like item
+
+
+@dataclass(frozen=True)
+class Launch:
+    item: str
+    like_item: str
+    launch: int  # period ordinal
+    factor: float
+
+
+def launch_curve(launch: int, factor: float, periods: np.ndarray, like_sales: pd.Series,
+                 like_forecast: np.ndarray, like_launch: int | None) -> np.ndarray:
+    """The new item's demand in ``periods`` (ordinals).
+
+    ``like_sales`` is the like item's history by period ordinal (zeros included),
+    ``like_forecast`` its forecast for ``periods``, ``like_launch`` the ordinal it started
+    selling (None when it sold before the history starts).
+    """
+    out = np.zeros(len(periods))
+    for n, p in enumerate(periods):
+        if p < launch:
+            continue
+        k = int(p - launch)
+        if like_launch is not None and (like_launch + k) in like_sales.index:
+            out[n] = float(like_sales.loc[like_launch + k])
+        else:
+            out[n] = float(like_forecast[n])
+    return np.maximum(out * factor, 0.0)
+
+
+def launches(wb: Workbook) -> list[Launch]:
+    """Items that follow a like item now: new (launching at or after the last actual minus
+    a few periods) with a like_item."""
+    items = wb.with_defaults("items")
+    last = wb.last_actual
+    out = []
+    for r in items.itertuples(index=False):
+        if not isinstance(r.like_item, str) or not isinstance(r.launch_period, str):
+            continue
+        start = parse_period(r.launch_period).ordinal
+        if last is not None and last.ordinal - start + 1 >= SHORT_HISTORY:
+            continue  # enough history of its own
+        factor = r.like_factor
+        out.append(Launch(str(r.item), r.like_item, start, float(factor)))  # type: ignore[arg-type]
+    return out
+
+
+def apply_launch_curves(wb: Workbook, fc: pd.DataFrame) -> pd.DataFrame:
+    """The forecast with each new item's rows replaced by its launch curve.
+
+    ``fc`` has item, period, forecast, model and optional lo_*/hi_* interval columns;
+    intervals are scaled with the forecast.
+    """
+    found = launches(wb)
+    if not found:
+        return fc
+    fc = fc.copy()
+    sales = wb.sales.groupby(["item", "period"])["qty"].sum().reset_index()
+    sales["ord"] = [parse_period(p).ordinal for p in sales["period"]]
+    items = wb.items.set_index("item")
+    bounds = [c for c in fc.columns if c.startswith(("lo_", "hi_"))]
+    for la in found:
+        mine = fc["item"] == la.item
+        if not mine.any():
+            continue
+        periods = np.array([parse_period(p).ordinal for p in fc.loc[mine, "period"]])
+        like_rows = fc[fc["item"] == la.like_item].set_index("period")["forecast"]
+        like_fc = like_rows.reindex(fc.loc[mine, "period"]).fillna(0.0).to_numpy(dtype=float)
+        hist = sales[sales["item"] == la.like_item].set_index("ord")["qty"]
+        like_launch = _known_launch(items, la.like_item, hist, sales["ord"].min())
+        if like_launch is not None and not hist.empty:
+            full = range(like_launch, int(hist.index.max()) + 1)
+            hist = hist.reindex(full).fillna(0.0)  # months with no sales sold nothing
+        curve = launch_curve(la.launch, la.factor, periods, hist, like_fc, like_launch)
+        old = fc.loc[mine, "forecast"].to_numpy(dtype=float)
+        ratio = np.divide(curve, old, out=np.ones_like(curve), where=old > 0)
+        for c in bounds:
+            b = fc.loc[mine, c].to_numpy(dtype=float)
+            fc.loc[mine, c] = np.where(old > 0, b * ratio, curve)
+        fc.loc[mine, "forecast"] = curve
+        fc.loc[mine, "model"] = f"launch curve of {la.like_item} x{la.factor:g}"
+    return fc
+
+
+def _known_launch(items: pd.DataFrame, like: str, hist: pd.Series, first: float
+                  ) -> int | None:
+    """When the like item started selling, if the history shows it."""
+    given = items.loc[like, "launch_period"] if like in items.index else None
+    if isinstance(given, str):
+        return parse_period(given).ordinal
+    sold = hist[hist > 0]
+    if sold.empty or int(sold.index.min()) <= int(first):
+        return None  # it sold from the start of the history: launch unknown
+    return int(sold.index.min())
