@@ -21,7 +21,7 @@ def test_plan_cycle_stores_plans_and_feedback(db_url: str, tmp_path: Path) -> No
     import_workbook(engine, write_small(tmp_path / "wb"))
     run_baseline(engine, method="naive")
     _, plans, source = plan_cycle(engine)
-    assert source == "the statistical baseline of cycle 2026-11"
+    assert source == "the consensus demand plan of cycle 2026-11 (draft, not yet approved)"
     assert set(plans) == {"level", "chase", "optimal"}
     opt = plans["optimal"].plan
     with engine.connect() as conn:
@@ -45,3 +45,22 @@ def test_plan_cycle_stores_plans_and_feedback(db_url: str, tmp_path: Path) -> No
 def pd_frame(result: sa.CursorResult[tuple[object, ...]]) -> pd.DataFrame:
 
     return pd.DataFrame(result.mappings().all())
+
+
+def test_supply_plans_the_consensus_with_its_overrides(db_url: str, tmp_path: Path) -> None:
+    from snop.demand.replay import Override
+    from snop.demand.review import add_override, approve, submit
+
+    engine = open_store(db_url)
+    import_workbook(engine, write_small(tmp_path / "wb"))
+    run_baseline(engine, method="naive")
+    add_override(engine, Override("marketing", "family", "F1", "2027-01", "2027-02", "qty",
+                                  400.0, reason="promo", event="winter sale"))
+    submit(engine, author="dp")
+    approve(engine, author="boss")
+    _, plans, source = plan_cycle(engine)
+    assert source == "the consensus demand plan of cycle 2026-11 (approved)"
+    d = plans["optimal"].plan.set_index(["family", "period"])["demand"]
+    # naive baseline of F1 is its last month (A1 125 + A2 75 = 200); the promo sets 400
+    assert d[("F1", "2026-12")] == 200.0
+    assert d[("F1", "2027-01")] == 400.0 and d[("F1", "2027-02")] == 400.0

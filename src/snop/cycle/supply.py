@@ -20,12 +20,20 @@ from snop.supply import STRATEGIES, SupplyPlan, compare_strategies, workbook_dem
 def cycle_demand(engine: Engine, wb: Workbook) -> tuple[pd.DataFrame, str]:
     """The demand to plan, by family and period, and where it comes from.
 
-    The cycle's baseline forecast layer when one is stored, else the workbook's demand table.
+    The consensus of the cycle's demand plan (approved, or the draft as it stands) when the
+    cycle has a baseline forecast, else the workbook's demand table.
     """
+    from snop.demand.review import open_plan
+
     cycle = wb.first_period.label
     layer = load_layer(engine, cycle, BASELINE)
     if not layer.empty:
-        return family_demand(wb, layer), f"the statistical baseline of cycle {cycle}"
+        plan = open_plan(engine, cycle)
+        consensus = plan.frame(plan.consensus)
+        what = ("approved" if plan.status == "approved" else
+                f"{plan.status}, not yet approved")
+        return (family_demand(wb, consensus),
+                f"the {plan.consensus} demand plan of cycle {cycle} ({what})")
     if wb.has("demand"):
         return workbook_demand(wb), "the workbook's demand table"
     raise SnopError(f"cycle {cycle} has no demand to plan: run `snop forecast` for a baseline "

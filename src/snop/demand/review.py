@@ -71,7 +71,7 @@ class DemandPlan:
 
     @property
     def layer_names(self) -> tuple[str, ...]:
-        return (STATISTICAL, *(lay.name for lay in self.layers))
+        return self.replay.layers
 
     @property
     def consensus(self) -> str:
@@ -300,7 +300,6 @@ def _frozen_replay(conn: Connection, wb: Workbook, cycle: str, logged: list[Over
         groups[attr] = master[attr].reindex(list(items)).fillna("").astype(str).to_numpy()
     h = Hierarchy(items, periods, groups, np.ones((len(items), len(periods)), bool),
                   np.zeros(len(items)))
-    layer_order = list(dict.fromkeys(df["layer"]))
     values = {}
     for name, part in df.groupby("layer", sort=False):
         wide = part.pivot(index="item", columns="period", values="qty")
@@ -313,8 +312,16 @@ def _frozen_replay(conn: Connection, wb: Workbook, cycle: str, logged: list[Over
                          "period": r["period"], "before": r["before"], "after": r["after"]}
                         for r in erows if r["override_id"] in at],
                        columns=["override", "item", "period", "before", "after"])
-    names = [STATISTICAL, *(n for n in layer_order if n != STATISTICAL)]
+    names = layer_order(wb, list(values))
     return Replay(h, tuple(names), values, eff, [], list(logged))
+
+
+def layer_order(wb: Workbook, names: Sequence[str]) -> list[str]:
+    """Stored layer names in chain order: statistical, the configured layers in order, then
+    any layer no longer configured (alphabetically)."""
+    configured = [STATISTICAL, *(lay.name for lay in _layers(wb))]
+    rank = {n: k for k, n in enumerate(configured)}
+    return sorted(names, key=lambda n: (rank.get(n, len(rank)), n))
 
 
 # --- changing ----------------------------------------------------------------------------
