@@ -26,7 +26,13 @@ def _root(ctx: typer.Context, db: DbOption = None) -> None:
 
 def _register() -> None:
     # Sub-command modules register themselves on ``app``; importing them here keeps one list.
-    from snop.cli import demo_cmd, forecast_cmd, plan_cmd, workbook_cmd  # noqa: F401
+    from snop.cli import (  # noqa: F401
+        demand_cmd,
+        demo_cmd,
+        forecast_cmd,
+        plan_cmd,
+        workbook_cmd,
+    )
 
 
 def main() -> None:
