@@ -11,9 +11,11 @@ real choices to make. The same seed always gives the same company.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sqlalchemy.engine import Engine
 
 from snop.model.periods import Granularity, Period, parse_period, period_range
 from snop.model.schema import TABLES, Kind
@@ -21,6 +23,8 @@ from snop.model.workbook import Workbook
 
 HISTORY_MONTHS = 48
 HORIZON = 18
+# A company-wide cookware promotion the history records; marketing planned for it.
+SUMMER_SALE = ("COOK", "2026-07", 1.3)
 
 
 @dataclass(frozen=True)
@@ -81,13 +85,17 @@ def build_demo_workbook(seed: int = 7, last_actual: str = "2026-10") -> Workbook
                 row["launch_period"] = hist[start].label
                 row["like_item"] = f"{fam.family}-001"
             if fam.family == "APPL" and k == fam.n_items - 1:  # launches in the horizon
-                start = HISTORY_MONTHS
+                start = HISTORY_MONTHS  # sells 80% of what its like item sells
                 row["launch_period"] = future[3].label
                 row["like_item"] = f"{fam.family}-002"
+                row["like_factor"] = 0.8
             if fam.family == "COOK" and k == fam.n_items - 1:  # phased out mid-horizon
                 row["end_period"] = future[5].label
             items_rows.append(row)
             qty = _history(rng, fam, hist, start)
+            labels = [p.label for p in hist]
+            if fam.family == SUMMER_SALE[0] and SUMMER_SALE[1] in labels:
+                qty[labels.index(SUMMER_SALE[1])] *= SUMMER_SALE[2]
             online_share = float(rng.uniform(0.2, 0.45))
             for t, p in enumerate(hist):
                 if t < start:
@@ -111,6 +119,7 @@ def build_demo_workbook(seed: int = 7, last_actual: str = "2026-10") -> Workbook
         "routings": _routings(),
         "inventory": _inventory(sales, hist[-3:]),
         "budget": _budget(items, sales, hist, future),
+        "overrides": _overrides(sales, hist, future),
         "settings": pd.DataFrame({"name": ["company", "currency", "horizon"],
                                   "value": ["Alder Housewares", "USD", str(HORIZON)]}),
     }
@@ -267,6 +276,23 @@ def _budget(items: pd.DataFrame, sales: pd.DataFrame, hist: list[Period],
     return pd.DataFrame(rows)
 
 
+def _overrides(sales: pd.DataFrame, hist: list[Period], future: list[Period]
+               ) -> pd.DataFrame:
+    """What sales and marketing bring to this cycle's demand review in the workbook."""
+    recent = sales[sales["period"].isin([p.label for p in hist[-3:]])]
+    tender = float(round(recent[recent["item"] == "CUTL-002"]["qty"].sum() / 3 * 1.5, -1))
+    return pd.DataFrame([
+        {"layer": "marketing", "level": "family", "key": "COOK", "period": future[7].label,
+         "to_period": future[8].label, "pct": 25.0, "author": "maya", "reason": "promo",
+         "event": "Summer sale 2027", "comment": "same mechanics as the 2026 summer sale, "
+         "which lifted cookware about 30%"},
+        {"layer": "sales", "level": "item", "key": "CUTL-002", "period": future[2].label,
+         "to_period": future[4].label, "qty": tender, "lock": "yes", "author": "sam",
+         "reason": "customer", "event": "Hotel tender",
+         "comment": "hotel group won: three monthly call-offs"},
+    ])
+
+
 def _conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
     """Give a table every schema column, typed as the validator types them."""
     spec = TABLES[name]
@@ -280,3 +306,83 @@ def _conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
             out[c.name] = out[c.name].astype(object).where(out[c.name].notna(), None)
     extras = [c for c in out.columns if c not in spec.names]
     return out[[*spec.names, *extras]].reset_index(drop=True)
+
+
+# --- the demo's demand review ------------------------------------------------------------
+# What the demo company's planners do in the demand review, through the same Python API
+# the CLI uses: maya (marketing), sam (sales), dana (demand planner, owns the consensus)
+# and erin (executive, approves).
+
+def previous_cycle(engine: Engine, wb: Workbook, folder: Path, months_back: int = 6
+                   ) -> list[str]:
+    """Replay the cycle of ``months_back`` periods ago: import the history as it was then,
+    forecast, take the planners' overrides and approve. Its periods have actuals now, so
+    the demand review can measure what each layer added."""
+    from snop.cycle.baseline import run_baseline
+    from snop.cycle.data import import_workbook
+    from snop.demand.replay import Override
+    from snop.demand.review import add_override, approve, submit
+    from snop.io import write_workbook
+
+    cycle = wb.first_period + (-months_back)
+    tables = {n: df for n, df in wb.tables.items() if n != "overrides"}
+    sales = tables["sales"]
+    tables["sales"] = sales[[parse_period(p).ordinal < cycle.ordinal for p in sales["period"]]]
+    then = Workbook(wb.granularity, tables, list(wb.attributes))
+    path = folder / f"workbook-{cycle.label}"
+    write_workbook(then, path)
+    import_workbook(engine, path)
+    run_baseline(engine)
+
+    def p(k: int) -> str:
+        return (cycle + k).label
+
+    changes = [
+        Override("sales", "family", "APPL", p(1), p(4), "pct", 15.0, author="sam",
+                 reason="customer", comment="national chain listing expected in June"),
+        Override("marketing", "family", SUMMER_SALE[0], SUMMER_SALE[1], SUMMER_SALE[1],
+                 "pct", 25.0, author="maya", reason="promo", event="Summer sale 2026",
+                 comment="20% off all cookware for three weeks"),
+        Override("marketing", "family", "APPL", p(6), p(7), "pct", 10.0, author="maya",
+                 reason="promo", event="Holiday campaign",
+                 comment="TV campaign for the appliance range"),
+        Override("consensus", "total", "", p(3), p(4), "pct", -3.0, author="dana",
+                 reason="price", comment="list prices up 4% from August"),
+    ]
+    for ov in changes:
+        add_override(engine, ov)
+    submit(engine, author="dana", role="demand_planner")
+    plan = approve(engine, author="erin", role="executive")
+    return [f"cycle {cycle.label} (history up to {cycle + -1}), as planned then: baseline "
+            f"forecast, {len(changes)} overrides ("
+            + "; ".join(ov.describe() for ov in changes) + ")",
+            f"submitted by dana, approved by erin: version {plan.cycle} frozen; its "
+            f"{months_back} periods have actuals now"]
+
+
+def demand_review(engine: Engine) -> list[str]:
+    """This cycle's review: sales and the demand planner adjust, submit, erin approves."""
+    from snop.demand.replay import Override
+    from snop.demand.review import add_override, approve, open_plan, submit
+
+    first = parse_period(open_plan(engine).cycle)
+    restock = Override("sales", "family", "CUTL", (first + 2).label, (first + 4).label,
+                       "delta", 300.0, author="sam", reason="customer",
+                       comment="distributor restocking after the hotel tender")
+    price = Override("consensus", "total", "", (first + 2).label, (first + 2).label, "pct",
+                     -2.0, author="dana", reason="price",
+                     comment="list prices up 3% in January")
+    lines = []
+    for ov in (restock, price):
+        result = add_override(engine, ov)
+        moved = result.effects
+        lines.append(f"{ov.author}: {ov.describe()} -> {len(moved)} item-periods changed, "
+                     f"{(moved['after'] - moved['before']).sum():+,.0f} units")
+    held = open_plan(engine).view("item", ["sales"])
+    tender = held[(held["key"] == "CUTL-002")
+                  & (held["period"] == (first + 2).label)]["sales"].iloc[0]
+    lines.append(f"the locked hotel tender kept CUTL-002 at {tender:,.0f} in "
+                 f"{(first + 2).label}; the other cutlery items absorbed the restock")
+    submit(engine, author="dana", role="demand_planner")
+    approve(engine, author="erin", role="executive", note="consensus for the supply review")
+    return lines

@@ -11,8 +11,8 @@ import typer
 
 from snop.cli.common import console
 from snop.cli.main import app
-from snop.cycle.steps import CycleContext, load_steps
-from snop.demo import build_demo_workbook
+from snop.cycle.steps import DEMAND_REVIEW_ACTIONS, CycleContext, load_steps
+from snop.demo import build_demo_workbook, demand_review, previous_cycle
 from snop.io import write_workbook
 from snop.store.db import open_store
 
@@ -29,17 +29,24 @@ def demo_cmd(
         shutil.rmtree(folder)  # a fresh demo each time; the folder is the demo's own
     folder.mkdir(parents=True)
     workbook = folder / "workbook"
-    write_workbook(build_demo_workbook(seed), workbook)
+    wb = build_demo_workbook(seed)
+    write_workbook(wb, workbook)
     db = folder / "snop.db"
     engine = open_store(str(db))
     console.print(f"[bold]snop demo[/]: Alder Housewares, workbook in {workbook}, store {db}")
-    ctx = CycleContext(engine, workbook)
+    t0 = time.perf_counter()
+    lines = previous_cycle(engine, wb, folder)
+    console.rule(f"[bold]Last approved cycle[/] (replayed from history, "
+                 f"{time.perf_counter() - t0:.1f}s)")
+    for line in lines:
+        console.print(line, markup=False)
+    ctx = CycleContext(engine, workbook, {DEMAND_REVIEW_ACTIONS: demand_review})
     for n, step in enumerate(load_steps()):
         t0 = time.perf_counter()
         lines = step.run(ctx)
         console.rule(f"[bold]{n}. {step.title}[/] ({step.owner}, {time.perf_counter() - t0:.1f}s)")
         for line in lines:
-            console.print(line)
+            console.print(line, markup=False)
     console.rule()
     console.print(f"done in {time.perf_counter() - start:.1f}s. Try: snop --db {db} export "
                   f"{folder / 'export.xlsx'}")

@@ -34,6 +34,10 @@ class Step:
 
 STEPS: list[Step] = []
 
+# ctx.results key: a callable(engine) -> lines that acts for the people of the demand review
+# (``snop demo`` scripts its planners' overrides and approval with it)
+DEMAND_REVIEW_ACTIONS = "demand_review"
+
 
 def register(step: Step) -> Step:
     """Add a step at the end of the cycle (steps register in cycle order)."""
@@ -68,7 +72,8 @@ def load_steps() -> list[Step]:
     """Every registered step, importing the modules that register the later ones."""
     import importlib
 
-    for module in ("snop.forecasting.cycle_step", "snop.supply.cycle_step"):
+    for module in ("snop.forecasting.cycle_step", "snop.demand.cycle_step",
+                   "snop.supply.cycle_step"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -12,9 +12,11 @@ def _supply_step(ctx: CycleContext) -> list[str]:
     wb, plans, source = plan_cycle(ctx.engine)
     ctx.results["supply_plans"] = plans
     gap = plans["optimal"].constrained_demand
-    short = gap[gap["gap"] > 0.5]
     currency = wb.setting("currency") or "$"
     lines = [f"planned on {source}", *comparison_lines(plans, currency, top=2)]
+    if gap.empty:  # no feasible plan: the comparison lines say why
+        return lines
+    short = gap[gap["gap"] > 0.5]
     lines.append(f"feedback to the demand review (optimal plan): {len(short)} family-periods "
                  f"served late or lost, {short['gap'].sum():,.0f} units in all; stored as the "
                  "constrained demand plan")
