@@ -19,6 +19,11 @@ def test_demo_runs_the_cycle(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert "56 items in 4 families" in run.stdout
     assert "Supply review" in run.stdout
+    # the demand review: an approved consensus and the FVA of the replayed earlier cycle
+    assert "approved by erin (executive): frozen as the version of cycle 2026-11" in run.stdout
+    assert "forecast value added of cycle 2026-05" in run.stdout
+    assert "the locked hotel tender kept CUTL-002" in run.stdout
+    assert "planned on the consensus demand plan of cycle 2026-11 (approved)" in run.stdout
     assert (tmp_path / "d" / "snop.db").exists()
     export = snop("--db", "d/snop.db", "export", "out.xlsx", cwd=tmp_path)
     assert export.returncode == 0, export.stderr

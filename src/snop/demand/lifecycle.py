@@ -4,7 +4,9 @@ A new item sells like its ``like_item`` did after that item's own launch: month 
 new item is month k of the like item's history (its ramp-up), times ``like_factor``. Past
 the end of the like item's recorded history, or when the like item's launch is unknown
 (it sold before the history starts), the like item's forecast for the same period takes
-over, times the same factor. Periods before the launch or after ``end_period`` get nothing.
+over, times the same factor. A like item that is being phased out (the usual case for a
+successor) keeps its last forecast level after its own end. Periods before the launch or
+after the new item's ``end_period`` get nothing.
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def apply_launch_curves(wb: Workbook, fc: pd.DataFrame) -> pd.DataFrame:
         like_rows = fc[fc["item"] == la.like_item].set_index("period")["forecast"]
         like_fc = like_rows.reindex(fc.loc[mine, "period"]).fillna(0.0).to_numpy(dtype=float)
         hist = sales[sales["item"] == la.like_item].set_index("ord")["qty"]
+        like_fc = _past_its_end(items, la.like_item, periods, like_fc, hist)
         like_launch = _known_launch(items, la.like_item, hist, sales["ord"].min())
         if like_launch is not None and not hist.empty:
             full = range(like_launch, int(hist.index.max()) + 1)
@@ -100,6 +103,22 @@ def apply_launch_curves(wb: Workbook, fc: pd.DataFrame) -> pd.DataFrame:
         fc.loc[mine, "forecast"] = curve
         fc.loc[mine, "model"] = f"launch curve of {la.like_item} x{la.factor:g}"
     return fc
+
+
+def _past_its_end(items: pd.DataFrame, like: str, periods: np.ndarray, like_fc: np.ndarray,
+                  hist: pd.Series) -> np.ndarray:
+    """The like item's forecast, carried at its last level past its own end_period."""
+    end = items.loc[like, "end_period"] if like in items.index else None
+    if not isinstance(end, str):
+        return like_fc
+    end_ord = parse_period(end).ordinal
+    after = periods > end_ord
+    if not after.any():
+        return like_fc
+    before = np.flatnonzero(~after)
+    level = (float(like_fc[before[-1]]) if before.size else
+             float(hist.sort_index().tail(3).mean()) if not hist.empty else 0.0)
+    return np.where(after, level, like_fc)
 
 
 def _known_launch(items: pd.DataFrame, like: str, hist: pd.Series, first: float
