@@ -2,9 +2,10 @@
 
 Validation has two passes. The first types each table on its own (headers, blanks, numbers,
 periods, choices, duplicate keys). The second checks the tables against each other (unknown
-items, families, pools and resources; contradictory limits; calendar gaps). When importing
-into a store that already holds data, tables the workbook leaves out are taken from the store
-and checked together with the new ones, so a partial import can never leave a broken store.
+items, families, pools and resources; contradictory limits; calendar gaps; overrides against
+the items, the demand layers and the planning horizon). When importing into a store that
+already holds data, tables the workbook leaves out are taken from the store and checked
+together with the new ones, so a partial import can never leave a broken store.
 """
 
 from __future__ import annotations
@@ -18,10 +19,22 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from snop.demand.config import (
+    DEFAULT_LAYERS,
+    FAMILY,
+    ITEM,
+    KINDS,
+    LAYER_SPLIT,
+    STATISTICAL,
+    TOTAL,
+    Layer,
+    editable_layers,
+    split_error,
+)
 from snop.io.problems import Problem, Severity
 from snop.io.reader import RawTable, RawWorkbook
-from snop.model.periods import Granularity, PeriodError, parse_period
-from snop.model.schema import TABLES, Column, Kind, Table, numeric_columns
+from snop.model.periods import Granularity, Period, PeriodError, parse_period
+from snop.model.schema import DEFAULT_HORIZON, TABLES, Column, Kind, Table, numeric_columns
 from snop.model.workbook import Workbook
 
 # Per table, column and kind of problem, list this many rows, then count the rest.
@@ -416,6 +429,207 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity) -> 
                 except ValueError:
                     rep.add(Problem(src["settings"], "horizon must be a whole number of periods "
                                     "from 1 to 520", int(row), "value", value))
+
+    layers = _demand_layers(rep, typed)
+    if "overrides" in typed:
+        _overrides(rep, typed, layers, gran)
+
+
+def _is_statistical(v: object) -> bool:
+    return isinstance(v, str) and v.strip().lower() == STATISTICAL
+
+
+def _or(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def _flagged(rep: _Report, source: str, columns: Iterable[str]) -> set[int]:
+    """Rows of ``source`` with an error already reported in one of ``columns``."""
+    cols = set(columns)
+    return {p.row for p in rep.problems if p.source == source and p.column in cols
+            and p.row is not None and p.severity is Severity.ERROR}
+
+
+def _period(v: object) -> Period | None:
+    return parse_period(v) if isinstance(v, str) else None
+
+
+def _demand_layers(rep: _Report, typed: dict[str, _Typed]) -> tuple[Layer, ...] | None:
+    """Check ``demand_layers``; the editable layers, or None when the table has errors.
+
+    Layer names, roles and order must all be known to check overrides against them, so a
+    ``demand_layers`` table with any error skips those checks (its own errors say what to fix).
+    """
+    if "demand_layers" not in typed:
+        return DEFAULT_LAYERS
+    t = typed["demand_layers"]
+    d = t.df
+    reserved = d["layer"].map(_is_statistical).astype(bool)
+    rep.rows(t.source, d, reserved, "layer",
+             f"is reserved: {STATISTICAL} is the baseline that comes from the forecast; name "
+             "only the layers after it (e.g. sales, marketing, consensus)")
+    pos = d["position"]
+    later = pos.notna() & pos.duplicated(keep="first")
+    first_row = d.groupby("position")["_row"].transform("min")
+    rep.rows(t.source, d.assign(_first=first_row, _v=pos.map(lambda x: f"{x:g}")), later,
+             "position", lambda r: f"is also the position of row {int(r['_first'])}; each layer "
+             "needs its own position (layers apply from the lowest position up)", "_v")
+    broken = (d["layer"].isna() | d["role"].isna() | pos.isna() | reserved | later
+              | d["layer"].duplicated(keep=False))
+    if broken.any():
+        return None
+    return editable_layers(d[["layer", "role", "position"]])
+
+
+def _horizon(typed: dict[str, _Typed], gran: Granularity) -> tuple[Period, Period] | None:
+    """First and last planning period, as :class:`Workbook` computes them; None if unknown."""
+    settings: dict[str, str] = {}
+    if "settings" in typed:
+        st = typed["settings"].df
+        settings = {str(n): str(v) for n, v in zip(st["name"], st["value"], strict=True)
+                    if n is not None and v is not None}
+    try:
+        if settings.get("first_period"):
+            first = parse_period(settings["first_period"])
+            if first.granularity is not gran:
+                return None  # reported with the settings
+        else:
+            sold = typed["sales"].df["period"].dropna().unique()
+            if len(sold) == 0:
+                return None
+            first = max(parse_period(v) for v in sold) + 1
+        h = float(settings["horizon"]) if settings.get("horizon") else float(DEFAULT_HORIZON)
+        if not (h.is_integer() and 1 <= h <= 520):
+            return None  # reported with the settings
+    except (PeriodError, ValueError):
+        return None
+    return first, first + (int(h) - 1)
+
+
+def _overrides(rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...] | None,
+               gran: Granularity) -> None:
+    """Overrides against the (merged) items, sales, settings and demand layers."""
+    t = typed["overrides"]
+    o, src = t.df, t.source
+    items = typed["items"].df
+    attributes = list(typed["items"].extras)
+    layer, level, key = o["layer"], o["level"], o["key"]
+
+    # layer, and the role and split that depend on it
+    known = pd.Series(False, index=o.index)
+    if layers is not None:
+        names = [lay.name for lay in layers]
+        owner = {lay.name: lay.role for lay in layers}
+        stat = layer.map(_is_statistical).astype(bool)
+        rep.rows(src, o, stat, "layer",
+                 f"the statistical baseline comes from the forecast; override {_or(names)}")
+        known = layer.isin(names)
+        hint = "" if "demand_layers" in typed else " (other layers: list them in demand_layers)"
+        rep.rows(src, o, layer.notna() & ~stat & ~known, "layer",
+                 lambda r: f"is not a layer of the demand plan{_suggest(str(r['layer']), names)}"
+                 f"; the layers are {', '.join(names)}{hint}")
+        role = o["role"]
+        rep.rows(src, o, known & role.notna() & (role != layer.map(owner)), "role",
+                 lambda r: f"role {r['role']} may not edit layer {r['layer']} (owned by role "
+                 f"{owner[r['layer']]}); give role {owner[r['layer']]} or leave it blank")
+    split_msg = pd.Series([
+        None if not isinstance(s, str)
+        else split_error(s, lay, layers) if layers is not None and ok
+        else None if s.startswith(LAYER_SPLIT)  # cannot tell without a valid layer
+        else split_error(s, "", ())
+        for s, lay, ok in zip(o["split"], layer, known, strict=True)], index=o.index, dtype=object)
+    rep.rows(src, o.assign(_m=split_msg), split_msg.notna(), "split",
+             lambda r: str(r["_m"]))
+
+    # level and key
+    levels = [ITEM, FAMILY, TOTAL, *attributes]
+    attr_text = (f"an items attribute column ({', '.join(attributes)})" if attributes
+                 else "an items attribute column (the items table has none)")
+    rep.rows(src, o, level.notna() & ~level.isin(levels), "level",
+             lambda r: f"is not a level{_suggest(str(r['level']), levels)}; use item, family, "
+             f"total or {attr_text}")
+    values: dict[str, set[str]] = {ITEM: set(items["item"].dropna()),
+                                   FAMILY: set(items["family"].dropna())}
+    what = {ITEM: "an item of the items table", FAMILY: "a family named in the items table"}
+    for a in attributes:
+        values[a] = set(items[a].dropna())
+        shown = sorted(values[a])
+        listed = ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "")
+        what[a] = f"a value the items column {a} takes ({listed})"
+    keyed = level.isin(list(values))
+    rep.rows(src, o, (level == TOTAL) & key.notna(), "key",
+             "must be blank for level total (the whole company's demand); give level item, "
+             "family or an attribute to change part of it")
+    rep.rows(src, o, keyed & key.isna(), "key",
+             lambda r: f"is blank; level {r['level']} needs a key: {what[r['level']]}")
+    bad_key = pd.Series([isinstance(k, str) and lev in values and k not in values[lev]
+                         for k, lev in zip(key, level, strict=True)], index=o.index)
+    rep.rows(src, o, bad_key, "key",
+             lambda r: f"is not {what[r['level']]}"
+             f"{_suggest(str(r['key']), values[r['level']])}; level {r['level']} needs one")
+
+    # exactly one of qty, delta, pct (rows with an invalid amount are reported already)
+    amounts = list(KINDS)
+    unsure = o["_row"].isin(_flagged(rep, src, amounts))
+    given = o[amounts].notna()
+    rep.rows(src, o, ~unsure & ~given.any(axis=1), "qty",
+             "is blank, and so are delta and pct; give one of qty, delta or pct (a new "
+             "quantity, a change in units or a change in percent)")
+    for i, col in enumerate(amounts[1:], start=1):
+        second = ~unsure & given[col] & (given[amounts[:i]].sum(axis=1) == 1)
+        rep.rows(src, o.assign(_first=given[amounts[:i]].idxmax(axis=1),
+                               _v=o[col].map(lambda x: f"{x:g}")), second, col,
+                 lambda r: f"is given together with {r['_first']}; give only one of qty, "
+                 "delta or pct", "_v")
+
+    # periods: inside the planning horizon, ranges forwards
+    start = [_period(v) for v in o["period"]]
+    end = [_period(v) for v in o["to_period"]]
+    last = [b if b is not None else a for a, b in zip(start, end, strict=True)]
+
+    def mask(flags: Iterable[bool]) -> pd.Series:
+        return pd.Series(list(flags), index=o.index, dtype=bool)
+
+    span = _horizon(typed, gran)
+    end_outside = mask(False for _ in end)
+    if span is not None:
+        lo, hi = span
+        stored = o["_row"] == STORED
+        for col, per in (("period", start), ("to_period", end)):
+            out = mask(p is not None and not lo <= p <= hi for p in per)
+            if col == "to_period":
+                end_outside = out
+            # stored overrides fall out of the horizon when new sales move it: a warning
+            for sev, rows in ((Severity.ERROR, ~stored), (Severity.WARNING, stored)):
+                rep.rows(src, o, out & rows, col,
+                         f"is outside the planning horizon {lo}..{hi}; overrides change "
+                         "periods of the horizon (first_period to first_period + horizon - 1)",
+                         severity=sev)
+    backwards = mask(a is not None and b is not None and b < a
+                     for a, b in zip(start, end, strict=True))
+    rep.rows(src, o, backwards & ~end_outside, "to_period",
+             lambda r: f"is before period {r['period']}; a range runs from period to "
+             "to_period (leave to_period blank for one period)")
+
+    # no demand for an item before its launch or after its end: there only qty 0 is allowed
+    # (the demand review rejects any other change of a period the item does not sell in)
+    launch = {i: _period(v) for i, v in zip(items["item"], items["launch_period"], strict=True)}
+    ends = {i: _period(v) for i, v in zip(items["item"], items["end_period"], strict=True)}
+    adds = given.any(axis=1) & ~(o["qty"] == 0) & ~unsure & (level == ITEM)
+    launch_of = [launch.get(k) if isinstance(k, str) else None for k in key]
+    end_of = [ends.get(k) if isinstance(k, str) else None for k in key]
+    early = adds & mask(a is not None and la is not None and a < la
+                        for a, la in zip(start, launch_of, strict=True))
+    rep.rows(src, o.assign(_at=[str(p) for p in launch_of]), early, "period",
+             lambda r: f"item {r['key']} launches {r['_at']}: no demand before its launch "
+             f"period; start the change at {r['_at']} or later (before it only qty 0)")
+    late = adds & mask(b is not None and e is not None and b > e
+                       for b, e in zip(last, end_of, strict=True))
+    has_to = mask(b is not None for b in end)
+    for col, which in (("to_period", has_to), ("period", ~has_to)):
+        rep.rows(src, o.assign(_at=[str(p) for p in end_of]), late & which, col,
+                 lambda r: f"item {r['key']} ends {r['_at']}: no demand after its end period; "
+                 f"change periods up to {r['_at']} only (after it only qty 0)")
 
 
 def _sales_gaps(rep: _Report, source: str, s: pd.DataFrame, items: pd.DataFrame) -> None:
