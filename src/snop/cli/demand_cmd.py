@@ -215,14 +215,17 @@ def log_cmd(ctx: typer.Context, cycle: Cycle = None,
                           "overrides": _records(log)}, indent=2))
         return
     console.print(_header(plan))
-    shown = log.assign(change=[ov.describe() for ov in plan.overrides if
-                               event is None or ov.event == event],
-                       who=[f"{a} ({r})" for a, r in zip(log["author"], log["role"],
-                                                          strict=True)])
-    cols = ["id", "change", "who", "reason", "comment", "source"]
-    if shown["conflict"].notna().any():
-        cols.append("conflict")
-    console.print(_table(shown[cols], no_wrap=("change",)))
+    # one line per override: what changed, then who, why and from where
+    for ov, conflict in zip(plan.overrides, log["conflict"], strict=True):
+        if event is not None and ov.event != event:
+            continue
+        why = ov.reason + (f": {ov.comment}" if ov.comment else "")
+        origin = ov.source + (f" from {ov.carried_from}" if ov.carried_from else "")
+        console.print(f"{ov.id if ov.id is not None else '-':>4}  {ov.describe()}", markup=False)
+        console.print(f"      {ov.author} ({ov.role}), {why}; {origin}, {ov.created_at}",
+                      markup=False)
+        if isinstance(conflict, str):
+            console.print(f"      [yellow]conflict[/]: {conflict}")
 
 
 @demand.command("cycles")

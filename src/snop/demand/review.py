@@ -200,8 +200,11 @@ def _load(conn: Connection, wb: Workbook, cycle: str, record: dict[str, object]
         rep = _frozen_replay(conn, wb, cycle, logged)
         overrides = logged
     else:
-        overrides = [*_workbook_overrides(wb, layers, get_meta(conn, "imported_at") or ""),
-                     *logged]
+        # a draft reads the workbook's overrides live; submission copies them into the log,
+        # so importing another workbook cannot change a plan under review
+        from_workbook = [] if status == SUBMITTED else _workbook_overrides(
+            wb, layers, get_meta(conn, "imported_at") or "")
+        overrides = [*from_workbook, *logged]
         h = Hierarchy.from_workbook(wb, _cycle_periods(wb, cycle))
         rep = replay(h, _baseline(conn, cycle, h), layers, overrides)
     based = record.get("based_on")
@@ -440,8 +443,12 @@ def submit(engine: Engine, *, author: str, role: str | None = None,
         lines = "; ".join(f"{ov.describe()}: {msg}" for ov, msg in plan.replay.conflicts)
         raise OverrideError(f"{len(plan.replay.conflicts)} override(s) no longer apply and "
                             f"must be fixed before submitting: {lines}")
-    _set_status(engine, plan.cycle, SUBMITTED, submitted_by=author, submitted_at=now(),
-                note=note)
+    with engine.begin() as conn:
+        for ov in plan.overrides:
+            if ov.id is None:  # the workbook's rows join the log
+                _insert(conn, plan.cycle, ov)
+        conn.execute(demand_plan.update().where(demand_plan.c.cycle == plan.cycle).values(
+            status=SUBMITTED, submitted_by=author, submitted_at=now(), note=note))
     return open_plan(engine, plan.cycle)
 
 
@@ -453,7 +460,12 @@ def reject(engine: Engine, *, author: str, role: str | None = None,
         raise FrozenError(f"the demand plan of cycle {plan.cycle} is {plan.status}; only a "
                           "submitted plan can be sent back")
     _approver_only(plan, role, "send the plan back")
-    _set_status(engine, plan.cycle, DRAFT, note=note or f"sent back by {author}")
+    with engine.begin() as conn:
+        # back to a draft: the workbook's rows are read from the workbook again
+        conn.execute(demand_override.delete().where(demand_override.c.cycle == plan.cycle,
+                                                    demand_override.c.source == "workbook"))
+        conn.execute(demand_plan.update().where(demand_plan.c.cycle == plan.cycle).values(
+            status=DRAFT, note=note or f"sent back by {author}"))
     return open_plan(engine, plan.cycle)
 
 
@@ -470,9 +482,7 @@ def approve(engine: Engine, *, author: str, role: str | None = None,
                           "first (`snop demand submit`)")
     role = _approver_only(plan, role, "approve the demand plan")
     with engine.begin() as conn:
-        ids: dict[int, int] = {}
-        for n, ov in enumerate(plan.overrides):
-            ids[n] = ov.id if ov.id is not None else _insert(conn, plan.cycle, ov)
+        ids = {n: ov.id for n, ov in enumerate(plan.overrides)}  # all logged at submission
         rep = plan.replay
         conn.execute(demand_version.delete().where(demand_version.c.cycle == plan.cycle))
         for name in rep.layers:
@@ -499,12 +509,6 @@ def _approver_only(plan: DemandPlan, role: str | None, what: str) -> str:
         raise NotAllowed(f"role {role} may not {what}; only role {plan.approver_role} may "
                          "(setting approver_role)")
     return role
-
-
-def _set_status(engine: Engine, cycle: str, status: str, **values: object) -> None:
-    with engine.begin() as conn:
-        conn.execute(demand_plan.update().where(demand_plan.c.cycle == cycle)
-                     .values(status=status, **values))
 
 
 def cycles(engine: Engine) -> pd.DataFrame:
