@@ -99,7 +99,8 @@ class Hierarchy:
         if last is not None:
             first = last.ordinal - (HISTORY_PERIODS - 1)
             s = wb.sales
-            recent = s[[parse_period(p).ordinal >= first for p in s["period"]]]
+            recent_periods = {p for p in s["period"].unique() if parse_period(p).ordinal >= first}
+            recent = s[s["period"].isin(recent_periods)]
             by_item = recent.groupby("item")["qty"].sum()
             history = by_item.reindex(list(names)).fillna(0.0).to_numpy(dtype=float)
         return cls(names, labels, groups, selling, history)
