@@ -1,0 +1,361 @@
+"""The demand review through the store: preview, roles, refusals, approval, carry-over.
+
+The small workbook with a naive baseline (each item's last month, repeated), cycle 2026-11
+with periods 2026-11..2027-04:
+
+    A1 125 (105 retail + 20 online in 2026-10), A2 75          -> F1 200
+    B1 0 in 2026-11 (launches 2026-12), then 20 (like B2)
+    B2 20, 0 in 2027-04 (ends 2027-03)                         -> F2 20, 40, 40, 40, 40, 20
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from sqlalchemy.engine import Engine
+
+from snop.cycle.baseline import run_baseline
+from snop.cycle.data import import_workbook
+from snop.demand.replay import Override, OverrideError
+from snop.demand.review import (
+    DemandPlan,
+    FrozenError,
+    NotAllowed,
+    add_override,
+    approve,
+    open_plan,
+    reject,
+    submit,
+)
+from snop.errors import SnopError
+from snop.store.db import open_store
+from tests.workbooks import SMALL, write_small
+
+
+@pytest.fixture
+def engine(db_url: str, tmp_path: Path) -> Iterator[Engine]:
+    eng = open_store(db_url)
+    import_workbook(eng, write_small(tmp_path / "wb"))
+    run_baseline(eng, method="naive")
+    yield eng
+    eng.dispose()
+
+
+def ov(layer: str, level: str, key: str, kind: str, value: float, period: str = "2027-01",
+       to: str | None = None, **kw: object) -> Override:
+    kw.setdefault("author", "sam")
+    kw.setdefault("reason", "promo")
+    return Override(layer, level, key, period, to or period, kind, value,
+                    **kw)  # type: ignore[arg-type]
+
+
+def cell(plan: DemandPlan, level: str, key: str, period: str, layer: str) -> float:
+    view = plan.view(level)
+    row = view[(view["key"] == key) & (view["period"] == period)]
+    return float(row[layer].item())
+
+
+def snapshot(plan: DemandPlan) -> dict[str, pd.DataFrame]:
+    """Everything a user reads of a plan, in a stable order."""
+    eff = plan.effects().sort_values(["override_id", "item", "period"]).reset_index(drop=True)
+    return {"item": plan.view("item"), "family": plan.view("family"),
+            "category": plan.view("category"), "total": plan.view("total"),
+            "log": plan.log(), "effects": eff}
+
+
+def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
+    assert a.keys() == b.keys()
+    for name in a:
+        pd.testing.assert_frame_equal(a[name], b[name], obj=name)
+
+
+# F1 + 50 in 2027-01..2027-02: 250 over 125:75 = 156.25, 93.75; floors 249, the unit to A2
+# (.75): A1 156, A2 94 in both periods
+F1_PLUS_50 = ov("sales", "family", "F1", "delta", 50, "2027-01", "2027-02")
+F1_EFFECTS = pd.DataFrame({"item": ["A1", "A1", "A2", "A2"],
+                           "period": ["2027-01", "2027-02"] * 2,
+                           "before": [125.0, 125.0, 75.0, 75.0],
+                           "after": [156.0, 156.0, 94.0, 94.0]})
+
+
+def _sorted(df: pd.DataFrame) -> pd.DataFrame:
+    return df.sort_values(["item", "period"]).reset_index(drop=True)
+
+
+def test_preview_stores_nothing_and_shows_the_real_effects(engine: Engine) -> None:
+    before = snapshot(open_plan(engine))
+    assert before["log"].empty
+    preview = add_override(engine, F1_PLUS_50, preview=True)
+    assert not preview.stored and preview.override.id is None
+    pd.testing.assert_frame_equal(_sorted(preview.effects), F1_EFFECTS)
+    # the previewed plan shows the change, the stored one does not
+    assert cell(preview.plan, "family", "F1", "2027-01", "consensus") == 250
+    assert_same(snapshot(open_plan(engine)), before)
+
+    real = add_override(engine, F1_PLUS_50)
+    assert real.stored and real.override.id is not None
+    pd.testing.assert_frame_equal(real.effects, preview.effects)
+    plan = open_plan(engine)
+    log = plan.log()
+    assert len(log) == 1
+    row = log.iloc[0]
+    assert (row["layer"], row["level"], row["key"], row["kind"], row["value"], row["role"],
+            row["source"]) == ("sales", "family", "F1", "delta", 50.0, "sales", "api")
+    assert row["conflict"] is None
+    # stored, the plan shows the same effects as the preview
+    eff = plan.effects()
+    assert set(eff["layer"]) == {"sales"} and set(eff["author"]) == {"sam"}
+    pd.testing.assert_frame_equal(_sorted(eff[["item", "period", "before", "after"]]),
+                                  F1_EFFECTS)
+    assert cell(plan, "family", "F1", "2027-01", "sales") == 250
+    assert cell(plan, "family", "F1", "2027-01", "statistical") == 200
+    assert cell(plan, "total", "total", "2027-02", "consensus") == 250 + 40
+
+
+def _approve(engine: Engine) -> None:
+    submit(engine, author="dana")
+    approve(engine, author="eve")
+
+
+def test_an_approved_version_never_changes(engine: Engine, tmp_path: Path) -> None:
+    add_override(engine, F1_PLUS_50)
+    # marketing: category small (A1 156 + B1 20 = 176) in 2027-01 - 10% = 158.4 -> 158
+    # over 156:20: 140.05, 17.95 -> floors 157, the unit to B1 (.95): A1 140, B1 18
+    add_override(engine, ov("marketing", "category", "small", "pct", -10, author="mia"))
+    submit(engine, author="dana")
+    submitted = snapshot(open_plan(engine))
+    approve(engine, author="eve")
+    plan = open_plan(engine, "2026-11")
+    assert plan.status == "approved" and plan.frozen
+    frozen = snapshot(plan)
+    # approval copies what was submitted
+    assert_same(frozen, submitted)
+    assert cell(plan, "item", "A1", "2027-01", "marketing") == 140
+    assert cell(plan, "item", "B1", "2027-01", "consensus") == 18
+
+    with pytest.raises(FrozenError, match="is approved and frozen"):
+        add_override(engine, ov("sales", "item", "A1", "qty", 1))
+    with pytest.raises(FrozenError, match="already approved"):
+        approve(engine, author="eve")
+    with pytest.raises(FrozenError, match="is approved and frozen"):
+        submit(engine, author="dana")
+    with pytest.raises(FrozenError, match="only a submitted plan can be sent back"):
+        reject(engine, author="eve")
+    with pytest.raises(SnopError, match="baseline is frozen"):
+        run_baseline(engine)
+    # new sales for an existing month (same cycle) and a workbook override row
+    sales = SMALL["sales"].replace("A1,2026-10,105,retail", "A1,2026-10,300,retail")
+    overrides = ("layer,level,key,period,qty,reason\n"
+                 "sales,family,F1,2027-02,1000,customer\n")
+    import_workbook(engine, write_small(tmp_path / "wb2", {"sales": sales,
+                                                           "overrides": overrides}))
+    with pytest.raises(SnopError, match="baseline is frozen"):
+        run_baseline(engine, method="naive")
+    again = open_plan(engine)
+    assert again.cycle == "2026-11" and again.status == "approved"
+    assert_same(snapshot(again), frozen)
+    assert_same(snapshot(open_plan(engine, "2026-11")), frozen)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "review._frozen_replay groups an approved version's items by the *current* items master "
+    "(wb.items), so re-importing items with another family/category changes the approved "
+    "version's family and attribute views"))
+def test_an_approved_version_keeps_its_families(engine: Engine, tmp_path: Path) -> None:
+    add_override(engine, F1_PLUS_50)
+    _approve(engine)
+    frozen = snapshot(open_plan(engine, "2026-11"))
+    assert cell(open_plan(engine), "family", "F1", "2027-01", "consensus") == 250
+    # A2 moves to family F2 (and category small) in the items master
+    items = SMALL["items"].replace("A2,F1,Widget L,12,7,,,,large",
+                                   "A2,F2,Widget L,12,7,,,,small")
+    import_workbook(engine, write_small(tmp_path / "wb2", {"items": items}))
+    plan = open_plan(engine, "2026-11")
+    # approved: F1 was 250 (A1 156 + A2 94) in 2027-01; got 156
+    assert cell(plan, "family", "F1", "2027-01", "consensus") == 250
+    assert_same(snapshot(plan), frozen)
+
+
+def test_roles(engine: Engine) -> None:
+    with pytest.raises(NotAllowed, match=r"role marketing may not edit layer sales \(owned by "
+                                         "role sales\\)"):
+        add_override(engine, ov("sales", "family", "F1", "qty", 300, role="marketing"))
+    with pytest.raises(FrozenError, match="is a draft; submit it first"):
+        approve(engine, author="eve")
+    with pytest.raises(FrozenError, match="only a submitted plan can be sent back"):
+        reject(engine, author="eve")
+    add_override(engine, F1_PLUS_50)  # the role defaults to the layer's owner
+    with pytest.raises(NotAllowed, match="role sales may not submit the demand plan"):
+        submit(engine, author="sam", role="sales")
+    assert submit(engine, author="dana").status == "submitted"
+    with pytest.raises(FrozenError, match="submitted for approval"):
+        add_override(engine, ov("sales", "item", "A1", "qty", 1))
+    with pytest.raises(NotAllowed, match="role sales may not approve the demand plan; only "
+                                         "role executive may"):
+        approve(engine, author="sam", role="sales")
+    with pytest.raises(NotAllowed, match="role sales may not send the plan back"):
+        reject(engine, author="sam", role="sales")
+    assert open_plan(engine).status == "submitted"
+
+    plan = reject(engine, author="eve", note="too optimistic")
+    assert plan.status == "draft" and plan.record["note"] == "too optimistic"
+    # a draft again: edits work; A1 = 150 in 2026-11 (from 125)
+    res = add_override(engine, ov("sales", "item", "A1", "qty", 150, "2026-11"))
+    assert res.effects[["item", "period", "before", "after"]].values.tolist() == [
+        ["A1", "2026-11", 125.0, 150.0]]
+    plan = open_plan(engine)
+    assert plan.status == "draft" and len(plan.log()) == 2
+    submit(engine, author="dana")
+    plan = approve(engine, author="eve", role="executive")
+    assert plan.status == "approved" and plan.record["approved_by"] == "eve"
+    assert cell(plan, "item", "A1", "2026-11", "consensus") == 150
+
+
+BAD = [
+    (ov("sales", "item", "ZZ", "qty", 10), "item 'ZZ' does not exist; known: A1, A2, B1, B2"),
+    (ov("sales", "family", "F9", "qty", 10), "family 'F9' does not exist; known: F1, F2"),
+    (ov("sales", "brand", "X", "qty", 10), "level 'brand' is not a level; use one of item, "
+                                           "family, category, total"),
+    (ov("sales", "family", "F1", "qty", 10, "2027-05"),
+     "period 2027-05 is outside the planning horizon 2026-11..2027-04"),
+    (ov("sales", "family", "F1", "qty", 10, "2026-10"),
+     "period 2026-10 is outside the planning horizon"),
+    (ov("sales", "family", "F1", "qty", -50), "the quantity -50 is negative"),
+    (ov("sales", "family", "F1", "pct", -150), "-150% would make demand negative; a percent "
+                                               "change is at least -100"),
+    # F2 in 2027-01 is B1 20 + B2 20 = 40; - 50 = -10
+    (ov("sales", "family", "F2", "delta", -50), "the new total -10 is negative"),
+    # A1 is locked at 150 in 2027-01 (below)
+    (ov("sales", "family", "F1", "qty", 100), "locked items already hold 150, more than the "
+                                              "new total 100"),
+    (ov("sales", "total", "", "qty", 149), "locked items already hold 150"),
+    (ov("sales", "item", "B1", "qty", 10, "2026-11"), "item B1 does not sell in 2026-11"),
+    (ov("statistical", "family", "F1", "qty", 10), "the statistical layer is the forecast's "
+                                                   "baseline and is not edited"),
+    (ov("finance", "family", "F1", "qty", 10), "layer 'finance' does not exist"),
+    (ov("sales", "family", "F1", "qty", 10, reason=""), "needs a reason code"),
+    (ov("sales", "family", "F1", "qty", 10, split="layer:consensus"),
+     "not a layer before 'sales'"),
+]
+
+
+def test_bad_input_changes_nothing(engine: Engine) -> None:
+    add_override(engine, ov("sales", "item", "A1", "qty", 150, locked=True))
+    plan = open_plan(engine)
+    before = {"item": plan.view("item"), "log": plan.log()}
+    assert len(before["log"]) == 1
+    for n, (bad, phrase) in enumerate(BAD):
+        with pytest.raises(SnopError) as err:
+            add_override(engine, bad)
+        assert phrase in str(err.value), (bad, str(err.value))
+        assert isinstance(err.value, OverrideError)
+        if n % 3 == 0:  # nor does a preview of it (a sample: each open_plan costs time)
+            with pytest.raises(OverrideError):
+                add_override(engine, bad, preview=True)
+        plan = open_plan(engine)
+        assert_same({"item": plan.view("item"), "log": plan.log()}, before)
+    # and a family override above the locked item's value still works: F1 = 200 with A1
+    # held at 150 leaves A2 50
+    add_override(engine, ov("sales", "family", "F1", "qty", 200))
+    assert cell(open_plan(engine), "item", "A2", "2027-01", "sales") == 50
+
+
+def test_submit_refuses_a_conflicting_override(engine: Engine) -> None:
+    # marketing F2 - 30 in 2027-01: 40 -> 10 (B1 5, B2 5), fine when entered
+    add_override(engine, ov("marketing", "family", "F2", "delta", -30, author="mia"))
+    # sales then lowers F2 by 20 (40 -> 20): fine for sales, but marketing's - 30 now goes
+    # to 20 - 30 = -10 and no longer applies
+    add_override(engine, ov("sales", "family", "F2", "delta", -20))
+    plan = open_plan(engine)
+    log = plan.log().set_index("layer")
+    assert log.loc["marketing", "conflict"] == ("2027-01: the new total -10 is negative; "
+                                                "demand cannot be below zero")
+    assert log.loc["sales", "conflict"] is None
+    # the conflicting override is skipped: marketing = sales = 20
+    assert cell(plan, "family", "F2", "2027-01", "marketing") == 20
+    with pytest.raises(OverrideError, match=r"1 override\(s\) no longer apply and must be "
+                                            "fixed before submitting: marketing: family F2 "
+                                            "2027-01 -30: 2027-01: the new total -10"):
+        submit(engine, author="dana")
+    assert open_plan(engine).status == "draft"
+    # sales raises F2 by 20 again (back to 40): marketing's - 30 applies, 10 (5, 5)
+    add_override(engine, ov("sales", "family", "F2", "delta", 20))
+    plan = open_plan(engine)
+    assert plan.log()["conflict"].isna().all()
+    assert cell(plan, "family", "F2", "2027-01", "marketing") == 10
+    assert submit(engine, author="dana").status == "submitted"
+
+
+def test_submit_refuses_a_conflicting_workbook_override(engine: Engine,
+                                                       tmp_path: Path) -> None:
+    # the workbook's F2 - 100 in 2027-01 would take F2 from 40 to -60
+    overrides = ("layer,level,key,period,to_period,qty,delta,pct,reason\n"
+                 "sales,family,F2,2027-01,,,-100,,promo\n"
+                 "sales,family,F1,2027-02,,300,,,customer\n")
+    import_workbook(engine, write_small(tmp_path / "wb2", {"overrides": overrides}))
+    plan = open_plan(engine)
+    log = plan.log().set_index("key")
+    assert list(log["source"]) == ["workbook", "workbook"]
+    assert log.loc["F2", "conflict"].startswith("2027-01: the new total -60 is negative")
+    assert log.loc["F1", "conflict"] is None
+    # F1 = 300 over 125:75: 187.5, 112.5 -> floors 299, the unit to the first: 188, 112
+    assert cell(plan, "item", "A1", "2027-02", "sales") == 188
+    assert cell(plan, "item", "A2", "2027-02", "sales") == 112
+    with pytest.raises(OverrideError, match="sales: family F2 2027-01 -100: 2027-01: the new "
+                                            "total -60 is negative"):
+        submit(engine, author="dana")
+    assert open_plan(engine).status == "draft"
+
+
+NEW_MONTH = """item,period,qty,channel
+A1,2026-11,130,retail
+A2,2026-11,80,retail
+B2,2026-11,18,retail
+"""
+
+
+def test_a_new_cycle_carries_the_approved_overrides(engine: Engine, tmp_path: Path) -> None:
+    add_override(engine, F1_PLUS_50)
+    # reaches into the next cycle for 2026-12 only: carried clipped to 2026-12
+    add_override(engine, ov("sales", "item", "A1", "qty", 150, "2026-11", "2026-12"))
+    # all in the past once 2026-11 has actuals: not carried
+    add_override(engine, ov("marketing", "total", "", "delta", 10, "2026-11", author="mia"))
+    _approve(engine)
+    old = snapshot(open_plan(engine, "2026-11"))
+
+    new_actuals = tmp_path / "actuals"
+    new_actuals.mkdir()
+    (new_actuals / "sales.csv").write_text(NEW_MONTH, encoding="utf-8")
+    import_workbook(engine, new_actuals)
+    run_baseline(engine, method="naive")
+    plan = open_plan(engine)
+    assert (plan.cycle, plan.status, plan.based_on) == ("2026-12", "draft", "2026-11")
+    assert plan.periods == ("2026-12", "2027-01", "2027-02", "2027-03", "2027-04",
+                            "2027-05")
+    log = plan.log()
+    assert len(log) == 2
+    assert list(log["source"]) == ["carried", "carried"]
+    assert list(log["carried_from"]) == ["2026-11", "2026-11"]
+    assert list(log["author"]) == ["sam", "sam"]
+    assert log[["level", "key", "period", "to_period", "kind", "value"]].values.tolist() == [
+        ["family", "F1", "2027-01", "2027-02", "delta", 50.0],
+        ["item", "A1", "2026-12", "2026-12", "qty", 150.0]]
+    assert log["conflict"].isna().all()
+    # the new naive baseline: A1 130, A2 80 (F1 210); + 50 = 260 over 130:80: 160.95, 99.05
+    # -> floors 259, the unit to A1 (.95): A1 161, A2 99 in 2027-01 and 2027-02
+    eff = plan.effects()
+    assert set(eff["layer"]) == {"sales"} and set(eff["cycle"]) == {"2026-12"}
+    got = eff.sort_values(["override_id", "item", "period"])
+    assert got[["item", "period", "before", "after"]].values.tolist() == [
+        ["A1", "2027-01", 130.0, 161.0], ["A1", "2027-02", 130.0, 161.0],
+        ["A2", "2027-01", 80.0, 99.0], ["A2", "2027-02", 80.0, 99.0],
+        ["A1", "2026-12", 130.0, 150.0]]
+    assert cell(plan, "family", "F1", "2027-01", "consensus") == 260
+    assert cell(plan, "family", "F1", "2027-03", "consensus") == 210
+    # the approved 2026-11 version is unchanged
+    assert_same(snapshot(open_plan(engine, "2026-11")), old)
+    # opening the new cycle again does not carry twice
+    assert len(open_plan(engine).log()) == 2
