@@ -234,9 +234,15 @@ def replay(h: Hierarchy, baseline: np.ndarray, layers: Sequence[Layer],
             cur, locked = new, lock
             applied.append(ov)
         values[name] = cur
-    for _, ov in indexed:
-        if ov.layer not in order:
-            conflicts.append((ov, f"layer {ov.layer!r} no longer exists"))
+    for n, ov in indexed:
+        if ov.layer in order and ov.layer != STATISTICAL:
+            continue
+        try:
+            check_override(h, layers, ov)  # says why: the baseline or an unknown layer
+        except OverrideError as exc:
+            if strict_from is not None and n >= strict_from:
+                raise OverrideError(f"{ov.describe()}: {exc}") from None
+            conflicts.append((ov, str(exc)))
     eff = pd.DataFrame(effects, columns=["override", "item", "period", "before", "after"])
     eff["item"] = [h.items[i] for i in eff["item"]]
     eff["period"] = [h.periods[p] for p in eff["period"]]

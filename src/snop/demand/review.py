@@ -37,6 +37,7 @@ from snop.store.tables import (
     demand_override,
     demand_plan,
     demand_version,
+    demand_version_group,
     forecast,
 )
 from snop.store.workbook_repo import get_meta, load_workbook
@@ -297,10 +298,19 @@ def _frozen_replay(conn: Connection, wb: Workbook, cycle: str, logged: list[Over
     df = pd.DataFrame([tuple(r) for r in rows], columns=["layer", "item", "period", "qty"])
     items = tuple(sorted(df["item"].unique()))
     periods = tuple(sorted(df["period"].unique(), key=lambda p: parse_period(p).ordinal))
-    master = wb.items.set_index("item")
-    groups = {FAMILY: master["family"].reindex(list(items)).fillna("").astype(str).to_numpy()}
-    for attr in wb.attributes:
-        groups[attr] = master[attr].reindex(list(items)).fillna("").astype(str).to_numpy()
+    # the families and attributes the plan was approved with, not today's
+    grows = conn.execute(sa.select(demand_version_group.c.item, demand_version_group.c.level,
+                                   demand_version_group.c.value)
+                         .where(demand_version_group.c.cycle == cycle)).all()
+    frozen = pd.DataFrame([tuple(r) for r in grows], columns=["item", "level", "value"])
+    if frozen.empty:  # nothing recorded: group by today's items
+        master = wb.items.set_index("item")
+        frozen = pd.DataFrame([(i, lv, master.at[i, lv]) for lv in (FAMILY, *wb.attributes)
+                               for i in items if i in master.index],
+                              columns=["item", "level", "value"])
+    wide = frozen.pivot(index="item", columns="level", values="value").reindex(list(items))
+    groups = {str(level): wide[level].fillna("").astype(str).to_numpy()
+              for level in wide.columns}
     h = Hierarchy(items, periods, groups, np.ones((len(items), len(periods)), bool),
                   np.zeros(len(items)))
     values = {}
@@ -416,6 +426,13 @@ def add_override(engine: Engine, ov: Override, *, preview: bool = False) -> Over
     baseline = plan.replay.values[STATISTICAL]
     overrides = [*plan.overrides, ov]
     rep = replay(h, baseline, plan.layers, overrides, strict_from=len(overrides) - 1)
+    # a change below can break an override above it (a later layer's delta goes negative)
+    before = {id(ov) for ov, _ in plan.replay.conflicts}
+    broken = [(o, msg) for o, msg in rep.conflicts if id(o) not in before]
+    if broken:
+        raise OverrideError(f"{ov.describe()} would make " + "; ".join(
+            f"override {o.id or '-'} ({o.describe()}) no longer apply: {msg}"
+            for o, msg in broken) + "; change or remove that override first")
     eff = rep.effects[rep.effects["override"] == len(overrides) - 1].drop(columns="override")
     if not preview:
         with engine.begin() as conn:
@@ -490,6 +507,10 @@ def approve(engine: Engine, *, author: str, role: str | None = None,
             conn.execute(demand_version.insert(), [
                 {"cycle": plan.cycle, "layer": name, "item": i, "period": p, "qty": float(q)}
                 for i, p, q in zip(fr["item"], fr["period"], fr["qty"], strict=True)])
+        h = rep.hierarchy
+        conn.execute(demand_version_group.insert(), [
+            {"cycle": plan.cycle, "item": item, "level": level, "value": str(keys[n])}
+            for level, keys in h.groups.items() for n, item in enumerate(h.items)])
         eff = rep.effects
         if not eff.empty:
             conn.execute(demand_effect.insert(), [

@@ -211,3 +211,12 @@ demand_effect = sa.Table(
     sa.Column("before", sa.Double, nullable=False),
     sa.Column("after", sa.Double, nullable=False),
 )
+# The hierarchy an approved version was approved with (item -> family and attributes), so its
+# family and attribute views stay the same when items move family later.
+demand_version_group = sa.Table(
+    "demand_version_group", metadata,
+    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("demand_plan.cycle"), primary_key=True),
+    sa.Column("item", KEY_TEXT, primary_key=True),
+    sa.Column("level", KEY_TEXT, primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
