@@ -7,6 +7,7 @@ import json
 import os
 from typing import Annotated, Any
 
+import numpy as np
 import pandas as pd
 import typer
 from rich.table import Table
@@ -53,8 +54,10 @@ def _table(df: pd.DataFrame, title: str | None = None, digits: int = 0,
 def _cell(v: Any, digits: int) -> str:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return ""
-    if isinstance(v, float):
-        return f"{v:,.{digits}f}"
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return f"{int(v):,}"
+    if isinstance(v, (float, np.floating)):
+        return f"{float(v):,.{digits}f}"
     return str(v)
 
 
@@ -260,4 +263,6 @@ def fva_cmd(
                           "rows": _records(table)}, indent=2))
         return
     console.print(report.title(by))
-    console.print(_table(table, digits=1))
+    counts = [c for c in ("n", "overrides", "actual", "forecast") if c in table]
+    shown = table.assign(**{c: table[c].round().astype("int64") for c in counts})
+    console.print(_table(shown, digits=1, no_wrap=("layer", "author", "family", "item")))
