@@ -436,8 +436,7 @@ def add_override(engine: Engine, ov: Override, *, preview: bool = False) -> Over
     eff = rep.effects[rep.effects["override"] == len(overrides) - 1].drop(columns="override")
     if not preview:
         with engine.begin() as conn:
-            if _record(conn, plan.cycle) is None or str(
-                    (_record(conn, plan.cycle) or {}).get("status")) != DRAFT:
+            if plan_status(conn, plan.cycle) != DRAFT:  # submitted meanwhile
                 raise FrozenError(f"the demand plan of cycle {plan.cycle} changed status")
             ov = replace(ov, id=_insert(conn, plan.cycle, ov))
         overrides[-1] = ov
