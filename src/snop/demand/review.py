@@ -153,12 +153,14 @@ def now() -> str:
 
 # --- reading -----------------------------------------------------------------------------
 
-def open_plan(engine: Engine, cycle: str | None = None) -> DemandPlan:
+def open_plan(engine: Engine, cycle: str | None = None, *, wb: Workbook | None = None
+              ) -> DemandPlan:
     """The demand plan of ``cycle`` (default: the store's current cycle).
 
     The current cycle's draft is created on first use, starting from the last approved plan.
+    ``wb`` is the stored workbook when the caller has already loaded it.
     """
-    wb = _workbook(engine)
+    wb = wb or _workbook(engine)
     current = wb.first_period.label
     cycle = cycle or current
     with engine.begin() as conn:
@@ -250,7 +252,7 @@ def _opt(v: object) -> str | None:
 
 
 def _logged(conn: Connection, cycle: str) -> list[Override]:
-    # workbook rows first (frozen into the log at approval), then in the order entered
+    # workbook rows first (copied into the log at submission), then in the order entered
     rows = conn.execute(sa.select(demand_override).where(demand_override.c.cycle == cycle)
                         .order_by(demand_override.c.id)).mappings().all()
     ovs = [_from_row(dict(r)) for r in rows]
@@ -389,13 +391,6 @@ def _editable(plan: DemandPlan) -> None:
                           "an approver can send it back to draft with `snop demand reject`")
 
 
-def _current(engine: Engine, plan: DemandPlan) -> None:
-    wb = _workbook(engine)
-    if plan.cycle != wb.first_period.label:
-        raise FrozenError(f"cycle {plan.cycle} is not the current cycle "
-                          f"({wb.first_period.label}); only the current cycle is edited")
-
-
 @dataclass
 class OverrideResult:
     """What an override did (or would do, in a preview)."""
@@ -448,7 +443,6 @@ def submit(engine: Engine, *, author: str, role: str | None = None,
            note: str | None = None) -> DemandPlan:
     """Submit the current draft for approval (by the consensus owner)."""
     plan = open_plan(engine)
-    _current(engine, plan)
     _editable(plan)
     owner = plan.layers[-1].role
     role = role or owner
