@@ -2,16 +2,35 @@
 
 from __future__ import annotations
 
-import sys
+from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from snop.cli.common import DbOption
-from snop.errors import SnopError
+from snop.errors import user_message
+
+
+class SnopGroup(TyperGroup):
+    """The root command. A user mistake or a machine limit (disk full, no permission) ends as
+    an ``error: ...`` message on stderr and exit code 1, never a traceback; the same in
+    ``snop`` and in an in-process ``CliRunner``. Bugs keep their traceback."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            message = user_message(exc)
+            if message is None:
+                raise
+            typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
     name="snop",
-    help="Sales & Operations Planning: forecast, demand review, supply plan, finance, exec pack.",
+    cls=SnopGroup,
+    help="Sales & Operations Planning: forecast, demand review and supply plan.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -20,7 +39,7 @@ app = typer.Typer(
 
 @app.callback()
 def _root(ctx: typer.Context, db: DbOption = None) -> None:
-    """Sales & Operations Planning: forecast, demand review, supply plan, finance, exec pack."""
+    """Sales & Operations Planning: forecast, demand review and supply plan."""
     ctx.ensure_object(dict)["db"] = db
 
 
@@ -35,14 +54,15 @@ def _register() -> None:
     )
 
 
-def main() -> None:
-    """Entry point: run the app, turning user errors into a message and exit code 1."""
+def command() -> Any:
+    """The complete ``snop`` command (every sub-command registered), for ``CliRunner``."""
     _register()
-    try:
-        app()  # standalone: usage errors and typer.Exit become exit codes
-    except SnopError as exc:
-        typer.secho(f"error: {exc}", err=True, fg=typer.colors.RED)
-        sys.exit(1)
+    return typer.main.get_command(app)
+
+
+def main() -> None:
+    """Entry point: run the app; user errors become a message and exit code 1."""
+    command()(prog_name="snop")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -55,10 +59,43 @@ _STATUS = {
 }
 
 
+_banner_lock = threading.Lock()
+_banner_done = False
+
+
+def new_highs() -> highspy.Highs:
+    """A silent ``highspy.Highs``.
+
+    HiGHS prints its banner from C++ straight to file descriptor 1 the first time a solver is
+    created in a process, before any option can turn output off, so ``--json`` output would
+    not parse. The first instance is therefore created with descriptor 1 pointed at the null
+    device; later ones print nothing.
+    """
+    global _banner_done
+    with _banner_lock:
+        if _banner_done:
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+            h.setOptionValue("output_flag", False)
+            return h
+        sys.stdout.flush()
+        saved, null = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, 1)
+            h = highspy.Highs()  # type: ignore[no-untyped-call]
+            ctypes.CDLL(None).fflush(None)  # C stdio buffers, before the descriptor returns
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(null)
+        _banner_done = True
+    h.setOptionValue("output_flag", False)
+    return h
+
+
 def make_highs(model: LpModel, options: SolveOptions | None = None) -> highspy.Highs:
     """A Highs instance holding the model (no per-variable objects: numpy arrays passed once)."""
     options = options or SolveOptions()
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h = new_highs()
     h.setOptionValue("output_flag", False)
     if not options.presolve:
         h.setOptionValue("presolve", "off")
