@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from snop.errors import NotFoundError
 from snop.io import Problem, WorkbookInvalid, check_workbook, write_workbook
+from snop.store.db import write_transaction
 from snop.store.workbook_repo import load_workbook, save_workbook
 
 
@@ -25,8 +26,10 @@ def import_workbook(engine: Engine, path: Path, replace_sales: bool = False) -> 
     Sales rows are merged by key (item, period, location, customer, channel) so a file of new
     actuals adds to the history; ``replace_sales`` replaces the whole history instead.
     Raises :class:`WorkbookInvalid` (listing every error) and changes nothing on errors.
+    The store is read under the write lock, so an import running at the same time is either
+    wholly before this one (and merged into it) or wholly after.
     """
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
         base = load_workbook(conn)
         result = check_workbook(Path(path), base, replace_sales)
         if result.workbook is None:

@@ -29,9 +29,10 @@ from snop.demand.config import (
     editable_layers,
 )
 from snop.demand.replay import Hierarchy, Override, OverrideError, Replay, check_override, replay
-from snop.errors import NotFoundError, SnopError
+from snop.errors import ConflictError, NotFoundError, SnopError
 from snop.model.periods import parse_period
 from snop.model.workbook import Workbook
+from snop.store.db import write_transaction
 from snop.store.tables import (
     demand_effect,
     demand_override,
@@ -163,13 +164,17 @@ def open_plan(engine: Engine, cycle: str | None = None, *, wb: Workbook | None =
     wb = wb or _workbook(engine)
     current = wb.first_period.label
     cycle = cycle or current
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         record = _record(conn, cycle)
-        if record is None:
-            if cycle != current:
-                raise NotFoundError(f"cycle {cycle} has no demand plan; the current cycle is "
-                                    f"{current}")
-            record = _create_draft(conn, wb, cycle)
+        if record is not None:
+            return _load(conn, wb, cycle, record)
+    if cycle != current:
+        raise NotFoundError(f"cycle {cycle} has no demand plan; the current cycle is "
+                            f"{current}")
+    # first use: create the draft under the write lock, unless a command running at the
+    # same time created it first
+    with write_transaction(engine) as conn:
+        record = _record(conn, cycle) or _create_draft(conn, wb, cycle)
         return _load(conn, wb, cycle, record)
 
 
@@ -442,23 +447,26 @@ def add_override(engine: Engine, ov: Override, *, preview: bool = False) -> Over
 def submit(engine: Engine, *, author: str, role: str | None = None,
            note: str | None = None) -> DemandPlan:
     """Submit the current draft for approval (by the consensus owner)."""
-    plan = open_plan(engine)
-    _editable(plan)
-    owner = plan.layers[-1].role
-    role = role or owner
-    if role not in (owner, plan.approver_role):
-        raise NotAllowed(f"role {role} may not submit the demand plan; the consensus owner "
-                         f"({owner}) submits it")
-    if plan.replay.conflicts:
-        lines = "; ".join(f"{ov.describe()}: {msg}" for ov, msg in plan.replay.conflicts)
-        raise OverrideError(f"{len(plan.replay.conflicts)} override(s) no longer apply and "
-                            f"must be fixed before submitting: {lines}")
-    with engine.begin() as conn:
+    seen = open_plan(engine)
+    with write_transaction(engine) as conn:
+        # checked again under the lock: an override stored meanwhile is part of what is
+        # submitted, so it must apply too
+        plan = _locked_plan(conn, seen)
+        _editable(plan)
+        owner = plan.layers[-1].role
+        role = role or owner
+        if role not in (owner, plan.approver_role):
+            raise NotAllowed(f"role {role} may not submit the demand plan; the consensus "
+                             f"owner ({owner}) submits it")
+        if plan.replay.conflicts:
+            lines = "; ".join(f"{ov.describe()}: {msg}" for ov, msg in plan.replay.conflicts)
+            raise OverrideError(f"{len(plan.replay.conflicts)} override(s) no longer apply "
+                                f"and must be fixed before submitting: {lines}")
         for ov in plan.overrides:
             if ov.id is None:  # the workbook's rows join the log
                 _insert(conn, plan.cycle, ov)
-        conn.execute(demand_plan.update().where(demand_plan.c.cycle == plan.cycle).values(
-            status=SUBMITTED, submitted_by=author, submitted_at=now(), note=note))
+        _set_status(conn, plan.cycle, DRAFT, status=SUBMITTED, submitted_by=author,
+                    submitted_at=now(), note=note)
     return open_plan(engine, plan.cycle)
 
 
@@ -470,50 +478,39 @@ def reject(engine: Engine, *, author: str, role: str | None = None,
         raise FrozenError(f"the demand plan of cycle {plan.cycle} is {plan.status}; only a "
                           "submitted plan can be sent back")
     _approver_only(plan, role, "send the plan back")
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:
+        _expect_status(conn, plan.cycle, SUBMITTED)
         # back to a draft: the workbook's rows are read from the workbook again
         conn.execute(demand_override.delete().where(demand_override.c.cycle == plan.cycle,
                                                     demand_override.c.source == "workbook"))
-        conn.execute(demand_plan.update().where(demand_plan.c.cycle == plan.cycle).values(
-            status=DRAFT, note=note or f"sent back by {author}"))
+        _set_status(conn, plan.cycle, SUBMITTED, status=DRAFT,
+                    note=note or f"sent back by {author}")
     return open_plan(engine, plan.cycle)
 
 
 def approve(engine: Engine, *, author: str, role: str | None = None,
             note: str | None = None) -> DemandPlan:
-    """Approve the submitted plan and freeze it as the cycle's version."""
-    plan = open_plan(engine)
-    if plan.status == APPROVED:
-        raise FrozenError(f"the demand plan of cycle {plan.cycle} is already approved (by "
-                          f"{plan.record.get('approved_by')} on "
-                          f"{plan.record.get('approved_at')}); it cannot change")
-    if plan.status != SUBMITTED:
-        raise FrozenError(f"the demand plan of cycle {plan.cycle} is a draft; submit it "
+    """Approve the submitted plan and freeze it as the cycle's version.
+
+    The version frozen is the plan as read under the write lock, and the status changes
+    from submitted to approved in the same transaction, so an approve racing another
+    approve, a reject or an override either freezes exactly the submitted log or changes
+    nothing and raises :class:`ConflictError`.
+    """
+    seen = open_plan(engine)
+    if seen.status == APPROVED:
+        raise FrozenError(f"the demand plan of cycle {seen.cycle} is already approved (by "
+                          f"{seen.record.get('approved_by')} on "
+                          f"{seen.record.get('approved_at')}); it cannot change")
+    if seen.status != SUBMITTED:
+        raise FrozenError(f"the demand plan of cycle {seen.cycle} is a draft; submit it "
                           "first (`snop demand submit`)")
-    role = _approver_only(plan, role, "approve the demand plan")
-    with engine.begin() as conn:
-        ids = {n: ov.id for n, ov in enumerate(plan.overrides)}  # all logged at submission
-        rep = plan.replay
-        conn.execute(demand_version.delete().where(demand_version.c.cycle == plan.cycle))
-        for name in rep.layers:
-            fr = rep.frame(name)
-            conn.execute(demand_version.insert(), [
-                {"cycle": plan.cycle, "layer": name, "item": i, "period": p, "qty": float(q)}
-                for i, p, q in zip(fr["item"], fr["period"], fr["qty"], strict=True)])
-        h = rep.hierarchy
-        conn.execute(demand_version_group.insert(), [
-            {"cycle": plan.cycle, "item": item, "level": level, "value": str(keys[n])}
-            for level, keys in h.groups.items() for n, item in enumerate(h.items)])
-        eff = rep.effects
-        if not eff.empty:
-            conn.execute(demand_effect.insert(), [
-                {"cycle": plan.cycle, "override_id": ids[int(o)], "item": i, "period": p,
-                 "before": float(b), "after": float(a)}
-                for o, i, p, b, a in zip(eff["override"], eff["item"], eff["period"],
-                                         eff["before"], eff["after"], strict=True)])
-        conn.execute(demand_plan.update().where(demand_plan.c.cycle == plan.cycle).values(
-            status=APPROVED, approved_by=author, approved_role=role, approved_at=now(),
-            note=note))
+    role = _approver_only(seen, role, "approve the demand plan")
+    with write_transaction(engine) as conn:
+        plan = _locked_plan(conn, seen)
+        _freeze(conn, plan)
+        _set_status(conn, plan.cycle, SUBMITTED, status=APPROVED, approved_by=author,
+                    approved_role=role, approved_at=now(), note=note)
     return open_plan(engine, plan.cycle)
 
 
@@ -537,6 +534,73 @@ def cycles(engine: Engine) -> pd.DataFrame:
 
 
 def plan_status(conn: Connection, cycle: str) -> str | None:
-    """The status of a cycle's demand plan (None when it has none)."""
+    """The status of a cycle's demand plan (None when it has none), read under a lock on
+    the plan: call it first in the transaction whose writes depend on the status, so a
+    submit or approve cannot slip in between the read and the commit."""
+    # a no-op update takes the write lock (SQLite) and the row lock (PostgreSQL) before
+    # the read, unlike a SELECT, which SQLite cannot turn into a write lock later
+    conn.execute(demand_plan.update().where(demand_plan.c.cycle == cycle).values(
+        status=demand_plan.c.status))
     return conn.execute(sa.select(demand_plan.c.status).where(
         demand_plan.c.cycle == cycle)).scalar()
+
+
+# --- status changes under the write lock -------------------------------------------------
+
+def _locked_plan(conn: Connection, seen: DemandPlan) -> DemandPlan:
+    """The plan read again inside a write transaction; ConflictError when its status is no
+    longer the one the caller checked."""
+    wb = _workbook(conn)
+    record = _expect_status(conn, seen.cycle, seen.status)
+    return _load(conn, wb, seen.cycle, record)
+
+
+def _expect_status(conn: Connection, cycle: str, expected: str) -> dict[str, object]:
+    record = _record(conn, cycle)
+    if record is None or record["status"] != expected:
+        raise _changed_meanwhile(cycle, record)
+    return record
+
+
+def _set_status(conn: Connection, cycle: str, expected: str, **values: object) -> None:
+    """Compare-and-set: change the plan's status only if it is still ``expected``."""
+    res = conn.execute(demand_plan.update().where(
+        demand_plan.c.cycle == cycle, demand_plan.c.status == expected).values(**values))
+    if res.rowcount != 1:
+        raise _changed_meanwhile(cycle, _record(conn, cycle))
+
+
+def _changed_meanwhile(cycle: str, record: dict[str, object] | None) -> ConflictError:
+    status = None if record is None else record["status"]
+    if record is None:
+        what = "removed meanwhile"
+    elif status == APPROVED:
+        what = f"approved meanwhile by {record.get('approved_by')}"
+    elif status == SUBMITTED:
+        what = f"submitted meanwhile by {record.get('submitted_by')}"
+    else:
+        what = f"sent back to draft meanwhile ({record.get('note') or 'no note'})"
+    return ConflictError(f"the demand plan of cycle {cycle} was {what}; nothing was changed")
+
+
+def _freeze(conn: Connection, plan: DemandPlan) -> None:
+    """Copy every layer, the groups and each override's effect of ``plan`` into the store."""
+    ids = {n: ov.id for n, ov in enumerate(plan.overrides)}  # all logged at submission
+    rep = plan.replay
+    conn.execute(demand_version.delete().where(demand_version.c.cycle == plan.cycle))
+    for name in rep.layers:
+        fr = rep.frame(name)
+        conn.execute(demand_version.insert(), [
+            {"cycle": plan.cycle, "layer": name, "item": i, "period": p, "qty": float(q)}
+            for i, p, q in zip(fr["item"], fr["period"], fr["qty"], strict=True)])
+    h = rep.hierarchy
+    conn.execute(demand_version_group.insert(), [
+        {"cycle": plan.cycle, "item": item, "level": level, "value": str(keys[n])}
+        for level, keys in h.groups.items() for n, item in enumerate(h.items)])
+    eff = rep.effects
+    if not eff.empty:
+        conn.execute(demand_effect.insert(), [
+            {"cycle": plan.cycle, "override_id": ids[int(o)], "item": i, "period": p,
+             "before": float(b), "after": float(a)}
+            for o, i, p, b, a in zip(eff["override"], eff["item"], eff["period"],
+                                     eff["before"], eff["after"], strict=True)])

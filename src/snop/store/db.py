@@ -1,18 +1,33 @@
-"""Opening the store: a SQLite file by default, PostgreSQL by URL; migrated on open."""
+"""Opening the store: a SQLite file by default, PostgreSQL by URL; migrated on open.
+
+Writers that read before they write take the store's write lock first
+(:func:`write_transaction`), so no command rewrites the store from a copy another command
+changed meanwhile. SQLite runs with the driver's own transaction handling off: pysqlite would
+begin a transaction only at the first INSERT/UPDATE (after the reads, and never before DDL),
+which made read-then-write races and half-applied schema upgrades possible.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import CommandError
+from sqlalchemy.engine import Connection, Engine
 
-from snop.errors import SnopError
+from snop.errors import SnopError, register_translator
 
 DEFAULT_DB = "snop.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
+_WRITE = "snop_write"  # execution option marking a connection that writes
+# pg_advisory_xact_lock key of the store's write lock (any constant; "snop" in ASCII)
+WRITE_LOCK_KEY = 0x736E6F70
 
 
 def database_url(db: str | None) -> str:
@@ -26,12 +41,36 @@ def database_url(db: str | None) -> str:
     return f"sqlite:///{db}"
 
 
-def _sqlite_pragmas(dbapi_conn: object, _record: object) -> None:
+def _sqlite_connect(dbapi_conn: object, _record: object) -> None:
+    dbapi_conn.isolation_level = None  # type: ignore[attr-defined]  # BEGIN is ours
     cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock now (waiting up to busy_timeout for it); a deferred
+    # transaction that read first could not get it later without failing
+    write = conn.get_execution_options().get(_WRITE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction holding the store's write lock from its first read to its commit.
+
+    Every use case that reads the store and writes what it derived from it runs in one, so
+    two of them never interleave: the second one reads what the first one committed.
+    """
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
+                             {"key": WRITE_LOCK_KEY})
+            yield conn
 
 
 def open_store(db: str | None = None, migrate: bool = True) -> Engine:
@@ -46,7 +85,8 @@ def open_store(db: str | None = None, migrate: bool = True) -> Engine:
         raise SnopError(f"the driver for {url.split(':', 1)[0]} is not installed ({exc.name}); "
                         "for PostgreSQL: pip install 'snop[postgres]'") from None
     if engine.dialect.name == "sqlite":
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
         path = engine.url.database
         if path and path != ":memory:" and not Path(path).parent.exists():
             raise SnopError(f"cannot create the store {path}: folder {Path(path).parent} "
@@ -54,10 +94,19 @@ def open_store(db: str | None = None, migrate: bool = True) -> Engine:
     if migrate:
         try:
             upgrade(engine)
-        except sa.exc.OperationalError as exc:
-            raise SnopError(f"cannot open the store at {engine.url.render_as_string()}: "
-                            f"{exc.orig}") from None
+        except sa.exc.DBAPIError as exc:
+            raise SnopError(_open_problem(engine, exc)) from None
     return engine
+
+
+def _open_problem(engine: Engine, exc: sa.exc.DBAPIError) -> str:
+    where = engine.url.render_as_string(hide_password=True)
+    if engine.dialect.name == "sqlite" and "not a database" in str(exc.orig):
+        return f"{engine.url.database} is not a snop store (not a SQLite database)"
+    known = store_error_message(exc)
+    if known is not None and not _is_connect_error(exc):
+        return known
+    return f"cannot open the store at {where}: {_first_line(exc.orig)}"
 
 
 def alembic_config(connection: sa.Connection) -> Config:
@@ -68,6 +117,75 @@ def alembic_config(connection: sa.Connection) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every migration not applied yet, in one transaction."""
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "head")
+    """Apply every migration not applied yet, in one transaction: a kill leaves the store at
+    its old version. A store of a newer schema than this snop knows is left untouched."""
+    with write_transaction(engine) as conn:
+        cfg = alembic_config(conn)
+        _refuse_unknown_schema(conn, ScriptDirectory.from_config(cfg))
+        command.upgrade(cfg, "head")
+
+
+def _refuse_unknown_schema(conn: Connection, scripts: ScriptDirectory) -> None:
+    current = MigrationContext.configure(conn).get_current_heads()
+    for rev in current:
+        try:
+            known = scripts.get_revision(rev)
+        except CommandError:
+            known = None
+        if known is None:
+            raise SnopError(f"this store was written by a newer snop (schema {rev}); this "
+                            f"snop knows schemas up to {scripts.get_current_head()}; "
+                            "upgrade snop. The store was not changed")
+    if not current and _foreign_tables(conn):
+        raise SnopError(f"{_store_name(conn)} is not a snop store: it holds other tables; "
+                        "give a new file or an empty database")
+
+
+def _foreign_tables(conn: Connection) -> list[str]:
+    return sa.inspect(conn).get_table_names()
+
+
+def _store_name(conn: Connection) -> str:
+    url = conn.engine.url
+    return str(url.database) if url.get_backend_name() == "sqlite" else \
+        url.render_as_string(hide_password=True)
+
+
+# --- driver errors as messages -------------------------------------------------------------
+
+def _first_line(exc: object) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _driver_error(exc: BaseException) -> BaseException:
+    return exc.orig if isinstance(exc, sa.exc.DBAPIError) and exc.orig is not None else exc
+
+
+def _is_connect_error(exc: BaseException) -> bool:
+    orig = _driver_error(exc)
+    text = str(orig)
+    return type(orig).__module__.startswith("psycopg") and (
+        "connection failed" in text or "Connection refused" in text
+        or "could not connect" in text or "connection to server" in text)
+
+
+def store_error_message(exc: BaseException) -> str | None:
+    """The one-line message for a database driver's error the user can act on, or None."""
+    orig = _driver_error(exc)
+    mod = type(orig).__module__
+    if not (mod.startswith("sqlite3") or mod.startswith("psycopg")):
+        return None
+    text = str(orig)
+    if "database or disk is full" in text or type(orig).__name__ == "DiskFull":
+        return "disk full: nothing was changed"
+    if "database is locked" in text or "database table is locked" in text:
+        return ("the store is busy: another snop command is writing to it; nothing was "
+                "changed; try again")
+    if _is_connect_error(orig):
+        return f"cannot connect to the store: {_first_line(orig)}"
+    if "not a database" in text:
+        return "the store is not a snop store (not a SQLite database)"
+    return None
+
+
+register_translator(store_error_message)
