@@ -9,7 +9,7 @@ import os
 import random
 import shutil
 import signal
-import time
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -20,12 +20,12 @@ from alembic.script import ScriptDirectory
 
 from snop.cycle.data import import_workbook
 from snop.errors import SnopError
-from snop.store.db import alembic_config, open_store
+from snop.store.db import alembic_config, open_store, upgrade
 from tests.cli import snop
 from tests.workbooks import write_small
 
 OLD = "0004"
-FORK = multiprocessing.get_context("fork")  # the child starts at once, snop already imported
+FORK = multiprocessing.get_context("fork")  # the child starts at once, snop imported
 
 
 def head() -> str:
@@ -61,31 +61,43 @@ def _count(url: str, table: str) -> int:
     return n
 
 
-def _open(url: str) -> None:
-    open_store(url).dispose()
+def _upgrade_dying_at(url: str, at: int, step: int) -> int:
+    """Create or upgrade the store, and SIGKILL this process at the ``at``-th chance (a
+    point inside SQLite's work: between or within the statements of the upgrade). Returns
+    the number of chances when it did not die. A chance comes every ``step`` steps of
+    SQLite's virtual machine."""
+    engine = open_store(url, migrate=False)
+    chances = 0
+
+    def tick() -> int:
+        nonlocal chances
+        chances += 1
+        if chances == at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return 0
+
+    def watch(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+        dbapi_conn.set_progress_handler(tick, step)
+
+    sa.event.listen(engine, "connect", watch)
+    upgrade(engine)
+    engine.dispose()
+    return chances
+
+
+def _child(url: str, at: int, step: int) -> None:
+    _upgrade_dying_at(url, at, step)
     os._exit(0)  # skip the test runner's exit handlers in the fork
 
 
-def _kill_during_open(url: str, window: float, rng: random.Random) -> bool:
-    """Open (create or upgrade) the store in a child process and kill -9 it after a random
-    delay within ``window`` seconds; True when the kill came before the child finished."""
-    child = FORK.Process(target=_open, args=(url,))
-    child.start()
-    time.sleep(rng.uniform(0, window))
-    killed = child.exitcode is None
-    if child.pid is not None and killed:
-        os.kill(child.pid, signal.SIGKILL)
-    child.join()
-    return killed and child.exitcode == -signal.SIGKILL
-
-
-def _timed_open(url: str) -> float:
-    start = time.perf_counter()
-    child = FORK.Process(target=_open, args=(url,))
+def _kill_during_open(url: str, at: int, step: int) -> bool:
+    """Open (create or upgrade) the store in a child process that is killed by SIGKILL at
+    the ``at``-th chance; True when it was."""
+    child = FORK.Process(target=_child, args=(url, at, step))
     child.start()
     child.join()
-    assert child.exitcode == 0
-    return time.perf_counter() - start
+    assert child.exitcode in (0, -signal.SIGKILL)
+    return child.exitcode == -signal.SIGKILL
 
 
 ROUNDS = 8
@@ -97,40 +109,44 @@ def test_kill_during_upgrade_leaves_old_or_new_version(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
     url = f"sqlite:///{db}"
     shutil.copy(template, db)
-    window = 1.5 * _timed_open(url)
+    step = 2  # one small migration: look closely
+    chances = _upgrade_dying_at(url, 0, step)
     rng = random.Random(9)
-    outcomes: list[tuple[bool, str | None]] = []
+    outcomes: list[tuple[int, str | None]] = []
     for _ in range(ROUNDS):
+        for f in tmp_path.glob("store.db*"):
+            f.unlink()
         shutil.copy(template, db)
-        killed = _kill_during_open(url, window, rng)
+        at = rng.randint(1, chances)
+        assert _kill_during_open(url, at, step)
         rev = version(url)
-        outcomes.append((killed, rev))
+        outcomes.append((at, rev))
         assert rev in (OLD, head()), outcomes
         assert _count(url, "wb_sales") == 18 and _count(url, "wb_items") == 4
         open_store(url).dispose()  # it opens, and upgrades now
         assert version(url) == head()
         assert _count(url, "wb_sales") == 18
-    assert any(killed for killed, _ in outcomes)  # the kills did land during upgrades
 
 
 def test_kill_while_creating_a_store_leaves_none_or_a_whole_one(tmp_path: Path) -> None:
     db = tmp_path / "store.db"
     url = f"sqlite:///{db}"
-    window = 1.5 * _timed_open(url)
+    step = 50
+    chances = _upgrade_dying_at(url, 0, step)
     rng = random.Random(29)
-    outcomes: list[tuple[bool, str | None]] = []
+    outcomes: list[tuple[int, str | None]] = []
     for _ in range(ROUNDS):
         for f in tmp_path.glob("store.db*"):
             f.unlink()
-        killed = _kill_during_open(url, window, rng)
+        at = rng.randint(1, chances)
+        assert _kill_during_open(url, at, step)
         rev = version(url)
-        outcomes.append((killed, rev))
+        outcomes.append((at, rev))
         assert rev in (None, head()), outcomes
-        if rev is None:  # nothing created, not half a schema
+        if rev is None:  # nothing created, not half a schema: a new store can be made
             assert sa.inspect(sa.create_engine(url)).get_table_names() == [], outcomes
-        open_store(url).dispose()
-        assert version(url) == head()
-    assert any(killed for killed, _ in outcomes)
+        else:
+            open_store(url).dispose()
 
 
 def _stamp_unknown(url: str) -> None:

@@ -45,7 +45,6 @@ def _sqlite_connect(dbapi_conn: object, _record: object) -> None:
     dbapi_conn.isolation_level = None  # type: ignore[attr-defined]  # BEGIN is ours
     cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()
 
@@ -103,10 +102,10 @@ def _open_problem(engine: Engine, exc: sa.exc.DBAPIError) -> str:
     where = engine.url.render_as_string(hide_password=True)
     if engine.dialect.name == "sqlite" and "not a database" in str(exc.orig):
         return f"{engine.url.database} is not a snop store (not a SQLite database)"
-    known = store_error_message(exc)
-    if known is not None and not _is_connect_error(exc):
-        return known
-    return f"cannot open the store at {where}: {_first_line(exc.orig)}"
+    if _is_connect_error(exc):
+        return f"cannot connect to the store at {where}: {_first_line(exc.orig)}"
+    return store_error_message(exc) or \
+        f"cannot open the store at {where}: {_first_line(exc.orig)}"
 
 
 def alembic_config(connection: sa.Connection) -> Config:
@@ -123,6 +122,21 @@ def upgrade(engine: Engine) -> None:
         cfg = alembic_config(conn)
         _refuse_unknown_schema(conn, ScriptDirectory.from_config(cfg))
         command.upgrade(cfg, "head")
+    if engine.dialect.name == "sqlite":
+        _use_wal(engine)
+
+
+def _use_wal(engine: Engine) -> None:
+    # readers then never wait for a writer; set once the file is known to be a snop store
+    # (it is kept in the file), and outside a transaction, where SQLite allows it
+    raw = engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+    finally:
+        raw.close()
 
 
 def _refuse_unknown_schema(conn: Connection, scripts: ScriptDirectory) -> None:
