@@ -13,6 +13,7 @@ from snop.demand.lifecycle import apply_launch_curves
 from snop.errors import NotFoundError, SnopError
 from snop.forecasting import ForecastResult, forecast_panel
 from snop.model.workbook import Workbook
+from snop.store.db import write_transaction
 from snop.store.tables import demand_plan, forecast, forecast_interval, forecast_report
 from snop.store.workbook_repo import load_workbook
 
@@ -54,7 +55,7 @@ def _gap(wb: Workbook) -> int:
 def save_baseline(engine: Engine, cycle: str, result: ForecastResult) -> None:
     fc = result.forecast
     level_cols = sorted({float(c[3:]) for c in fc.columns if c.startswith("lo_")})
-    with engine.begin() as conn:
+    with write_transaction(engine) as conn:  # the status read holds until the commit
         status = conn.execute(sa.select(demand_plan.c.status).where(
             demand_plan.c.cycle == cycle)).scalar()
         if status in ("submitted", "approved"):

@@ -9,6 +9,7 @@ which made read-then-write races and half-applied schema upgrades possible.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +23,7 @@ from alembic.util import CommandError
 from sqlalchemy.engine import Connection, Engine
 
 from snop.errors import SnopError, register_translator
+from snop.store.tables import metadata
 
 DEFAULT_DB = "snop.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -118,12 +120,33 @@ def alembic_config(connection: sa.Connection) -> Config:
 def upgrade(engine: Engine) -> None:
     """Apply every migration not applied yet, in one transaction: a kill leaves the store at
     its old version. A store of a newer schema than this snop knows is left untouched."""
-    with write_transaction(engine) as conn:
-        cfg = alembic_config(conn)
-        _refuse_unknown_schema(conn, ScriptDirectory.from_config(cfg))
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:  # the usual case, up to date, needs no write lock
+        current = _up_to_date(conn)
+    if not current:
+        with write_transaction(engine) as conn:
+            if not _up_to_date(conn):  # checked again: another process may have done it
+                command.upgrade(alembic_config(conn), "head")
     if engine.dialect.name == "sqlite":
         _use_wal(engine)
+
+
+def _up_to_date(conn: Connection) -> bool:
+    """True when the store is at the newest schema; SnopError when it is not a snop store
+    or one of a schema this snop does not know."""
+    scripts = ScriptDirectory.from_config(alembic_config(conn))
+    current = MigrationContext.configure(conn).get_current_heads()
+    for rev in current:
+        try:
+            known = scripts.get_revision(rev)
+        except CommandError:
+            known = None
+        if known is None:
+            raise SnopError(f"this store was written by a newer snop (schema {rev}); this "
+                            f"snop knows schemas up to {scripts.get_current_head()}; "
+                            "upgrade snop. The store was not changed")
+    if not current:
+        _refuse_foreign(conn)
+    return tuple(current) == (scripts.get_current_head(),)
 
 
 def _use_wal(engine: Engine) -> None:
@@ -135,28 +158,23 @@ def _use_wal(engine: Engine) -> None:
         if cur.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             cur.execute("PRAGMA journal_mode=WAL")
         cur.close()
+    except sqlite3.OperationalError:
+        pass  # busy (it needs the file to itself): the next command sets it
     finally:
         raw.close()
 
 
-def _refuse_unknown_schema(conn: Connection, scripts: ScriptDirectory) -> None:
-    current = MigrationContext.configure(conn).get_current_heads()
-    for rev in current:
-        try:
-            known = scripts.get_revision(rev)
-        except CommandError:
-            known = None
-        if known is None:
-            raise SnopError(f"this store was written by a newer snop (schema {rev}); this "
-                            f"snop knows schemas up to {scripts.get_current_head()}; "
-                            "upgrade snop. The store was not changed")
-    if not current and _foreign_tables(conn):
-        raise SnopError(f"{_store_name(conn)} is not a snop store: it holds other tables; "
-                        "give a new file or an empty database")
-
-
-def _foreign_tables(conn: Connection) -> list[str]:
-    return sa.inspect(conn).get_table_names()
+def _refuse_foreign(conn: Connection) -> None:
+    """Refuse a database that holds tables but no schema version."""
+    tables = set(sa.inspect(conn).get_table_names())
+    if not tables:
+        return
+    name = _store_name(conn)
+    if tables <= {*metadata.tables, "alembic_version"}:
+        raise SnopError(f"{name} is an incomplete snop store (its creation by an older snop "
+                        "was interrupted); remove it and run the command again")
+    raise SnopError(f"{name} is not a snop store: it holds other tables; give a new file "
+                    "or an empty database")
 
 
 def _store_name(conn: Connection) -> str:
