@@ -242,10 +242,7 @@ def validate(raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool
             typed[name] = _from_store(base, name)
         if "sales" in raw.tables and "sales" in typed and base.has("sales") and not replace_sales:
             typed["sales"] = _merge_sales(_from_store(base, "sales"), typed["sales"])
-    for name in ("items", "sales"):
-        if name not in typed and name not in broken:
-            rep.add(Problem(f"{name}", f"the workbook has no {name} table "
-                            f"({name}.csv or an .xlsx sheet named {name}); it is required"))
+    _required(rep, raw, typed, broken, base, replace_sales)
     gran = _granularity(rep, periods, typed)
     _cross_checks(rep, typed, gran, broken)
     if any(p.severity is Severity.ERROR for p in rep.problems):
@@ -253,6 +250,43 @@ def validate(raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool
     tables = {name: t.df.drop(columns="_row").reset_index(drop=True) for name, t in typed.items()}
     attributes = typed["items"].extras if "items" in typed else []
     return ValidationResult(Workbook(gran, tables, attributes), rep.problems)
+
+
+def _required(rep: _Report, raw: RawWorkbook, typed: dict[str, _Typed], broken: set[str],
+              base: Workbook | None, replace_sales: bool) -> None:
+    """Sales history is needed to forecast, not to plan: a workbook with a demand table and
+    no sales (a textbook case, a plan from another tool) is valid, and needs no items when
+    its demand is given per family. A sales table without rows is never taken as history."""
+    planning_only = "demand" in typed or "demand" in broken
+    new_sales = raw.tables.get("sales")
+    stored = len(base.sales) if base is not None else 0
+    if replace_sales and stored and (new_sales is None or new_sales.cells.empty):
+        what = "an empty sales table" if new_sales is not None else "no sales table"
+        rep.add(Problem(new_sales.source if new_sales is not None else "sales",
+                        f"--replace-sales with {what}: replacing the sales history with it "
+                        f"would remove all {stored} stored sales rows; give the full history "
+                        "to replace it, or import without --replace-sales to keep it"))
+    elif new_sales is not None and new_sales.cells.empty and "sales" in typed:
+        if stored:
+            message, severity = (f"has a header and no rows; the {stored} stored sales rows "
+                                 "are kept unchanged"), Severity.WARNING
+        elif planning_only:
+            message, severity = ("has a header and no rows: the workbook is planned on its "
+                                 "demand table, and has no history to forecast"), Severity.WARNING
+        else:
+            message, severity = ("has a header and no rows; give the sales history (one item, "
+                                 "period, qty row per sale), or a demand table to plan on"),\
+                Severity.ERROR
+        rep.add(Problem(new_sales.source, message, severity=severity))
+    has_sales = "sales" in broken or ("sales" in typed and not typed["sales"].df.empty)
+    if "sales" not in typed and "sales" not in broken and not planning_only:
+        rep.add(Problem("sales", "the workbook has no sales table (sales.csv or an .xlsx "
+                        "sheet named sales); it is required to forecast (a workbook with a "
+                        "demand table is planned without one)"))
+    if "items" not in typed and "items" not in broken and (has_sales or not planning_only):
+        rep.add(Problem("items", "the workbook has no items table (items.csv or an .xlsx "
+                        "sheet named items); it is required (only a workbook planned on a "
+                        "family-level demand table, without sales, may leave it out)"))
 
 
 def _merge_sales(stored: _Typed, new: _Typed) -> _Typed:
@@ -317,6 +351,8 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
     src = {name: t.source for name, t in typed.items()}
     item_set = _known(typed, broken, "items", "item")
     families = _known(typed, broken, "items", "family")
+    if "items" not in typed and "items" not in broken:  # planning-only: families name them
+        families = _known(typed, broken, "families", "family")
     if "items" in typed:
         _items(rep, src["items"], typed["items"].df)
 
@@ -333,7 +369,8 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
     unknown("sales", "item", item_set, "an item", where_items)
     unknown("inventory", "item", item_set, "an item", where_items)
     unknown("demand", "item", item_set, "an item", where_items)
-    where_fam = "families are named by the items table's family column"
+    where_fam = ("families are named by the items table's family column" if "items" in typed
+                 else "families are named by the families table")
     unknown("families", "family", families, "the family of any item", where_fam)
     unknown("family_periods", "family", families, "a family", where_fam)
     unknown("routings", "family", families, "a family", where_fam)
