@@ -155,3 +155,39 @@ def test_an_empty_sales_file_merged_keeps_the_history(tmp_path: Path) -> None:
     assert r.exit_code == 0, r.stderr
     assert "18 stored sales rows are kept" in r.stderr
     assert _stored_sales(db) == 18
+
+
+def _not_a_workbook(tmp_path: Path, kind: str) -> Path:
+    path = tmp_path / "book.xlsx"
+    if kind == "random":
+        path.write_bytes(bytes((i * 197 + 13) % 256 for i in range(600)))
+    elif kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "csv":
+        path.write_text(SMALL["sales"], encoding="utf-8")
+    elif kind == "zip":  # a zip archive, but no Excel inside
+        import zipfile
+
+        with zipfile.ZipFile(path, "w") as z:
+            z.writestr("hello.txt", "hello")
+    else:
+        path.mkdir()
+    return path
+
+
+@pytest.mark.parametrize("kind", ["random", "empty", "csv", "zip", "folder"])
+@pytest.mark.parametrize("command", ["validate", "import", "plan"])
+def test_a_file_that_is_no_workbook_gives_one_line(tmp_path: Path, kind: str,
+                                                    command: str) -> None:
+    path = _not_a_workbook(tmp_path, kind)
+    args = {"validate": ("validate", path), "import": ("--db", tmp_path / "s.db", "import", path),
+            "plan": ("plan", "--workbook", path)}[command]
+    r = snop(*args)
+    assert r.exit_code == 1 and not r.traceback, r.exception
+    said = " ".join((r.stdout if command == "validate" else r.stderr).split())  # unwrapped
+    assert said.count("error: ") == 1, said
+    assert said.startswith(f"error: {path}: " + ("cannot be read as an Excel workbook"
+                                                 if kind != "folder"
+                                                 else "is a folder with no CSV files")), said
+    if command != "validate":
+        assert r.stderr.count("\n") == 1, r.stderr

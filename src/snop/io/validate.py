@@ -257,6 +257,8 @@ def _required(rep: _Report, raw: RawWorkbook, typed: dict[str, _Typed], broken: 
     """Sales history is needed to forecast, not to plan: a workbook with a demand table and
     no sales (a textbook case, a plan from another tool) is valid, and needs no items when
     its demand is given per family. A sales table without rows is never taken as history."""
+    if raw.unreadable:  # the path is no workbook: that one problem says it all
+        return
     planning_only = "demand" in typed or "demand" in broken
     new_sales = raw.tables.get("sales")
     stored = len(base.sales) if base is not None else 0
