@@ -32,8 +32,10 @@ from snop.demand.config import (
     split_error,
 )
 from snop.errors import SnopError
+from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, parse_numbers
 from snop.io.problems import Problem, Severity
 from snop.io.reader import RawTable, RawWorkbook
+from snop.model.limits import quantity_problem, text_problem
 from snop.model.periods import Granularity, Period, PeriodError, parse_period
 from snop.model.schema import TABLES, Column, Kind, Table, numeric_columns
 from snop.model.workbook import Workbook, planning_span
@@ -110,11 +112,18 @@ def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
         rep.rows(t.source, df, ~present, col.name,
                  f"is blank; {col.name} is required ({col.valid})")
     if col.kind is Kind.NUMBER:
-        num = pd.to_numeric(raw.where(present), errors="coerce").astype(float)
-        not_num = present & (num.isna() | ~np.isfinite(num.fillna(0.0)))
-        rep.rows(t.source, df.assign(_v=raw), not_num, col.name,
-                 f"is not a number; expected {col.valid}", "_v")
-        num = num.where(~not_num)
+        parsed = parse_numbers(raw)
+        num = pd.Series(parsed.values, index=raw.index, dtype=float)
+        why = pd.Series(parsed.problems, index=raw.index, dtype=object)
+        not_num = why.notna()
+        rep.rows(t.source, df.assign(_v=raw, _why=why), not_num, col.name,
+                 lambda r: f"{r['_why']}; expected {col.valid}"
+                 if r["_why"] in (NOT_A_NUMBER, NOT_FINITE) else str(r["_why"]), "_v")
+        huge = num.abs() > col.limit
+        rep.rows(t.source, df.assign(_v=raw, _n=num), huge, col.name,
+                 lambda r: f"{quantity_problem(r['_n'], limit=col.limit)}; no real "
+                 f"{col.unit or 'value'} is that large", "_v")
+        num = num.where(~huge)
         if col.minimum is not None:
             low = num < col.minimum if not col.positive else num <= col.minimum
             rep.rows(t.source, df.assign(_v=num), low.fillna(False), col.name,
@@ -143,7 +152,19 @@ def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
                  lambda r: f"is not valid; expected {col.valid}"
                  + _suggest(str(r["_v"]).lower(), col.choices), "_v")
         return lowered.where(~bad)
-    return raw
+    return _checked_text(rep, t.source, df, col, raw)
+
+
+def _checked_text(rep: _Report, source: str, df: pd.DataFrame, col: Column, raw: pd.Series
+                  ) -> pd.Series:
+    """Text the store can hold, the same on every database (see snop.model.limits)."""
+    why = {v: text_problem(v, key=col.is_code) for v in raw.dropna().unique()}
+    bad = raw.map(lambda v: v is not None and why.get(v) is not None).astype(bool)
+    if bad.any():
+        shown = raw.map(lambda v: v if v is None or len(v) <= 60 else v[:60] + "...")
+        rep.rows(source, df.assign(_v=shown, _why=raw.map(why.get)), bad, col.name,
+                 lambda r: f"{r['_why']} ({'a code' if col.is_code else 'free text'})", "_v")
+    return raw.where(~bad)
 
 
 def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularity]]
@@ -166,6 +187,10 @@ def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularit
             rep.add(Problem(t.source, f"column {h!r} appears twice in the header", 1, h))
             continue
         seen.add(h)
+        named = text_problem(h, key=True)
+        if named is not None:  # extra columns' names are stored as codes
+            rep.add(Problem(t.source, f"column name {named}", 1, h[:60]))
+            continue
         if h in spec.names:
             keep[h] = i
         elif (spec.open_attributes and not h.startswith("_")) or h in allowed_extra:
