@@ -14,7 +14,6 @@ from enum import StrEnum
 
 from snop.model.limits import MAX_AMOUNT, MAX_QUANTITY
 
-
 MONEY = "currency"  # the unit of money columns, in words (e.g. "currency/unit")
 
 
