@@ -116,14 +116,16 @@ def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
         num = pd.Series(parsed.values, index=raw.index, dtype=float)
         why = pd.Series(parsed.problems, index=raw.index, dtype=object)
         not_num = why.notna()
-        rep.rows(t.source, df.assign(_v=raw, _why=why), not_num, col.name,
-                 lambda r: f"{r['_why']}; expected {col.valid}"
-                 if r["_why"] in (NOT_A_NUMBER, NOT_FINITE) else str(r["_why"]), "_v")
+        if not_num.any():  # (assign copies the frame: only when there is something to say)
+            rep.rows(t.source, df.assign(_v=raw, _why=why), not_num, col.name,
+                     lambda r: f"{r['_why']}; expected {col.valid}"
+                     if r["_why"] in (NOT_A_NUMBER, NOT_FINITE) else str(r["_why"]), "_v")
         huge = num.abs() > col.limit
-        rep.rows(t.source, df.assign(_v=raw, _n=num), huge, col.name,
-                 lambda r: f"{quantity_problem(r['_n'], limit=col.limit)}; no real "
-                 f"{col.unit or 'value'} is that large", "_v")
-        num = num.where(~huge)
+        if huge.any():
+            rep.rows(t.source, df.assign(_v=raw, _n=num), huge, col.name,
+                     lambda r: f"{quantity_problem(r['_n'], limit=col.limit)}; no real "
+                     f"{col.unit or 'value'} is that large", "_v")
+            num = num.where(~huge)
         if col.minimum is not None:
             low = num < col.minimum if not col.positive else num <= col.minimum
             rep.rows(t.source, df.assign(_v=num), low.fillna(False), col.name,
@@ -159,7 +161,7 @@ def _checked_text(rep: _Report, source: str, df: pd.DataFrame, col: Column, raw:
                   ) -> pd.Series:
     """Text the store can hold, the same on every database (see snop.model.limits)."""
     why = {v: text_problem(v, key=col.is_code) for v in raw.dropna().unique()}
-    bad = raw.map(lambda v: v is not None and why.get(v) is not None).astype(bool)
+    bad = raw.isin([v for v, problem in why.items() if problem is not None])
     if bad.any():
         shown = raw.map(lambda v: v if v is None or len(v) <= 60 else v[:60] + "...")
         rep.rows(source, df.assign(_v=shown, _why=raw.map(why.get)), bad, col.name,
