@@ -110,3 +110,12 @@ def test_commas_in_numbers_are_refused_not_guessed(tmp_path: Path) -> None:
     found = {(p.row, p.column): (p.value, p.message) for p in result.errors}
     assert found[(3, "qty")][0] == "1,5" and "decimal comma" in found[(3, "qty")][1]
     assert found[(4, "qty")][0] == "1,234" and "ambiguous" in found[(4, "qty")][1]
+
+
+def test_the_documented_limits_are_the_enforced_ones() -> None:
+    from snop.model.limits import MAX_TEXT_LENGTH
+
+    doc = (Path(__file__).parents[2] / "docs" / "workbook.md").read_text(encoding="utf-8")
+    for value in (MAX_AMOUNT, MAX_QUANTITY, MAX_TEXT_LENGTH):
+        assert f"{value:,.0f}" in doc
+    assert f"at most {MAX_KEY_LENGTH} characters" in doc
