@@ -107,6 +107,9 @@ def test_missing_table_column_and_unknown_file(tmp_path: Path) -> None:
 def test_items_and_sales_are_required(tmp_path: Path) -> None:
     folder = tmp_path / "empty"
     folder.mkdir()
+    empty = check_workbook(folder)
+    assert [p.message.split(";")[0] for p in empty.errors] == ["is a folder with no CSV files"]
+    (folder / "settings.csv").write_text("name,value\ncompany,X\n", encoding="utf-8")
     result = check_workbook(folder)
     assert {p.source for p in result.errors} == {"items", "sales"}
 

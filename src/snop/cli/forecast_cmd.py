@@ -54,6 +54,9 @@ def forecast_cmd(
     horizon: Annotated[int, typer.Option("--horizon", help="Periods to forecast.")] = 18,
     freq: Annotated[str | None, typer.Option(
         "--freq", help="M, Q or W; checked against the periods (default: detected).")] = None,
+    decimal: Annotated[str | None, typer.Option(
+        "--decimal", help="Decimal mark of the sales file's quantities: '.' (default; a "
+                          "comma is refused) or ',' (1234,5 or 1.234,5).")] = None,
     method: Annotated[str, typer.Option(
         "--method", help="auto|ets|arima|theta|croston|sba|tsb|mean|naive|snaive|drift|"
                          "ensemble")] = "auto",
@@ -85,13 +88,17 @@ def forecast_cmd(
                         "family/category columns)")
     if method not in _methods():
         raise SnopError(f"--method {method!r} is not known; valid: {', '.join(_methods())}")
+    if not files and decimal is not None:
+        raise SnopError("--decimal applies to a sales file (snop forecast SALES.csv "
+                        "--decimal ,); the stored history holds numbers already")
     if not files:
         _forecast_store(ctx, horizon=horizon, method=method, levels=levels,
                         reconcile=reconcile, as_json=as_json)
         return
     if out is None and not as_json:
         raise SnopError("say where to write the forecast: --out FORECAST.csv (or --json)")
-    _forecast_file(Path(files[0]), horizon=horizon, freq=freq, method=method, levels=levels,
+    _forecast_file(Path(files[0]), horizon=horizon, freq=freq, decimal=decimal or ".",
+                   method=method, levels=levels,
                    hierarchy=hierarchy, reconcile=reconcile, middle_level=middle_level,
                    out=out, report=report, as_json=as_json)
 
@@ -102,14 +109,17 @@ def _methods() -> tuple[str, ...]:
     return METHODS
 
 
-def _forecast_file(path: Path, *, horizon: int, freq: str | None, method: str,
+def _forecast_file(path: Path, *, horizon: int, freq: str | None, decimal: str, method: str,
                    levels: list[float], hierarchy: Path | None, reconcile: str | None,
                    middle_level: str | None, out: Path | None, report: Path | None,
                    as_json: bool) -> None:
     from snop.forecasting import forecast_panel
-    from snop.forecasting.data import read_table
+    from snop.forecasting.data import frequency, read_table
+    from snop.io.numbers import decimal_mark
 
-    sales = read_table(str(path), "sales")
+    if freq is not None:
+        frequency(freq)  # a wrong option before any reading
+    sales = read_table(str(path), "sales", numbers=("qty",), decimal=decimal_mark(decimal))
     items = read_table(str(hierarchy), "items") if hierarchy is not None else None
     cols = {str(c).strip().lower(): c for c in sales.columns}
     n_items = int(sales[cols["item"]].nunique()) if "item" in cols else 0

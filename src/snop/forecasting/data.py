@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +24,8 @@ import pandas as pd
 
 from snop.errors import SnopError
 from snop.forecasting.common import Array, BoolArray, IntArray, ObjArray
+from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, DecimalMark, parse_numbers
+from snop.model.limits import MAX_QUANTITY, quantity_problem
 from snop.model.periods import Granularity, PeriodError, parse_labels, parse_period
 
 ADI_CUT = 1.32
@@ -67,25 +70,80 @@ def _row(i: int, row_offset: int) -> int:
     return int(i) + int(row_offset)
 
 
-def read_table(path: str, what: str) -> pd.DataFrame:
-    """Read a CSV as text (no type guessing), or raise SnopError naming the file."""
+def read_table(path: str, what: str, *, numbers: Sequence[str] = (),
+               decimal: DecimalMark = DecimalMark.POINT) -> pd.DataFrame:
+    """Read a CSV as text (no type guessing), or raise SnopError naming the file.
+
+    Comma- or semicolon-separated (whichever the header uses more). The ``numbers`` columns
+    (when present) are read with :func:`snop.io.numbers.parse_numbers` under ``decimal``
+    (blanks become NaN); a cell that is no number is an error naming its row and column.
+    """
+    file = Path(path)
+    if file.is_dir():
+        raise SnopError(f"{path}: is a folder; give the {what} CSV file")
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        with file.open(encoding="utf-8-sig") as f:
+            head = f.readline()
     except FileNotFoundError:
         raise SnopError(f"{path}: file not found ({what})") from None
+    except UnicodeDecodeError:
+        raise SnopError(f"{path}: is not UTF-8 text; save it as CSV UTF-8") from None
+    sep = ";" if head.count(";") > head.count(",") else ","
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                         sep=sep, encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise SnopError(f"{path}: the file is empty; expected a header row") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise SnopError(f"{path}: cannot read as CSV ({exc})") from None
+    cols = {str(c).strip().lower().replace(" ", "_"): c for c in df.columns}
+    for name in numbers:
+        if name in cols:
+            df[cols[name]] = _numbers(df[cols[name]], file.name, name, 2, decimal)
+    return df
+
+
+# Cell texts a sales export writes for "no quantity": read as blank (zero demand).
+BLANK_WORDS = frozenset({"nan", "na", "null"})
+
+
+def _numbers(cells: pd.Series, source: str, column: str, row_offset: int,
+             decimal: DecimalMark) -> pd.Series:
+    """``cells`` as floats (NaN where blank), or a SnopError naming the first bad cell."""
+    how = ("; or state a decimal comma with --decimal ," if decimal is DecimalMark.POINT
+           else "")
+    got = parse_numbers(cells, decimal, how=how, blanks=BLANK_WORDS)
+    i = got.first_refused()
+    if i is not None:
+        why = str(got.problems[i])
+        if why in (NOT_A_NUMBER, NOT_FINITE):
+            why += f"; write a quantity like 12 or 12{decimal.value}5 (blank means 0)"
+        raise SnopError(f"{source} row {_row(i, row_offset)}, column {column}: "
+                        f"{str(cells.iloc[i]).strip()!r} {why}")
+    return pd.Series(got.values, index=cells.index, dtype=float)
+
+
+def frequency(freq: str) -> Granularity:
+    """The granularity a ``--freq`` names, or a SnopError listing the valid ones."""
+    try:
+        return Granularity(freq.strip().upper())
+    except ValueError:
+        raise SnopError(f"--freq {freq!r} is not a frequency; valid: "
+                        + ", ".join(f"{g.value} ({g.noun}s)" for g in Granularity)) from None
 
 
 def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int = 2,
-                  freq: str | None = None, allow_negative: bool = False) -> SalesPanel:
+                  freq: str | None = None, allow_negative: bool = False,
+                  decimal: DecimalMark = DecimalMark.POINT) -> SalesPanel:
     """Validate a sales table (item, period, qty) and build the item x period matrix.
 
     ``row_offset`` turns a 0-based data row into the row the user sees (2 for a CSV with a
-    header). Raises SnopError naming the source, row, column and what is valid.
+    header). Quantities are read by :func:`snop.io.numbers.parse_numbers` (``decimal`` is
+    the convention of text cells; numbers are taken as they are) and must lie within
+    MAX_QUANTITY. Raises SnopError naming the source, row, column and what is valid.
     """
+    if freq is not None:
+        frequency(freq)  # a wrong option is reported before the data
     df = _norm_columns(sales)
     missing = [c for c in ("item", "period", "qty") if c not in df.columns]
     if missing:
@@ -111,21 +169,20 @@ def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int
         raise SnopError(f"{source} row {_row(i, row_offset)}, column period: "
                         f"{msg.split(': ', 1)[-1]}") from None
     if freq is not None:
-        want = Granularity(freq.upper())
+        want = frequency(freq)
         if gran is not want:
             raise SnopError(f"{source}: periods are {gran.noun}s (e.g. {uniq[0]!r}) but --freq "
                             f"{want.value} asks for {want.noun}s ({want.example})")
     ords = ords_u[codes]
-    qraw = df["qty"]
-    qtext = qraw.astype(str).str.strip().str.replace(",", "", regex=False)
-    blank = qraw.isna() | (qtext == "") | (qtext.str.lower().isin(["nan", "na", "null"]))
-    qty = pd.to_numeric(qtext.where(~blank, "0"), errors="coerce").to_numpy(dtype=np.float64)
-    bad = np.isnan(qty) | ~np.isfinite(qty)
-    if bad.any():
-        i = int(np.argmax(bad))
+    parsed = _numbers(df["qty"], source, "qty", row_offset, decimal)
+    blank = parsed.isna()
+    qty = parsed.fillna(0.0).to_numpy(dtype=np.float64)
+    huge = np.abs(qty) > MAX_QUANTITY
+    if huge.any():
+        i = int(np.argmax(huge))
         raise SnopError(f"{source} row {_row(i, row_offset)}, column qty: "
-                        f"{str(qraw.iloc[i])!r} is not a number; write a quantity like 12 or "
-                        "12.5 (blank means 0)")
+                        f"{qty[i]:g} {quantity_problem(float(qty[i]))}; no real "
+                        "quantity is that large")
     neg = qty < 0
     if not allow_negative:
         qty = np.where(neg, 0.0, qty)

@@ -24,5 +24,5 @@ def read_workbook(path: Path) -> Workbook:
     """Read a workbook on its own; raise :class:`WorkbookInvalid` listing every error."""
     result = check_workbook(Path(path))
     if result.workbook is None:
-        raise WorkbookInvalid(result.problems, str(path))
+        raise WorkbookInvalid(result.problems, str(path), "the workbook was not used")
     return result.workbook

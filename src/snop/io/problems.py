@@ -39,9 +39,13 @@ class Problem:
 class WorkbookInvalid(SnopError):
     """A workbook with errors; carries every problem found, not only the first."""
 
-    def __init__(self, problems: list[Problem], source: str) -> None:
+    def __init__(self, problems: list[Problem], source: str,
+                 outcome: str = "nothing was imported") -> None:
         self.problems = problems
         errors = [p for p in problems if p.severity is Severity.ERROR]
-        lines = [f"{source}: {len(errors)} error(s); nothing was imported."]
+        if len(errors) == 1:  # one line, as every other user error
+            super().__init__(f"{errors[0]} ({outcome})")
+            return
+        lines = [f"{source}: {len(errors)} error(s); {outcome}."]
         lines += [f"  {p}" for p in errors]
         super().__init__("\n".join(lines))

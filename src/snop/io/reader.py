@@ -11,6 +11,7 @@ import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -33,6 +34,9 @@ class RawWorkbook:
     path: Path
     tables: dict[str, RawTable] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # the path itself is no workbook (missing, unreadable, not an .xlsx): its one problem
+    # says so, and no table is reported missing
+    unreadable: bool = False
 
 
 def normalize_header(name: object) -> str:
@@ -104,42 +108,57 @@ def _cell_text(value: object, kind: Kind | None) -> str | None:
 
 def read_xlsx(path: Path, raw: RawWorkbook) -> None:
     from openpyxl import load_workbook
-    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
-        raw.problems.append(Problem(path.name, f"cannot be opened as an Excel workbook: {exc}"))
+    except Exception as exc:  # openpyxl raises many kinds on a corrupt file
+        raw.problems.append(_not_excel(path, exc))
+        raw.unreadable = True
         return
     try:
-        for sheet in book.worksheets:
-            name = normalize_header(sheet.title)
-            source = f"{path.name}, sheet {sheet.title}"
-            if name not in TABLES:
-                raw.problems.append(_unknown_table(source, name))
-                continue
-            rows_iter = sheet.iter_rows(values_only=True)
-            head = next(rows_iter, None)
-            if head is None:
-                raw.problems.append(Problem(source, "is empty; the first row must name the "
-                                            "columns"))
-                continue
-            while head and head[-1] is None:
-                head = head[:-1]
-            header = [normalize_header(h) if h is not None else "" for h in head]
-            kinds = _kinds(name, header)
-            rows: list[list[str | None]] = []
-            numbers: list[int] = []
-            for i, values in enumerate(rows_iter, start=2):
-                cells = [_cell_text(v, kinds[j] if j < len(kinds) else None)
-                         for j, v in enumerate(values[: len(header)])]
-                if any(c is not None for c in cells):
-                    rows.append(cells)
-                    numbers.append(i)
-            raw.tables[name] = RawTable(name, source, header,
-                                        _frame(header, rows, 2, numbers))
+        _read_sheets(path, book, raw)
+    except Exception as exc:  # sheets are parsed lazily: the same
+        raw.tables.clear()
+        raw.problems.append(_not_excel(path, exc))
+        raw.unreadable = True
     finally:
         book.close()
+
+
+def _not_excel(path: Path, exc: Exception) -> Problem:
+    why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return Problem(str(path), f"cannot be read as an Excel workbook ({why}); give an .xlsx "
+                   "file saved by Excel, or a folder of CSV files")
+
+
+def _read_sheets(path: Path, book: Any, raw: RawWorkbook) -> None:
+    """Every sheet of an open workbook into ``raw`` (one table per sheet)."""
+    for sheet in book.worksheets:
+        name = normalize_header(sheet.title)
+        source = f"{path.name}, sheet {sheet.title}"
+        if name not in TABLES:
+            raw.problems.append(_unknown_table(source, name))
+            continue
+        rows_iter = sheet.iter_rows(values_only=True)
+        head = next(rows_iter, None)
+        if head is None:
+            raw.problems.append(Problem(source, "is empty; the first row must name the "
+                                        "columns"))
+            continue
+        while head and head[-1] is None:
+            head = head[:-1]
+        header = [normalize_header(h) if h is not None else "" for h in head]
+        kinds = _kinds(name, header)
+        rows: list[list[str | None]] = []
+        numbers: list[int] = []
+        for i, values in enumerate(rows_iter, start=2):
+            cells = [_cell_text(v, kinds[j] if j < len(kinds) else None)
+                     for j, v in enumerate(values[: len(header)])]
+            if any(c is not None for c in cells):
+                rows.append(cells)
+                numbers.append(i)
+        raw.tables[name] = RawTable(name, source, header,
+                                    _frame(header, rows, 2, numbers))
 
 
 def _kinds(table: str, header: list[str]) -> list[Kind | None]:
@@ -162,6 +181,12 @@ def read_raw(path: Path) -> RawWorkbook:
     if not path.exists():
         raw.problems.append(Problem(str(path), "does not exist; give a folder of CSV files or "
                                     "an .xlsx workbook"))
+        raw.unreadable = True
+    elif path.is_dir() and not any(f.suffix.lower() == ".csv" for f in path.iterdir()):
+        raw.problems.append(Problem(str(path), "is a folder with no CSV files; give a folder "
+                                    "of TABLE.csv files (items.csv, sales.csv...) or an .xlsx "
+                                    "workbook"))
+        raw.unreadable = True
     elif path.is_dir():
         for file in sorted(path.iterdir()):
             if file.name.startswith(".") or file.is_dir():
@@ -180,4 +205,5 @@ def read_raw(path: Path) -> RawWorkbook:
     else:
         raw.problems.append(Problem(str(path), "is neither a folder of CSV files nor an .xlsx "
                                     "workbook"))
+        raw.unreadable = True
     return raw

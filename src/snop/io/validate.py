@@ -31,11 +31,14 @@ from snop.demand.config import (
     editable_layers,
     split_error,
 )
+from snop.errors import SnopError
+from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, parse_numbers
 from snop.io.problems import Problem, Severity
 from snop.io.reader import RawTable, RawWorkbook
+from snop.model.limits import quantity_problem, text_problem
 from snop.model.periods import Granularity, Period, PeriodError, parse_period
-from snop.model.schema import DEFAULT_HORIZON, TABLES, Column, Kind, Table, numeric_columns
-from snop.model.workbook import Workbook
+from snop.model.schema import TABLES, Column, Kind, Table, numeric_columns
+from snop.model.workbook import Workbook, planning_span
 
 # Per table, column and kind of problem, list this many rows, then count the rest.
 MAX_LISTED = 20
@@ -102,17 +105,27 @@ def _suggest(name: str, options: Iterable[str]) -> str:
 
 
 def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
-                 raw: pd.Series, periods: dict[str, Counter[Granularity]]) -> pd.Series:
+                 raw: pd.Series, periods: dict[str, Counter[Granularity]],
+                 given: bool = True) -> pd.Series:
     present = raw.notna()
-    if col.required:
+    if col.required and given:  # a missing column is reported once, with the header
         rep.rows(t.source, df, ~present, col.name,
                  f"is blank; {col.name} is required ({col.valid})")
     if col.kind is Kind.NUMBER:
-        num = pd.to_numeric(raw.where(present), errors="coerce").astype(float)
-        not_num = present & (num.isna() | ~np.isfinite(num.fillna(0.0)))
-        rep.rows(t.source, df.assign(_v=raw), not_num, col.name,
-                 f"is not a number; expected {col.valid}", "_v")
-        num = num.where(~not_num)
+        parsed = parse_numbers(raw)
+        num = pd.Series(parsed.values, index=raw.index, dtype=float)
+        why = pd.Series(parsed.problems, index=raw.index, dtype=object)
+        not_num = why.notna()
+        if not_num.any():  # (assign copies the frame: only when there is something to say)
+            rep.rows(t.source, df.assign(_v=raw, _why=why), not_num, col.name,
+                     lambda r: f"{r['_why']}; expected {col.valid}"
+                     if r["_why"] in (NOT_A_NUMBER, NOT_FINITE) else str(r["_why"]), "_v")
+        huge = num.abs() > col.limit
+        if huge.any():
+            rep.rows(t.source, df.assign(_v=raw, _n=num), huge, col.name,
+                     lambda r: f"{quantity_problem(r['_n'], limit=col.limit)}; no real "
+                     f"{col.unit or 'value'} is that large", "_v")
+            num = num.where(~huge)
         if col.minimum is not None:
             low = num < col.minimum if not col.positive else num <= col.minimum
             rep.rows(t.source, df.assign(_v=num), low.fillna(False), col.name,
@@ -141,7 +154,19 @@ def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
                  lambda r: f"is not valid; expected {col.valid}"
                  + _suggest(str(r["_v"]).lower(), col.choices), "_v")
         return lowered.where(~bad)
-    return raw
+    return _checked_text(rep, t.source, df, col, raw)
+
+
+def _checked_text(rep: _Report, source: str, df: pd.DataFrame, col: Column, raw: pd.Series
+                  ) -> pd.Series:
+    """Text the store can hold, the same on every database (see snop.model.limits)."""
+    why = {v: text_problem(v, key=col.is_code) for v in raw.dropna().unique()}
+    bad = raw.isin([v for v, problem in why.items() if problem is not None])
+    if bad.any():
+        shown = raw.map(lambda v: v if v is None or len(v) <= 60 else v[:60] + "...")
+        rep.rows(source, df.assign(_v=shown, _why=raw.map(why.get)), bad, col.name,
+                 lambda r: f"{r['_why']} ({'a code' if col.is_code else 'free text'})", "_v")
+    return raw.where(~bad)
 
 
 def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularity]]
@@ -164,6 +189,10 @@ def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularit
             rep.add(Problem(t.source, f"column {h!r} appears twice in the header", 1, h))
             continue
         seen.add(h)
+        named = text_problem(h, key=True)
+        if named is not None:  # extra columns' names are stored as codes
+            rep.add(Problem(t.source, f"column name {named}", 1, h[:60]))
+            continue
         if h in spec.names:
             keep[h] = i
         elif (spec.open_attributes and not h.startswith("_")) or h in allowed_extra:
@@ -183,7 +212,8 @@ def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularit
     for col in spec.columns:
         raw = (t.cells[f"_c{keep[col.name]}"] if col.name in keep
                else pd.Series([None] * len(df), dtype=object))
-        df[col.name] = _type_column(rep, t, df, col, raw.reset_index(drop=True), periods)
+        df[col.name] = _type_column(rep, t, df, col, raw.reset_index(drop=True), periods,
+                                    given=col.name in keep)
     for name in extras:
         raw = t.cells[f"_c{keep[name]}"].reset_index(drop=True)
         col = (TABLES[spec.period_overrides_of].column(name) if spec.period_overrides_of
@@ -239,18 +269,53 @@ def validate(raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool
             typed[name] = _from_store(base, name)
         if "sales" in raw.tables and "sales" in typed and base.has("sales") and not replace_sales:
             typed["sales"] = _merge_sales(_from_store(base, "sales"), typed["sales"])
-    for name in ("items", "sales"):
-        if name not in typed and name not in broken:
-            rep.add(Problem(f"{name}", f"the workbook has no {name} table "
-                            f"({name}.csv or an .xlsx sheet named {name}); it is required"))
+    _required(rep, raw, typed, broken, base, replace_sales)
     gran = _granularity(rep, periods, typed)
-    if not broken and "items" in typed and "sales" in typed:
-        _cross_checks(rep, typed, gran)
+    _cross_checks(rep, typed, gran, broken)
     if any(p.severity is Severity.ERROR for p in rep.problems):
         return ValidationResult(None, rep.problems)
     tables = {name: t.df.drop(columns="_row").reset_index(drop=True) for name, t in typed.items()}
-    attributes = typed["items"].extras
+    attributes = typed["items"].extras if "items" in typed else []
     return ValidationResult(Workbook(gran, tables, attributes), rep.problems)
+
+
+def _required(rep: _Report, raw: RawWorkbook, typed: dict[str, _Typed], broken: set[str],
+              base: Workbook | None, replace_sales: bool) -> None:
+    """Sales history is needed to forecast, not to plan: a workbook with a demand table and
+    no sales (a textbook case, a plan from another tool) is valid, and needs no items when
+    its demand is given per family. A sales table without rows is never taken as history."""
+    if raw.unreadable:  # the path is no workbook: that one problem says it all
+        return
+    planning_only = "demand" in typed or "demand" in broken
+    new_sales = raw.tables.get("sales")
+    stored = len(base.sales) if base is not None else 0
+    if replace_sales and stored and (new_sales is None or new_sales.cells.empty):
+        what = "an empty sales table" if new_sales is not None else "no sales table"
+        rep.add(Problem(new_sales.source if new_sales is not None else "sales",
+                        f"--replace-sales with {what}: replacing the sales history with it "
+                        f"would remove all {stored} stored sales rows; give the full history "
+                        "to replace it, or import without --replace-sales to keep it"))
+    elif new_sales is not None and new_sales.cells.empty and "sales" in typed:
+        if stored:
+            message, severity = (f"has a header and no rows; the {stored} stored sales rows "
+                                 "are kept unchanged"), Severity.WARNING
+        elif planning_only:
+            message, severity = ("has a header and no rows: the workbook is planned on its "
+                                 "demand table, and has no history to forecast"), Severity.WARNING
+        else:
+            message, severity = ("has a header and no rows; give the sales history (one item, "
+                                 "period, qty row per sale), or a demand table to plan on"),\
+                Severity.ERROR
+        rep.add(Problem(new_sales.source, message, severity=severity))
+    has_sales = "sales" in broken or ("sales" in typed and not typed["sales"].df.empty)
+    if "sales" not in typed and "sales" not in broken and not planning_only:
+        rep.add(Problem("sales", "the workbook has no sales table (sales.csv or an .xlsx "
+                        "sheet named sales); it is required to forecast (a workbook with a "
+                        "demand table is planned without one)"))
+    if "items" not in typed and "items" not in broken and (has_sales or not planning_only):
+        rep.add(Problem("items", "the workbook has no items table (items.csv or an .xlsx "
+                        "sheet named items); it is required (only a workbook planned on a "
+                        "family-level demand table, without sales, may leave it out)"))
 
 
 def _merge_sales(stored: _Typed, new: _Typed) -> _Typed:
@@ -299,14 +364,29 @@ def _col(typed: dict[str, _Typed], name: str) -> pd.DataFrame:
         {c: pd.Series(dtype=object) for c in (*TABLES[name].names, "_row")})
 
 
-def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity) -> None:
-    items = typed["items"].df
-    item_set = set(items["item"].dropna())
-    families = set(items["family"].dropna())
-    src = {name: t.source for name, t in typed.items()}
+def _known(typed: dict[str, _Typed], broken: set[str], table: str, column: str
+           ) -> set[str] | None:
+    """The codes ``table`` defines in ``column``; None when the table is broken (its codes are
+    unknown, so references to it are not checked: its own errors say what to fix)."""
+    if table in broken:
+        return None
+    return set(_col(typed, table)[column].dropna())
 
-    def unknown(name: str, column: str, valid: set[str], what: str, where: str) -> None:
-        if name not in typed:
+
+def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
+                  broken: set[str]) -> None:
+    """Check every table that parsed against the others; references to a table that did not
+    parse are skipped, so one broken table hides no other problem."""
+    src = {name: t.source for name, t in typed.items()}
+    item_set = _known(typed, broken, "items", "item")
+    families = _known(typed, broken, "items", "family")
+    if "items" not in typed and "items" not in broken:  # planning-only: families name them
+        families = _known(typed, broken, "families", "family")
+    if "items" in typed:
+        _items(rep, src["items"], typed["items"].df)
+
+    def unknown(name: str, column: str, valid: set[str] | None, what: str, where: str) -> None:
+        if name not in typed or valid is None:
             return
         df = typed[name].df
         vals = df[column]
@@ -314,46 +394,29 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity) -> 
         rep.rows(src[name], df.assign(_v=vals), bad, column,
                  lambda r: f"is not {what}{_suggest(str(r['_v']), valid)}; {where}", "_v")
 
-    # items
-    like = items["like_item"]
-    rep.rows(src["items"], items, like.notna() & ~like.isin(item_set), "like_item",
-             "is not an item of the items table; like_item names an existing item")
-    rep.rows(src["items"], items, like.notna() & (like == items["item"]), "like_item",
-             "is the item itself; like_item names another item whose history to follow")
-    both = items["launch_period"].notna() & items["end_period"].notna()
-    late = both & items.apply(
-        lambda r: bool(both[r.name]) and parse_period(r["launch_period"])
-        > parse_period(r["end_period"]), axis=1)
-    rep.rows(src["items"], items, late, "end_period",
-             lambda r: f"is before launch_period {r['launch_period']}; an item must launch "
-             "before it ends")
-    margin = items["unit_cost"] > items["unit_price"]
-    rep.rows(src["items"], items, margin.fillna(False), "unit_cost",
-             lambda r: f"is above unit_price {r['unit_price']:g}: the item sells at a loss",
-             severity=Severity.WARNING)
-
     where_items = "items are listed in the items table"
     unknown("sales", "item", item_set, "an item", where_items)
     unknown("inventory", "item", item_set, "an item", where_items)
     unknown("demand", "item", item_set, "an item", where_items)
-    where_fam = "families are named by the items table's family column"
+    where_fam = ("families are named by the items table's family column" if "items" in typed
+                 else "families are named by the families table")
     unknown("families", "family", families, "the family of any item", where_fam)
     unknown("family_periods", "family", families, "a family", where_fam)
     unknown("routings", "family", families, "a family", where_fam)
     unknown("demand", "family", families, "a family", where_fam)
     unknown("budget", "family", families, "a family", where_fam + " (blank: company total)")
-    pools = set(_col(typed, "workforce")["pool"].dropna())
+    pools = _known(typed, broken, "workforce", "pool")
     unknown("families", "workforce_pool", pools, "a workforce pool",
             "pools are listed in the workforce table")
     unknown("workforce_periods", "pool", pools, "a workforce pool",
             "pools are listed in the workforce table")
-    resources = set(_col(typed, "resources")["resource"].dropna())
+    resources = _known(typed, broken, "resources", "resource")
     unknown("routings", "resource", resources, "a resource",
             "resources are listed in the resources table")
 
     if "sales" in typed:
         s = typed["sales"].df
-        _sales_gaps(rep, src["sales"], s, items)
+        _sales_gaps(rep, src["sales"], s)
 
     if "families" in typed:
         f = typed["families"].df
@@ -431,8 +494,29 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity) -> 
                                     "from 1 to 520", int(row), "value", value))
 
     layers = _demand_layers(rep, typed)
-    if "overrides" in typed:
+    if "overrides" in typed and "items" not in broken:
         _overrides(rep, typed, layers, gran)
+
+
+def _items(rep: _Report, source: str, items: pd.DataFrame) -> None:
+    """The items table against itself: like items, launch before end, margins."""
+    item_set = set(items["item"].dropna())
+    like = items["like_item"]
+    rep.rows(source, items, like.notna() & ~like.isin(item_set), "like_item",
+             "is not an item of the items table; like_item names an existing item")
+    rep.rows(source, items, like.notna() & (like == items["item"]), "like_item",
+             "is the item itself; like_item names another item whose history to follow")
+    both = items["launch_period"].notna() & items["end_period"].notna()
+    late = both & items.apply(
+        lambda r: bool(both[r.name]) and parse_period(r["launch_period"])
+        > parse_period(r["end_period"]), axis=1)
+    rep.rows(source, items, late, "end_period",
+             lambda r: f"is before launch_period {r['launch_period']}; an item must launch "
+             "before it ends")
+    margin = items["unit_cost"] > items["unit_price"]
+    rep.rows(source, items, margin.fillna(False), "unit_cost",
+             lambda r: f"is above unit_price {r['unit_price']:g}: the item sells at a loss",
+             severity=Severity.WARNING)
 
 
 def _is_statistical(v: object) -> bool:
@@ -488,31 +572,30 @@ def _horizon(typed: dict[str, _Typed], gran: Granularity) -> tuple[Period, Perio
         st = typed["settings"].df
         settings = {str(n): str(v) for n, v in zip(st["name"], st["value"], strict=True)
                     if n is not None and v is not None}
-    try:
-        if settings.get("first_period"):
-            first = parse_period(settings["first_period"])
-            if first.granularity is not gran:
+    if settings.get("first_period"):
+        try:
+            if parse_period(settings["first_period"]).granularity is not gran:
                 return None  # reported with the settings
-        else:
-            sold = typed["sales"].df["period"].dropna().unique()
-            if len(sold) == 0:
-                return None
-            first = max(parse_period(v) for v in sold) + 1
-        h = float(settings["horizon"]) if settings.get("horizon") else float(DEFAULT_HORIZON)
-        if not (h.is_integer() and 1 <= h <= 520):
-            return None  # reported with the settings
-    except (PeriodError, ValueError):
-        return None
-    return first, first + (int(h) - 1)
-
+        except PeriodError:
+            return None
+    try:
+        first, h = planning_span(settings.get("first_period"), settings.get("horizon"),
+                                 _col(typed, "sales")["period"].dropna(),
+                                 _col(typed, "demand")["period"].dropna(), gran)
+    except (SnopError, PeriodError, ValueError):
+        return None  # reported with the settings, or no period to start from
+    given = settings.get("horizon")
+    if not 1 <= h <= 520 or (given and not float(given).is_integer()):
+        return None  # reported with the settings
+    return first, first + (h - 1)
 
 def _overrides(rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...] | None,
                gran: Granularity) -> None:
     """Overrides against the (merged) items, sales, settings and demand layers."""
     t = typed["overrides"]
     o, src = t.df, t.source
-    items = typed["items"].df
-    attributes = list(typed["items"].extras)
+    items = _col(typed, "items")  # none in a planning-only workbook: every key is unknown
+    attributes = list(typed["items"].extras) if "items" in typed else []
     layer, level, key = o["layer"], o["level"], o["key"]
 
     # layer, and the role and split that depend on it
@@ -632,7 +715,7 @@ def _overrides(rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...]
                  f"change periods up to {r['_at']} only (after it only qty 0)")
 
 
-def _sales_gaps(rep: _Report, source: str, s: pd.DataFrame, items: pd.DataFrame) -> None:
+def _sales_gaps(rep: _Report, source: str, s: pd.DataFrame) -> None:
     """A period with no sales row for any item is a missing extract, not zero demand.
 
     Single items may well skip periods (they count as zero sales); the whole company

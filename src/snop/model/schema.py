@@ -12,6 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from snop.model.limits import MAX_AMOUNT, MAX_QUANTITY
+
+MONEY = "currency"  # the unit of money columns, in words (e.g. "currency/unit")
+
 
 class Kind(StrEnum):
     TEXT = "text"
@@ -31,6 +35,22 @@ class Column:
     minimum: float | None = 0.0  # for numbers: the smallest valid value
     positive: bool = False  # for numbers: must be > minimum (strictly)
     choices: tuple[str, ...] = ()
+    # for text: free text (descriptions, comments) rather than a code; see ``is_code``
+    free_text: bool = False
+
+    @property
+    def limit(self) -> float:
+        """Largest absolute value of a number column: money (a unit in the currency) up to
+        MAX_AMOUNT, every other number (units, hours, workers, days, ratios, percent) up to
+        MAX_QUANTITY. The one place that decides it (docs/workbook.md lists it)."""
+        return MAX_AMOUNT if self.unit.startswith(MONEY) else MAX_QUANTITY
+
+    @property
+    def is_code(self) -> bool:
+        """A text column holding a code (item, family, pool, reason...): at most
+        MAX_KEY_LENGTH characters and no control character, because codes are keys in the
+        store. Free text may be up to MAX_TEXT_LENGTH long and hold tabs and newlines."""
+        return not self.free_text
 
     @property
     def valid(self) -> str:
@@ -73,7 +93,6 @@ class Table:
 
 
 N, T, P, C = Kind.NUMBER, Kind.TEXT, Kind.PERIOD, Kind.CHOICE
-MONEY = "currency"
 
 ITEMS = Table(
     "items",
@@ -82,7 +101,7 @@ ITEMS = Table(
     (
         Column("item", T, "Item code, unique.", required=True),
         Column("family", T, "Product family the item is planned in.", required=True),
-        Column("description", T, "Free text."),
+        Column("description", T, "Free text.", free_text=True),
         Column("unit_price", N, "Selling price per unit; values the sales plan.", default=0.0,
                unit=f"{MONEY}/unit"),
         Column("unit_cost", N, "Standard cost per unit; values COGS and inventory.",
@@ -118,7 +137,7 @@ SALES = Table(
 
 _FAMILY_COLUMNS = (
     Column("family", T, "Family code, as in `items`.", required=True),
-    Column("description", T, "Free text."),
+    Column("description", T, "Free text.", free_text=True),
     Column("initial_inventory", N, "On hand at the start of the horizon.", default=0.0,
            unit="units"),
     Column("initial_backlog", N, "Demand owed to customers at the start of the horizon.",
@@ -173,7 +192,7 @@ WORKFORCE = Table(
     "regular_hours_per_worker or hours_per_worker_per_day (times the calendar's working days).",
     (
         Column("pool", T, "Pool code.", required=True),
-        Column("description", T, "Free text."),
+        Column("description", T, "Free text.", free_text=True),
         Column("initial_workers", N, "Workers at the start of the horizon.", default=0.0,
                unit="workers"),
         Column("regular_hours_per_worker", N, "Regular hours per worker per period.",
@@ -245,7 +264,7 @@ RESOURCES = Table(
         Column("capacity_hours", N, "Available hours in the period.", required=True,
                unit="hours/period"),
         Column("plant", T, "Plant or site of the resource."),
-        Column("description", T, "Free text."),
+        Column("description", T, "Free text.", free_text=True),
     ),
     key=("resource", "period"),
 )
@@ -343,7 +362,7 @@ OVERRIDES = Table(
         Column("role", T, "Role of the author; must own the layer (blank: the layer's "
                "role)."),
         Column("reason", T, "Reason code (promo, customer, price, launch...).", required=True),
-        Column("comment", T, "Free text: the assumption behind the change."),
+        Column("comment", T, "Free text: the assumption behind the change.", free_text=True),
         Column("event", T, "Named event (a promotion, a tender) the change belongs to; the "
                "assumption log groups changes by it."),
     ),
@@ -359,7 +378,8 @@ SETTINGS = Table(
         Column("value", T, "Value: company and currency are text; first_period is the first "
                "planning period (default: the period after the last sales); horizon is the "
                "number of periods planned (default 18); approver_role is the role that "
-               "approves the consensus demand plan (default executive).", required=True),
+               "approves the consensus demand plan (default executive).", required=True,
+               free_text=True),
     ),
     key=("name",),
 )

@@ -10,15 +10,48 @@ columns; defaults are applied on request (:meth:`Workbook.with_defaults`), never
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from snop.errors import SnopError
 from snop.model.periods import Granularity, Period, parse_period, period_range
 from snop.model.schema import DEFAULT_HORIZON, TABLES, Kind, defaults, numeric_columns
 
 PERIOD_TABLES = {"families": "family_periods", "workforce": "workforce_periods"}
+
+
+def planning_span(first_setting: str | None, horizon_setting: str | None,
+                  sold: Iterable[str], demanded: Iterable[str], granularity: Granularity
+                  ) -> tuple[Period, int]:
+    """First planning period and horizon (in periods), the one rule for both.
+
+    first: the ``first_period`` setting, else the period after the last sale, else (a
+    planning-only workbook) the first period of the demand table. horizon: the ``horizon``
+    setting, else 18 with sales history, else the demand table's span from first to its last
+    period. Raises :class:`SnopError` when there is nothing to start from, PeriodError or
+    ValueError for unreadable settings.
+    """
+    sales_periods = [parse_period(p) for p in set(sold)]
+    demand_periods = [parse_period(p) for p in set(demanded)]
+    if first_setting:
+        first = parse_period(first_setting)
+    elif sales_periods:
+        first = max(sales_periods) + 1
+    elif demand_periods:
+        first = min(demand_periods)
+    else:
+        raise SnopError("the first planning period is unknown: there is no sales history, no "
+                        "demand table and no first_period setting; import sales (a sales "
+                        "table) or a demand table, or add the row first_period,"
+                        f"{granularity.example} to the settings table")
+    if horizon_setting:
+        return first, int(float(horizon_setting))
+    if sales_periods or not demand_periods or max(demand_periods) < first:
+        return first, DEFAULT_HORIZON
+    return first, max(demand_periods) - first + 1
 
 
 def empty_table(name: str) -> pd.DataFrame:
@@ -58,7 +91,10 @@ class Workbook:
 
     @property
     def family_names(self) -> list[str]:
-        """Families in the order they first appear in ``items``."""
+        """Families in the order they first appear in ``items``; in a planning-only workbook
+        (no items), the rows of the ``families`` table."""
+        if self.items.empty:
+            return list(dict.fromkeys(self.table("families")["family"].dropna()))
         return list(dict.fromkeys(self.items["family"]))
 
     def setting(self, name: str) -> str | None:
@@ -73,21 +109,25 @@ class Workbook:
             return None
         return max(parse_period(p) for p in self.sales["period"].unique())
 
+    def _span(self) -> tuple[Period, int]:
+        return planning_span(self.setting("first_period"), self.setting("horizon"),
+                             self.sales["period"].dropna(),
+                             self.table("demand")["period"].dropna(), self.granularity)
+
     @property
     def first_period(self) -> Period:
-        """First planning period: the ``first_period`` setting, else after the last sale."""
-        given = self.setting("first_period")
-        if given:
-            return parse_period(given)
-        last = self.last_actual
-        if last is None:
-            raise ValueError("the workbook has no sales and no first_period setting")
-        return last + 1
+        """First planning period: the ``first_period`` setting, else after the last sale, else
+        the first period of the demand table (see :func:`planning_span`)."""
+        return self._span()[0]
 
     @property
     def horizon(self) -> int:
-        given = self.setting("horizon")
-        return int(float(given)) if given else DEFAULT_HORIZON
+        """Periods planned: the ``horizon`` setting, else 18, else the demand table's span."""
+        try:
+            return self._span()[1]
+        except SnopError:  # no first period yet: the span cannot be measured
+            given = self.setting("horizon")
+            return int(float(given)) if given else DEFAULT_HORIZON
 
     @property
     def planning_periods(self) -> list[Period]:
