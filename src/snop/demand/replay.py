@@ -70,7 +70,9 @@ class Override:
             f"{self.period}..{self.to_period}")
         if self.kind == WITHDRAW:
             return f"{self.layer}: withdraws override {self.value:.0f} ({where} {when})"
-        what = {"qty": f"= {self.value:,.0f}", "delta": f"{self.value:+,.0f}",
+        # a refused amount (1e300, nan) is shown as typed, not as 300 digits
+        units = f"{self.value:,.0f}" if abs(self.value) < 1e15 else f"{self.value:g}"
+        what = {"qty": f"= {units}", "delta": ("+" if self.value >= 0 else "") + units,
                 "pct": f"{self.value:+g}%", UNLOCK: "unlocked"}.get(
             self.kind, f"{self.kind} {self.value:g}")
         name = f" [{self.event}]" if self.event else ""
@@ -309,7 +311,10 @@ def lock_masks(h: Hierarchy, layers: Sequence[str], applied: Sequence[Override]
     for name in layers:
         for ov in applied:
             if ov.layer == name and (ov.locked or ov.kind == UNLOCK):
-                lock = _relock(h, ov, lock)
+                try:
+                    lock = _relock(h, ov, lock)
+                except OverrideError:
+                    continue  # its scope or periods are not in this plan: it locked nothing
         out[name] = lock.copy()
     return out
 
