@@ -219,9 +219,22 @@ BAD = [
      "period 2027-05 is outside the planning horizon 2026-11..2027-04"),
     (ov("sales", "family", "F1", "qty", 10, "2026-10"),
      "period 2026-10 is outside the planning horizon"),
-    (ov("sales", "family", "F1", "qty", -50), "the quantity -50 is negative"),
-    (ov("sales", "family", "F1", "pct", -150), "-150% would make demand negative; a percent "
-                                               "change is at least -100"),
+    (ov("sales", "family", "F1", "qty", -50), "qty -50 is negative"),
+    (ov("sales", "family", "F1", "pct", -150), "pct -150 would make demand negative; a "
+                                               "percent change is at least -100"),
+    # nothing beyond what the store and the supply LP hold is stored, at any level
+    (ov("sales", "family", "F1", "qty", 1e300), "sales: family F1 2027-01 = 1e+300: qty "
+                                                "1e+300 is beyond the largest value snop "
+                                                "accepts (1,000,000,000)"),
+    (ov("sales", "item", "A2", "qty", 1e300), "qty 1e+300 is beyond the largest value"),
+    (ov("sales", "total", "", "delta", 5e9), "delta 5e+09 is beyond the largest value"),
+    (ov("sales", "family", "F1", "pct", 5000), "pct 5000 is beyond the largest percent "
+                                               "change snop accepts (+1,000)"),
+    (ov("sales", "item", "A2", "qty", float("nan")), "qty nan is not a finite number"),
+    # each value fits, the result does not: A2 75 + 999,999,990 in one cell
+    (ov("sales", "item", "A2", "delta", 999_999_990), "2027-01: item A2 would get "
+                                                      "1,000,000,065 units, beyond the "
+                                                      "largest quantity snop accepts"),
     # F2 in 2027-01 is B1 20 + B2 20 = 40; - 50 = -10
     (ov("sales", "family", "F2", "delta", -50), "the new total -10 is negative"),
     # A1 is locked at 150 in 2027-01 (below)
