@@ -26,6 +26,7 @@ from snop.demand.review import (
     NotAllowed,
     add_override,
     approve,
+    delete_override,
     open_plan,
     reject,
     submit,
@@ -357,3 +358,45 @@ def test_a_new_cycle_carries_the_approved_overrides(engine: Engine, tmp_path: Pa
     assert_same(snapshot(open_plan(engine, "2026-11")), old)
     # opening the new cycle again does not carry twice
     assert len(open_plan(engine).log()) == 2
+
+
+def test_a_withdrawn_override_stays_in_the_log_and_is_not_carried(engine: Engine,
+                                                                  tmp_path: Path) -> None:
+    first = add_override(engine, F1_PLUS_50).override
+    kept = add_override(engine, ov("sales", "item", "A1", "qty", 150, "2026-12",
+                                   "2027-01", locked=True)).override
+    # A1 locked at 150 in 2027-01 holds in consensus: F1 = 260 leaves A2 110
+    add_override(engine, ov("consensus", "family", "F1", "qty", 260, author="dana",
+                            role="demand_planner"))
+    assert first.id is not None and kept.id is not None
+    with pytest.raises(NotAllowed, match="role marketing may not withdraw"):
+        delete_override(engine, first.id, author="mia", role="marketing")
+    # the approver may withdraw it too; F1 + 50 in 2027-02 goes back to 125, 75
+    result = delete_override(engine, first.id, author="eve", role="executive",
+                             reason="customer cancelled")
+    assert _sorted(result.effects).values.tolist() == [["A1", "2027-02", 156.0, 125.0],
+                                                       ["A2", "2027-02", 94.0, 75.0]]
+    plan = open_plan(engine)
+    log = plan.log()
+    assert log[["id", "kind", "value", "withdrawn_by", "author", "reason"]].values.tolist() == [
+        [1, "delta", 50.0, 3, "sam", "promo"], [2, "qty", 150.0, None, "sam", "promo"],
+        [3, "qty", 260.0, None, "dana", "promo"],
+        [4, "withdraw", 1.0, None, "eve", "customer cancelled"]]
+    assert cell(plan, "item", "A1", "2027-01", "consensus") == 150
+    assert cell(plan, "item", "A2", "2027-01", "consensus") == 110
+    assert cell(plan, "family", "F1", "2027-02", "consensus") == 200
+    _approve(engine)
+    approved = open_plan(engine, "2026-11")
+    assert approved.log()["withdrawn_by"].tolist()[0] == 4
+    assert approved.replay.locks["consensus"][0].tolist() == [False, True, True, False, False,
+                                                              False]
+    new_actuals = tmp_path / "actuals"
+    new_actuals.mkdir()
+    (new_actuals / "sales.csv").write_text(NEW_MONTH, encoding="utf-8")
+    import_workbook(engine, new_actuals)
+    run_baseline(engine, method="naive")
+    log = open_plan(engine).log()
+    # carried: A1 = 150 (clipped to 2026-12..2027-01) and the consensus F1 = 260; neither the
+    # withdrawn F1 + 50 nor its withdrawal
+    assert log[["kind", "value", "source"]].values.tolist() == [
+        ["qty", 150.0, "carried"], ["qty", 260.0, "carried"]]

@@ -302,6 +302,8 @@ def log_cmd(ctx: typer.Context, cycle: Cycle = None,
             as_json: Json = False) -> None:
     """The override log: every change with its id, author, role, reason, event and comment
     (the assumption log), withdrawals included."""
+    from snop.demand.config import WITHDRAW
+    from snop.demand.replay import withdrawals
     from snop.demand.review import open_plan
 
     plan = open_plan(store(ctx), _cycle(cycle))
@@ -320,18 +322,19 @@ def log_cmd(ctx: typer.Context, cycle: Cycle = None,
         return
     console.print(_header(plan))
     # one line per entry: its id and what changed, then who, why and from where
-    for ov, row in zip([o for o, k in zip(plan.overrides, keep, strict=True) if k],
-                       log.itertuples(index=False), strict=True):
+    conflicts = {id(ov): msg for ov, msg in plan.replay.conflicts}
+    gone = withdrawals(plan.overrides)
+    for ov in (o for o, k in zip(plan.overrides, keep, strict=True) if k):
         why = ov.reason + (f": {ov.comment}" if ov.comment else "")
         origin = ov.source + (f" from {ov.carried_from}" if ov.carried_from else "")
         ident = f"#{ov.id}" if ov.id is not None else "wb"
-        gone = ("" if pd.isna(row.withdrawn_by)
-                else f"  (withdrawn by #{int(row.withdrawn_by)})")
-        console.print(f"{ident:>5}  {ov.describe()}{gone}", markup=False)
+        mark = (f"  (withdrawn by #{gone[ov.id]})"
+                if ov.id in gone and ov.kind != WITHDRAW else "")
+        console.print(f"{ident:>5}  {ov.describe()}{mark}", markup=False)
         console.print(f"       {ov.author} ({ov.role}), {why}; {origin}, {ov.created_at}",
                       markup=False)
-        if isinstance(row.conflict, str):
-            console.print(f"       [yellow]conflict[/]: {escape(row.conflict)}")
+        if id(ov) in conflicts:
+            console.print(f"       [yellow]conflict[/]: {escape(conflicts[id(ov)])}")
     if not plan.overrides:
         console.print("no overrides yet")
     elif any(ov.id is None for ov in plan.overrides):

@@ -154,10 +154,14 @@ class DemandPlan:
                  "conflict": conflicts.get(id(ov)),
                  "withdrawn_by": gone.get(ov.id) if ov.id is not None and ov.id in gone
                  and ov.kind != WITHDRAW else None} for ov in self.overrides]
-        return pd.DataFrame(rows, columns=[
+        df = pd.DataFrame(rows, columns=[
             "id", "layer", "level", "key", "period", "to_period", "kind", "value", "split",
             "locked", "author", "role", "reason", "comment", "event", "source",
             "carried_from", "created_at", "conflict", "withdrawn_by"])
+        # an id or None, not a float with NaN for "not withdrawn"
+        df["withdrawn_by"] = pd.Series([r["withdrawn_by"] for r in rows], index=df.index,
+                                       dtype=object)
+        return df
 
     def effects(self) -> pd.DataFrame:
         """Each cell an override changed, with the override's layer, author, reason, event."""
