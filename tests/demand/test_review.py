@@ -371,15 +371,17 @@ def test_a_withdrawn_override_stays_in_the_log_and_is_not_carried(engine: Engine
     assert first.id is not None and kept.id is not None
     with pytest.raises(NotAllowed, match="role marketing may not withdraw"):
         delete_override(engine, first.id, author="mia", role="marketing")
-    # the approver may withdraw it too; F1 + 50 in 2027-02 goes back to 125, 75
+    # the approver may withdraw it too: in the sales layer F1 + 50 in 2027-02 goes back to
+    # 125, 75, and in 2027-01 (A1 set to 150 since) A2 goes back to 75
     result = delete_override(engine, first.id, author="eve", role="executive",
                              reason="customer cancelled")
     assert _sorted(result.effects).values.tolist() == [["A1", "2027-02", 156.0, 125.0],
+                                                       ["A2", "2027-01", 94.0, 75.0],
                                                        ["A2", "2027-02", 94.0, 75.0]]
     plan = open_plan(engine)
     log = plan.log()
     assert log[["id", "kind", "value", "withdrawn_by", "author", "reason"]].values.tolist() == [
-        [1, "delta", 50.0, 3, "sam", "promo"], [2, "qty", 150.0, None, "sam", "promo"],
+        [1, "delta", 50.0, 4, "sam", "promo"], [2, "qty", 150.0, None, "sam", "promo"],
         [3, "qty", 260.0, None, "dana", "promo"],
         [4, "withdraw", 1.0, None, "eve", "customer cancelled"]]
     assert cell(plan, "item", "A1", "2027-01", "consensus") == 150
