@@ -166,7 +166,7 @@ def test_an_override_that_stops_applying_can_be_withdrawn(db: str) -> None:
     refused(snop("--db", db, "demand", "override", "delete", "1"), "is submitted for approval")
 
 
-MARKUP = ["[/]", "[bold]x", "[link=https://x.test]y[/link]", "<script>a</script>",
+MARKUP = ["[/]", "[bold]x", "[link=https://x.test]y[/link]", "[/]Spring <script>a</script>",
           "O'Brien \"quoted\"; DROP TABLE demand_override; --"]
 
 
