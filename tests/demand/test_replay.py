@@ -477,3 +477,21 @@ def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -
         for p in range(lo, hi + 1):
             got = pre.values[o.layer][_scope(h, o), p].sum()
             assert got == math.floor(o.value + 0.5), (o, p, got)
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenario(), st.data())
+def test_withdrawing_is_replaying_without_the_override(
+        case: tuple[Hierarchy, np.ndarray, list[Override]], data: st.DataObject) -> None:
+    h, baseline, overrides = case
+    gone = data.draw(st.sets(st.sampled_from([o.id for o in overrides]))
+                     if overrides else st.just(set()))
+    tombs = [replace(o, kind="withdraw", value=float(o.id or 0), id=100 + k)
+             for k, o in enumerate(overrides) if o.id in gone]
+    with_tombs = replay(h, baseline, LAYERS, [*overrides, *tombs])
+    without = replay(h, baseline, LAYERS, [o for o in overrides if o.id not in gone])
+    for name in with_tombs.layers:
+        np.testing.assert_array_equal(with_tombs.values[name], without.values[name])
+        np.testing.assert_array_equal(with_tombs.locks[name], without.locks[name])
+    assert [o.id for o in with_tombs.applied] == [o.id for o in without.applied]
+    assert [o.id for o, _ in with_tombs.conflicts] == [o.id for o, _ in without.conflicts]

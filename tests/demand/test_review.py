@@ -304,9 +304,18 @@ def test_submit_refuses_a_conflicting_workbook_override(engine: Engine,
     assert cell(plan, "item", "A1", "2027-02", "sales") == 188
     assert cell(plan, "item", "A2", "2027-02", "sales") == 112
     with pytest.raises(OverrideError, match="sales: family F2 2027-01 -100: 2027-01: the new "
-                                            "total -60 is negative"):
+                                            "total -60 is negative") as err:
         submit(engine, author="dana")
+    # a workbook row has no id to withdraw: the message says how to remove it instead
+    assert "remove its row from the workbook's overrides table and import" in str(err.value)
     assert open_plan(engine).status == "draft"
+    fixed = tmp_path / "fixed"
+    fixed.mkdir()
+    (fixed / "overrides.csv").write_text(overrides.replace("sales,family,F2,2027-01,,,-100,,"
+                                                           "promo\n", ""), encoding="utf-8")
+    import_workbook(engine, fixed)
+    assert list(open_plan(engine).log()["key"]) == ["F1"]
+    assert submit(engine, author="dana").status == "submitted"
 
 
 NEW_MONTH = """item,period,qty,channel
