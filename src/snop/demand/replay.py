@@ -32,7 +32,7 @@ from snop.demand.config import (
 )
 from snop.demand.split import SplitError, split_total
 from snop.errors import SnopError
-from snop.model.limits import MAX_QUANTITY, quantity_problem
+from snop.model.limits import MAX_QUANTITY, quantity_problem, text_problem
 from snop.model.periods import PERIOD_FORMATS, PeriodError, parse_period
 from snop.model.workbook import Workbook
 
@@ -204,6 +204,17 @@ def amount_problem(kind: str, value: float) -> str | None:
     return quantity_problem(value)
 
 
+def text_error(ov: Override) -> str | None:
+    """Why the override's free text (author, role, reason, comment, event) cannot be stored
+    (too long, a control character such as NUL), or None."""
+    for name in ("author", "role", "reason", "comment", "event"):
+        value = getattr(ov, name)
+        problem = text_problem(value, key=False) if value else None
+        if problem:
+            return f"{name} {problem}"
+    return None
+
+
 def check_override(h: Hierarchy, layers: Sequence[Layer], ov: Override) -> None:
     """Raise OverrideError when the override is malformed (before applying it)."""
     names = [lay.name for lay in layers]
@@ -231,6 +242,9 @@ def check_override(h: Hierarchy, layers: Sequence[Layer], ov: Override) -> None:
         raise OverrideError(f"split {ov.split!r} {problem}")
     if not ov.reason.strip():
         raise OverrideError("an override needs a reason code (promo, customer, price...)")
+    problem = text_error(ov)
+    if problem:
+        raise OverrideError(problem)
     if ov.level == ITEM:
         i = h.items.index(ov.key)
         for p in range(lo, hi + 1):
@@ -257,9 +271,8 @@ def replay(h: Hierarchy, baseline: np.ndarray, layers: Sequence[Layer],
     conflicts: list[tuple[Override, str]] = []
     applied: list[Override] = []
     order = {name: n for n, name in enumerate(names)}
-    gone = withdrawals(overrides)
-    live = [(n, ov) for n, ov in enumerate(overrides)
-            if ov.kind != WITHDRAW and (ov.id is None or ov.id not in gone)]
+    kept = {id(ov) for ov in in_force(overrides)}
+    live = [(n, ov) for n, ov in enumerate(overrides) if id(ov) in kept]
     indexed = sorted(live, key=lambda t: (order.get(t[1].layer, 99), t[0]))
     for name in names[1:]:
         before = names[names.index(name) - 1]
@@ -300,6 +313,13 @@ def replay(h: Hierarchy, baseline: np.ndarray, layers: Sequence[Layer],
 def withdrawals(overrides: Sequence[Override]) -> dict[int, int | None]:
     """The withdrawn overrides: each withdrawn id -> the id of the withdrawal (tombstone)."""
     return {int(ov.value): ov.id for ov in overrides if ov.kind == WITHDRAW}
+
+
+def in_force(overrides: Sequence[Override]) -> list[Override]:
+    """``overrides`` without the withdrawn ones and without the withdrawals themselves."""
+    gone = withdrawals(overrides)
+    return [ov for ov in overrides
+            if ov.kind != WITHDRAW and (ov.id is None or ov.id not in gone)]
 
 
 def lock_masks(h: Hierarchy, layers: Sequence[str], applied: Sequence[Override]

@@ -36,8 +36,10 @@ from snop.demand.replay import (
     OverrideError,
     Replay,
     check_override,
+    in_force,
     lock_masks,
     replay,
+    text_error,
     withdrawals,
 )
 from snop.errors import NotFoundError, SnopError
@@ -289,9 +291,7 @@ def _log_entries(conn: Connection, cycle: str) -> list[Override]:
 
 def _logged(conn: Connection, cycle: str) -> list[Override]:
     """The cycle's overrides in force: without the withdrawn ones and the withdrawals."""
-    entries = _log_entries(conn, cycle)
-    gone = withdrawals(entries)
-    return [ov for ov in entries if ov.kind != WITHDRAW and ov.id not in gone]
+    return in_force(_log_entries(conn, cycle))
 
 
 def _with_remedies(rep: Replay) -> Replay:
@@ -374,8 +374,7 @@ def _frozen_replay(conn: Connection, wb: Workbook, cycle: str, logged: list[Over
                         for r in erows if r["override_id"] in at],
                        columns=["override", "item", "period", "before", "after"])
     names = layer_order(wb, list(values))
-    gone = withdrawals(logged)
-    live = [ov for ov in logged if ov.kind != WITHDRAW and ov.id not in gone]
+    live = in_force(logged)
     return Replay(h, tuple(names), values, eff, [], live, lock_masks(h, names, live))
 
 
@@ -527,6 +526,9 @@ def delete_override(engine: Engine, override_id: int, *, author: str,
     tomb = replace(target, kind=WITHDRAW, value=float(override_id), locked=False,
                    author=author, role=role, reason=reason, comment=comment, source=source,
                    id=None, carried_from=None, created_at=now())
+    problem = text_error(tomb)
+    if problem:
+        raise OverrideError(problem)
     overrides = [*plan.overrides, tomb]
     h = plan.replay.hierarchy
     rep = _with_remedies(replay(h, plan.replay.values[STATISTICAL], plan.layers, overrides))
@@ -535,7 +537,7 @@ def delete_override(engine: Engine, override_id: int, *, author: str,
     if broken:
         raise OverrideError(f"withdrawing override {override_id} would make " + "; ".join(
             f"override {o.id or '-'} ({o.describe()}) no longer apply: {msg}"
-            for o, msg in broken))
+            for o, msg in broken) + "; withdraw or change that override first")
     old, new = plan.replay.values[target.layer], rep.values[target.layer]
     changed = np.argwhere(old != new)
     undone = pd.DataFrame([(h.items[i], h.periods[p], float(old[i, p]), float(new[i, p]))
