@@ -234,7 +234,7 @@ def check_override(h: Hierarchy, layers: Sequence[Layer], ov: Override) -> None:
         raise OverrideError(f"a total override has no key (got {ov.key!r})")
     if ov.level != TOTAL:
         h.scope(ov.level, ov.key)
-    lo, hi = h.period_index(ov.period), h.period_index(ov.to_period)
+    lo, hi = h.period_index(ov.period), h.period_index(ov.to_period, "to_period")
     if hi < lo:
         raise OverrideError(f"the range ends ({ov.to_period}) before it starts ({ov.period})")
     problem = split_error(ov.split, ov.layer, tuple(layers))
