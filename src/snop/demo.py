@@ -378,11 +378,12 @@ def demand_review(engine: Engine) -> list[str]:
         moved = result.effects
         lines.append(f"{ov.author}: {ov.describe()} -> {len(moved)} item-periods changed, "
                      f"{(moved['after'] - moved['before']).sum():+,.0f} units")
-    held = open_plan(engine).view("item", ["sales"])
+    held = open_plan(engine).view("item", ["consensus"])
     tender = held[(held["key"] == "CUTL-002")
-                  & (held["period"] == (first + 2).label)]["sales"].iloc[0]
+                  & (held["period"] == (first + 2).label)]["consensus"].iloc[0]
     lines.append(f"the locked hotel tender kept CUTL-002 at {tender:,.0f} in "
-                 f"{(first + 2).label}; the other cutlery items absorbed the restock")
+                 f"{(first + 2).label} up to the consensus; the other items absorbed the "
+                 "restock and the price cut")
     submit(engine, author="dana", role="demand_planner")
     approve(engine, author="erin", role="executive", note="consensus for the supply review")
     return lines

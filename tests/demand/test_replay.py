@@ -146,13 +146,22 @@ def test_locked_item_then_family_override() -> None:
         ov("sales", FAMILY, "F1", "qty", 200),  # A1 still locked at 90: A2 = 110
         # F1 = 80 is below what locked A1 holds (90): a conflict, nothing changes
         ov("sales", FAMILY, "F1", "qty", 80),
-        # the lock is the sales layer's: marketing splits F1 = 300 by 90:110 -> 135, 165
-        ov("marketing", FAMILY, "F1", "qty", 300))
+        # the lock holds in the later layers: marketing's F1 = 300 leaves A1 at 90, A2 210
+        ov("marketing", FAMILY, "F1", "qty", 300),
+        # until a later layer unlocks A1 (with a reason): consensus F1 = 400 is then split
+        # by 90:210 -> 120, 280
+        ov("consensus", ITEM, "A1", "unlock", 0),
+        ov("consensus", FAMILY, "F1", "qty", 400))
     assert col(rep, "sales") == [90, 110, 40, 60]
-    assert col(rep, "marketing") == [135, 165, 40, 60]
+    assert col(rep, "marketing") == [90, 210, 40, 60]
+    assert col(rep, "consensus") == [120, 280, 40, 60]
+    assert rep.locks["sales"][:, 0].tolist() == [True, False, False, False]
+    assert rep.locks["marketing"][:, 0].tolist() == [True, False, False, False]
+    assert not rep.locks["consensus"].any() and not rep.locks["sales"][:, 1:].any()
     steps = rep.effects[["override", "item", "before", "after"]].values.tolist()
     assert steps == [[0, "A1", 100, 120], [1, "A2", 50, 80], [2, "A1", 120, 90],
-                     [3, "A2", 80, 110], [5, "A1", 90, 135], [5, "A2", 110, 165]]
+                     [3, "A2", 80, 110], [5, "A2", 110, 210], [7, "A1", 90, 120],
+                     [7, "A2", 210, 280]]
     assert len(rep.conflicts) == 1
     bad, msg = rep.conflicts[0]
     assert bad.value == 80
@@ -169,6 +178,70 @@ def test_locked_family_then_total() -> None:
     rep = run(ov("sales", TOTAL, "", "delta", 0, locked=True),
               ov("sales", FAMILY, "F2", "delta", 5))
     assert "every item is locked" in rep.conflicts[0][1]
+
+
+def test_a_lock_holds_in_later_layers_and_the_rest_absorbs_in_whole_units() -> None:
+    # family F1 of three items X1 100, X2 57, X3 43 (F1 200)
+    h = Hierarchy(("X1", "X2", "X3"), ("2027-01",),
+                  groups={FAMILY: np.array(["F1"] * 3, dtype=object)},
+                  selling=np.ones((3, 1), bool), history=np.zeros(3))
+    base = np.array([[100.0], [57.0], [43.0]])
+    rep = replay(h, base, LAYERS, [
+        ov("sales", ITEM, "X1", "qty", 120, locked=True),  # the tender: X1 120, F1 220
+        # consensus -10% on F1: 220 -> 198; X1 keeps 120, X2 and X3 share 78 by 57:43 ->
+        # 44.46, 33.54; floors 77, the last unit to X3 (.54): 44, 34
+        ov("consensus", FAMILY, "F1", "pct", -10)])
+    assert rep.conflicts == []
+    assert rep.values["sales"][:, 0].tolist() == [120, 57, 43]
+    assert rep.values["marketing"][:, 0].tolist() == [120, 57, 43]
+    assert rep.values["consensus"][:, 0].tolist() == [120, 44, 34]
+    assert rep.values["consensus"].sum() == 198
+    for name in ("sales", "marketing", "consensus"):
+        assert rep.locks[name][:, 0].tolist() == [True, False, False]
+    # a total below what the carried lock holds is a conflict in the later layer too
+    rep = replay(h, base, LAYERS, [ov("sales", ITEM, "X1", "qty", 120, locked=True),
+                                   ov("marketing", TOTAL, "", "qty", 100)])
+    assert rep.conflicts[0][1] == ("2027-01: locked items already hold 120, more than the new "
+                                   "total 100")
+
+
+def test_an_unlock_frees_only_its_scope_and_periods() -> None:
+    # F1 = 200 locked in 2027-01..2027-02 (A1 133, A2 67); marketing unlocks A2 in 2027-02;
+    # consensus total = 300 in both periods
+    rep = run(ov("sales", FAMILY, "F1", "qty", 200, "2027-01", "2027-02", locked=True),
+              ov("marketing", ITEM, "A2", "unlock", 0, "2027-02"),
+              ov("consensus", TOTAL, "", "qty", 300, "2027-01", "2027-02"))
+    # 2027-01: F1 holds 200, F2 takes 100 (unchanged 40, 60)
+    assert col(rep, "consensus", 0) == [133, 67, 40, 60]
+    # 2027-02: A1 holds 133; A2, B1, B2 share 167 by 67:40:60 -> 67, 40, 60 exactly
+    assert col(rep, "consensus", 1) == [133, 67, 40, 60]
+    assert rep.locks["consensus"][:, 1].tolist() == [True, False, False, False]
+    assert rep.locks["sales"][:, 1].tolist() == [True, True, False, False]
+    # an unlock changes no value and has no effects of its own
+    assert set(rep.effects["override"]) == {0}
+
+
+def test_a_result_beyond_the_largest_quantity_is_refused() -> None:
+    # A1 = 900 million, then F1 +20%: (900,000,000 + 50) x 1.2 split 900,000,000:50 puts
+    # exactly 1,080,000,000 on A1 (and 60 on A2): one cell beyond MAX_QUANTITY
+    big = ov("sales", ITEM, "A1", "qty", 9e8)
+    more = ov("marketing", FAMILY, "F1", "pct", 20)
+    rep = run(big, more)
+    assert rep.conflicts == [(more, "2027-01: item A1 would get 1,080,000,000 units, beyond "
+                                    "the largest quantity snop accepts (1,000,000,000)")]
+    with pytest.raises(OverrideError, match="beyond the largest quantity"):
+        run(big, more, strict_from=1)
+
+
+def test_withdrawn_overrides_and_their_tombstones_change_nothing() -> None:
+    keep = ov("sales", FAMILY, "F1", "qty", 300, id=1)
+    gone = ov("sales", FAMILY, "F2", "delta", -150, id=2)  # a conflict (F2 100 - 150 < 0)
+    tomb = ov("sales", FAMILY, "F2", "withdraw", 2, id=3)
+    assert len(run(keep, gone).conflicts) == 1
+    rep = run(keep, gone, tomb)
+    assert rep.conflicts == [] and rep.applied == [keep]
+    assert col(rep, "sales") == [200, 100, 40, 60]
+    assert tomb.describe() == "sales: withdraws override 2 (family F2 2027-01)"
 
 
 def test_layers_chain_in_order() -> None:
@@ -255,8 +328,19 @@ def test_conflicts_lenient_and_strict() -> None:
 @pytest.mark.parametrize(("bad", "phrase"), [
     (ov(STATISTICAL, FAMILY, "F1", "qty", 1), "the statistical layer is the forecast's"),
     (ov("sales", FAMILY, "F1", "double", 1), "'double' is not a kind of override"),
-    (ov("sales", FAMILY, "F1", "qty", float("nan")), "is not a number"),
-    (ov("sales", FAMILY, "F1", "qty", -50), "the quantity -50 is negative"),
+    (ov("sales", FAMILY, "F1", "qty", float("nan")), "qty nan is not a finite number"),
+    (ov("sales", FAMILY, "F1", "pct", float("inf")), "pct inf is not a finite number"),
+    (ov("sales", FAMILY, "F1", "qty", -50), "qty -50 is negative"),
+    # no real cell holds a billion units: the store and the supply LP are bounded there
+    (ov("sales", FAMILY, "F1", "qty", 1e300), "qty 1e+300 is beyond the largest value snop "
+                                              "accepts (1,000,000,000)"),
+    (ov("sales", ITEM, "A1", "qty", 1e300), "qty 1e+300 is beyond the largest value"),
+    (ov("sales", ITEM, "A1", "delta", 1.5e9), "delta 1.5e+09 is beyond the largest value"),
+    (ov("sales", ITEM, "A1", "delta", -1.5e9), "delta -1.5e+09 is beyond the largest value"),
+    (ov("sales", FAMILY, "F1", "pct", 1001), "pct 1001 is beyond the largest percent change "
+                                             "snop accepts (+1,000)"),
+    (ov("sales", FAMILY, "F1", "qty", 1, "zzz"), "period 'zzz' is not a period; write "
+                                                 "YYYY-MM (month)"),
     (ov("sales", FAMILY, "F1", "pct", -150), "a percent change is at least -100"),
     (ov("sales", TOTAL, "F1", "qty", 1), "a total override has no key"),
     (ov("sales", "brand", "X", "qty", 1), "level 'brand' is not a level; use one of item, "
@@ -269,6 +353,11 @@ def test_conflicts_lenient_and_strict() -> None:
                                                                 "before it starts (2027-03)"),
     (ov("sales", FAMILY, "F1", "qty", 1, split="random"), "is not a split"),
     (replace(ov("sales", FAMILY, "F1", "qty", 1), reason=" "), "needs a reason code"),
+    # what PostgreSQL cannot store is refused on every store
+    (replace(ov("sales", FAMILY, "F1", "qty", 1), comment="a\x00b"),
+     "comment contains a control character (such as NUL)"),
+    (replace(ov("sales", FAMILY, "F1", "qty", 1), author="x" * 10_001),
+     "author is 10001 characters long; at most 10000 are allowed"),
 ])
 def test_check_override_refuses(bad: Override, phrase: str) -> None:
     with pytest.raises(OverrideError) as err:
@@ -319,10 +408,11 @@ def scenario(draw: st.DrawFn) -> tuple[Hierarchy, np.ndarray, list[Override]]:
     overrides = []
     for k in range(draw(st.integers(0, 8))):
         level = draw(st.sampled_from([ITEM, FAMILY, "size", TOTAL]))
-        kind = draw(st.sampled_from(["qty", "delta", "pct"]))
+        kind = draw(st.sampled_from(["qty", "delta", "pct", "unlock"]))
         value = draw({"qty": st.integers(0, 5000).map(lambda x: x / 10),
                       "delta": st.integers(-300, 300).map(float),
-                      "pct": st.integers(-100, 150).map(float)}[kind])
+                      "pct": st.integers(-100, 150).map(float),
+                      "unlock": st.just(0.0)}[kind])
         lo = draw(st.integers(0, t - 1))
         hi = draw(st.integers(lo, t - 1))
         overrides.append(Override(
@@ -360,9 +450,9 @@ def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -
                     assert view.loc[(key, period), name] == pytest.approx(want, abs=1e-6)
     # each layer is the one before plus its overrides' effects, replayed in order; the cells
     # locked in a layer are not changed by a later override of that layer above item level
+    locked = np.zeros(baseline.shape, bool)  # locks hold from layer to layer until unlocked
     for before, name in zip(rep.layers, rep.layers[1:], strict=False):
         cur = rep.values[before].copy()
-        locked = np.zeros(cur.shape, bool)
         for o in overrides:
             if o.layer != name or o.id not in applied:
                 continue
@@ -373,12 +463,14 @@ def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -
                 if o.level != ITEM:
                     assert not locked[i, p], (o, r)
                 cur[i, p] = r.after
-            if o.locked:
+            if o.locked or o.kind == "unlock":
                 lo, hi = h.periods.index(o.period), h.periods.index(o.to_period)
                 span = np.zeros(len(h.periods), bool)
                 span[lo:hi + 1] = True
-                locked |= _scope(h, o)[:, None] & span[None, :] & h.selling
+                cells = _scope(h, o)[:, None] & span[None, :] & h.selling
+                locked = locked & ~cells if o.kind == "unlock" else locked | cells
         np.testing.assert_array_equal(cur, rep.values[name])
+        np.testing.assert_array_equal(locked, rep.locks[name])
     # right after a qty override applies, its scope adds up to the quantity (whole units)
     for k, o in enumerate(overrides):
         if o.kind != "qty":
@@ -390,3 +482,21 @@ def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -
         for p in range(lo, hi + 1):
             got = pre.values[o.layer][_scope(h, o), p].sum()
             assert got == math.floor(o.value + 0.5), (o, p, got)
+
+
+@settings(max_examples=40, deadline=None)
+@given(scenario(), st.data())
+def test_withdrawing_is_replaying_without_the_override(
+        case: tuple[Hierarchy, np.ndarray, list[Override]], data: st.DataObject) -> None:
+    h, baseline, overrides = case
+    gone = data.draw(st.sets(st.sampled_from([o.id for o in overrides]))
+                     if overrides else st.just(set()))
+    tombs = [replace(o, kind="withdraw", value=float(o.id or 0), id=100 + k)
+             for k, o in enumerate(overrides) if o.id in gone]
+    with_tombs = replay(h, baseline, LAYERS, [*overrides, *tombs])
+    without = replay(h, baseline, LAYERS, [o for o in overrides if o.id not in gone])
+    for name in with_tombs.layers:
+        np.testing.assert_array_equal(with_tombs.values[name], without.values[name])
+        np.testing.assert_array_equal(with_tombs.locks[name], without.locks[name])
+    assert [o.id for o in with_tombs.applied] == [o.id for o in without.applied]
+    assert [o.id for o, _ in with_tombs.conflicts] == [o.id for o, _ in without.conflicts]

@@ -26,6 +26,7 @@ from snop.demand.review import (
     NotAllowed,
     add_override,
     approve,
+    delete_override,
     open_plan,
     reject,
     submit,
@@ -219,9 +220,22 @@ BAD = [
      "period 2027-05 is outside the planning horizon 2026-11..2027-04"),
     (ov("sales", "family", "F1", "qty", 10, "2026-10"),
      "period 2026-10 is outside the planning horizon"),
-    (ov("sales", "family", "F1", "qty", -50), "the quantity -50 is negative"),
-    (ov("sales", "family", "F1", "pct", -150), "-150% would make demand negative; a percent "
-                                               "change is at least -100"),
+    (ov("sales", "family", "F1", "qty", -50), "qty -50 is negative"),
+    (ov("sales", "family", "F1", "pct", -150), "pct -150 would make demand negative; a "
+                                               "percent change is at least -100"),
+    # nothing beyond what the store and the supply LP hold is stored, at any level
+    (ov("sales", "family", "F1", "qty", 1e300), "sales: family F1 2027-01 = 1e+300: qty "
+                                                "1e+300 is beyond the largest value snop "
+                                                "accepts (1,000,000,000)"),
+    (ov("sales", "item", "A2", "qty", 1e300), "qty 1e+300 is beyond the largest value"),
+    (ov("sales", "total", "", "delta", 5e9), "delta 5e+09 is beyond the largest value"),
+    (ov("sales", "family", "F1", "pct", 5000), "pct 5000 is beyond the largest percent "
+                                               "change snop accepts (+1,000)"),
+    (ov("sales", "item", "A2", "qty", float("nan")), "qty nan is not a finite number"),
+    # each value fits, the result does not: A2 75 + 999,999,990 in one cell
+    (ov("sales", "item", "A2", "delta", 999_999_990), "2027-01: item A2 would get "
+                                                      "1,000,000,065 units, beyond the "
+                                                      "largest quantity snop accepts"),
     # F2 in 2027-01 is B1 20 + B2 20 = 40; - 50 = -10
     (ov("sales", "family", "F2", "delta", -50), "the new total -10 is negative"),
     # A1 is locked at 150 in 2027-01 (below)
@@ -290,9 +304,18 @@ def test_submit_refuses_a_conflicting_workbook_override(engine: Engine,
     assert cell(plan, "item", "A1", "2027-02", "sales") == 188
     assert cell(plan, "item", "A2", "2027-02", "sales") == 112
     with pytest.raises(OverrideError, match="sales: family F2 2027-01 -100: 2027-01: the new "
-                                            "total -60 is negative"):
+                                            "total -60 is negative") as err:
         submit(engine, author="dana")
+    # a workbook row has no id to withdraw: the message says how to remove it instead
+    assert "remove its row from the workbook's overrides table and import" in str(err.value)
     assert open_plan(engine).status == "draft"
+    fixed = tmp_path / "fixed"
+    fixed.mkdir()
+    (fixed / "overrides.csv").write_text(overrides.replace("sales,family,F2,2027-01,,,-100,,"
+                                                           "promo\n", ""), encoding="utf-8")
+    import_workbook(engine, fixed)
+    assert list(open_plan(engine).log()["key"]) == ["F1"]
+    assert submit(engine, author="dana").status == "submitted"
 
 
 NEW_MONTH = """item,period,qty,channel
@@ -344,3 +367,47 @@ def test_a_new_cycle_carries_the_approved_overrides(engine: Engine, tmp_path: Pa
     assert_same(snapshot(open_plan(engine, "2026-11")), old)
     # opening the new cycle again does not carry twice
     assert len(open_plan(engine).log()) == 2
+
+
+def test_a_withdrawn_override_stays_in_the_log_and_is_not_carried(engine: Engine,
+                                                                  tmp_path: Path) -> None:
+    first = add_override(engine, F1_PLUS_50).override
+    kept = add_override(engine, ov("sales", "item", "A1", "qty", 150, "2026-12",
+                                   "2027-01", locked=True)).override
+    # A1 locked at 150 in 2027-01 holds in consensus: F1 = 260 leaves A2 110
+    add_override(engine, ov("consensus", "family", "F1", "qty", 260, author="dana",
+                            role="demand_planner"))
+    assert first.id is not None and kept.id is not None
+    with pytest.raises(NotAllowed, match="role marketing may not withdraw"):
+        delete_override(engine, first.id, author="mia", role="marketing")
+    # the approver may withdraw it too: in the sales layer F1 + 50 in 2027-02 goes back to
+    # 125, 75, and in 2027-01 (A1 set to 150 since) A2 goes back to 75
+    result = delete_override(engine, first.id, author="eve", role="executive",
+                             reason="customer cancelled")
+    assert _sorted(result.effects).values.tolist() == [["A1", "2027-02", 156.0, 125.0],
+                                                       ["A2", "2027-01", 94.0, 75.0],
+                                                       ["A2", "2027-02", 94.0, 75.0]]
+    plan = open_plan(engine)
+    log = plan.log()
+    assert log[["id", "kind", "value", "withdrawn_by", "author", "reason"]].values.tolist() == [
+        [1, "delta", 50.0, 4, "sam", "promo"], [2, "qty", 150.0, None, "sam", "promo"],
+        [3, "qty", 260.0, None, "dana", "promo"],
+        [4, "withdraw", 1.0, None, "eve", "customer cancelled"]]
+    assert cell(plan, "item", "A1", "2027-01", "consensus") == 150
+    assert cell(plan, "item", "A2", "2027-01", "consensus") == 110
+    assert cell(plan, "family", "F1", "2027-02", "consensus") == 200
+    _approve(engine)
+    approved = open_plan(engine, "2026-11")
+    assert approved.log()["withdrawn_by"].tolist()[0] == 4
+    assert approved.replay.locks["consensus"][0].tolist() == [False, True, True, False, False,
+                                                              False]
+    new_actuals = tmp_path / "actuals"
+    new_actuals.mkdir()
+    (new_actuals / "sales.csv").write_text(NEW_MONTH, encoding="utf-8")
+    import_workbook(engine, new_actuals)
+    run_baseline(engine, method="naive")
+    log = open_plan(engine).log()
+    # carried: A1 = 150 (clipped to 2026-12..2027-01) and the consensus F1 = 260; neither the
+    # withdrawn F1 + 50 nor its withdrawal
+    assert log[["kind", "value", "source"]].values.tolist() == [
+        ["qty", 150.0, "carried"], ["qty", 260.0, "carried"]]

@@ -10,11 +10,14 @@ from typing import Annotated, Any
 import numpy as np
 import pandas as pd
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from snop.cli.common import console, err_console, store
 from snop.cli.main import app
 from snop.errors import SnopError
+from snop.model.periods import PERIOD_FORMATS, PeriodError, parse_period
 
 demand = typer.Typer(help="Demand review: layers, overrides, consensus approval, forecast "
                           "value added.", no_args_is_help=True)
@@ -28,6 +31,22 @@ Role = Annotated[str | None, typer.Option(
 Cycle = Annotated[str | None, typer.Option(
     "--cycle", help="Cycle (its first planning period); default: the current one.")]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+# User values (codes, reasons, comments, authors, events) are printed as plain text, never as
+# console markup: a reason "[/]" or "[bold]" is shown as typed. Markup of our own wraps
+# escape()d values only.
+LOCK_MARK = "*"
+
+
+def _cycle(value: str | None) -> str | None:
+    """The --cycle option as a period label (2026-5 -> 2026-05); None for the current one."""
+    if value is None:
+        return None
+    try:
+        return parse_period(value).label
+    except PeriodError:
+        raise SnopError(f"--cycle {value!r} is not a period; write {PERIOD_FORMATS} (a cycle "
+                        "is named by its first planning period; `snop demand cycles` lists "
+                        "them)") from None
 
 
 def _author(author: str | None) -> str:
@@ -44,10 +63,10 @@ def _table(df: pd.DataFrame, title: str | None = None, digits: int = 0,
     t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for col in df.columns:
         numeric = df[col].dtype.kind in "fi"
-        t.add_column(str(col), justify="right" if numeric else "left",
+        t.add_column(Text(str(col)), justify="right" if numeric else "left",
                      no_wrap=col in no_wrap)
     for row in df.itertuples(index=False):
-        t.add_row(*(_cell(v, digits) for v in row))
+        t.add_row(*(Text(_cell(v, digits)) for v in row))
     return t
 
 
@@ -72,8 +91,18 @@ def _header(plan: Any) -> str:
         extra = (f", approved by {plan.record.get('approved_by')} "
                  f"({plan.record.get('approved_role')}) on {plan.record.get('approved_at')}")
     layers = " -> ".join(plan.layer_names)
-    return (f"demand plan of cycle [bold]{plan.cycle}[/]: {plan.status}{extra}{based}; "
-            f"layers {layers}; {len(plan.overrides)} override(s)")
+    log = plan.log()
+    withdrawn = int(log["withdrawn_by"].notna().sum())
+    count = int((log["kind"] != "withdraw").sum()) - withdrawn
+    gone = f" ({withdrawn} withdrawn)" if withdrawn else ""
+    return (f"demand plan of cycle [bold]{escape(plan.cycle)}[/]: "
+            + escape(f"{plan.status}{extra}{based}; layers {layers}; {count} "
+                     f"override(s){gone}"))
+
+
+def _conflicts(plan: Any) -> None:
+    for ov, msg in plan.replay.conflicts:
+        err_console.print(f"[yellow]conflict[/]: {escape(ov.describe())}: {escape(msg)}")
 
 
 @demand.command("show")
@@ -89,48 +118,80 @@ def show_cmd(
     as_json: Json = False,
 ) -> None:
     """The demand plan by LEVEL and period, one column per layer (each level is the sum of
-    its items, so the views always add up)."""
+    its items, so the views always add up). A value marked * holds locked items: overrides
+    above item level, in its layer and the later ones, leave them as they are."""
     from snop.demand.review import open_plan
 
-    plan = open_plan(store(ctx), cycle)
-    view = plan.view(level, [layer] if layer else None).rename(columns={"key": level})
+    plan = open_plan(store(ctx), _cycle(cycle))
+    h = plan.replay.hierarchy
+    lo = h.period_index(period, "--period") if period is not None else 0
+    hi = h.period_index(to, "--to") if to is not None else len(h.periods) - 1
+    if hi < lo:
+        raise SnopError(f"--to {to} is before --period {period}; give a range forwards")
+    names = [layer] if layer else list(plan.layer_names)
+    view = plan.view(level, names, locks=True).rename(columns={"key": level})
     if key is not None:
         view = view[view[level] == key]
         if view.empty:
             raise SnopError(f"{level} {key!r} has no demand plan rows")
-    if period is not None:
-        view = view[view["period"] >= period]
-    if to is not None:
-        view = view[view["period"] <= to]
+    view = view[view["period"].isin(h.periods[lo:hi + 1])]
     if as_json:
         print(json.dumps({"cycle": plan.cycle, "status": plan.status,
                           "layers": list(plan.layer_names), "level": level,
                           "rows": _records(view)}, indent=2))
         return
     console.print(_header(plan))
-    for ov, msg in plan.replay.conflicts:
-        err_console.print(f"[yellow]conflict[/]: {ov.describe()}: {msg}")
-    console.print(_table(view))
+    _conflicts(plan)
+    shown = view[[level, "period"]].copy()
+    for name in names:
+        held = view[f"{name}_locked"] > 0
+        shown[name] = [_cell(v, 0) + (LOCK_MARK if lk else "")
+                       for v, lk in zip(view[name], held, strict=True)]
+    t = Table(show_edge=False, pad_edge=False)
+    for col in shown.columns:
+        t.add_column(Text(str(col)), justify="right" if col in names else "left")
+    for row in shown.itertuples(index=False):
+        t.add_row(*(Text(str(v)) for v in row))
+    console.print(t)
+    if (view[[f"{n}_locked" for n in names]] > 0).any().any():
+        console.print(f"{LOCK_MARK} locked" + ("" if level == "item" else
+                                               " (some or all of its items)")
+                      + ": kept by later changes above item level; `snop demand override "
+                      "--unlock` frees them", markup=False)
 
 
-@demand.command("override")
+override_app = typer.Typer(
+    help="Change a layer at any level for a period or range (`snop demand override --layer "
+    "... --period ... --qty|--delta|--pct|--unlock ... --reason ...`), or withdraw a "
+    "change (`snop demand override delete ID`).", invoke_without_command=True)
+demand.add_typer(override_app, name="override")
+
+
+@override_app.callback()
 def override_cmd(
     ctx: typer.Context,
-    layer: Annotated[str, typer.Option(help="Layer to change (e.g. sales, marketing, "
-                                            "consensus).")],
-    level: Annotated[str, typer.Option(help="item, family, total or an items attribute.")],
-    period: Annotated[str, typer.Option(help="Period (the first of a range).")],
-    reason: Annotated[str, typer.Option(help="Reason code: promo, customer, price...")],
+    layer: Annotated[str | None, typer.Option(help="Layer to change (e.g. sales, marketing, "
+                                                   "consensus). Required.")] = None,
+    level: Annotated[str | None, typer.Option(
+        help="item, family, total or an items attribute. Required.")] = None,
+    period: Annotated[str | None, typer.Option(
+        help="Period (the first of a range). Required.")] = None,
+    reason: Annotated[str | None, typer.Option(
+        help="Reason code: promo, customer, price... Required.")] = None,
     key: Annotated[str, typer.Option(help="The item, family or attribute value "
                                           "(not for total).")] = "",
     to: Annotated[str | None, typer.Option("--to", help="Last period of a range.")] = None,
     qty: Annotated[float | None, typer.Option(help="New quantity in each period.")] = None,
     delta: Annotated[float | None, typer.Option(help="Change in units in each period.")] = None,
-    pct: Annotated[float | None, typer.Option(help="Change in percent in each period.")] = None,
+    pct: Annotated[float | None, typer.Option(help="Change in percent in each period "
+                                              "(-100 to +1000).")] = None,
+    unlock: Annotated[bool, typer.Option("--unlock", help="Free the locked cells of the "
+                                         "scope from this layer on (values stay).")] = False,
     split: Annotated[str, typer.Option(
         help="proportional, equal, history or layer:NAME.")] = "proportional",
     lock: Annotated[bool, typer.Option("--lock", help="Keep these values when later "
-                                       "overrides change a level above.")] = False,
+                                       "overrides, in this layer or a later one, change a "
+                                       "level above.")] = False,
     comment: Annotated[str | None, typer.Option(help="The assumption behind it.")] = None,
     event: Annotated[str | None, typer.Option(help="Named event (promotion, tender...) it "
                                               "belongs to.")] = None,
@@ -142,29 +203,63 @@ def override_cmd(
 ) -> None:
     """Change a layer at any level for a period or range; levels above item are split to
     items (whole units that add up; locked items keep their values)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from snop.demand.config import UNLOCK
     from snop.demand.replay import Override
     from snop.demand.review import add_override
 
-    given = [(k, v) for k, v in (("qty", qty), ("delta", delta), ("pct", pct))
-             if v is not None]
+    if layer is None or level is None or period is None or reason is None:
+        missing = next(n for n, v in (("--layer", layer), ("--level", level),
+                                      ("--period", period), ("--reason", reason)) if v is None)
+        raise SnopError(f"missing option {missing}; see `snop demand override --help` (or "
+                        "`snop demand override delete ID` to withdraw an override)")
+    amounts = (("qty", qty), ("delta", delta), ("pct", pct), (UNLOCK, 0.0 if unlock else None))
+    given = [(k, v) for k, v in amounts if v is not None]
     if len(given) != 1:
-        raise SnopError("give exactly one of --qty, --delta and --pct")
+        raise SnopError("give exactly one of --qty, --delta, --pct and --unlock")
     kind, value = given[0]
     ov = Override(layer=layer, level=level, key=key, period=period, to_period=to or period,
                   kind=kind, value=float(value), split=split, locked=lock,
-                  author=_author(author), role=role or "", reason=reason, comment=comment,
-                  event=event, source="cli")
+                  author=_author(author), role=role or "", reason=reason,
+                  comment=comment, event=event, source="cli")
     result = add_override(store(ctx), ov, preview=preview)
+    verb = "preview (nothing stored)" if preview else f"stored as override {result.override.id}"
+    _effects(result, verb, as_json)
+
+
+def _effects(result: Any, verb: str, as_json: bool) -> None:
     eff = result.effects.assign(change=lambda d: d["after"] - d["before"])
     if as_json:
         print(json.dumps({"override": result.override.describe(), "id": result.override.id,
                           "stored": result.stored, "effects": _records(eff)}, indent=2))
         return
-    verb = "preview (nothing stored)" if preview else f"stored as override {result.override.id}"
-    console.print(f"{result.override.describe()}: {verb}")
+    console.print(f"{result.override.describe()}: {verb}", markup=False)
+    if eff.empty:
+        return
     by_period = eff.groupby("period")[["before", "after"]].sum().reset_index()
     console.print(_table(by_period, "total of the items changed"))
     console.print(_table(eff, "by item"))
+
+
+@override_app.command("delete")
+def delete_cmd(
+    ctx: typer.Context,
+    override_id: Annotated[int, typer.Argument(metavar="ID", help="The override's id "
+                                               "(`snop demand log` shows them).")],
+    reason: Annotated[str, typer.Option(help="Why it is withdrawn.")] = "withdrawn",
+    comment: Annotated[str | None, typer.Option(help="More about why.")] = None,
+    author: Author = None,
+    role: Role = None,
+    as_json: Json = False,
+) -> None:
+    """Withdraw override ID from the current draft (its layer's owner role or the approver
+    role). The withdrawal is logged; the override stays in the log, marked withdrawn."""
+    from snop.demand.review import delete_override
+
+    result = delete_override(store(ctx), override_id, author=_author(author), role=role,
+                             reason=reason, comment=comment, source="cli")
+    _effects(result, f"logged as entry {result.override.id}", as_json)
 
 
 def _transition(ctx: typer.Context, action: str, author: str | None, role: str | None,
@@ -205,30 +300,46 @@ def reject_cmd(ctx: typer.Context, author: Author = None, role: Role = None,
 def log_cmd(ctx: typer.Context, cycle: Cycle = None,
             event: Annotated[str | None, typer.Option(help="Only this event.")] = None,
             as_json: Json = False) -> None:
-    """The override log: every change with author, role, reason, event and comment (the
-    assumption log)."""
+    """The override log: every change with its id, author, role, reason, event and comment
+    (the assumption log), withdrawals included."""
+    from snop.demand.config import WITHDRAW
+    from snop.demand.replay import withdrawals
     from snop.demand.review import open_plan
 
-    plan = open_plan(store(ctx), cycle)
+    plan = open_plan(store(ctx), _cycle(cycle))
     log = plan.log()
     if event is not None:
-        log = log[log["event"] == event]
+        events = sorted({e for e in log["event"] if isinstance(e, str)})
+        if event not in events:
+            raise SnopError(f"no such event {event!r}; events are: "
+                            + (", ".join(repr(e) for e in events) if events else
+                               "none (no override of this cycle names an event)"))
+    keep = [event is None or ov.event == event for ov in plan.overrides]
+    log = log[keep]
     if as_json:
         print(json.dumps({"cycle": plan.cycle, "status": plan.status,
                           "overrides": _records(log)}, indent=2))
         return
     console.print(_header(plan))
-    # one line per override: what changed, then who, why and from where
-    for ov, conflict in zip(plan.overrides, log["conflict"], strict=True):
-        if event is not None and ov.event != event:
-            continue
+    # one line per entry: its id and what changed, then who, why and from where
+    conflicts = {id(ov): msg for ov, msg in plan.replay.conflicts}
+    gone = withdrawals(plan.overrides)
+    for ov in (o for o, k in zip(plan.overrides, keep, strict=True) if k):
         why = ov.reason + (f": {ov.comment}" if ov.comment else "")
         origin = ov.source + (f" from {ov.carried_from}" if ov.carried_from else "")
-        console.print(f"{ov.id if ov.id is not None else '-':>4}  {ov.describe()}", markup=False)
-        console.print(f"      {ov.author} ({ov.role}), {why}; {origin}, {ov.created_at}",
+        ident = f"#{ov.id}" if ov.id is not None else "wb"
+        mark = (f"  (withdrawn by #{gone[ov.id]})"
+                if ov.id in gone and ov.kind != WITHDRAW else "")
+        console.print(f"{ident:>5}  {ov.describe()}{mark}", markup=False)
+        console.print(f"       {ov.author} ({ov.role}), {why}; {origin}, {ov.created_at}",
                       markup=False)
-        if isinstance(conflict, str):
-            console.print(f"      [yellow]conflict[/]: {conflict}")
+        if id(ov) in conflicts:
+            console.print(f"       [yellow]conflict[/]: {escape(conflicts[id(ov)])}")
+    if not plan.overrides:
+        console.print("no overrides yet")
+    elif any(ov.id is None for ov in plan.overrides):
+        console.print("wb: a row of the workbook's overrides table (it gets an id when the "
+                      "plan is submitted)", markup=False)
 
 
 @demand.command("cycles")
@@ -256,13 +367,13 @@ def fva_cmd(
     layer before and over a naive forecast; by family, item, author, or lag."""
     from snop.demand.accuracy import fva_report
 
-    report = fva_report(store(ctx), cycle)
+    report = fva_report(store(ctx), _cycle(cycle))
     table = report.table(by)
     if as_json:
         print(json.dumps({"cycle": report.cycle, "by": by, "periods": report.periods,
                           "rows": _records(table)}, indent=2))
         return
-    console.print(report.title(by))
+    console.print(report.title(by), markup=False)
     counts = [c for c in ("n", "overrides", "actual", "forecast") if c in table]
     shown = table.assign(**{c: table[c].round().astype("int64") for c in counts})
     console.print(_table(shown, digits=1, no_wrap=("layer", "author", "family", "item")))

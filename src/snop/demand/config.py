@@ -11,7 +11,13 @@ DEFAULT_APPROVER = "executive"
 
 # Fixed levels; any items attribute column is a level too.
 ITEM, FAMILY, TOTAL = "item", "family", "total"
-KINDS = ("qty", "delta", "pct")
+KINDS = ("qty", "delta", "pct")  # the amounts: a new quantity, a change in units or percent
+# Kinds that change no value: an unlock frees the locked cells of its scope from its layer on;
+# a withdrawal (its value is the withdrawn override's id) is the log's tombstone of a deletion.
+UNLOCK, WITHDRAW = "unlock", "withdraw"
+# A percent change beyond +1,000% (eleven times the demand) is a typing mistake or a job for
+# a new quantity (qty); -100% is the floor (no demand).
+MIN_PCT, MAX_PCT = -100.0, 1000.0
 SPLITS = ("proportional", "equal", "history")
 LAYER_SPLIT = "layer:"  # split by another layer's mix: "layer:statistical"
 HISTORY_PERIODS = 12  # the `history` split uses the mix of the last 12 periods' sales

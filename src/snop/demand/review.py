@@ -25,10 +25,23 @@ from snop.demand.config import (
     ITEM,
     STATISTICAL,
     TOTAL,
+    UNLOCK,
+    WITHDRAW,
     Layer,
     editable_layers,
 )
-from snop.demand.replay import Hierarchy, Override, OverrideError, Replay, check_override, replay
+from snop.demand.replay import (
+    Hierarchy,
+    Override,
+    OverrideError,
+    Replay,
+    check_override,
+    in_force,
+    lock_masks,
+    replay,
+    text_error,
+    withdrawals,
+)
 from snop.errors import ConflictError, NotFoundError, SnopError
 from snop.model.periods import parse_period
 from snop.model.workbook import Workbook
@@ -98,10 +111,12 @@ class DemandPlan:
                                 + ", ".join(self.layer_names))
         return self.replay.frame(layer)
 
-    def view(self, level: str = ITEM, layers: Sequence[str] | None = None) -> pd.DataFrame:
+    def view(self, level: str = ITEM, layers: Sequence[str] | None = None, *,
+             locks: bool = False) -> pd.DataFrame:
         """Layers summed to ``level`` (item, family, total or an attribute): key, period,
         one column per layer. Every level is the sum of the items below it, so top-down and
-        bottom-up views add up by construction."""
+        bottom-up views add up by construction. With ``locks``, a column ``LAYER_locked``
+        per layer counts the locked items of each row (0 or 1 at item level)."""
         h = self.replay.hierarchy
         names = list(layers or self.layer_names)
         for name in names:
@@ -118,24 +133,38 @@ class DemandPlan:
         out = pd.DataFrame({"key": np.repeat(keys, len(h.periods)),
                             "period": np.tile(np.array(h.periods, dtype=object),
                                               len(h.items))})
+        columns = list(names)
         for name in names:
             out[name] = self.replay.values[name].reshape(-1)
-        return out.groupby(["key", "period"], sort=True)[names].sum().reset_index()
+        if locks:
+            for name in names:
+                held = self.replay.locks.get(name)
+                out[f"{name}_locked"] = (np.zeros(len(out), np.int64) if held is None
+                                         else held.reshape(-1).astype(np.int64))
+            columns += [f"{name}_locked" for name in names]
+        return out.groupby(["key", "period"], sort=True)[columns].sum().reset_index()
 
     def log(self) -> pd.DataFrame:
         """The override (assumption) log: one row per override, in the order applied."""
         conflicts = {id(ov): msg for ov, msg in self.replay.conflicts}
+        gone = withdrawals(self.overrides)
         rows = [{"id": ov.id, "layer": ov.layer, "level": ov.level, "key": ov.key,
                  "period": ov.period, "to_period": ov.to_period, "kind": ov.kind,
                  "value": ov.value, "split": ov.split, "locked": ov.locked,
                  "author": ov.author, "role": ov.role, "reason": ov.reason,
                  "comment": ov.comment, "event": ov.event, "source": ov.source,
                  "carried_from": ov.carried_from, "created_at": ov.created_at,
-                 "conflict": conflicts.get(id(ov))} for ov in self.overrides]
-        return pd.DataFrame(rows, columns=[
+                 "conflict": conflicts.get(id(ov)),
+                 "withdrawn_by": gone.get(ov.id) if ov.id is not None and ov.id in gone
+                 and ov.kind != WITHDRAW else None} for ov in self.overrides]
+        df = pd.DataFrame(rows, columns=[
             "id", "layer", "level", "key", "period", "to_period", "kind", "value", "split",
             "locked", "author", "role", "reason", "comment", "event", "source",
-            "carried_from", "created_at", "conflict"])
+            "carried_from", "created_at", "conflict", "withdrawn_by"])
+        # an id or None, not a float with NaN for "not withdrawn"
+        df["withdrawn_by"] = pd.Series([r["withdrawn_by"] for r in rows], index=df.index,
+                                       dtype=object)
+        return df
 
     def effects(self) -> pd.DataFrame:
         """Each cell an override changed, with the override's layer, author, reason, event."""
@@ -203,7 +232,7 @@ def _load(conn: Connection, wb: Workbook, cycle: str, record: dict[str, object]
           ) -> DemandPlan:
     layers = _layers(wb)
     status = str(record["status"])
-    logged = _logged(conn, cycle)
+    logged = _log_entries(conn, cycle)
     if status == APPROVED:
         rep = _frozen_replay(conn, wb, cycle, logged)
         overrides = logged
@@ -214,7 +243,7 @@ def _load(conn: Connection, wb: Workbook, cycle: str, record: dict[str, object]
             wb, layers, get_meta(conn, "imported_at") or "")
         overrides = [*from_workbook, *logged]
         h = Hierarchy.from_workbook(wb, _cycle_periods(wb, cycle))
-        rep = replay(h, _baseline(conn, cycle, h), layers, overrides)
+        rep = _with_remedies(replay(h, _baseline(conn, cycle, h), layers, overrides))
     based = record.get("based_on")
     return DemandPlan(cycle, status, None if based is None else str(based), layers,
                       _approver(wb), overrides, rep, record)
@@ -256,12 +285,29 @@ def _opt(v: object) -> str | None:
     return None if v is None or v == "" else str(v)
 
 
-def _logged(conn: Connection, cycle: str) -> list[Override]:
+def _log_entries(conn: Connection, cycle: str) -> list[Override]:
+    """Every entry of the cycle's override log, withdrawals (tombstones) included."""
     # workbook rows first (copied into the log at submission), then in the order entered
     rows = conn.execute(sa.select(demand_override).where(demand_override.c.cycle == cycle)
                         .order_by(demand_override.c.id)).mappings().all()
     ovs = [_from_row(dict(r)) for r in rows]
     return sorted(ovs, key=lambda o: o.source != "workbook")
+
+
+def _logged(conn: Connection, cycle: str) -> list[Override]:
+    """The cycle's overrides in force: without the withdrawn ones and the withdrawals."""
+    return in_force(_log_entries(conn, cycle))
+
+
+def _with_remedies(rep: Replay) -> Replay:
+    """Each conflict says how to get rid of it: a logged override is withdrawn by its id, a
+    row of the workbook's overrides table by removing it from the workbook."""
+    rep.conflicts = [(ov, msg + ("; withdraw it with `snop demand override delete "
+                                 f"{ov.id}`" if ov.id is not None else
+                                 "; remove its row from the workbook's overrides table and "
+                                 "import the workbook again"))
+                     for ov, msg in rep.conflicts]
+    return rep
 
 
 _LEVEL_ORDER = {TOTAL: 0, FAMILY: 2, ITEM: 3}  # attributes are 1: coarse to fine
@@ -333,7 +379,8 @@ def _frozen_replay(conn: Connection, wb: Workbook, cycle: str, logged: list[Over
                         for r in erows if r["override_id"] in at],
                        columns=["override", "item", "period", "before", "after"])
     names = layer_order(wb, list(values))
-    return Replay(h, tuple(names), values, eff, [], list(logged))
+    live = in_force(logged)
+    return Replay(h, tuple(names), values, eff, [], live, lock_masks(h, names, live))
 
 
 def layer_order(wb: Workbook, names: Sequence[str]) -> list[str]:
@@ -433,6 +480,9 @@ def add_override(engine: Engine, ov: Override, *, preview: bool = False) -> Over
         raise OverrideError(f"{ov.describe()} would make " + "; ".join(
             f"override {o.id or '-'} ({o.describe()}) no longer apply: {msg}"
             for o, msg in broken) + "; change or remove that override first")
+    if ov.kind == UNLOCK and (rep.locks[ov.layer] == plan.replay.locks[ov.layer]).all():
+        raise OverrideError(f"{ov.describe()}: nothing is locked there; only cells locked in "
+                            f"layer {ov.layer} or a layer before it can be unlocked")
     eff = rep.effects[rep.effects["override"] == len(overrides) - 1].drop(columns="override")
     if not preview:
         with engine.begin() as conn:
@@ -442,6 +492,68 @@ def add_override(engine: Engine, ov: Override, *, preview: bool = False) -> Over
         overrides[-1] = ov
     new_plan = replace(plan, overrides=overrides, replay=rep)
     return OverrideResult(ov, eff.reset_index(drop=True), new_plan, not preview)
+
+
+def delete_override(engine: Engine, override_id: int, *, author: str,
+                    role: str | None = None, reason: str = "withdrawn",
+                    comment: str | None = None, source: str = "api") -> OverrideResult:
+    """Withdraw override ``override_id`` from the current cycle's draft.
+
+    The log is append-only: the withdrawal is a new entry (kind ``withdraw``, its value the
+    withdrawn id) that the replay honours, so the log keeps who withdrew what and why. The
+    owner role of the override's layer or the approver role may withdraw it. A withdrawal
+    that would make another override stop applying is refused, like any other change.
+    """
+    plan = open_plan(engine)
+    _editable(plan)
+    gone = withdrawals(plan.overrides)
+    target = next((o for o in plan.overrides
+                   if o.id == override_id and o.kind != WITHDRAW), None)
+    if target is None:
+        ids = [str(o.id) for o in plan.overrides
+               if o.id is not None and o.kind != WITHDRAW and o.id not in gone]
+        raise NotFoundError(
+            f"override {override_id} is not in the draft of cycle {plan.cycle}; its "
+            f"overrides are {', '.join(ids) or 'none'} (`snop demand log`). A row of the "
+            "workbook's overrides table is withdrawn by removing it from the workbook and "
+            "importing the workbook again")
+    if override_id in gone:
+        raise OverrideError(f"override {override_id} is already withdrawn (by entry "
+                            f"{gone[override_id]} of the log)")
+    owners = {lay.name: lay.role for lay in plan.layers}
+    allowed = [r for r in (owners.get(target.layer), plan.approver_role) if r]
+    role = role or allowed[0]
+    if role not in allowed:
+        raise NotAllowed(f"role {role} may not withdraw override {override_id} of layer "
+                         f"{target.layer}; role {' or role '.join(allowed)} may")
+    if not reason.strip():
+        raise OverrideError("a withdrawal needs a reason")
+    tomb = replace(target, kind=WITHDRAW, value=float(override_id), locked=False,
+                   author=author, role=role, reason=reason, comment=comment, source=source,
+                   id=None, carried_from=None, created_at=now())
+    problem = text_error(tomb)
+    if problem:
+        raise OverrideError(problem)
+    overrides = [*plan.overrides, tomb]
+    h = plan.replay.hierarchy
+    rep = _with_remedies(replay(h, plan.replay.values[STATISTICAL], plan.layers, overrides))
+    before = {id(o) for o, _ in plan.replay.conflicts}
+    broken = [(o, msg) for o, msg in rep.conflicts if id(o) not in before]
+    if broken:
+        raise OverrideError(f"withdrawing override {override_id} would make " + "; ".join(
+            f"override {o.id or '-'} ({o.describe()}) no longer apply: {msg}"
+            for o, msg in broken) + "; withdraw or change that override first")
+    old, new = plan.replay.values[target.layer], rep.values[target.layer]
+    changed = np.argwhere(old != new)
+    undone = pd.DataFrame([(h.items[i], h.periods[p], float(old[i, p]), float(new[i, p]))
+                           for i, p in changed], columns=["item", "period", "before", "after"])
+    with engine.begin() as conn:
+        if plan_status(conn, plan.cycle) != DRAFT:  # submitted meanwhile
+            raise FrozenError(f"the demand plan of cycle {plan.cycle} changed status")
+        tomb = replace(tomb, id=_insert(conn, plan.cycle, tomb))
+    overrides[-1] = tomb
+    # what the withdrawal changed in the override's layer
+    return OverrideResult(tomb, undone, replace(plan, overrides=overrides, replay=rep), True)
 
 
 def submit(engine: Engine, *, author: str, role: str | None = None,

@@ -31,6 +31,7 @@ from snop.demand.config import (
     editable_layers,
     split_error,
 )
+from snop.demand.replay import amount_problem
 from snop.errors import SnopError
 from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, parse_numbers
 from snop.io.problems import Problem, Severity
@@ -664,6 +665,13 @@ def _overrides(rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...]
                                _v=o[col].map(lambda x: f"{x:g}")), second, col,
                  lambda r: f"is given together with {r['_first']}; give only one of qty, "
                  "delta or pct", "_v")
+
+    # each amount within the bounds every override path shares (snop.demand.replay)
+    for col in amounts:
+        bound = pd.Series([amount_problem(col, float(v)) if pd.notna(v) else None
+                           for v in o[col]], index=o.index, dtype=object)
+        rep.rows(src, o.assign(_m=bound, _v=o[col].map(lambda x: f"{x:g}")),
+                 ~unsure & bound.notna(), col, lambda r: str(r["_m"]), "_v")
 
     # periods: inside the planning horizon, ranges forwards
     start = [_period(v) for v in o["period"]]

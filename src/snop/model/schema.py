@@ -356,8 +356,9 @@ OVERRIDES = Table(
         Column("split", T, "How a change above item level reaches items: `proportional` "
                "(to the values it changes), `equal`, `history` (last 12 periods' sales mix) or "
                "`layer:NAME` (another layer's mix).", default="proportional"),
-        Column("lock", C, "`yes` keeps the items' new values when later overrides of the "
-               "same layer change a level above them.", default="no", choices=("yes", "no")),
+        Column("lock", C, "`yes` keeps the items' new values when later overrides, of this "
+               "layer or a later one, change a level above them (until an unlock).",
+               default="no", choices=("yes", "no")),
         Column("author", T, "Who made the change.", default="workbook"),
         Column("role", T, "Role of the author; must own the layer (blank: the layer's "
                "role)."),
