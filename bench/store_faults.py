@@ -80,7 +80,8 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
     (sales / "sales.csv").write_text("item,period,qty,channel\nA1,2026-11,130,retail\n")
     wb = write_small(tmp / "wb")
     tally = {"imports both stored": 0, "imports one refused with a message": 0,
-             "imports one lost silently": 0, "tracebacks": 0, "overrides stored": 0,
+             "imports one refused by a traceback": 0, "imports one lost silently": 0,
+             "tracebacks": 0, "overrides stored": 0,
              "overrides run": 0, "approve winners": 0, "approve losers with a message": 0}
     for n in range(rounds):
         db = fresh(url, tmp, n)
@@ -95,8 +96,10 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
         ok = [code == 0 for code, _ in res]
         if all(got):
             tally["imports both stored"] += 1
-        elif got == ok:
+        elif got == ok and all(err.startswith("error:") for code, err in res if code):
             tally["imports one refused with a message"] += 1
+        elif got == ok:
+            tally["imports one refused by a traceback"] += 1
         else:
             tally["imports one lost silently"] += 1
         import_workbook(engine, wb)
