@@ -380,7 +380,8 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
     src = {name: t.source for name, t in typed.items()}
     item_set = _known(typed, broken, "items", "item")
     families = _known(typed, broken, "items", "family")
-    if "items" not in typed and "items" not in broken:  # planning-only: families name them
+    no_items = "items" not in broken and _col(typed, "items").empty
+    if no_items:  # planning-only: the families table names the families (as in Workbook)
         families = _known(typed, broken, "families", "family")
     if "items" in typed:
         _items(rep, src["items"], typed["items"].df)
@@ -398,8 +399,8 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
     unknown("sales", "item", item_set, "an item", where_items)
     unknown("inventory", "item", item_set, "an item", where_items)
     unknown("demand", "item", item_set, "an item", where_items)
-    where_fam = ("families are named by the items table's family column" if "items" in typed
-                 else "families are named by the families table")
+    where_fam = ("families are named by the families table" if no_items
+                 else "families are named by the items table's family column")
     unknown("families", "family", families, "the family of any item", where_fam)
     unknown("family_periods", "family", families, "a family", where_fam)
     unknown("routings", "family", families, "a family", where_fam)
