@@ -32,7 +32,7 @@ from snop.demand.config import (
     split_error,
 )
 from snop.errors import SnopError
-from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, parse_numbers
+from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, DecimalMark, parse_numbers
 from snop.io.problems import Problem, Severity
 from snop.io.reader import RawTable, RawWorkbook
 from snop.model.limits import quantity_problem, text_problem
@@ -106,13 +106,14 @@ def _suggest(name: str, options: Iterable[str]) -> str:
 
 def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
                  raw: pd.Series, periods: dict[str, Counter[Granularity]],
-                 given: bool = True) -> pd.Series:
+                 given: bool = True, decimal: DecimalMark = DecimalMark.POINT) -> pd.Series:
     present = raw.notna()
     if col.required and given:  # a missing column is reported once, with the header
         rep.rows(t.source, df, ~present, col.name,
                  f"is blank; {col.name} is required ({col.valid})")
     if col.kind is Kind.NUMBER:
-        parsed = parse_numbers(raw)
+        parsed = (parse_numbers(raw, how="; a number in Excel is stored as a number")
+                  if t.from_excel else parse_numbers(raw, decimal, how=DECIMAL_HOW))
         num = pd.Series(parsed.values, index=raw.index, dtype=float)
         why = pd.Series(parsed.problems, index=raw.index, dtype=object)
         not_num = why.notna()
@@ -169,8 +170,8 @@ def _checked_text(rep: _Report, source: str, df: pd.DataFrame, col: Column, raw:
     return raw.where(~bad)
 
 
-def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularity]]
-                ) -> _Typed | None:
+def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularity]],
+                decimal: DecimalMark = DecimalMark.POINT) -> _Typed | None:
     spec = TABLES[t.name]
     header = t.header
     seen: set[str] = set()
@@ -213,12 +214,12 @@ def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularit
         raw = (t.cells[f"_c{keep[col.name]}"] if col.name in keep
                else pd.Series([None] * len(df), dtype=object))
         df[col.name] = _type_column(rep, t, df, col, raw.reset_index(drop=True), periods,
-                                    given=col.name in keep)
+                                    given=col.name in keep, decimal=decimal)
     for name in extras:
         raw = t.cells[f"_c{keep[name]}"].reset_index(drop=True)
         col = (TABLES[spec.period_overrides_of].column(name) if spec.period_overrides_of
                else Column(name, Kind.TEXT, ""))
-        df[name] = _type_column(rep, t, df, col, raw, periods)
+        df[name] = _type_column(rep, t, df, col, raw, periods, decimal=decimal)
     if missing:
         return None
     _duplicates(rep, t.source, df, spec.key)
@@ -256,8 +257,9 @@ def validate(raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool
     periods: dict[str, Counter[Granularity]] = {}
     typed: dict[str, _Typed] = {}
     broken: set[str] = set()
+    decimal = _decimal(rep, raw)
     for name, t in raw.tables.items():
-        got = _first_pass(rep, t, periods)
+        got = _first_pass(rep, t, periods, decimal)
         if got is None:
             broken.add(name)
         else:
@@ -275,8 +277,33 @@ def validate(raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool
     if any(p.severity is Severity.ERROR for p in rep.problems):
         return ValidationResult(None, rep.problems)
     tables = {name: t.df.drop(columns="_row").reset_index(drop=True) for name, t in typed.items()}
+    if "settings" in tables:  # the decimal mark describes these files, not the company
+        st = tables["settings"]
+        tables["settings"] = st[st["name"] != DECIMAL].reset_index(drop=True)
     attributes = typed["items"].extras if "items" in typed else []
     return ValidationResult(Workbook(gran, tables, attributes), rep.problems)
+
+
+DECIMAL = "decimal"
+DECIMAL_HOW = ("; or, when the CSV files are written with a decimal comma, add the setting "
+               "decimal with the value , to the settings table")
+
+
+def _decimal(rep: _Report, raw: RawWorkbook) -> DecimalMark:
+    """The decimal mark the ``decimal`` setting states for the CSV files (default point)."""
+    t = raw.tables.get("settings")
+    if t is None or "name" not in t.header or "value" not in t.header:
+        return DecimalMark.POINT
+    names = t.cells[f"_c{t.header.index('name')}"]
+    values = t.cells[f"_c{t.header.index('value')}"]
+    for name, value, row in zip(names, values, t.cells["_row"], strict=True):
+        if isinstance(name, str) and name.strip().lower() == DECIMAL:
+            try:
+                return DecimalMark((value or "").strip())
+            except ValueError:
+                rep.add(Problem(t.source, "decimal must be . (1234.5) or , (1234,5 or "
+                                "1.234,5)", int(row), "value", value))
+    return DecimalMark.POINT
 
 
 def _required(rep: _Report, raw: RawWorkbook, typed: dict[str, _Typed], broken: set[str],
