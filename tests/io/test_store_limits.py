@@ -119,3 +119,24 @@ def test_the_documented_limits_are_the_enforced_ones() -> None:
     for value in (MAX_AMOUNT, MAX_QUANTITY, MAX_TEXT_LENGTH):
         assert f"{value:,.0f}" in doc
     assert f"at most {MAX_KEY_LENGTH} characters" in doc
+
+
+def test_import_of_text_past_the_limits_is_one_error_on_every_database(tmp_path: Path,
+                                                                        db_url: str) -> None:
+    """A 300-character code and a NUL in a description: refused by validation with row and
+    column on SQLite and PostgreSQL alike (PostgreSQL used to end in a DataError traceback)."""
+    from tests.cli import snop
+
+    folder = write_small(tmp_path / "wb")
+    assert snop("--db", db_url, "import", folder).exit_code == 0
+    items = SMALL["items"].replace("A2,F1,Widget L", "A" * 300 + ",F1,Widget L", 1)
+    items = items.replace("B1,F2,Gadget,", "B1,F2,Gad\x00get,", 1)
+    bad = write_small(tmp_path / "bad", {"items": items})
+    r = snop("--db", db_url, "import", bad)
+    assert r.exit_code == 1 and not r.traceback, r.exception
+    assert "items.csv row 3, column item" in r.stderr and "300 characters" in r.stderr
+    assert "items.csv row 4, column description" in r.stderr and "control character" in r.stderr
+    engine = open_store(db_url)
+    wb = load_workbook(engine)
+    engine.dispose()
+    assert wb is not None and list(wb.items["item"]) == ["A1", "A2", "B1", "B2"]

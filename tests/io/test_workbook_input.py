@@ -191,3 +191,30 @@ def test_a_file_that_is_no_workbook_gives_one_line(tmp_path: Path, kind: str,
                                                  else "is a folder with no CSV files")), said
     if command != "validate":
         assert r.stderr.count("\n") == 1, r.stderr
+
+
+def _european(text: str) -> str:
+    """The small workbook as a European spreadsheet saves it: ; between cells, , for decimals."""
+    return text.replace(",", ";").replace(".", ",")
+
+
+def test_a_decimal_setting_reads_csv_files_written_with_a_decimal_comma(tmp_path: Path) -> None:
+    plain = {name: _european(text) for name, text in SMALL.items()}
+    sales = plain["sales"].replace("A1;2026-05;100;", "A1;2026-05;100,5;", 1)
+    sales = sales.replace("A1;2026-06;110;", "A1;2026-06;1.110,25;", 1)
+    changes = {**plain, "sales": sales, "settings": plain["settings"] + "decimal;,\n"}
+    result = check_workbook(write_small(tmp_path / "wb", changes))
+    assert result.ok, [str(p) for p in result.errors]
+    wb = result.workbook
+    assert wb is not None
+    a1 = wb.sales[wb.sales["item"] == "A1"].set_index("period")["qty"]
+    assert a1["2026-05"] == 100.5 and a1["2026-06"] == 1110.25
+    assert wb.families_with_defaults().loc["F2", "holding_cost"] == 0.8
+    assert wb.setting("decimal") is None  # it describes the files: not kept, not exported
+    # without the setting the same files are refused, row and column named
+    del changes["settings"]
+    refused = check_workbook(write_small(tmp_path / "plain", changes))
+    found = {(p.source, p.row, p.column): p.message for p in refused.errors}
+    assert "has a decimal comma" in found[("sales.csv", 2, "qty")]
+    assert "has a decimal comma" in found[("sales.csv", 3, "qty")]  # 1.110,25
+    assert "add the setting decimal" in found[("families.csv", 2, "holding_cost")]

@@ -36,7 +36,6 @@ _POINT = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _COMMA = r"[+-]?(?:(?:\d{1,3}(?:[. \u00a0\u202f]\d{3})+|\d+)(?:,\d*)?|,\d+)"
 _GROUPING = r"[. \u00a0\u202f]"
 _THOUSANDS_COMMA = r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?"
-_DECIMAL_COMMA = r"[+-]?\d*,\d+"
 
 NOT_A_NUMBER = "is not a number"
 NOT_FINITE = "is not a finite number"
@@ -77,7 +76,7 @@ def _comma_problem(text: str, how: str) -> str:
     if re.fullmatch(_THOUSANDS_COMMA, text):
         return ("is ambiguous: a thousands separator or a decimal comma? write numbers with a "
                 "decimal point and no thousands separator (1234.5)" + how)
-    if re.fullmatch(_DECIMAL_COMMA, text):
+    if re.fullmatch(_COMMA, text):  # 1,5 or 1.234,5
         return "has a decimal comma; write a decimal point (1.5)" + how
     return NOT_A_NUMBER
 

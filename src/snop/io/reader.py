@@ -27,6 +27,8 @@ class RawTable:
     source: str
     header: list[str]
     cells: pd.DataFrame  # object dtype, str or None; column "_row" = row number in the file
+    # cells come from Excel, where a number is a number: the decimal setting does not apply
+    from_excel: bool = False
 
 
 @dataclass
@@ -158,7 +160,7 @@ def _read_sheets(path: Path, book: Any, raw: RawWorkbook) -> None:
                 rows.append(cells)
                 numbers.append(i)
         raw.tables[name] = RawTable(name, source, header,
-                                    _frame(header, rows, 2, numbers))
+                                    _frame(header, rows, 2, numbers), from_excel=True)
 
 
 def _kinds(table: str, header: list[str]) -> list[Kind | None]:

@@ -33,7 +33,7 @@ from snop.demand.config import (
 )
 from snop.demand.replay import amount_problem
 from snop.errors import SnopError
-from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, parse_numbers
+from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, DecimalMark, parse_numbers
 from snop.io.problems import Problem, Severity
 from snop.io.reader import RawTable, RawWorkbook
 from snop.model.limits import quantity_problem, text_problem
@@ -107,13 +107,14 @@ def _suggest(name: str, options: Iterable[str]) -> str:
 
 def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
                  raw: pd.Series, periods: dict[str, Counter[Granularity]],
-                 given: bool = True) -> pd.Series:
+                 given: bool = True, decimal: DecimalMark = DecimalMark.POINT) -> pd.Series:
     present = raw.notna()
     if col.required and given:  # a missing column is reported once, with the header
         rep.rows(t.source, df, ~present, col.name,
                  f"is blank; {col.name} is required ({col.valid})")
     if col.kind is Kind.NUMBER:
-        parsed = parse_numbers(raw)
+        parsed = (parse_numbers(raw, how="; a number in Excel is stored as a number")
+                  if t.from_excel else parse_numbers(raw, decimal, how=DECIMAL_HOW))
         num = pd.Series(parsed.values, index=raw.index, dtype=float)
         why = pd.Series(parsed.problems, index=raw.index, dtype=object)
         not_num = why.notna()
@@ -170,8 +171,8 @@ def _checked_text(rep: _Report, source: str, df: pd.DataFrame, col: Column, raw:
     return raw.where(~bad)
 
 
-def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularity]]
-                ) -> _Typed | None:
+def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularity]],
+                decimal: DecimalMark = DecimalMark.POINT) -> _Typed | None:
     spec = TABLES[t.name]
     header = t.header
     seen: set[str] = set()
@@ -214,12 +215,12 @@ def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularit
         raw = (t.cells[f"_c{keep[col.name]}"] if col.name in keep
                else pd.Series([None] * len(df), dtype=object))
         df[col.name] = _type_column(rep, t, df, col, raw.reset_index(drop=True), periods,
-                                    given=col.name in keep)
+                                    given=col.name in keep, decimal=decimal)
     for name in extras:
         raw = t.cells[f"_c{keep[name]}"].reset_index(drop=True)
         col = (TABLES[spec.period_overrides_of].column(name) if spec.period_overrides_of
                else Column(name, Kind.TEXT, ""))
-        df[name] = _type_column(rep, t, df, col, raw, periods)
+        df[name] = _type_column(rep, t, df, col, raw, periods, decimal=decimal)
     if missing:
         return None
     _duplicates(rep, t.source, df, spec.key)
@@ -257,8 +258,9 @@ def validate(raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool
     periods: dict[str, Counter[Granularity]] = {}
     typed: dict[str, _Typed] = {}
     broken: set[str] = set()
+    decimal = _decimal(rep, raw)
     for name, t in raw.tables.items():
-        got = _first_pass(rep, t, periods)
+        got = _first_pass(rep, t, periods, decimal)
         if got is None:
             broken.add(name)
         else:
@@ -276,8 +278,33 @@ def validate(raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool
     if any(p.severity is Severity.ERROR for p in rep.problems):
         return ValidationResult(None, rep.problems)
     tables = {name: t.df.drop(columns="_row").reset_index(drop=True) for name, t in typed.items()}
+    if "settings" in tables:  # the decimal mark describes these files, not the company
+        st = tables["settings"]
+        tables["settings"] = st[st["name"] != DECIMAL].reset_index(drop=True)
     attributes = typed["items"].extras if "items" in typed else []
     return ValidationResult(Workbook(gran, tables, attributes), rep.problems)
+
+
+DECIMAL = "decimal"
+DECIMAL_HOW = ("; or, when the CSV files are written with a decimal comma, add the setting "
+               "decimal with the value , to the settings table")
+
+
+def _decimal(rep: _Report, raw: RawWorkbook) -> DecimalMark:
+    """The decimal mark the ``decimal`` setting states for the CSV files (default point)."""
+    t = raw.tables.get("settings")
+    if t is None or "name" not in t.header or "value" not in t.header:
+        return DecimalMark.POINT
+    names = t.cells[f"_c{t.header.index('name')}"]
+    values = t.cells[f"_c{t.header.index('value')}"]
+    for name, value, row in zip(names, values, t.cells["_row"], strict=True):
+        if isinstance(name, str) and name.strip().lower() == DECIMAL:
+            try:
+                return DecimalMark((value or "").strip())
+            except ValueError:
+                rep.add(Problem(t.source, "decimal must be . (1234.5) or , (1234,5 or "
+                                "1.234,5)", int(row), "value", value))
+    return DecimalMark.POINT
 
 
 def _required(rep: _Report, raw: RawWorkbook, typed: dict[str, _Typed], broken: set[str],
@@ -381,7 +408,8 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
     src = {name: t.source for name, t in typed.items()}
     item_set = _known(typed, broken, "items", "item")
     families = _known(typed, broken, "items", "family")
-    if "items" not in typed and "items" not in broken:  # planning-only: families name them
+    no_items = "items" not in broken and _col(typed, "items").empty
+    if no_items:  # planning-only: the families table names the families (as in Workbook)
         families = _known(typed, broken, "families", "family")
     if "items" in typed:
         _items(rep, src["items"], typed["items"].df)
@@ -399,8 +427,8 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
     unknown("sales", "item", item_set, "an item", where_items)
     unknown("inventory", "item", item_set, "an item", where_items)
     unknown("demand", "item", item_set, "an item", where_items)
-    where_fam = ("families are named by the items table's family column" if "items" in typed
-                 else "families are named by the families table")
+    where_fam = ("families are named by the families table" if no_items
+                 else "families are named by the items table's family column")
     unknown("families", "family", families, "the family of any item", where_fam)
     unknown("family_periods", "family", families, "a family", where_fam)
     unknown("routings", "family", families, "a family", where_fam)

@@ -375,11 +375,15 @@ SETTINGS = Table(
     "Company-wide settings as name/value rows.",
     (
         Column("name", C, "Setting name.", required=True,
-               choices=("company", "currency", "first_period", "horizon", "approver_role")),
+               choices=("company", "currency", "first_period", "horizon", "approver_role",
+                        "decimal")),
         Column("value", T, "Value: company and currency are text; first_period is the first "
-               "planning period (default: the period after the last sales); horizon is the "
-               "number of periods planned (default 18); approver_role is the role that "
-               "approves the consensus demand plan (default executive).", required=True,
+               "planning period (default: the period after the last sales, or the first demand "
+               "period without sales); horizon is the number of periods planned (default 18, "
+               "or the demand's span without sales); approver_role is the role that "
+               "approves the consensus demand plan (default executive); decimal is the "
+               "decimal mark of the workbook's CSV files, `.` (default) or `,` (it describes "
+               "the files, and is not stored).", required=True,
                free_text=True),
     ),
     key=("name",),
