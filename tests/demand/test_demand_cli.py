@@ -17,7 +17,7 @@ from snop.demand.accuracy import fva_report
 from snop.demand.replay import Override
 from snop.demand.review import add_override, approve, open_plan, submit
 from snop.store.db import open_store
-from tests.test_cli import snop
+from tests.cli import snop
 from tests.workbooks import write_small
 
 NEW_ACTUALS = """item,period,qty
@@ -92,7 +92,7 @@ def test_fva_of_an_approved_cycle_matches_the_hand_computation(tmp_path: Path) -
     assert lag.loc[(1, "consensus"), "wape"] == pytest.approx(20 / 235 * 100)
 
     run = snop("--db", db, "demand", "fva", "--by", "family", "--json", cwd=tmp_path)
-    assert run.returncode == 0, run.stderr
+    assert run.exit_code == 0, run.stderr
     rows = {(r["family"], r["layer"]): r for r in json.loads(run.stdout)["rows"]}
     # F2 (B1, B2) is untouched by overrides: consensus = statistical; actuals 25 + 10 + 20,
     # errors B2 |25-20| in 2026-11, B1 |10-20| in 2026-12
@@ -105,8 +105,8 @@ def test_cli_review_and_an_approved_version_never_changes(tmp_path: Path) -> Non
 
     def demand(*args: str) -> tuple[int, str, str]:
         run = snop("--db", db, "demand", *args, cwd=tmp_path)
-        assert "Traceback" not in run.stderr
-        return run.returncode, run.stdout, run.stderr
+        assert not run.traceback, run.exception
+        return run.exit_code, run.stdout, run.stderr
 
     code, out, _ = demand("override", "--layer", "sales", "--level", "family", "--key", "F1",
                           "--period", "2027-03", "--to", "2027-04", "--qty", "1200",
@@ -161,7 +161,7 @@ def test_cli_review_and_an_approved_version_never_changes(tmp_path: Path) -> Non
     assert code == 1 and "approved and frozen" in err
     assert demand("approve")[0] == 1 and demand("submit")[0] == 1
     forecast = snop("--db", db, "forecast", cwd=tmp_path)
-    assert forecast.returncode == 1 and "baseline is frozen" in forecast.stderr
+    assert forecast.exit_code == 1 and "baseline is frozen" in forecast.stderr
     code, after_all, _ = demand("show", "--level", "item", "--json")
     assert json.loads(after_all)["rows"] == json.loads(before)["rows"]
     assert json.loads(after_all)["status"] == "approved"

@@ -354,6 +354,7 @@ def test_conflicts_lenient_and_strict() -> None:
     (ov("sales", FAMILY, "F1", "qty", 1, split="random"), "is not a split"),
     (replace(ov("sales", FAMILY, "F1", "qty", 1), reason=" "), "needs a reason code"),
     # what PostgreSQL cannot store is refused on every store
+    (ov("sales", ITEM, "A1\x00", "qty", 1), "key contains a control character"),
     (replace(ov("sales", FAMILY, "F1", "qty", 1), comment="a\x00b"),
      "comment contains a control character (such as NUL)"),
     (replace(ov("sales", FAMILY, "F1", "qty", 1), author="x" * 10_001),

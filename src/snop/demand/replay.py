@@ -133,7 +133,8 @@ class Hierarchy:
         else:
             raise OverrideError(f"level {level!r} is not a level; use one of "
                                 + ", ".join(self.levels))
-        mask = keys == key
+        # compared in Python: numpy would strip a trailing NUL from ``key`` ("A1\0" == "A1")
+        mask = np.array([k == key for k in keys], dtype=bool)
         if not mask.any():
             known = sorted(set(keys.tolist()))
             shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
@@ -233,6 +234,9 @@ def check_override(h: Hierarchy, layers: Sequence[Layer], ov: Override) -> None:
     if ov.level == TOTAL and ov.key not in ("", TOTAL):
         raise OverrideError(f"a total override has no key (got {ov.key!r})")
     if ov.level != TOTAL:
+        problem = text_problem(ov.key, key=True)
+        if problem:
+            raise OverrideError(f"key {problem}")
         h.scope(ov.level, ov.key)
     lo, hi = h.period_index(ov.period), h.period_index(ov.to_period, "to_period")
     if hi < lo:
