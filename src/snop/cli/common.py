@@ -1,4 +1,9 @@
-"""What the sub-commands share: the store option and console output."""
+"""What the sub-commands share: the store option and console output.
+
+The consoles interpret rich markup (``[bold]...[/]``) in the strings the commands compose;
+every value that comes from the user or the store (codes, reasons, authors, paths) goes
+through :func:`esc` first, so ``GHOST[/]`` prints as typed and never breaks the output.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,18 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.engine import Engine
 
 from snop.store.db import open_store
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
+
+
+def esc(value: object) -> str:
+    """``value`` as text that prints byte-exact in markup (``[`` escaped)."""
+    return escape(str(value))
 
 DbOption = Annotated[
     str | None,

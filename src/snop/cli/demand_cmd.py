@@ -12,7 +12,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from snop.cli.common import console, err_console, store
+from snop.cli.common import console, err_console, esc, store
 from snop.cli.main import app
 from snop.errors import SnopError
 
@@ -44,7 +44,7 @@ def _table(df: pd.DataFrame, title: str | None = None, digits: int = 0,
     t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for col in df.columns:
         numeric = df[col].dtype.kind in "fi"
-        t.add_column(str(col), justify="right" if numeric else "left",
+        t.add_column(esc(col), justify="right" if numeric else "left",
                      no_wrap=col in no_wrap)
     for row in df.itertuples(index=False):
         t.add_row(*(_cell(v, digits) for v in row))
@@ -58,7 +58,7 @@ def _cell(v: Any, digits: int) -> str:
         return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
         return f"{float(v):,.{digits}f}"
-    return str(v)
+    return esc(v)
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -66,13 +66,14 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _header(plan: Any) -> str:
-    based = f", started from approved cycle {plan.based_on}" if plan.based_on else ""
+    based = f", started from approved cycle {esc(plan.based_on)}" if plan.based_on else ""
     extra = ""
     if plan.status == "approved":
-        extra = (f", approved by {plan.record.get('approved_by')} "
-                 f"({plan.record.get('approved_role')}) on {plan.record.get('approved_at')}")
-    layers = " -> ".join(plan.layer_names)
-    return (f"demand plan of cycle [bold]{plan.cycle}[/]: {plan.status}{extra}{based}; "
+        extra = (f", approved by {esc(plan.record.get('approved_by'))} "
+                 f"({esc(plan.record.get('approved_role'))}) on "
+                 f"{plan.record.get('approved_at')}")
+    layers = esc(" -> ".join(plan.layer_names))
+    return (f"demand plan of cycle [bold]{esc(plan.cycle)}[/]: {plan.status}{extra}{based}; "
             f"layers {layers}; {len(plan.overrides)} override(s)")
 
 
@@ -109,7 +110,7 @@ def show_cmd(
         return
     console.print(_header(plan))
     for ov, msg in plan.replay.conflicts:
-        err_console.print(f"[yellow]conflict[/]: {ov.describe()}: {msg}")
+        err_console.print(f"[yellow]conflict[/]: {esc(ov.describe())}: {esc(msg)}")
     console.print(_table(view))
 
 
@@ -161,7 +162,7 @@ def override_cmd(
                           "stored": result.stored, "effects": _records(eff)}, indent=2))
         return
     verb = "preview (nothing stored)" if preview else f"stored as override {result.override.id}"
-    console.print(f"{result.override.describe()}: {verb}")
+    console.print(f"{esc(result.override.describe())}: {verb}")
     by_period = eff.groupby("period")[["before", "after"]].sum().reset_index()
     console.print(_table(by_period, "total of the items changed"))
     console.print(_table(eff, "by item"))
@@ -176,7 +177,7 @@ def _transition(ctx: typer.Context, action: str, author: str | None, role: str |
     console.print(_header(plan))
     if plan.status == "approved":
         total = plan.view("total")[[plan.consensus]].sum().iloc[0]
-        console.print(f"frozen as version {plan.cycle}: {total:,.0f} units of consensus "
+        console.print(f"frozen as version {esc(plan.cycle)}: {total:,.0f} units of consensus "
                       f"demand over {len(plan.periods)} periods")
 
 
@@ -228,7 +229,7 @@ def log_cmd(ctx: typer.Context, cycle: Cycle = None,
         console.print(f"      {ov.author} ({ov.role}), {why}; {origin}, {ov.created_at}",
                       markup=False)
         if isinstance(conflict, str):
-            console.print(f"      [yellow]conflict[/]: {conflict}")
+            console.print(f"      [yellow]conflict[/]: {esc(conflict)}")
 
 
 @demand.command("cycles")
@@ -262,7 +263,7 @@ def fva_cmd(
         print(json.dumps({"cycle": report.cycle, "by": by, "periods": report.periods,
                           "rows": _records(table)}, indent=2))
         return
-    console.print(report.title(by))
+    console.print(report.title(by), markup=False)
     counts = [c for c in ("n", "overrides", "actual", "forecast") if c in table]
     shown = table.assign(**{c: table[c].round().astype("int64") for c in counts})
     console.print(_table(shown, digits=1, no_wrap=("layer", "author", "family", "item")))

@@ -109,6 +109,10 @@ def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
                  f"is blank; {col.name} is required ({col.valid})")
     if col.kind is Kind.NUMBER:
         num = pd.to_numeric(raw.where(present), errors="coerce").astype(float)
+        # pandas' parser is not correctly rounded ("460.70000000000005" reads 1 ulp off):
+        # the numbers it accepts are read again with float(), which is
+        parsed = num.notna()
+        num[parsed] = np.array([float(v) for v in raw[parsed]], dtype=float)
         not_num = present & (num.isna() | ~np.isfinite(num.fillna(0.0)))
         rep.rows(t.source, df.assign(_v=raw), not_num, col.name,
                  f"is not a number; expected {col.valid}", "_v")
