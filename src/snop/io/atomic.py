@@ -9,6 +9,7 @@ the first rename; the renames themselves cannot run out of space.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -38,10 +39,26 @@ def _fsync(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
-def _folder(dest: Path) -> None:
-    if dest.exists() and not dest.is_dir():
-        raise SnopError(f"{dest} is a file; give a folder")
+def _folder(dest: Path, target: Path) -> None:
+    """Create the folder ``dest`` that ``target`` is written into."""
+    for folder in (dest, *dest.parents):
+        if folder.exists():
+            if not folder.is_dir():
+                raise SnopError(f"cannot write {target}: {folder} is a file, not a folder")
+            break
     dest.mkdir(parents=True, exist_ok=True)
+
+
+def _failed(target: Path, exc: OSError) -> SnopError:
+    """The message for a write to ``target`` the machine refused (naming ``target``, not the
+    temporary name the error carries)."""
+    if exc.errno == errno.ENOSPC:
+        why = "the disk is full"
+    elif exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        why = "permission denied"
+    else:
+        why = exc.strerror or str(exc)
+    return SnopError(f"cannot write {target}: {why}; nothing was changed there")
 
 
 @contextmanager
@@ -56,15 +73,20 @@ def atomic_file(path: Path) -> Iterator[Path]:
     path = Path(path)
     if path.is_dir():
         raise SnopError(f"{path} is a folder; give a file name")
-    _folder(path.parent)
-    fd, name = tempfile.mkstemp(prefix=f"{_PREFIX}{path.stem}-", suffix=path.suffix,
-                                dir=path.parent)
+    try:
+        _folder(path.parent, path)
+        fd, name = tempfile.mkstemp(prefix=f"{_PREFIX}{path.stem}-", suffix=path.suffix,
+                                    dir=path.parent)
+    except OSError as exc:
+        raise _failed(path, exc) from None
     os.close(fd)
     tmp = Path(name)
     try:
         yield tmp
         _fsync(tmp)
         os.replace(tmp, path)
+    except OSError as exc:
+        raise _failed(path, exc) from None
     finally:
         tmp.unlink(missing_ok=True)
 
@@ -79,8 +101,11 @@ def replace_folder_files(dest: Path, files: Mapping[str, FileWriter],
     written are they renamed into place, so a failure leaves ``dest`` as it was.
     """
     dest = Path(dest)
-    _folder(dest)
-    staging = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=dest))
+    try:
+        _folder(dest, dest)
+        staging = Path(tempfile.mkdtemp(prefix=_PREFIX, dir=dest))
+    except OSError as exc:
+        raise _failed(dest, exc) from None
     try:
         for name, write in files.items():
             tmp = staging / name
@@ -96,5 +121,7 @@ def replace_folder_files(dest: Path, files: Mapping[str, FileWriter],
                 old.unlink()
                 result.removed.append(old)
         return result
+    except OSError as exc:
+        raise _failed(dest, exc) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)

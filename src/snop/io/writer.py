@@ -9,6 +9,7 @@ Files are written atomically (:mod:`snop.io.atomic`): a failed export leaves the
 from __future__ import annotations
 
 import csv
+import io
 import math
 from functools import partial
 from pathlib import Path
@@ -93,4 +94,8 @@ def _write_xlsx(wb: Workbook, path: Path, names: list[str]) -> None:
         sheet.append(cols)
         for row in _cells(df, cols, _numeric_columns(name, cols)):
             sheet.append(row)
-    book.save(path)
+    # built in memory, then written in one go: a failed write (disk full) leaves no half-made
+    # zip archive behind that would complain again when it is garbage-collected
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(buffer.getvalue())
