@@ -7,6 +7,7 @@ through :func:`esc` first, so ``GHOST[/]`` prints as typed and never breaks the 
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated, Any
 
 import typer
@@ -16,8 +17,11 @@ from sqlalchemy.engine import Engine
 
 from snop.store.db import open_store
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# No highlighting and no :emoji: codes (user text prints as typed); when the output is not a
+# terminal (a file, a pipe, a test), lines are never broken, so each message stays one line.
+console = Console(highlight=False, emoji=False, soft_wrap=not sys.stdout.isatty())
+err_console = Console(stderr=True, highlight=False, emoji=False,
+                      soft_wrap=not sys.stderr.isatty())
 
 
 def esc(value: object) -> str:
