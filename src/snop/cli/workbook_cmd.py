@@ -27,7 +27,9 @@ def validate_cmd(
         typer.echo(json.dumps({
             "ok": result.ok,
             "problems": [{"severity": p.severity.value, "source": p.source, "row": p.row,
-                          "column": p.column, "value": p.value, "message": p.message}
+                          "column": p.column,
+                          "value": None if p.value is None else str(p.value),
+                          "message": p.message}
                          for p in result.problems]}, indent=2))
     else:
         for p in result.problems:
