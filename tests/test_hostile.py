@@ -111,9 +111,6 @@ def _stored_items(r: Run, d: Path) -> None:
         descriptions = set(conn.execute(sa.text("SELECT description FROM wb_items")).scalars())
     engine.dispose()
     assert set(LEGAL_CODES) <= items and set(LEGAL_CODES) <= descriptions
-    show = snop("--db", d / "s.db", "demand", "show", "--level", "item", "--period", "2026-11",
-                "--to", "2026-11", "--json")
-    assert show.exit_code == 1 or not show.traceback  # no baseline yet: a message at most
 
 
 def _forecast_file(r: Run, d: Path) -> None:
@@ -126,8 +123,6 @@ def _overrides_verbatim(r: Run, d: Path) -> None:
     log = _json(r, d, "demand", "log")
     (ov,) = log["overrides"]  # type: ignore[misc]
     assert (ov["reason"], ov["author"], ov["comment"], ov["event"]) == tuple(HOSTILE[3:7])
-    text = snop("--db", d / "s.db", "demand", "log").stdout.replace("\n", "")
-    assert f"{HOSTILE[4]} (sales), {HOSTILE[3]}: {HOSTILE[5]};" in text
 
 
 def _submitted_by(who: str, status: str) -> Callable[[Run, Path], None]:
@@ -138,8 +133,6 @@ def _submitted_by(who: str, status: str) -> Callable[[Run, Path], None]:
 
 
 def _family_verbatim(r: Run, d: Path) -> None:
-    plan = snop("plan", "--workbook", d / "wb", "--out", d / "out")
-    assert plan.exit_code == 0
     assert any("[bold]F1" in f.read_text() for f in (d / "out").glob("*.csv"))
 
 
@@ -212,8 +205,9 @@ CASES = [
     pytest.param(Case([*WB, "forecast"], setup=_not_a_database, said="s.db"),
                  id="forecast-store-not-a-database", marks=xfail("store errors (c-store)")),
     # plan a workbook
-    pytest.param(Case(["plan", "--workbook", "wb"], code=0, setup=_family_renamed, store=None,
-                      check=_family_verbatim), id="plan-workbook-markup-family"),
+    pytest.param(Case(["plan", "--workbook", "wb", "--out", "out"], code=0,
+                      setup=_family_renamed, store=None, check=_family_verbatim),
+                 id="plan-workbook-markup-family"),
     pytest.param(Case(["plan", "--workbook", "rnd.xlsx"], setup=_random_xlsx, store=None,
                       said="rnd.xlsx"), id="plan-workbook-random-bytes",
                  marks=xfail("bad files (b-validate)")),
