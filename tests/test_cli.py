@@ -15,6 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from snop.cli.demo_cmd import MARKER, _prepare, _record
 from snop.errors import SnopError
@@ -272,3 +274,14 @@ def test_a_write_that_fails_halfway_leaves_the_old_files(tmp_path: Path) -> None
         assert tmp.parent == book.parent and tmp.suffix == ".xlsx"
         good(tmp)
     assert book.read_text() == "new\n"
+
+
+@given(st.floats(min_value=-1e300, max_value=1e300))
+def test_written_numbers_read_back_exactly(x: float) -> None:
+    from snop.io.writer import _number
+
+    v = _number(x)
+    assert v is not None and abs(v - x) <= abs(x) * 1e-14  # 15 significant digits
+    assert _number(v) == v and str(v) != "-0"
+    # openpyxl writes "%.16g", CSV repr: both read back as the very same number
+    assert float(f"{v:.16g}") == v and float(repr(v)) == v

@@ -40,6 +40,8 @@ def _number(x: float) -> int | float | None:
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
     f = float(f"{float(x):.{SIGNIFICANT_DIGITS}g}")
+    if math.isinf(f):  # rounded past the largest double: keep it (no plan holds such values)
+        f = float(x)
     return int(f) if f.is_integer() and abs(f) < 1e15 else f
 
 
