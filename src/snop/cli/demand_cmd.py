@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from snop.cli.common import console, err_console, store
+from snop.cli.common import console, err_console, esc, store
 from snop.cli.main import app
 from snop.errors import SnopError
 from snop.model.periods import PERIOD_FORMATS, PeriodError, parse_period
@@ -77,7 +77,7 @@ def _cell(v: Any, digits: int) -> str:
         return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
         return f"{float(v):,.{digits}f}"
-    return str(v)
+    return esc(v)
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -85,7 +85,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _header(plan: Any) -> str:
-    based = f", started from approved cycle {plan.based_on}" if plan.based_on else ""
+    based = f", started from approved cycle {esc(plan.based_on)}" if plan.based_on else ""
     extra = ""
     if plan.status == "approved":
         extra = (f", approved by {plan.record.get('approved_by')} "
@@ -271,7 +271,7 @@ def _transition(ctx: typer.Context, action: str, author: str | None, role: str |
     console.print(_header(plan))
     if plan.status == "approved":
         total = plan.view("total")[[plan.consensus]].sum().iloc[0]
-        console.print(f"frozen as version {plan.cycle}: {total:,.0f} units of consensus "
+        console.print(f"frozen as version {esc(plan.cycle)}: {total:,.0f} units of consensus "
                       f"demand over {len(plan.periods)} periods")
 
 

@@ -149,13 +149,13 @@ def _forecast_file(path: Path, *, horizon: int, freq: str | None, decimal: str, 
             summary["out"] = str(out)
         sys.stdout.write(json.dumps(summary, indent=1, allow_nan=False) + "\n")
     else:
-        from snop.cli.common import console
+        from snop.cli.common import console, esc
 
         s = result.summary()
         bt = s["backtest"]
         models = ", ".join(f"{k} {v}" for k, v in s["models"].items())
-        console.print(f"Forecast {s['items']} items x {horizon} periods -> {out}")
-        console.print(f"  models: {models}")
+        console.print(f"Forecast {s['items']} items x {horizon} periods -> {esc(out)}")
+        console.print(f"  models: {esc(models)}")
         if bt["mase"] is not None:
             console.print(f"  backtest mean MASE {bt['mase']:.3f} (naive {bt['naive_mase']:.3f}),"
                           f" mean WAPE {bt['wape']:.3f} (naive {bt['naive_wape']:.3f})")

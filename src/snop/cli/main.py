@@ -34,6 +34,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # plain click help: docstrings are re-wrapped (not printed with their line breaks) and
+    # nothing in them is read as rich markup
+    rich_markup_mode="markdown",
 )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from snop.cli.common import console
+from snop.cli.common import console, esc
 from snop.cli.main import app
 from snop.errors import SnopError
 
@@ -26,8 +26,11 @@ def plan_cmd(
         "--out", help="Folder for the plan, capacity and explanation CSVs.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
-    """Plan production, workforce, overtime, subcontracting, inventory and backlog per family
-    and period; show what each strategy costs and which constraints bind."""
+    """Aggregate production plan per family and period: level, chase or optimal.
+
+    Production, workforce, overtime, subcontracting, inventory and backlog; what each strategy
+    costs and which constraints bind. Plans the store's current cycle (and stores the plans),
+    or a workbook given with --workbook (nothing stored)."""
     from snop.supply.model import STRATEGIES
     from snop.supply.plan import compare_strategies
     from snop.supply.report import comparison_lines, demand_for, write_outputs
@@ -53,8 +56,8 @@ def plan_cmd(
                          indent=2))
         return
     currency = wb.setting("currency") or "$"
-    console.print(f"[bold]supply plan[/] on {source}")
+    console.print(f"[bold]supply plan[/] on {esc(source)}")
     for line in comparison_lines(plans, currency):
         console.print(line, markup=False)
     if written:
-        console.print(f"wrote {len(written)} files to {out}")
+        console.print(f"wrote {len(written)} files to {esc(out)}")

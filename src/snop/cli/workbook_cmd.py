@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from snop.cli.common import console, err_console, store
+from snop.cli.common import console, err_console, esc, store
 from snop.cli.main import app
 from snop.cycle.data import export_store, import_workbook
 from snop.io import Severity, check_workbook
@@ -24,23 +24,25 @@ def validate_cmd(
     """Check a workbook and list every problem (exit code 1 when there are errors)."""
     result = check_workbook(workbook)
     if as_json:
-        console.print_json(json.dumps({
+        typer.echo(json.dumps({
             "ok": result.ok,
             "problems": [{"severity": p.severity.value, "source": p.source, "row": p.row,
-                          "column": p.column, "value": p.value, "message": p.message}
-                         for p in result.problems]}))
+                          "column": p.column,
+                          "value": None if p.value is None else str(p.value),
+                          "message": p.message}
+                         for p in result.problems]}, indent=2))
     else:
         for p in result.problems:
             style = "red" if p.severity is Severity.ERROR else "yellow"
-            console.print(f"[{style}]{p.severity.value}[/]: {p}")
+            console.print(f"[{style}]{p.severity.value}[/]: {esc(p)}")
         n_err, n_warn = len(result.errors), len(result.warnings)
         if result.ok and result.workbook is not None:
             wb = result.workbook
-            console.print(f"[green]ok[/]: {workbook}: {len(wb.items)} items in "
+            console.print(f"[green]ok[/]: {esc(workbook)}: {len(wb.items)} items in "
                           f"{len(wb.family_names)} families, {len(wb.sales)} sales rows "
                           f"({wb.granularity.noun}s), {n_warn} warning(s)")
         else:
-            console.print(f"{workbook}: {n_err} error(s), {n_warn} warning(s)")
+            console.print(f"{esc(workbook)}: {n_err} error(s), {n_warn} warning(s)")
     if not result.ok:
         raise typer.Exit(1)
 
@@ -56,9 +58,9 @@ def import_cmd(
     """Load a workbook into the store: all of it or nothing (tables left out are kept)."""
     result = import_workbook(store(ctx), workbook, replace_sales)
     for p in result.warnings:
-        err_console.print(f"[yellow]warning[/]: {p}")
+        err_console.print(f"[yellow]warning[/]: {esc(p)}")
     summary = ", ".join(f"{n} {t}" for t, n in result.rows.items() if n)
-    console.print(f"[green]imported[/] {workbook}: {summary}")
+    console.print(f"[green]imported[/] {esc(workbook)}: {summary}")
 
 
 @app.command("export")
@@ -66,6 +68,14 @@ def export_cmd(
     ctx: typer.Context,
     dest: Annotated[Path, typer.Argument(help="A folder (CSV files) or a file ending .xlsx.")],
 ) -> None:
-    """Write the stored workbook in the format `snop import` reads."""
-    files = export_store(store(ctx), dest)
-    console.print(f"wrote {len(files)} file(s) to {dest}")
+    """Write the stored workbook in the format `snop import` reads.
+
+    Into a folder (CSV files) or a .xlsx file, replacing the old files only once the new ones
+    are complete. In a folder, the CSV files of workbook tables the store does not hold are
+    removed; other files are kept."""
+    result = export_store(store(ctx), dest)
+    console.print(f"wrote {len(result.written)} file(s) to {esc(dest)}")
+    if result.removed:
+        names = ", ".join(p.name for p in result.removed)
+        console.print(f"removed {len(result.removed)} stale file(s) of tables the store does "
+                      f"not hold: {esc(names)}")

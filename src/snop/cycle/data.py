@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from snop.errors import NotFoundError
 from snop.io import Problem, WorkbookInvalid, check_workbook, write_workbook
+from snop.io.atomic import Written
 from snop.store.db import write_transaction
 from snop.store.workbook_repo import load_workbook, save_workbook
 
@@ -38,8 +39,9 @@ def import_workbook(engine: Engine, path: Path, replace_sales: bool = False) -> 
     return ImportResult(rows, result.warnings)
 
 
-def export_store(engine: Engine, dest: Path) -> list[Path]:
-    """Write the stored workbook to a CSV folder or an .xlsx file."""
+def export_store(engine: Engine, dest: Path) -> Written:
+    """Write the stored workbook to a CSV folder or an .xlsx file (see :func:`write_workbook`:
+    the files written, and the stale table CSVs removed from the folder)."""
     wb = load_workbook(engine)
     if wb is None:
         raise NotFoundError("the store is empty; run `snop import WORKBOOK` first")

@@ -1,18 +1,22 @@
 """Write a workbook back in the format users fill in: a CSV folder or one .xlsx.
 
-Only columns that hold a value (and the required ones) are written, numbers in their
-shortest exact form, so export -> import -> export gives identical files.
+Only columns that hold a value (and the required ones) are written, numbers with at most
+15 significant digits (what Excel keeps) in their shortest form, so export -> import ->
+export gives identical files, and a number typed into a workbook reads back exactly.
+Files are written atomically (:mod:`snop.io.atomic`): a failed export leaves the old ones.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import math
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
-from snop.errors import SnopError
+from snop.io.atomic import Written, atomic_file, replace_folder_files
 from snop.model.schema import TABLES, Kind
 from snop.model.workbook import Workbook
 
@@ -24,10 +28,20 @@ def _columns(wb: Workbook, name: str, df: pd.DataFrame) -> list[str]:
     return cols + extras
 
 
+SIGNIFICANT_DIGITS = 15
+
+
 def _number(x: float) -> int | float | None:
+    """``x`` as written: whole numbers as int, others rounded to 15 significant digits.
+
+    A double needs 17 digits to be exact, but openpyxl writes 16 and Excel keeps 15; rounded
+    to 15 first, the value survives every one of those (and ``-0.0`` becomes 0).
+    """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return None
-    f = float(x)
+    f = float(f"{float(x):.{SIGNIFICANT_DIGITS}g}")
+    if math.isinf(f):  # rounded past the largest double: keep it (no plan holds such values)
+        f = float(x)
     return int(f) if f.is_integer() and abs(f) < 1e15 else f
 
 
@@ -44,28 +58,31 @@ def _numeric_columns(name: str, cols: list[str]) -> set[str]:
     return {c for c in cols if c in base.names and base.column(c).kind is Kind.NUMBER}
 
 
-def write_workbook(wb: Workbook, path: Path) -> list[Path]:
-    """Write every non-empty table; ``path`` is a folder (CSV) or a file ending in .xlsx."""
+def write_workbook(wb: Workbook, path: Path) -> Written:
+    """Write every non-empty table; ``path`` is a folder (CSV) or a file ending in .xlsx.
+
+    In a folder, the CSV files of workbook tables this workbook does not have are removed (they
+    would be read back as part of it); other files are left alone.
+    """
     names = [n for n in TABLES if wb.has(n) or n in ("items", "sales")]
+    path = Path(path)
     if path.suffix.lower() == ".xlsx":
-        _write_xlsx(wb, path, names)
-        return [path]
-    if path.exists() and not path.is_dir():
-        raise SnopError(f"{path} is a file; export to a folder (CSV files) or a .xlsx file")
-    path.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in names:
-        df = wb.table(name)
-        cols = _columns(wb, name, df)
-        numeric = _numeric_columns(name, cols)
-        file = path / f"{name}.csv"
-        with file.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, lineterminator="\n")
-            w.writerow(cols)
-            for row in _cells(df, cols, numeric):
-                w.writerow(["" if v is None else v for v in row])
-        written.append(file)
-    return written
+        with atomic_file(path) as tmp:
+            _write_xlsx(wb, tmp, names)
+        return Written([path])
+    files = {f"{name}.csv": partial(_write_csv, wb, name) for name in names}
+    return replace_folder_files(path, files, remove=[f"{name}.csv" for name in TABLES])
+
+
+def _write_csv(wb: Workbook, name: str, file: Path) -> None:
+    df = wb.table(name)
+    cols = _columns(wb, name, df)
+    numeric = _numeric_columns(name, cols)
+    with file.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(cols)
+        for row in _cells(df, cols, numeric):
+            w.writerow(["" if v is None else v for v in row])
 
 
 def _write_xlsx(wb: Workbook, path: Path, names: list[str]) -> None:
@@ -79,5 +96,8 @@ def _write_xlsx(wb: Workbook, path: Path, names: list[str]) -> None:
         sheet.append(cols)
         for row in _cells(df, cols, _numeric_columns(name, cols)):
             sheet.append(row)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    # built in memory, then written in one go: a failed write (disk full) leaves no half-made
+    # zip archive behind that would complain again when it is garbage-collected
+    buffer = io.BytesIO()
+    book.save(buffer)
+    path.write_bytes(buffer.getvalue())
