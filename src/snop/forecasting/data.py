@@ -14,8 +14,10 @@ Documented treatments (never a crash, never a NaN):
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -255,65 +257,95 @@ def classify(Y: Array, L: IntArray) -> ObjArray:
 
 
 OUTLIER_Z = 5.0
+OUTLIER_RUN_Z = 2.5
 OUTLIER_MIN_LEN = 12
 OUTLIER_KEEP_LAST = 3
 
 
 def _rolling_median(Y: Array, L: IntArray, w: int) -> Array:
+    """Centred running median of odd width ``w``; near the ends of a series the window is
+    truncated to the points that exist (no padding with invented values)."""
     n, width = Y.shape
     half = w // 2
-    last = Y[np.arange(n), np.maximum(L, 1) - 1]
-    ext = np.where(np.arange(width)[None, :] < L[:, None], Y, last[:, None])
-    pad = np.concatenate([np.repeat(ext[:, :1], half, axis=1), ext,
-                          np.repeat(ext[:, -1:], half, axis=1)], axis=1)
+    inside = np.arange(width)[None, :] < L[:, None]
+    ext = np.where(inside, Y, np.nan)
+    pad = np.pad(ext, ((0, 0), (half, half)), constant_values=np.nan)
     win = np.lib.stride_tricks.sliding_window_view(pad, w, axis=1)
-    return np.asarray(np.median(win, axis=2), dtype=np.float64)
+    return np.asarray(_nan_quiet(np.nanmedian, win, axis=2), dtype=np.float64)
+
+
+def _nan_quiet(fn: Any, a: Array, axis: int) -> Array:
+    """``fn`` (a nan-aggregate) without the warnings for all-NaN slices (they give NaN)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.asarray(fn(a, axis=axis), dtype=np.float64)
+
+
+def _in_runs(big: BoolArray) -> BoolArray:
+    """True where ``big`` holds and a neighbour (t-1 or t+1) holds as well."""
+    prev = np.zeros_like(big)
+    prev[:, 1:] = big[:, :-1]
+    nxt = np.zeros_like(big)
+    nxt[:, :-1] = big[:, 1:]
+    return np.asarray(big & (prev | nxt), dtype=bool)
 
 
 def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
                     ) -> tuple[BoolArray, Array]:
-    """Flag isolated spikes and dips; return (flags, cleansed Y).
+    """Flag isolated spikes and dips of a robust seasonal decomposition; return
+    (flags, cleansed Y).
 
-    remainder r = y - trend - season, trend a centred running median (width m+1, at least
-    5), season the median of the detrended values per season slot (series with two full
-    seasons); flagged when |r| > 5 * 1.4826 * MAD(r). The last three periods are never
-    flagged (they may start a new level). Flagged values are replaced by trend + season.
+    Decomposition ``y = trend + season + r``: trend a centred running median of width
+    ``w = m + 1`` rounded up to odd (at least 5), truncated at the ends; season the median of
+    the detrended values per season slot, centred to sum to zero (series with two full
+    seasons, else none); ``sd = max(1.4826 MAD(r), 1.4826 MAD(diff(y - season)) / sqrt(2))``
+    (the second term: a running median reproduces a smooth monotone stretch exactly, so the
+    remainder alone would make every wiggle of a smooth trend an outlier). A point is
+    flagged when
+
+    * ``|r_t - median(r)| > 5 sd``;
+    * it has context: a full trend window (a season) around it, so not in the first
+      ``w // 2`` periods (6 for monthly data), nor in the last three (they may start a new
+      level); seasonal data (m > 1) need two full seasons of history, else nothing is
+      flagged (a peak could be the season);
+    * it is isolated: neither neighbour deviates in the same direction by more than
+      2.5 sd. A run of same-direction deviations is a level shift (a recession, a lost
+      customer, a new listing), not an outlier, and is left alone.
+
+    Flagged values are replaced by ``max(trend + season, 0)``.
     """
     n, width = Y.shape
     flags = np.zeros((n, width), dtype=bool)
-    elig = eligible & (L >= OUTLIER_MIN_LEN)
+    elig = eligible & (L >= max(OUTLIER_MIN_LEN, 2 * m if m > 1 else 0))
     if not elig.any():
         return flags, Y
     idx = np.nonzero(elig)[0]
     Ys, Ls = Y[idx], L[idx]
-    w = max(5, (m + 1) | 1) if m > 1 else 5
+    w = max(5, (m + 1) | 1)
     trend = _rolling_median(Ys, Ls, w)
-    mask = np.arange(width)[None, :] < Ls[:, None]
+    t = np.arange(width)[None, :]
+    mask = t < Ls[:, None]
     detr = np.where(mask, Ys - trend, np.nan)
     season = np.zeros_like(Ys)
     if m > 1:
-        seasonal = Ls >= 2 * m
         pad = (-width) % m
         d = np.pad(detr, ((0, 0), (0, pad)), constant_values=np.nan).reshape(len(idx), -1, m)
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                prof = np.nanmedian(d, axis=1)
-        prof = np.nan_to_num(prof)
-        season = np.where(seasonal[:, None], prof[:, np.arange(width) % m], 0.0)
+        prof = np.nan_to_num(_nan_quiet(np.nanmedian, d, axis=1))
+        prof = prof - prof.mean(axis=1, keepdims=True)
+        season = prof[:, np.arange(width) % m]
     rem = np.where(mask, Ys - trend - season, np.nan)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(rem, axis=1)
-        mad = np.nanmedian(np.abs(rem - med[:, None]), axis=1) * 1.4826
-    keep = np.arange(width)[None, :] >= (Ls - OUTLIER_KEEP_LAST)[:, None]
-    fl = (np.abs(rem - med[:, None]) > OUTLIER_Z * mad[:, None]) & (mad[:, None] > 0)
-    fl &= mask & ~keep
-    fl = np.nan_to_num(fl).astype(bool)
+    med = _nan_quiet(np.nanmedian, rem, axis=1)
+    mad = _nan_quiet(np.nanmedian, np.abs(rem - med[:, None]), axis=1) * 1.4826
+    # a running median reproduces a smooth monotone stretch exactly (remainder 0), so the
+    # scale is floored by the period-to-period noise of the seasonally adjusted series
+    dif = np.diff(np.where(mask, Ys - season, np.nan), axis=1)
+    dmed = _nan_quiet(np.nanmedian, dif, axis=1)
+    dsd = _nan_quiet(np.nanmedian, np.abs(dif - dmed[:, None]), axis=1) * 1.4826 / np.sqrt(2)
+    sd = np.fmax(mad, dsd)
+    z = np.nan_to_num((rem - med[:, None]) / np.where(sd > 0, sd, np.inf)[:, None])
+    context = (t >= w // 2) & (t < (Ls - OUTLIER_KEEP_LAST)[:, None])
+    shift = _in_runs(z > OUTLIER_RUN_Z) | _in_runs(z < -OUTLIER_RUN_Z)
+    fl = (np.abs(z) > OUTLIER_Z) & mask & context & ~shift
     clean = Y.copy()
     base = np.maximum(trend + season, 0.0)
     sub = clean[idx]
