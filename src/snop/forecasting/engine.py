@@ -40,7 +40,7 @@ from snop.forecasting.data import (
     prepare_sales,
 )
 from snop.forecasting.ets import fit_ets
-from snop.forecasting.intermittent import fit_intermittent
+from snop.forecasting.intermittent import fit_adida, fit_intermittent, select_rate
 from snop.forecasting.reconciliation import (
     RECONCILE_METHODS,
     Hierarchy,
@@ -61,11 +61,12 @@ from snop.forecasting.simple import SIMPLE_METHODS, fit_simple
 from snop.forecasting.theta import fit_theta
 from snop.model.periods import Granularity, labels
 
-METHODS = ("auto", "ets", "arima", "theta", "croston", "sba", "tsb", "mean", "naive", "snaive",
-           "drift", "ensemble")
+METHODS = ("auto", "ets", "arima", "theta", "croston", "sba", "tsb", "adida", "mean", "naive",
+           "snaive", "drift", "ensemble")
 CONTINUOUS = ("smooth", "erratic")
 AUTO_CONTINUOUS = ["ets", "theta", "ensemble", "snaive", "naive"]
-AUTO_INTERMITTENT = ["tsb", "sba", "croston", "mean", "naive"]
+# rate forecasts only, chosen by MSE (intermittent.select_rate): never a naive zero
+AUTO_INTERMITTENT = ["tsb", "sba", "croston", "adida", "mean"]
 # Backtest-MAE multipliers: benchmarks must win clearly to replace a smoothing model.
 HANDICAP = {"naive": 1.25, "snaive": 1.25, "mean": 1.1, "croston": 1.0}
 SHORT_LEN = 4
@@ -164,6 +165,8 @@ def _kernel(name: str, Y: Array, L: IntArray, h: int, m: int, origins: IntArray,
         fit = fit_theta(Y, L, h, m, origins, h)
     elif name in ("croston", "sba", "tsb"):
         fit = fit_intermittent(name, Y, L, h, origins, h)
+    elif name == "adida":
+        fit = fit_adida(Y, L, h, origins, h)
     elif name == "arima":
         fit = fit_arima(Y, L, h, m, origins, h)
     elif name == "ensemble":
@@ -213,8 +216,9 @@ def run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method: 
             fits = {c: _kernel(c, Yc, Lc, h, m, origins, cache) for c in cands}
             naive = _kernel("naive", Yc, Lc, h, m, origins, cache)
             actual = backtest_actuals(Yc, Lc, origins, h)
-            chosen, runner, _ = select(cands, fits, actual, default,
-                                       HANDICAP if method == "auto" else None)
+            chooser = select if group else select_rate
+            chosen, runner, _ = chooser(cands, fits, actual, default,
+                                        HANDICAP if method == "auto" else None)
             fl = [fits[c] for c in cands]
             out.point[idx] = pick([f.point for f in fl], chosen)
             out.sigma[idx] = pick([f.sigma for f in fl], chosen)
