@@ -48,6 +48,7 @@ class SalesPanel:
     negatives: IntArray
     blanks: IntArray
     notes: list[str] = field(default_factory=list)
+    rows: BoolArray | None = None  # (n, T) cells with at least one row in the input
 
     @property
     def last(self) -> int:
@@ -149,7 +150,7 @@ def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int
     start = np.where(nz.any(axis=1), nz.argmax(axis=1), T).astype(np.int64)
     return SalesPanel(items=[str(x) for x in item_names], granularity=gran, first=first,
                       values=values, start=start, duplicates=duplicates,
-                      negatives=negatives, blanks=blanks)
+                      negatives=negatives, blanks=blanks, rows=rows_per_cell > 0)
 
 
 @dataclass
@@ -228,6 +229,31 @@ def left_align(values: Array, start: IntArray) -> tuple[Array, IntArray]:
     valid = idx < T
     Y = np.where(valid, values[np.arange(n)[:, None], np.minimum(idx, T - 1)], 0.0)
     return np.asarray(Y, dtype=np.float64), L
+
+
+INACTIVE_CHANCE = 0.01
+
+
+def inactive_series(panel: SalesPanel) -> tuple[BoolArray, IntArray]:
+    """Series that stopped before the panel's last period; returns (inactive, last row).
+
+    Files often list only non-zero sales, so trailing periods without a row are normal for a
+    slow mover. With ``p`` the share of periods with a row between an item's first and last
+    row, a silence of ``g`` periods happens by chance with probability ``(1 - p)^g``; the
+    series counts as stopped when that is below 1 % (an item with a row every period: after
+    one silent period; a spare part with a row in 3 periods out of 10: after 13).
+    A panel built without row information counts the non-zero cells as rows.
+    """
+    rows = panel.rows if panel.rows is not None else panel.values != 0
+    n, T = rows.shape
+    any_row = rows.any(axis=1)
+    first = rows.argmax(axis=1)
+    last = np.where(any_row, T - 1 - rows[:, ::-1].argmax(axis=1), -1).astype(np.int64)
+    p = rows.sum(axis=1) / np.maximum(last - first + 1, 1)
+    gap = T - 1 - last
+    with np.errstate(divide="ignore"):
+        chance = np.where(gap > 0, (1.0 - p) ** gap, 1.0)
+    return np.asarray(any_row & (gap > 0) & (chance < INACTIVE_CHANCE), dtype=bool), last
 
 
 def classify(Y: Array, L: IntArray) -> ObjArray:

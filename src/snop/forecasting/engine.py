@@ -29,11 +29,12 @@ from scipy.stats import norm
 
 from snop.errors import SnopError
 from snop.forecasting.arima import fit_arima
-from snop.forecasting.common import Array, IntArray, ObjArray, PanelFit
+from snop.forecasting.common import Array, BoolArray, IntArray, ObjArray, PanelFit
 from snop.forecasting.data import (
     SalesPanel,
     classify,
     detect_outliers,
+    inactive_series,
     item_info,
     left_align,
     prepare_items,
@@ -59,6 +60,7 @@ from snop.forecasting.selection import (
 )
 from snop.forecasting.simple import SIMPLE_METHODS, fit_simple
 from snop.forecasting.theta import fit_theta
+from snop.model.limits import MAX_QUANTITY, quantity_problem
 from snop.model.periods import Granularity, labels
 
 METHODS = ("auto", "ets", "arima", "theta", "croston", "sba", "tsb", "adida", "mean", "naive",
@@ -71,6 +73,9 @@ AUTO_INTERMITTENT = ["tsb", "sba", "croston", "adida", "mean"]
 HANDICAP = {"naive": 1.25, "snaive": 1.25, "mean": 1.1, "croston": 1.0}
 SHORT_LEN = 4
 MAX_HORIZON = 520
+INACTIVE = "Inactive"
+# cleansing on by default: it helps on real data (bench/cleansing_bench.py, docs/forecasting.md)
+CLEANSE_DEFAULT = True
 
 Progress = Callable[[int, int], None]
 
@@ -87,7 +92,9 @@ class ForecastResult:
     forecast: item, period, forecast, model, lo_<L>, hi_<L> per level (reconciled at item
       level when reconciliation was asked).
     report: one row per item: demand_class, n_obs, model, runner_up, backtest MASE/WAPE of
-      the chosen model and of the naive benchmark, windows, outliers, treatment.
+      the chosen model and of the naive benchmark, windows, outliers, loses_to_naive (the
+      chosen model's backtest MASE is worse than naive's: review it), forecast_from (first
+      forecast period), treatment.
     outliers: item, period, qty, cleansed (flagged values and what was used instead).
     levels: with a hierarchy: level, node, period, forecast, model, lo/hi (reconciled).
     """
@@ -131,8 +138,20 @@ class ForecastResult:
             "backtest": {"mase": mean("mase"), "wape": mean("wape"),
                          "naive_mase": mean("naive_mase"), "naive_wape": mean("naive_wape")},
             "outliers_flagged": len(self.outliers),
+            "inactive": self.inactive(),
+            "review": self.review(),
             "series": per_item,
         }
+
+    def inactive(self) -> list[str]:
+        """Items that stopped selling before the last period (forecast 0, model Inactive)."""
+        rep = self.report
+        return [str(x) for x in rep.loc[rep["model"] == INACTIVE, "item"]]
+
+    def review(self) -> list[str]:
+        """Items whose chosen model did worse than naive in the backtest: for a planner."""
+        rep = self.report
+        return [str(x) for x in rep.loc[rep["loses_to_naive"].astype(bool), "item"]]
 
 
 def _family(name: str) -> str:
@@ -290,9 +309,9 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
                    levels: Sequence[float] = (80, 95), items: pd.DataFrame | None = None,
                    reconcile: str | None = None, hierarchy_levels: Sequence[str] | None = None,
                    middle_level: str | None = None, freq: str | None = None,
-                   windows: int = 3, cleanse_outliers: bool = True,
+                   windows: int = 3, cleanse_outliers: bool = CLEANSE_DEFAULT,
                    progress: Progress | None = None, source: str = "sales",
-                   items_source: str = "items") -> ForecastResult:
+                   items_source: str = "items", from_own_end: bool = False) -> ForecastResult:
     """Forecast every item of a sales history ``horizon`` periods past its last period.
 
     sales: columns item, period (``YYYY-MM`` / ``YYYY-Qn`` / ``YYYY-Www``), qty.
@@ -301,11 +320,19 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     reconcile: bottom_up | top_down | middle_out | mint (needs ``items``); hierarchy levels
       default to every attribute column of ``items``.
     progress: called as ``progress(done, total)`` after each chunk of series.
+    from_own_end: forecast each series from its own last period (a panel of unrelated series
+      ending at different dates) instead of from the panel's last period; series that
+      stopped early are otherwise forecast 0 and labelled ``Inactive``.
     Raises SnopError for input the user can fix.
     """
     lv = _validate_args(horizon, method, levels, reconcile, windows)
     h = int(horizon)
     panel = prepare_sales(sales, source=source, freq=freq)
+    _check_magnitude(panel, source)
+    if from_own_end and (reconcile is not None or hierarchy_levels):
+        raise SnopError("--from-own-end forecasts each series from its own end, so their "
+                        "periods differ and cannot be added up into a hierarchy; drop one of "
+                        "--from-own-end and --reconcile/--hierarchy levels")
     gran = panel.granularity
     m = gran.season_length
     items_df = prepare_items(items, gran, source=items_source) if items is not None else None
@@ -316,14 +343,22 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     has_launch = info.launch >= 0
     ls = info.launch - panel.first
     start = np.where(has_launch & (ls < T), np.minimum(start, np.maximum(ls, 0)), start)
+    inactive, last_row = inactive_series(panel)
     Y, L = left_align(panel.values, start)
+    fc_first = np.full(n, panel.last + 1, dtype=np.int64)
+    if from_own_end:
+        own = (last_row >= start) & (last_row < T - 1)
+        L = np.where(own, last_row - start + 1, L)
+        Y = np.where(np.arange(T)[None, :] < L[:, None], Y, 0.0)
+        fc_first = np.where(own, panel.first + last_row + 1, fc_first)
+        inactive = np.zeros(n, dtype=bool)
     classes = classify(Y, L)
     flags, Yc = detect_outliers(Y, L, m, np.isin(classes, CONTINUOUS) & cleanse_outliers)
-    fc_first = panel.last + 1
     ended = (info.end >= 0) & (info.end < fc_first)
+    inactive &= ~ended & (classes != "zero")
     treat: list[list[str]] = [[] for _ in range(n)]
-    regular = (L >= SHORT_LEN) & (classes != "zero") & ~ended
-    short = (L >= 1) & (L < SHORT_LEN) & (classes != "zero") & ~ended
+    regular = (L >= SHORT_LEN) & (classes != "zero") & ~ended & ~inactive
+    short = (L >= 1) & (L < SHORT_LEN) & (classes != "zero") & ~ended & ~inactive
     point = np.zeros((n, h))
     sigma = np.zeros((n, h))
     names = np.empty(n, dtype=object)
@@ -360,7 +395,7 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     pos = {it: i for i, it in enumerate(panel.items)}
     for i in range(n):
         like = info.like[i]
-        if not like or ended[i] or regular[i]:
+        if not like or ended[i] or inactive[i] or regular[i]:
             continue
         j = pos.get(like)
         if j is None or not (regular[j] or short[j]):
@@ -375,12 +410,18 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
         if names[i] == "Zero":
             treat[i].append("no demand in history: forecast 0")
     # launch in the future: nothing before launch; end_period: nothing after the end
-    hor = np.arange(fc_first, fc_first + h)[None, :]
+    hor = fc_first[:, None] + np.arange(h)[None, :]
     before = has_launch[:, None] & (hor < info.launch[:, None])
     after = (info.end[:, None] >= 0) & (hor > info.end[:, None])
     kill = before | after
     point = np.where(kill, 0.0, point)
     sigma = np.where(kill, 0.0, sigma)
+    for i in np.nonzero(inactive)[0].tolist():
+        names[i] = INACTIVE
+        stop = labels(gran, [panel.first + int(last_row[i])])[0]
+        treat[i].append(f"inactive: no sales rows after {stop} ({T - 1 - int(last_row[i])} "
+                        "periods, longer than any gap before): forecast 0; --from-own-end "
+                        "forecasts it from its own last period")
     for i in np.nonzero(ended)[0].tolist():
         names[i] = "Ended"
         treat[i].append(f"ended ({labels(gran, [int(info.end[i])])[0]}): forecast 0")
@@ -400,7 +441,9 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     point = np.maximum(point, 0.0)
     for i in range(n):
         if panel.duplicates[i]:
-            treat[i].append(f"{panel.duplicates[i]} duplicated period row(s) added up")
+            treat[i].append(f"summed rows per period ({panel.duplicates[i]} more than one "
+                            "per period): rows of several channels, customers, locations or "
+                            "order lines add up to the item's demand")
         if panel.negatives[i]:
             treat[i].append(f"{panel.negatives[i]} negative qty set to 0")
         if panel.blanks[i]:
@@ -409,7 +452,7 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     for i in np.nonzero(n_out)[0].tolist():
         treat[i].append(f"{n_out[i]} outlier(s) cleansed")
 
-    period_labels = labels(gran, range(fc_first, fc_first + h))
+    period_labels = labels(gran, range(panel.last + 1, panel.last + 1 + h))
     levels_df = None
     if items_df is not None and (reconcile is not None or hierarchy_levels):
         attr_cols = list(hierarchy_levels) if hierarchy_levels else _attribute_columns(items_df)
@@ -421,12 +464,14 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
         point, levels_df = _hierarchy(
             hier, recon, middle_level, panel, point, Yc, L, h, m, method, windows, lv,
             period_labels, resid_items if recon == "mint" else None)
-    forecast = _frame(panel.items, period_labels, point, sigma, names, lv)
+    forecast = _frame(panel.items, _item_periods(gran, fc_first, h), point, sigma, names, lv)
     report = pd.DataFrame({
         "item": panel.items, "demand_class": classes.astype(str), "n_obs": L,
         "model": names.astype(str), "runner_up": runner.astype(str),
         "mase": mase, "wape": wape, "naive_mase": nmase, "naive_wape": nwape,
         "windows": nwin, "outliers": n_out.astype(np.int64),
+        "loses_to_naive": _loses_to_naive(mase, nmase),
+        "forecast_from": labels(gran, fc_first.tolist()),
         "treatment": ["; ".join(t) for t in treat]})
     oi, ot = np.nonzero(flags)
     outl = pd.DataFrame({
@@ -455,12 +500,39 @@ def _bands(point: Array, sigma: Array, levels: tuple[float, ...]) -> dict[str, A
     return out
 
 
-def _frame(keys: list[str], periods: list[str], point: Array, sigma: Array, names: ObjArray,
-           levels: tuple[float, ...], key_col: str = "item") -> pd.DataFrame:
+def _check_magnitude(panel: SalesPanel, source: str) -> None:
+    """Refuse quantities the store and the arithmetic of the models cannot hold."""
+    big = np.abs(panel.values) > MAX_QUANTITY
+    if not big.any():
+        return
+    i, t = (int(x[0]) for x in np.nonzero(big))
+    period = labels(panel.granularity, [panel.first + t])[0]
+    problem = quantity_problem(float(panel.values[i, t])) or "is too large"
+    raise SnopError(f"{source}: item {panel.items[i]!r}, period {period}: the quantity "
+                    f"{panel.values[i, t]:.6g} (its rows summed) {problem}; check the qty column")
+
+
+def _loses_to_naive(mase: Array, naive_mase: Array) -> BoolArray:
+    """Chosen model's backtest MASE worse than naive's: the item deserves a planner's look."""
+    ok = np.isfinite(mase) & np.isfinite(naive_mase)
+    return np.asarray(ok & (mase > naive_mase * (1 + 1e-9)), dtype=bool)
+
+
+def _item_periods(gran: Granularity, fc_first: IntArray, h: int) -> ObjArray:
+    """(n, h) period labels of each item's forecast (they differ with --from-own-end)."""
+    out = np.empty((fc_first.size, h), dtype=object)
+    for f in np.unique(fc_first).tolist():
+        out[fc_first == f] = np.asarray(labels(gran, range(f, f + h)), dtype=object)
+    return out
+
+
+def _frame(keys: list[str], periods: list[str] | ObjArray, point: Array, sigma: Array,
+           names: ObjArray, levels: tuple[float, ...], key_col: str = "item") -> pd.DataFrame:
     n, h = point.shape
+    per = np.asarray(periods, dtype=object)
     data: dict[str, Any] = {
         key_col: np.repeat(np.asarray(keys, dtype=object), h),
-        "period": np.tile(np.asarray(periods, dtype=object), n),
+        "period": per.ravel() if per.ndim == 2 else np.tile(per, n),
         "forecast": point.ravel(),
         "model": np.repeat(names.astype(str), h),
     }
