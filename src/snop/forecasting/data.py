@@ -161,6 +161,7 @@ class ItemInfo:
     end: IntArray  # ordinal or -1
     like: list[str | None]
     attributes: pd.DataFrame  # item-indexed attribute columns
+    factor: Array = field(default_factory=lambda: np.ones(0))  # like_factor (blank: 1)
 
 
 RESERVED = {"item", "launch_period", "end_period", "like_item", "like_factor", "description",
@@ -208,7 +209,7 @@ def item_info(items: pd.DataFrame | None, names: Sequence[str]) -> ItemInfo:
     n = len(names)
     if items is None:
         return ItemInfo(np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64),
-                        [None] * n, pd.DataFrame(index=list(names)))
+                        [None] * n, pd.DataFrame(index=list(names)), np.ones(n))
     sub = items.reindex(list(names))
     launch = (sub["launch_period_ord"].fillna(-1).astype(np.int64).to_numpy()
               if "launch_period_ord" in sub else np.full(n, -1, dtype=np.int64))
@@ -217,8 +218,12 @@ def item_info(items: pd.DataFrame | None, names: Sequence[str]) -> ItemInfo:
     like: list[str | None] = [None] * n
     if "like_item" in sub:
         like = [str(v) if isinstance(v, str) and v else None for v in sub["like_item"].tolist()]
+    factor = np.ones(n)
+    if "like_factor" in sub:
+        f = pd.to_numeric(sub["like_factor"].astype(str).str.strip(), errors="coerce")
+        factor = np.where(np.isfinite(f) & (f >= 0), f, 1.0).astype(np.float64)
     return ItemInfo(np.asarray(launch, dtype=np.int64), np.asarray(end, dtype=np.int64),
-                    like, sub)
+                    like, sub, factor)
 
 
 def left_align(values: Array, start: IntArray) -> tuple[Array, IntArray]:

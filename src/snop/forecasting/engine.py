@@ -31,6 +31,7 @@ from snop.errors import SnopError
 from snop.forecasting.arima import fit_arima
 from snop.forecasting.common import Array, BoolArray, IntArray, ObjArray, PanelFit
 from snop.forecasting.data import (
+    RESERVED,
     SalesPanel,
     classify,
     detect_outliers,
@@ -41,6 +42,7 @@ from snop.forecasting.data import (
     prepare_sales,
 )
 from snop.forecasting.ets import fit_ets
+from snop.forecasting.launch import SHORT_LEN, blend_len, blend_with_like, damp_trend
 from snop.forecasting.intermittent import fit_adida, fit_intermittent, select_rate
 from snop.forecasting.reconciliation import (
     RECONCILE_METHODS,
@@ -71,9 +73,9 @@ AUTO_CONTINUOUS = ["ets", "theta", "ensemble", "snaive", "naive"]
 AUTO_INTERMITTENT = ["tsb", "sba", "croston", "adida", "mean"]
 # Backtest-MAE multipliers: benchmarks must win clearly to replace a smoothing model.
 HANDICAP = {"naive": 1.25, "snaive": 1.25, "mean": 1.1, "croston": 1.0}
-SHORT_LEN = 4
 MAX_HORIZON = 520
 INACTIVE = "Inactive"
+NOT_LEVELS = RESERVED | {"unit", "price", "cost", "unit_price", "unit_cost"}
 # cleansing on by default: it helps on real data (bench/cleansing_bench.py, docs/forecasting.md)
 CLEANSE_DEFAULT = True
 
@@ -402,10 +404,13 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
             treat[i].append(f"like item {like!r} has no history; "
                             + ("mean of own history" if short[i] else "forecast 0"))
             continue
-        point[i], sigma[i] = point[j], sigma[j]
+        point[i], sigma[i] = point[j] * info.factor[i], sigma[j] * info.factor[i]
         names[i] = f"LikeItem({like})"
         treat[i] = [t for t in treat[i] if not t.startswith("short")]
-        treat[i].append(f"new/short item: forecast of like item {like!r}")
+        treat[i].append(f"new/short item: forecast of like item {like!r}"
+                        + (f" x{info.factor[i]:g}" if info.factor[i] != 1 else ""))
+    _young_items(point, sigma, names, treat, regular, short, L, m, info.like, info.factor,
+                 pos)
     for i in np.nonzero(classes == "zero")[0].tolist():
         if names[i] == "Zero":
             treat[i].append("no demand in history: forecast 0")
@@ -484,11 +489,24 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
 
 
 def _attribute_columns(items_df: pd.DataFrame) -> list[str]:
-    skip = {"item", "launch_period", "end_period", "like_item", "description", "name", "uom",
-            "unit", "price", "cost", "unit_price", "unit_cost"}
-    return [c for c in items_df.columns if c not in skip and not c.endswith("_ord")
-            and items_df[c].dtype == object
-            and not pd.to_numeric(items_df[c], errors="coerce").notna().all()]
+    """Hierarchy levels of an items table: its text attribute columns.
+
+    Master-data columns (launch/end periods, like item and factor, prices, descriptions) and
+    numeric columns (every non-blank value a number, such as ``like_factor`` or a weight)
+    are not levels; neither is a column that is blank everywhere.
+    """
+    out = []
+    for c in items_df.columns:
+        if c in NOT_LEVELS or c.endswith("_ord"):
+            continue
+        text = items_df[c].astype(str).str.strip()
+        given = items_df[c].notna() & ~text.isin(["", "nan", "None"])
+        if not given.any():
+            continue
+        numeric = pd.to_numeric(text[given], errors="coerce").notna().all()
+        if not numeric:
+            out.append(str(c))
+    return out
 
 
 def _bands(point: Array, sigma: Array, levels: tuple[float, ...]) -> dict[str, Array]:
@@ -498,6 +516,31 @@ def _bands(point: Array, sigma: Array, levels: tuple[float, ...]) -> dict[str, A
         out[f"lo_{level_label(lvl)}"] = np.maximum(point - z * sigma, 0.0)
         out[f"hi_{level_label(lvl)}"] = np.maximum(point + z * sigma, point)
     return out
+
+
+def _young_items(point: Array, sigma: Array, names: ObjArray, treat: list[list[str]],
+                 regular: BoolArray, short: BoolArray, L: IntArray, m: int,
+                 like: list[str | None], factor: Array, pos: dict[str, int]) -> None:
+    """Damp the trend of items with short histories and blend them with their like item
+    (rules and weights in :mod:`snop.forecasting.launch`); in place."""
+    young = np.nonzero(regular & (L < blend_len(m)))[0]
+    if young.size == 0:
+        return
+    own = point.copy()
+    point[young] = np.maximum(damp_trend(own[young]), 0.0)
+    for i in young.tolist():
+        treat[i].append(f"short history ({L[i]} periods): trend damped")
+        j = pos.get(like[i] or "")
+        if j is None or not (regular[j] or short[j]):
+            continue
+        curve = own[j] * factor[i]
+        point[i] = blend_with_like(point[i][None, :], curve[None, :], L[i : i + 1], m)[0]
+        w = min(L[i] / blend_len(m), 1.0)
+        sigma[i] = w * sigma[i] + (1 - w) * sigma[j] * factor[i]
+        names[i] = f"Blend({names[i]}+LikeItem({like[i]}))"
+        treat[i].append(f"young item: {w:.0%} own forecast, {1 - w:.0%} like item "
+                        f"{like[i]!r}" + (f" x{factor[i]:g}" if factor[i] != 1 else "")
+                        + ", at most 2x the like item")
 
 
 def _check_magnitude(panel: SalesPanel, source: str) -> None:
