@@ -475,7 +475,7 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
         "model": names.astype(str), "runner_up": runner.astype(str),
         "mase": mase, "wape": wape, "naive_mase": nmase, "naive_wape": nwape,
         "windows": nwin, "outliers": n_out.astype(np.int64),
-        "loses_to_naive": _loses_to_naive(mase, nmase),
+        "loses_to_naive": _loses_to_naive(mase, nmase, classes),
         "forecast_from": labels(gran, fc_first.tolist()),
         "treatment": ["; ".join(t) for t in treat]})
     oi, ot = np.nonzero(flags)
@@ -555,9 +555,13 @@ def _check_magnitude(panel: SalesPanel, source: str) -> None:
                     f"{panel.values[i, t]:.6g} (its rows summed) {problem}; check the qty column")
 
 
-def _loses_to_naive(mase: Array, naive_mase: Array) -> BoolArray:
-    """Chosen model's backtest MASE worse than naive's: the item deserves a planner's look."""
-    ok = np.isfinite(mase) & np.isfinite(naive_mase)
+def _loses_to_naive(mase: Array, naive_mase: Array, classes: ObjArray) -> BoolArray:
+    """Chosen model's backtest MASE worse than naive's: the item deserves a planner's look.
+
+    Only smooth and erratic series: on intermittent data the MAE is smallest for a forecast
+    of zero, so naive "winning" there says nothing against a rate forecast.
+    """
+    ok = np.isfinite(mase) & np.isfinite(naive_mase) & np.isin(classes, CONTINUOUS)
     return np.asarray(ok & (mase > naive_mase * (1 + 1e-9)), dtype=bool)
 
 
