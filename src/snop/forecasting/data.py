@@ -321,6 +321,17 @@ def _in_runs(big: BoolArray) -> BoolArray:
     return np.asarray(big & (prev | nxt), dtype=bool)
 
 
+def _season_profile(detr: Array, m: int) -> Array:
+    """Median of the detrended values per season slot, centred to sum to zero, laid out
+    over the columns (NaN beyond a series' end are ignored)."""
+    n, width = detr.shape
+    pad = (-width) % m
+    d = np.pad(detr, ((0, 0), (0, pad)), constant_values=np.nan).reshape(n, -1, m)
+    prof = np.nan_to_num(_nan_quiet(np.nanmedian, d, axis=1))
+    prof = prof - prof.mean(axis=1, keepdims=True)
+    return np.asarray(prof[:, np.arange(width) % m], dtype=np.float64)
+
+
 def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
                     ) -> tuple[BoolArray, Array]:
     """Flag isolated spikes and dips of a robust seasonal decomposition; return
@@ -328,8 +339,8 @@ def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
 
     Decomposition ``y = trend + season + r``: trend a centred running median of width
     ``w = m + 1`` rounded up to odd (at least 5), truncated at the ends; season the median of
-    the detrended values per season slot, centred to sum to zero (series with two full
-    seasons, else none); ``sd = max(1.4826 MAD(r), 1.4826 MAD(diff(y - season)) / sqrt(2))``
+    the detrended values per season slot, centred to sum to zero; two passes (the second
+    trend is the running median of ``y - season``, as in STL); ``sd = max(1.4826 MAD(r), 1.4826 MAD(diff(y - season)) / sqrt(2))``
     (the second term: a running median reproduces a smooth monotone stretch exactly, so the
     remainder alone would make every wiggle of a smooth trend an outlier). A point is
     flagged when
@@ -353,17 +364,16 @@ def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
     idx = np.nonzero(elig)[0]
     Ys, Ls = Y[idx], L[idx]
     w = max(5, (m + 1) | 1)
-    trend = _rolling_median(Ys, Ls, w)
     t = np.arange(width)[None, :]
     mask = t < Ls[:, None]
-    detr = np.where(mask, Ys - trend, np.nan)
     season = np.zeros_like(Ys)
+    trend = _rolling_median(Ys, Ls, w)
     if m > 1:
-        pad = (-width) % m
-        d = np.pad(detr, ((0, 0), (0, pad)), constant_values=np.nan).reshape(len(idx), -1, m)
-        prof = np.nan_to_num(_nan_quiet(np.nanmedian, d, axis=1))
-        prof = prof - prof.mean(axis=1, keepdims=True)
-        season = prof[:, np.arange(width) % m]
+        # two passes, as STL does: the trend of the seasonally adjusted series is not bent
+        # by the season, so the second seasonal profile is closer to the real one
+        for _ in range(2):
+            season = _season_profile(np.where(mask, Ys - trend, np.nan), m)
+            trend = _rolling_median(Ys - season, Ls, w)
     rem = np.where(mask, Ys - trend - season, np.nan)
     med = _nan_quiet(np.nanmedian, rem, axis=1)
     mad = _nan_quiet(np.nanmedian, np.abs(rem - med[:, None]), axis=1) * 1.4826
