@@ -250,7 +250,7 @@ def inactive_series(panel: SalesPanel) -> tuple[BoolArray, IntArray]:
     A panel built without row information counts the non-zero cells as rows.
     """
     rows = panel.rows if panel.rows is not None else panel.values != 0
-    n, T = rows.shape
+    T = rows.shape[1]
     any_row = rows.any(axis=1)
     first = rows.argmax(axis=1)
     last = np.where(any_row, T - 1 - rows[:, ::-1].argmax(axis=1), -1).astype(np.int64)
@@ -296,7 +296,7 @@ OUTLIER_KEEP_LAST = 3
 def _rolling_median(Y: Array, L: IntArray, w: int) -> Array:
     """Centred running median of odd width ``w``; near the ends of a series the window is
     truncated to the points that exist (no padding with invented values)."""
-    n, width = Y.shape
+    width = Y.shape[1]
     half = w // 2
     inside = np.arange(width)[None, :] < L[:, None]
     ext = np.where(inside, Y, np.nan)
@@ -340,7 +340,8 @@ def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
     Decomposition ``y = trend + season + r``: trend a centred running median of width
     ``w = m + 1`` rounded up to odd (at least 5), truncated at the ends; season the median of
     the detrended values per season slot, centred to sum to zero; two passes (the second
-    trend is the running median of ``y - season``, as in STL); ``sd = max(1.4826 MAD(r), 1.4826 MAD(diff(y - season)) / sqrt(2))``
+    trend is the running median of ``y - season``, as in STL);
+    ``sd = max(1.4826 MAD(r), 1.4826 MAD(diff(y - season)) / sqrt(2))``
     (the second term: a running median reproduces a smooth monotone stretch exactly, so the
     remainder alone would make every wiggle of a smooth trend an outlier). A point is
     flagged when
@@ -358,7 +359,7 @@ def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
     """
     n, width = Y.shape
     flags = np.zeros((n, width), dtype=bool)
-    elig = eligible & (L >= max(OUTLIER_MIN_LEN, 2 * m if m > 1 else 0))
+    elig = eligible & np.greater_equal(L, max(OUTLIER_MIN_LEN, 2 * m if m > 1 else 0))
     if not elig.any():
         return flags, Y
     idx = np.nonzero(elig)[0]

@@ -42,8 +42,8 @@ from snop.forecasting.data import (
     prepare_sales,
 )
 from snop.forecasting.ets import fit_ets
-from snop.forecasting.launch import SHORT_LEN, blend_len, blend_with_like, damp_trend
 from snop.forecasting.intermittent import fit_adida, fit_intermittent, select_rate
+from snop.forecasting.launch import SHORT_LEN, blend_len, blend_with_like, damp_trend
 from snop.forecasting.reconciliation import (
     RECONCILE_METHODS,
     Hierarchy,
@@ -523,7 +523,7 @@ def _young_items(point: Array, sigma: Array, names: ObjArray, treat: list[list[s
                  like: list[str | None], factor: Array, pos: dict[str, int]) -> None:
     """Damp the trend of items with short histories and blend them with their like item
     (rules and weights in :mod:`snop.forecasting.launch`); in place."""
-    young = np.nonzero(regular & (L < blend_len(m)))[0]
+    young = np.nonzero(regular & np.less(L, blend_len(m)))[0]
     if young.size == 0:
         return
     own = point.copy()

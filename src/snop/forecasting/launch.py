@@ -36,7 +36,7 @@ def blend_len(m: int) -> int:
 
 def damp_trend(point: Array, phi: float = DAMP_PHI) -> Array:
     """Replace the linear part of each forecast path (rows) by a damped trend (see module)."""
-    n, h = point.shape
+    h = point.shape[1]
     if h < 2:
         return point.copy()
     b = (point[:, -1] - point[:, 0]) / (h - 1)
