@@ -14,10 +14,8 @@ Documented treatments (never a crash, never a NaN):
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -302,14 +300,21 @@ def _rolling_median(Y: Array, L: IntArray, w: int) -> Array:
     ext = np.where(inside, Y, np.nan)
     pad = np.pad(ext, ((0, 0), (half, half)), constant_values=np.nan)
     win = np.lib.stride_tricks.sliding_window_view(pad, w, axis=1)
-    return np.asarray(_nan_quiet(np.nanmedian, win, axis=2), dtype=np.float64)
+    return np.asarray(_nanmedian(win, axis=2), dtype=np.float64)
 
 
-def _nan_quiet(fn: Any, a: Array, axis: int) -> Array:
-    """``fn`` (a nan-aggregate) without the warnings for all-NaN slices (they give NaN)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.asarray(fn(a, axis=axis), dtype=np.float64)
+def _nanmedian(a: Array, axis: int) -> Array:
+    """Median over ``axis`` ignoring NaN (NaN where all are NaN).
+
+    Sorting puts NaN last, so with k valid values the median is the mean of sorted positions
+    (k-1)//2 and k//2; much faster than ``np.nanmedian`` on many short slices.
+    """
+    srt = np.sort(np.moveaxis(a, axis, -1), axis=-1)
+    k = (~np.isnan(srt)).sum(axis=-1)
+    lo = np.take_along_axis(srt, np.maximum((k - 1) // 2, 0)[..., None], axis=-1)[..., 0]
+    top = srt.shape[-1] - 1
+    hi = np.take_along_axis(srt, np.minimum(k // 2, top)[..., None], axis=-1)[..., 0]
+    return np.asarray(np.where(k > 0, (lo + hi) / 2, np.nan), dtype=np.float64)
 
 
 def _in_runs(big: BoolArray) -> BoolArray:
@@ -327,7 +332,7 @@ def _season_profile(detr: Array, m: int) -> Array:
     n, width = detr.shape
     pad = (-width) % m
     d = np.pad(detr, ((0, 0), (0, pad)), constant_values=np.nan).reshape(n, -1, m)
-    prof = np.nan_to_num(_nan_quiet(np.nanmedian, d, axis=1))
+    prof = np.nan_to_num(_nanmedian(d, axis=1))
     prof = prof - prof.mean(axis=1, keepdims=True)
     return np.asarray(prof[:, np.arange(width) % m], dtype=np.float64)
 
@@ -376,13 +381,13 @@ def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
             season = _season_profile(np.where(mask, Ys - trend, np.nan), m)
             trend = _rolling_median(Ys - season, Ls, w)
     rem = np.where(mask, Ys - trend - season, np.nan)
-    med = _nan_quiet(np.nanmedian, rem, axis=1)
-    mad = _nan_quiet(np.nanmedian, np.abs(rem - med[:, None]), axis=1) * 1.4826
+    med = _nanmedian(rem, axis=1)
+    mad = _nanmedian(np.abs(rem - med[:, None]), axis=1) * 1.4826
     # a running median reproduces a smooth monotone stretch exactly (remainder 0), so the
     # scale is floored by the period-to-period noise of the seasonally adjusted series
     dif = np.diff(np.where(mask, Ys - season, np.nan), axis=1)
-    dmed = _nan_quiet(np.nanmedian, dif, axis=1)
-    dsd = _nan_quiet(np.nanmedian, np.abs(dif - dmed[:, None]), axis=1) * 1.4826 / np.sqrt(2)
+    dmed = _nanmedian(dif, axis=1)
+    dsd = _nanmedian(np.abs(dif - dmed[:, None]), axis=1) * 1.4826 / np.sqrt(2)
     sd = np.fmax(mad, dsd)
     z = np.nan_to_num((rem - med[:, None]) / np.where(sd > 0, sd, np.inf)[:, None])
     context = (t >= w // 2) & (t < (Ls - OUTLIER_KEEP_LAST)[:, None])
