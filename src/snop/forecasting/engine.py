@@ -7,14 +7,17 @@ stays flat):
 2. classify demand (smooth / erratic / intermittent / lumpy / zero) from ADI and CV^2;
 3. flag outliers on smooth and erratic series and fit on the cleansed values;
 4. per series, fit the candidates of its class, backtest them on rolling origins, keep the
-   lowest backtest MAE (``method="auto"``), or fit the one method asked for;
+   lowest backtest MAE (smooth/erratic) or MSE (intermittent/lumpy: rate forecasts)
+   (``method="auto"``), or fit the one method asked for;
 5. intervals from the chosen model's h-step sd, floored at 0 (demand is not negative);
 6. special cases: all zeros -> 0 (``Zero``); ended (``end_period``) -> 0 after the end;
-   new/short (< 4 periods) -> the ``like_item``'s forecast, else the mean;
+   stopped early -> 0 (``Inactive``, listed) unless ``from_own_end``; new/short (< 4
+   periods) -> the ``like_item``'s forecast, else the mean; young (< a season) -> damped
+   trend blended with the like item (:mod:`snop.forecasting.launch`);
 7. optionally forecast every level of an item hierarchy and reconcile.
 
 Auto candidates: smooth/erratic: Naive, SeasonalNaive, ETS (AICc), Theta, Ensemble(ETS +
-Theta); intermittent/lumpy: Naive, Mean, Croston, SBA, TSB.
+Theta); intermittent/lumpy: Mean, Croston, SBA, TSB, ADIDA.
 """
 
 from __future__ import annotations
