@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from snop.errors import SnopError
 from snop.forecasting import forecast_panel
 from snop.forecasting.data import detect_outliers
 from snop.forecasting.intermittent import fit_adida
-from snop.forecasting.launch import DAMP_PHI, MAX_LIKE_MULTIPLE, damp_trend
+from snop.forecasting.launch import DAMP_PHI, MAX_LIKE_MULTIPLE, blend_with_like, damp_trend
 from tests.cli import snop
 from tests.workbooks import write_small
 
@@ -256,3 +258,32 @@ def test_cli_lists_inactive_items_and_forecasts_them_from_their_end(tmp_path: Pa
     assert own.exit_code == 0, own.stderr
     fc = pd.read_csv(tmp_path / "own.csv")
     assert fc[fc["item"] == "STOP"]["period"].tolist() == ["2023-07", "2023-08", "2023-09"]
+
+
+# -- properties ------------------------------------------------------------------------------
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=24, max_size=60),
+       st.sampled_from([1, 4, 12]))
+def test_outlier_flags_are_isolated_and_have_context(values: list[float], m: int) -> None:
+    y = np.asarray(values)
+    f, clean = detect_outliers(y[None, :], np.array([y.size]), m, np.array([True]))
+    at = np.nonzero(f[0])[0]
+    w = max(5, (m + 1) | 1)
+    assert (at >= w // 2).all() and (at < y.size - 3).all()
+    assert not (np.diff(at) == 1).any()  # never two neighbours: a run is a shift
+    assert (clean[0] >= 0).all()
+    np.testing.assert_array_equal(np.delete(clean[0], at), np.delete(y, at))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(0, 1e5, allow_nan=False), min_size=6, max_size=6),
+       st.floats(1, 1e4), st.integers(4, 11))
+def test_blend_never_exceeds_the_multiple_of_the_like_item(own: list[float], like: float,
+                                                           age: int) -> None:
+    o = np.asarray(own)[None, :]
+    lk = np.full((1, 6), like)
+    got = blend_with_like(o, lk, np.array([age]), 12)[0]
+    assert (got <= MAX_LIKE_MULTIPLE * like + 1e-9).all()
+    np.testing.assert_allclose(got, np.minimum(age / 12 * o[0] + (1 - age / 12) * like,
+                                               2 * like))
