@@ -532,7 +532,8 @@ def _young_items(point: Array, sigma: Array, names: ObjArray, treat: list[list[s
     own = point.copy()
     point[young] = np.maximum(damp_trend(own[young]), 0.0)
     for i in young.tolist():
-        treat[i].append(f"short history ({L[i]} periods): trend damped")
+        if not np.allclose(point[i], own[i]):
+            treat[i].append(f"short history ({L[i]} periods): trend damped")
         j = pos.get(like[i] or "")
         if j is None or not (regular[j] or short[j]):
             continue
