@@ -62,8 +62,8 @@ def test_forecast_with_hierarchy_and_level_column(tmp_path: Path) -> None:
 def test_bad_file_is_a_message_not_a_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.csv"
     bad.write_text("item,period,qty\nA,2024-01,3\nA,2024-02,abc\n")
-    res = runner.invoke(app, ["forecast", str(bad), "--horizon", "2", "--out",
-                              str(tmp_path / "o.csv")])
-    assert res.exit_code != 0
-    assert isinstance(res.exception, Exception)
-    assert "bad.csv row 3, column qty: 'abc' is not a number" in str(res.exception)
+    from tests.cli import snop
+
+    res = snop("forecast", bad, "--horizon", "2", "--out", tmp_path / "o.csv")
+    assert res.exit_code == 1 and not res.traceback
+    assert "bad.csv row 3, column qty: 'abc' is not a number" in res.stderr

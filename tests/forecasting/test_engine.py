@@ -67,7 +67,7 @@ def test_bad_inputs_have_documented_treatments() -> None:
     assert rep.loc["ZERO", "model"] == "Zero"
     assert "negative" in rep.loc["NEG", "treatment"]
     assert "blank" in rep.loc["NAN", "treatment"]
-    assert "duplicated" in rep.loc["DUP", "treatment"]
+    assert "summed rows per period (1 more" in rep.loc["DUP", "treatment"]
     assert rep.loc["GAP", "n_obs"] == 37  # 2021-01..2024-01: gaps are zero months
 
 

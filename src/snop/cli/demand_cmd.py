@@ -77,7 +77,7 @@ def _cell(v: Any, digits: int) -> str:
         return f"{int(v):,}"
     if isinstance(v, (float, np.floating)):
         return f"{float(v):,.{digits}f}"
-    return esc(v)
+    return str(v)  # shown through rich Text: never read as markup
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -85,7 +85,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _header(plan: Any) -> str:
-    based = f", started from approved cycle {esc(plan.based_on)}" if plan.based_on else ""
+    based = f", started from approved cycle {plan.based_on}" if plan.based_on else ""
     extra = ""
     if plan.status == "approved":
         extra = (f", approved by {plan.record.get('approved_by')} "

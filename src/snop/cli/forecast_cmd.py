@@ -13,6 +13,8 @@ from snop.cli.main import app
 from snop.errors import SnopError
 
 PROGRESS_MIN_SERIES = 2000
+DEFAULT_HORIZON = 18  # file mode; the store uses the workbook's horizon setting
+LIST_MAX = 20  # items named in a text listing (all of them are in --json and --report)
 
 
 def _levels(level: list[str] | None, extra: list[str]) -> tuple[list[float], list[str]]:
@@ -51,7 +53,10 @@ def forecast_cmd(
         help="SALES.csv with columns item, period, qty (periods YYYY-MM, YYYY-Qn or "
              "YYYY-Www). Without it, the stored history is forecast.",
         show_default=False)] = None,
-    horizon: Annotated[int, typer.Option("--horizon", help="Periods to forecast.")] = 18,
+    horizon: Annotated[int | None, typer.Option(
+        "--horizon", help="Periods to forecast (a file: default 18; the store: the "
+                          "workbook's horizon setting, and a different value is refused).",
+        show_default=False)] = None,
     freq: Annotated[str | None, typer.Option(
         "--freq", help="M, Q or W; checked against the periods (default: detected).")] = None,
     decimal: Annotated[str | None, typer.Option(
@@ -76,6 +81,10 @@ def forecast_cmd(
         "--report", help="Also write the per-item backtest report CSV here.")] = None,
     as_json: Annotated[bool, typer.Option(
         "--json", help="Print a JSON summary (per item: model, backtest metrics).")] = False,
+    from_own_end: Annotated[bool, typer.Option(
+        "--from-own-end", help="Forecast each series from its own last period (a panel of "
+                               "unrelated series); by default series that stopped early are "
+                               "forecast 0 and labelled Inactive.")] = False,
 ) -> None:
     """Statistical baseline forecast: a model per item, chosen by backtest, with intervals."""
     levels, files = _levels(level, list(inputs or []))
@@ -88,19 +97,24 @@ def forecast_cmd(
                         "family/category columns)")
     if method not in _methods():
         raise SnopError(f"--method {method!r} is not known; valid: {', '.join(_methods())}")
+    if horizon is not None and horizon < 1:
+        raise SnopError(f"--horizon {horizon}: forecast at least 1 period")
     if not files and decimal is not None:
         raise SnopError("--decimal applies to a sales file (snop forecast SALES.csv "
                         "--decimal ,); the stored history holds numbers already")
     if not files:
+        if from_own_end:
+            raise SnopError("--from-own-end works on a sales file; the stored history is "
+                            "forecast from the cycle's first planning period")
         _forecast_store(ctx, horizon=horizon, method=method, levels=levels,
                         reconcile=reconcile, as_json=as_json)
         return
     if out is None and not as_json:
         raise SnopError("say where to write the forecast: --out FORECAST.csv (or --json)")
-    _forecast_file(Path(files[0]), horizon=horizon, freq=freq, decimal=decimal or ".",
-                   method=method, levels=levels,
-                   hierarchy=hierarchy, reconcile=reconcile, middle_level=middle_level,
-                   out=out, report=report, as_json=as_json)
+    _forecast_file(Path(files[0]), horizon=horizon or DEFAULT_HORIZON, freq=freq,
+                   decimal=decimal or ".", method=method, levels=levels, hierarchy=hierarchy,
+                   reconcile=reconcile, middle_level=middle_level, out=out, report=report,
+                   as_json=as_json, from_own_end=from_own_end)
 
 
 def _methods() -> tuple[str, ...]:
@@ -112,7 +126,7 @@ def _methods() -> tuple[str, ...]:
 def _forecast_file(path: Path, *, horizon: int, freq: str | None, decimal: str, method: str,
                    levels: list[float], hierarchy: Path | None, reconcile: str | None,
                    middle_level: str | None, out: Path | None, report: Path | None,
-                   as_json: bool) -> None:
+                   as_json: bool, from_own_end: bool = False) -> None:
     from snop.forecasting import forecast_panel
     from snop.forecasting.data import frequency, read_table
     from snop.io.numbers import decimal_mark
@@ -128,7 +142,8 @@ def _forecast_file(path: Path, *, horizon: int, freq: str | None, decimal: str, 
         result = forecast_panel(
             sales, horizon, method=method, levels=levels, items=items, reconcile=reconcile,
             middle_level=middle_level, freq=freq, progress=progress_cb, source=path.name,
-            items_source=hierarchy.name if hierarchy is not None else "items")
+            items_source=hierarchy.name if hierarchy is not None else "items",
+            from_own_end=from_own_end)
     finally:
         stop()
     frame = result.forecast
@@ -161,6 +176,25 @@ def _forecast_file(path: Path, *, horizon: int, freq: str | None, decimal: str, 
                           f" mean WAPE {bt['wape']:.3f} (naive {bt['naive_wape']:.3f})")
         if s["outliers_flagged"]:
             console.print(f"  {s['outliers_flagged']} outlier(s) flagged and cleansed")
+        for line in _listings(s):
+            console.print("  " + line, markup=False)
+
+
+def _listings(summary: dict[str, Any]) -> list[str]:
+    """Text lines naming the inactive items and the items to review."""
+    def names(items: list[str]) -> str:
+        more = len(items) - LIST_MAX
+        return ", ".join(items[:LIST_MAX]) + (f" and {more} more" if more > 0 else "")
+
+    out = []
+    if summary["inactive"]:
+        out.append(f"{len(summary['inactive'])} inactive (no sales rows in their last "
+                   "periods; forecast 0, model Inactive; --from-own-end forecasts them from "
+                   f"their own end): {names(summary['inactive'])}")
+    if summary["review"]:
+        out.append(f"{len(summary['review'])} to review (the chosen model did worse than "
+                   f"naive in the backtest): {names(summary['review'])}")
+    return out
 
 
 def _write(frame: Any, path: Path) -> None:
@@ -191,7 +225,8 @@ def _progress(n_items: int) -> tuple[Any, Any]:
     return cb, bar.stop
 
 
-def _forecast_store(ctx: typer.Context, *, horizon: int, method: str, levels: list[float],
+def _forecast_store(ctx: typer.Context, *, horizon: int | None, method: str,
+                    levels: list[float],
                     reconcile: str | None, as_json: bool) -> None:
     """Store mode (no file): forecast the stored history, save the baseline layer."""
     from snop.cli.common import store
@@ -205,4 +240,7 @@ def _forecast_store(ctx: typer.Context, *, horizon: int, method: str, levels: li
         typer.echo(json.dumps(result.summary(), default=str))
         return
     typer.echo(f"saved the statistical baseline of cycle {wb.first_period}: "
-               f"{result.forecast['item'].nunique()} items x {horizon} periods")
+               f"{result.forecast['item'].nunique()} items x {result.forecast['period'].nunique()}"
+               " periods")
+    for line in _listings(result.summary()):
+        typer.echo("  " + line)

@@ -27,12 +27,14 @@ def run_baseline(engine: Engine, *, method: str = "auto",
     """Forecast every item's stored history over the planning horizon and save the baseline.
 
     Sales are summed over location, customer and channel. The forecast starts at the
-    workbook's first planning period; a rerun for the same cycle replaces the baseline.
+    workbook's first planning period and covers the workbook's ``horizon`` setting (the
+    plan reads every period of it); ``horizon``, when given, must agree with it. A rerun for
+    the same cycle replaces the baseline.
     """
     wb = load_workbook(engine)
     if wb is None:
         raise NotFoundError("the store is empty; run `snop import WORKBOOK` first")
-    h = horizon or wb.horizon
+    h = _horizon(wb, horizon)
     sales = wb.sales.groupby(["item", "period"])["qty"].sum().reset_index()
     # items with no history yet (launches) still get a forecast from their like item
     result = forecast_panel(sales, h + _gap(wb), method=method, levels=tuple(levels),
@@ -44,6 +46,20 @@ def run_baseline(engine: Engine, *, method: str = "auto",
     result.forecast = fc
     save_baseline(engine, wb.first_period.label, result)
     return wb, result
+
+
+def _horizon(wb: Workbook, asked: int | None) -> int:
+    """The workbook's horizon; a different one asked for is refused (the plan covers the
+    workbook's horizon, so a shorter baseline would leave its last periods at zero)."""
+    if asked is None:
+        return wb.horizon
+    if isinstance(asked, bool) or not isinstance(asked, int) or asked < 1:
+        raise SnopError(f"--horizon must be a whole number of periods >= 1 (got {asked!r})")
+    if asked != wb.horizon:
+        raise SnopError(f"--horizon {asked} differs from the workbook's horizon setting "
+                        f"({wb.horizon} periods), which the demand and supply plans cover; "
+                        "change `horizon` in settings and import again, or omit --horizon")
+    return asked
 
 
 def _gap(wb: Workbook) -> int:

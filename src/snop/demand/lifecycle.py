@@ -16,10 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from snop.forecasting.launch import SHORT_LEN
 from snop.model.periods import parse_period
 from snop.model.workbook import Workbook
 
-SHORT_HISTORY = 4  # items with fewer periods of sales than this follow their like item
+# one rule with the forecast: items with fewer periods of sales than this follow their like
+# item; older young items get the forecast's blend (snop.forecasting.launch)
+SHORT_HISTORY = SHORT_LEN
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,13 @@ def _forecast_step(ctx: CycleContext) -> list[str]:
     classes = rep["demand_class"].value_counts()
     beat = (rep["mase"] < rep["naive_mase"]).mean() * 100
     totals = ctx.results["family_demand"].groupby("family")["qty"].sum()
+    notes = []
+    if result.inactive():
+        notes.append(f"inactive (no sales in their last periods, forecast 0): "
+                     f"{', '.join(result.inactive())}")
+    if result.review():
+        notes.append(f"to review (the chosen model did worse than naive in the backtest): "
+                     f"{', '.join(result.review())}")
     return [
         f"{len(rep)} items forecast {wb.horizon} {wb.granularity.noun}s ahead; demand classes: "
         + ", ".join(f"{k} {v}" for k, v in classes.items()),
@@ -27,6 +34,7 @@ def _forecast_step(ctx: CycleContext) -> list[str]:
         "of items",
         "baseline by family (units over the horizon): "
         + ", ".join(f"{f} {q:,.0f}" for f, q in totals.items()),
+        *notes,
     ]
 
 

@@ -49,6 +49,7 @@ class SalesPanel:
     negatives: IntArray
     blanks: IntArray
     notes: list[str] = field(default_factory=list)
+    rows: BoolArray | None = None  # (n, T) cells with at least one row in the input
 
     @property
     def last(self) -> int:
@@ -204,7 +205,7 @@ def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int
     start = np.where(nz.any(axis=1), nz.argmax(axis=1), T).astype(np.int64)
     return SalesPanel(items=[str(x) for x in item_names], granularity=gran, first=first,
                       values=values, start=start, duplicates=duplicates,
-                      negatives=negatives, blanks=blanks)
+                      negatives=negatives, blanks=blanks, rows=rows_per_cell > 0)
 
 
 @dataclass
@@ -215,6 +216,7 @@ class ItemInfo:
     end: IntArray  # ordinal or -1
     like: list[str | None]
     attributes: pd.DataFrame  # item-indexed attribute columns
+    factor: Array = field(default_factory=lambda: np.ones(0))  # like_factor (blank: 1)
 
 
 RESERVED = {"item", "launch_period", "end_period", "like_item", "like_factor", "description",
@@ -262,7 +264,7 @@ def item_info(items: pd.DataFrame | None, names: Sequence[str]) -> ItemInfo:
     n = len(names)
     if items is None:
         return ItemInfo(np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64),
-                        [None] * n, pd.DataFrame(index=list(names)))
+                        [None] * n, pd.DataFrame(index=list(names)), np.ones(n))
     sub = items.reindex(list(names))
     launch = (sub["launch_period_ord"].fillna(-1).astype(np.int64).to_numpy()
               if "launch_period_ord" in sub else np.full(n, -1, dtype=np.int64))
@@ -271,8 +273,12 @@ def item_info(items: pd.DataFrame | None, names: Sequence[str]) -> ItemInfo:
     like: list[str | None] = [None] * n
     if "like_item" in sub:
         like = [str(v) if isinstance(v, str) and v else None for v in sub["like_item"].tolist()]
+    factor = np.ones(n)
+    if "like_factor" in sub:
+        f = pd.to_numeric(sub["like_factor"].astype(str).str.strip(), errors="coerce")
+        factor = np.where(np.isfinite(f) & (f >= 0), f, 1.0).astype(np.float64)
     return ItemInfo(np.asarray(launch, dtype=np.int64), np.asarray(end, dtype=np.int64),
-                    like, sub)
+                    like, sub, factor)
 
 
 def left_align(values: Array, start: IntArray) -> tuple[Array, IntArray]:
@@ -283,6 +289,31 @@ def left_align(values: Array, start: IntArray) -> tuple[Array, IntArray]:
     valid = idx < T
     Y = np.where(valid, values[np.arange(n)[:, None], np.minimum(idx, T - 1)], 0.0)
     return np.asarray(Y, dtype=np.float64), L
+
+
+INACTIVE_CHANCE = 0.01
+
+
+def inactive_series(panel: SalesPanel) -> tuple[BoolArray, IntArray]:
+    """Series that stopped before the panel's last period; returns (inactive, last row).
+
+    Files often list only non-zero sales, so trailing periods without a row are normal for a
+    slow mover. With ``p`` the share of periods with a row between an item's first and last
+    row, a silence of ``g`` periods happens by chance with probability ``(1 - p)^g``; the
+    series counts as stopped when that is below 1 % (an item with a row every period: after
+    one silent period; a spare part with a row in 3 periods out of 10: after 13).
+    A panel built without row information counts the non-zero cells as rows.
+    """
+    rows = panel.rows if panel.rows is not None else panel.values != 0
+    T = rows.shape[1]
+    any_row = rows.any(axis=1)
+    first = rows.argmax(axis=1)
+    last = np.where(any_row, T - 1 - rows[:, ::-1].argmax(axis=1), -1).astype(np.int64)
+    p = rows.sum(axis=1) / np.maximum(last - first + 1, 1)
+    gap = T - 1 - last
+    with np.errstate(divide="ignore"):
+        chance = np.where(gap > 0, (1.0 - p) ** gap, 1.0)
+    return np.asarray(any_row & (gap > 0) & (chance < INACTIVE_CHANCE), dtype=bool), last
 
 
 def classify(Y: Array, L: IntArray) -> ObjArray:
@@ -312,65 +343,113 @@ def classify(Y: Array, L: IntArray) -> ObjArray:
 
 
 OUTLIER_Z = 5.0
+OUTLIER_RUN_Z = 2.5
 OUTLIER_MIN_LEN = 12
 OUTLIER_KEEP_LAST = 3
 
 
 def _rolling_median(Y: Array, L: IntArray, w: int) -> Array:
-    n, width = Y.shape
+    """Centred running median of odd width ``w``; near the ends of a series the window is
+    truncated to the points that exist (no padding with invented values)."""
+    width = Y.shape[1]
     half = w // 2
-    last = Y[np.arange(n), np.maximum(L, 1) - 1]
-    ext = np.where(np.arange(width)[None, :] < L[:, None], Y, last[:, None])
-    pad = np.concatenate([np.repeat(ext[:, :1], half, axis=1), ext,
-                          np.repeat(ext[:, -1:], half, axis=1)], axis=1)
+    inside = np.arange(width)[None, :] < L[:, None]
+    ext = np.where(inside, Y, np.nan)
+    pad = np.pad(ext, ((0, 0), (half, half)), constant_values=np.nan)
     win = np.lib.stride_tricks.sliding_window_view(pad, w, axis=1)
-    return np.asarray(np.median(win, axis=2), dtype=np.float64)
+    return np.asarray(_nanmedian(win, axis=2), dtype=np.float64)
+
+
+def _nanmedian(a: Array, axis: int) -> Array:
+    """Median over ``axis`` ignoring NaN (NaN where all are NaN).
+
+    Sorting puts NaN last, so with k valid values the median is the mean of sorted positions
+    (k-1)//2 and k//2; much faster than ``np.nanmedian`` on many short slices.
+    """
+    srt = np.sort(np.moveaxis(a, axis, -1), axis=-1)
+    k = (~np.isnan(srt)).sum(axis=-1)
+    lo = np.take_along_axis(srt, np.maximum((k - 1) // 2, 0)[..., None], axis=-1)[..., 0]
+    top = srt.shape[-1] - 1
+    hi = np.take_along_axis(srt, np.minimum(k // 2, top)[..., None], axis=-1)[..., 0]
+    return np.asarray(np.where(k > 0, (lo + hi) / 2, np.nan), dtype=np.float64)
+
+
+def _in_runs(big: BoolArray) -> BoolArray:
+    """True where ``big`` holds and a neighbour (t-1 or t+1) holds as well."""
+    prev = np.zeros_like(big)
+    prev[:, 1:] = big[:, :-1]
+    nxt = np.zeros_like(big)
+    nxt[:, :-1] = big[:, 1:]
+    return np.asarray(big & (prev | nxt), dtype=bool)
+
+
+def _season_profile(detr: Array, m: int) -> Array:
+    """Median of the detrended values per season slot, centred to sum to zero, laid out
+    over the columns (NaN beyond a series' end are ignored)."""
+    n, width = detr.shape
+    pad = (-width) % m
+    d = np.pad(detr, ((0, 0), (0, pad)), constant_values=np.nan).reshape(n, -1, m)
+    prof = np.nan_to_num(_nanmedian(d, axis=1))
+    prof = prof - prof.mean(axis=1, keepdims=True)
+    return np.asarray(prof[:, np.arange(width) % m], dtype=np.float64)
 
 
 def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
                     ) -> tuple[BoolArray, Array]:
-    """Flag isolated spikes and dips; return (flags, cleansed Y).
+    """Flag isolated spikes and dips of a robust seasonal decomposition; return
+    (flags, cleansed Y).
 
-    remainder r = y - trend - season, trend a centred running median (width m+1, at least
-    5), season the median of the detrended values per season slot (series with two full
-    seasons); flagged when |r| > 5 * 1.4826 * MAD(r). The last three periods are never
-    flagged (they may start a new level). Flagged values are replaced by trend + season.
+    Decomposition ``y = trend + season + r``: trend a centred running median of width
+    ``w = m + 1`` rounded up to odd (at least 5), truncated at the ends; season the median of
+    the detrended values per season slot, centred to sum to zero; two passes (the second
+    trend is the running median of ``y - season``, as in STL);
+    ``sd = max(1.4826 MAD(r), 1.4826 MAD(diff(y - season)) / sqrt(2))``
+    (the second term: a running median reproduces a smooth monotone stretch exactly, so the
+    remainder alone would make every wiggle of a smooth trend an outlier). A point is
+    flagged when
+
+    * ``|r_t - median(r)| > 5 sd``;
+    * it has context: a full trend window (a season) around it, so not in the first
+      ``w // 2`` periods (6 for monthly data), nor in the last three (they may start a new
+      level); seasonal data (m > 1) need two full seasons of history, else nothing is
+      flagged (a peak could be the season);
+    * it is isolated: neither neighbour deviates in the same direction by more than
+      2.5 sd. A run of same-direction deviations is a level shift (a recession, a lost
+      customer, a new listing), not an outlier, and is left alone.
+
+    Flagged values are replaced by ``max(trend + season, 0)``.
     """
     n, width = Y.shape
     flags = np.zeros((n, width), dtype=bool)
-    elig = eligible & (L >= OUTLIER_MIN_LEN)
+    elig = eligible & np.greater_equal(L, max(OUTLIER_MIN_LEN, 2 * m if m > 1 else 0))
     if not elig.any():
         return flags, Y
     idx = np.nonzero(elig)[0]
     Ys, Ls = Y[idx], L[idx]
-    w = max(5, (m + 1) | 1) if m > 1 else 5
-    trend = _rolling_median(Ys, Ls, w)
-    mask = np.arange(width)[None, :] < Ls[:, None]
-    detr = np.where(mask, Ys - trend, np.nan)
+    w = max(5, (m + 1) | 1)
+    t = np.arange(width)[None, :]
+    mask = t < Ls[:, None]
     season = np.zeros_like(Ys)
+    trend = _rolling_median(Ys, Ls, w)
     if m > 1:
-        seasonal = Ls >= 2 * m
-        pad = (-width) % m
-        d = np.pad(detr, ((0, 0), (0, pad)), constant_values=np.nan).reshape(len(idx), -1, m)
-        with np.errstate(all="ignore"):
-            import warnings
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", RuntimeWarning)
-                prof = np.nanmedian(d, axis=1)
-        prof = np.nan_to_num(prof)
-        season = np.where(seasonal[:, None], prof[:, np.arange(width) % m], 0.0)
+        # two passes, as STL does: the trend of the seasonally adjusted series is not bent
+        # by the season, so the second seasonal profile is closer to the real one
+        for _ in range(2):
+            season = _season_profile(np.where(mask, Ys - trend, np.nan), m)
+            trend = _rolling_median(Ys - season, Ls, w)
     rem = np.where(mask, Ys - trend - season, np.nan)
-    import warnings
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        med = np.nanmedian(rem, axis=1)
-        mad = np.nanmedian(np.abs(rem - med[:, None]), axis=1) * 1.4826
-    keep = np.arange(width)[None, :] >= (Ls - OUTLIER_KEEP_LAST)[:, None]
-    fl = (np.abs(rem - med[:, None]) > OUTLIER_Z * mad[:, None]) & (mad[:, None] > 0)
-    fl &= mask & ~keep
-    fl = np.nan_to_num(fl).astype(bool)
+    med = _nanmedian(rem, axis=1)
+    mad = _nanmedian(np.abs(rem - med[:, None]), axis=1) * 1.4826
+    # a running median reproduces a smooth monotone stretch exactly (remainder 0), so the
+    # scale is floored by the period-to-period noise of the seasonally adjusted series
+    dif = np.diff(np.where(mask, Ys - season, np.nan), axis=1)
+    dmed = _nanmedian(dif, axis=1)
+    dsd = _nanmedian(np.abs(dif - dmed[:, None]), axis=1) * 1.4826 / np.sqrt(2)
+    sd = np.fmax(mad, dsd)
+    z = np.nan_to_num((rem - med[:, None]) / np.where(sd > 0, sd, np.inf)[:, None])
+    context = (t >= w // 2) & (t < (Ls - OUTLIER_KEEP_LAST)[:, None])
+    shift = _in_runs(z > OUTLIER_RUN_Z) | _in_runs(z < -OUTLIER_RUN_Z)
+    fl = (np.abs(z) > OUTLIER_Z) & mask & context & ~shift
     clean = Y.copy()
     base = np.maximum(trend + season, 0.0)
     sub = clean[idx]

@@ -7,14 +7,17 @@ stays flat):
 2. classify demand (smooth / erratic / intermittent / lumpy / zero) from ADI and CV^2;
 3. flag outliers on smooth and erratic series and fit on the cleansed values;
 4. per series, fit the candidates of its class, backtest them on rolling origins, keep the
-   lowest backtest MAE (``method="auto"``), or fit the one method asked for;
+   lowest backtest MAE (smooth/erratic) or MSE (intermittent/lumpy: rate forecasts)
+   (``method="auto"``), or fit the one method asked for;
 5. intervals from the chosen model's h-step sd, floored at 0 (demand is not negative);
 6. special cases: all zeros -> 0 (``Zero``); ended (``end_period``) -> 0 after the end;
-   new/short (< 4 periods) -> the ``like_item``'s forecast, else the mean;
+   stopped early -> 0 (``Inactive``, listed) unless ``from_own_end``; new/short (< 4
+   periods) -> the ``like_item``'s forecast, else the mean; young (< a season) -> damped
+   trend blended with the like item (:mod:`snop.forecasting.launch`);
 7. optionally forecast every level of an item hierarchy and reconcile.
 
 Auto candidates: smooth/erratic: Naive, SeasonalNaive, ETS (AICc), Theta, Ensemble(ETS +
-Theta); intermittent/lumpy: Naive, Mean, Croston, SBA, TSB.
+Theta); intermittent/lumpy: Mean, Croston, SBA, TSB, ADIDA.
 """
 
 from __future__ import annotations
@@ -29,18 +32,21 @@ from scipy.stats import norm
 
 from snop.errors import SnopError
 from snop.forecasting.arima import fit_arima
-from snop.forecasting.common import Array, IntArray, ObjArray, PanelFit
+from snop.forecasting.common import Array, BoolArray, IntArray, ObjArray, PanelFit
 from snop.forecasting.data import (
+    RESERVED,
     SalesPanel,
     classify,
     detect_outliers,
+    inactive_series,
     item_info,
     left_align,
     prepare_items,
     prepare_sales,
 )
 from snop.forecasting.ets import fit_ets
-from snop.forecasting.intermittent import fit_intermittent
+from snop.forecasting.intermittent import fit_adida, fit_intermittent, select_rate
+from snop.forecasting.launch import SHORT_LEN, blend_len, blend_with_like, damp_trend
 from snop.forecasting.reconciliation import (
     RECONCILE_METHODS,
     Hierarchy,
@@ -59,17 +65,22 @@ from snop.forecasting.selection import (
 )
 from snop.forecasting.simple import SIMPLE_METHODS, fit_simple
 from snop.forecasting.theta import fit_theta
+from snop.model.limits import MAX_QUANTITY, quantity_problem
 from snop.model.periods import Granularity, labels
 
-METHODS = ("auto", "ets", "arima", "theta", "croston", "sba", "tsb", "mean", "naive", "snaive",
-           "drift", "ensemble")
+METHODS = ("auto", "ets", "arima", "theta", "croston", "sba", "tsb", "adida", "mean", "naive",
+           "snaive", "drift", "ensemble")
 CONTINUOUS = ("smooth", "erratic")
 AUTO_CONTINUOUS = ["ets", "theta", "ensemble", "snaive", "naive"]
-AUTO_INTERMITTENT = ["tsb", "sba", "croston", "mean", "naive"]
+# rate forecasts only, chosen by MSE (intermittent.select_rate): never a naive zero
+AUTO_INTERMITTENT = ["tsb", "sba", "croston", "adida", "mean"]
 # Backtest-MAE multipliers: benchmarks must win clearly to replace a smoothing model.
 HANDICAP = {"naive": 1.25, "snaive": 1.25, "mean": 1.1, "croston": 1.0}
-SHORT_LEN = 4
 MAX_HORIZON = 520
+INACTIVE = "Inactive"
+NOT_LEVELS = RESERVED | {"unit", "price", "cost", "unit_price", "unit_cost"}
+# cleansing on by default: it helps on real data (bench/cleansing_bench.py, docs/forecasting.md)
+CLEANSE_DEFAULT = True
 
 Progress = Callable[[int, int], None]
 
@@ -86,7 +97,9 @@ class ForecastResult:
     forecast: item, period, forecast, model, lo_<L>, hi_<L> per level (reconciled at item
       level when reconciliation was asked).
     report: one row per item: demand_class, n_obs, model, runner_up, backtest MASE/WAPE of
-      the chosen model and of the naive benchmark, windows, outliers, treatment.
+      the chosen model and of the naive benchmark, windows, outliers, loses_to_naive (the
+      chosen model's backtest MASE is worse than naive's: review it), forecast_from (first
+      forecast period), treatment.
     outliers: item, period, qty, cleansed (flagged values and what was used instead).
     levels: with a hierarchy: level, node, period, forecast, model, lo/hi (reconciled).
     """
@@ -130,8 +143,20 @@ class ForecastResult:
             "backtest": {"mase": mean("mase"), "wape": mean("wape"),
                          "naive_mase": mean("naive_mase"), "naive_wape": mean("naive_wape")},
             "outliers_flagged": len(self.outliers),
+            "inactive": self.inactive(),
+            "review": self.review(),
             "series": per_item,
         }
+
+    def inactive(self) -> list[str]:
+        """Items that stopped selling before the last period (forecast 0, model Inactive)."""
+        rep = self.report
+        return [str(x) for x in rep.loc[rep["model"] == INACTIVE, "item"]]
+
+    def review(self) -> list[str]:
+        """Items whose chosen model did worse than naive in the backtest: for a planner."""
+        rep = self.report
+        return [str(x) for x in rep.loc[rep["loses_to_naive"].astype(bool), "item"]]
 
 
 def _family(name: str) -> str:
@@ -164,6 +189,8 @@ def _kernel(name: str, Y: Array, L: IntArray, h: int, m: int, origins: IntArray,
         fit = fit_theta(Y, L, h, m, origins, h)
     elif name in ("croston", "sba", "tsb"):
         fit = fit_intermittent(name, Y, L, h, origins, h)
+    elif name == "adida":
+        fit = fit_adida(Y, L, h, origins, h)
     elif name == "arima":
         fit = fit_arima(Y, L, h, m, origins, h)
     elif name == "ensemble":
@@ -213,8 +240,9 @@ def run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method: 
             fits = {c: _kernel(c, Yc, Lc, h, m, origins, cache) for c in cands}
             naive = _kernel("naive", Yc, Lc, h, m, origins, cache)
             actual = backtest_actuals(Yc, Lc, origins, h)
-            chosen, runner, _ = select(cands, fits, actual, default,
-                                       HANDICAP if method == "auto" else None)
+            chooser = select if group else select_rate
+            chosen, runner, _ = chooser(cands, fits, actual, default,
+                                        HANDICAP if method == "auto" else None)
             fl = [fits[c] for c in cands]
             out.point[idx] = pick([f.point for f in fl], chosen)
             out.sigma[idx] = pick([f.sigma for f in fl], chosen)
@@ -286,9 +314,9 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
                    levels: Sequence[float] = (80, 95), items: pd.DataFrame | None = None,
                    reconcile: str | None = None, hierarchy_levels: Sequence[str] | None = None,
                    middle_level: str | None = None, freq: str | None = None,
-                   windows: int = 3, cleanse_outliers: bool = True,
+                   windows: int = 3, cleanse_outliers: bool = CLEANSE_DEFAULT,
                    progress: Progress | None = None, source: str = "sales",
-                   items_source: str = "items") -> ForecastResult:
+                   items_source: str = "items", from_own_end: bool = False) -> ForecastResult:
     """Forecast every item of a sales history ``horizon`` periods past its last period.
 
     sales: columns item, period (``YYYY-MM`` / ``YYYY-Qn`` / ``YYYY-Www``), qty.
@@ -297,11 +325,19 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     reconcile: bottom_up | top_down | middle_out | mint (needs ``items``); hierarchy levels
       default to every attribute column of ``items``.
     progress: called as ``progress(done, total)`` after each chunk of series.
+    from_own_end: forecast each series from its own last period (a panel of unrelated series
+      ending at different dates) instead of from the panel's last period; series that
+      stopped early are otherwise forecast 0 and labelled ``Inactive``.
     Raises SnopError for input the user can fix.
     """
     lv = _validate_args(horizon, method, levels, reconcile, windows)
     h = int(horizon)
     panel = prepare_sales(sales, source=source, freq=freq)
+    _check_magnitude(panel, source)
+    if from_own_end and (reconcile is not None or hierarchy_levels):
+        raise SnopError("--from-own-end forecasts each series from its own end, so their "
+                        "periods differ and cannot be added up into a hierarchy; drop one of "
+                        "--from-own-end and --reconcile/--hierarchy levels")
     gran = panel.granularity
     m = gran.season_length
     items_df = prepare_items(items, gran, source=items_source) if items is not None else None
@@ -312,14 +348,22 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     has_launch = info.launch >= 0
     ls = info.launch - panel.first
     start = np.where(has_launch & (ls < T), np.minimum(start, np.maximum(ls, 0)), start)
+    inactive, last_row = inactive_series(panel)
     Y, L = left_align(panel.values, start)
+    fc_first = np.full(n, panel.last + 1, dtype=np.int64)
+    if from_own_end:
+        own = (last_row >= start) & (last_row < T - 1)
+        L = np.where(own, last_row - start + 1, L)
+        Y = np.where(np.arange(T)[None, :] < L[:, None], Y, 0.0)
+        fc_first = np.where(own, panel.first + last_row + 1, fc_first)
+        inactive = np.zeros(n, dtype=bool)
     classes = classify(Y, L)
     flags, Yc = detect_outliers(Y, L, m, np.isin(classes, CONTINUOUS) & cleanse_outliers)
-    fc_first = panel.last + 1
     ended = (info.end >= 0) & (info.end < fc_first)
+    inactive &= ~ended & (classes != "zero")
     treat: list[list[str]] = [[] for _ in range(n)]
-    regular = (L >= SHORT_LEN) & (classes != "zero") & ~ended
-    short = (L >= 1) & (L < SHORT_LEN) & (classes != "zero") & ~ended
+    regular = (L >= SHORT_LEN) & (classes != "zero") & ~ended & ~inactive
+    short = (L >= 1) & (L < SHORT_LEN) & (classes != "zero") & ~ended & ~inactive
     point = np.zeros((n, h))
     sigma = np.zeros((n, h))
     names = np.empty(n, dtype=object)
@@ -356,27 +400,36 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     pos = {it: i for i, it in enumerate(panel.items)}
     for i in range(n):
         like = info.like[i]
-        if not like or ended[i] or regular[i]:
+        if not like or ended[i] or inactive[i] or regular[i]:
             continue
         j = pos.get(like)
         if j is None or not (regular[j] or short[j]):
             treat[i].append(f"like item {like!r} has no history; "
                             + ("mean of own history" if short[i] else "forecast 0"))
             continue
-        point[i], sigma[i] = point[j], sigma[j]
+        point[i], sigma[i] = point[j] * info.factor[i], sigma[j] * info.factor[i]
         names[i] = f"LikeItem({like})"
         treat[i] = [t for t in treat[i] if not t.startswith("short")]
-        treat[i].append(f"new/short item: forecast of like item {like!r}")
+        treat[i].append(f"new/short item: forecast of like item {like!r}"
+                        + (f" x{info.factor[i]:g}" if info.factor[i] != 1 else ""))
+    _young_items(point, sigma, names, treat, regular, short, L, m, info.like, info.factor,
+                 pos)
     for i in np.nonzero(classes == "zero")[0].tolist():
         if names[i] == "Zero":
             treat[i].append("no demand in history: forecast 0")
     # launch in the future: nothing before launch; end_period: nothing after the end
-    hor = np.arange(fc_first, fc_first + h)[None, :]
+    hor = fc_first[:, None] + np.arange(h)[None, :]
     before = has_launch[:, None] & (hor < info.launch[:, None])
     after = (info.end[:, None] >= 0) & (hor > info.end[:, None])
     kill = before | after
     point = np.where(kill, 0.0, point)
     sigma = np.where(kill, 0.0, sigma)
+    for i in np.nonzero(inactive)[0].tolist():
+        names[i] = INACTIVE
+        stop = labels(gran, [panel.first + int(last_row[i])])[0]
+        treat[i].append(f"inactive: no sales rows after {stop} ({T - 1 - int(last_row[i])} "
+                        "periods, longer than any gap before): forecast 0; --from-own-end "
+                        "forecasts it from its own last period")
     for i in np.nonzero(ended)[0].tolist():
         names[i] = "Ended"
         treat[i].append(f"ended ({labels(gran, [int(info.end[i])])[0]}): forecast 0")
@@ -396,7 +449,9 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     point = np.maximum(point, 0.0)
     for i in range(n):
         if panel.duplicates[i]:
-            treat[i].append(f"{panel.duplicates[i]} duplicated period row(s) added up")
+            treat[i].append(f"summed rows per period ({panel.duplicates[i]} more than one "
+                            "per period): rows of several channels, customers, locations or "
+                            "order lines add up to the item's demand")
         if panel.negatives[i]:
             treat[i].append(f"{panel.negatives[i]} negative qty set to 0")
         if panel.blanks[i]:
@@ -405,7 +460,7 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     for i in np.nonzero(n_out)[0].tolist():
         treat[i].append(f"{n_out[i]} outlier(s) cleansed")
 
-    period_labels = labels(gran, range(fc_first, fc_first + h))
+    period_labels = labels(gran, range(panel.last + 1, panel.last + 1 + h))
     levels_df = None
     if items_df is not None and (reconcile is not None or hierarchy_levels):
         attr_cols = list(hierarchy_levels) if hierarchy_levels else _attribute_columns(items_df)
@@ -417,12 +472,14 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
         point, levels_df = _hierarchy(
             hier, recon, middle_level, panel, point, Yc, L, h, m, method, windows, lv,
             period_labels, resid_items if recon == "mint" else None)
-    forecast = _frame(panel.items, period_labels, point, sigma, names, lv)
+    forecast = _frame(panel.items, _item_periods(gran, fc_first, h), point, sigma, names, lv)
     report = pd.DataFrame({
         "item": panel.items, "demand_class": classes.astype(str), "n_obs": L,
         "model": names.astype(str), "runner_up": runner.astype(str),
         "mase": mase, "wape": wape, "naive_mase": nmase, "naive_wape": nwape,
         "windows": nwin, "outliers": n_out.astype(np.int64),
+        "loses_to_naive": _loses_to_naive(mase, nmase, classes),
+        "forecast_from": labels(gran, fc_first.tolist()),
         "treatment": ["; ".join(t) for t in treat]})
     oi, ot = np.nonzero(flags)
     outl = pd.DataFrame({
@@ -435,11 +492,24 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
 
 
 def _attribute_columns(items_df: pd.DataFrame) -> list[str]:
-    skip = {"item", "launch_period", "end_period", "like_item", "description", "name", "uom",
-            "unit", "price", "cost", "unit_price", "unit_cost"}
-    return [c for c in items_df.columns if c not in skip and not c.endswith("_ord")
-            and items_df[c].dtype == object
-            and not pd.to_numeric(items_df[c], errors="coerce").notna().all()]
+    """Hierarchy levels of an items table: its text attribute columns.
+
+    Master-data columns (launch/end periods, like item and factor, prices, descriptions) and
+    numeric columns (every non-blank value a number, such as ``like_factor`` or a weight)
+    are not levels; neither is a column that is blank everywhere.
+    """
+    out = []
+    for c in items_df.columns:
+        if c in NOT_LEVELS or c.endswith("_ord"):
+            continue
+        text = items_df[c].astype(str).str.strip()
+        given = items_df[c].notna() & ~text.isin(["", "nan", "None"])
+        if not given.any():
+            continue
+        numeric = pd.to_numeric(text[given], errors="coerce").notna().all()
+        if not numeric:
+            out.append(str(c))
+    return out
 
 
 def _bands(point: Array, sigma: Array, levels: tuple[float, ...]) -> dict[str, Array]:
@@ -451,12 +521,69 @@ def _bands(point: Array, sigma: Array, levels: tuple[float, ...]) -> dict[str, A
     return out
 
 
-def _frame(keys: list[str], periods: list[str], point: Array, sigma: Array, names: ObjArray,
-           levels: tuple[float, ...], key_col: str = "item") -> pd.DataFrame:
+def _young_items(point: Array, sigma: Array, names: ObjArray, treat: list[list[str]],
+                 regular: BoolArray, short: BoolArray, L: IntArray, m: int,
+                 like: list[str | None], factor: Array, pos: dict[str, int]) -> None:
+    """Damp the trend of items with short histories and blend them with their like item
+    (rules and weights in :mod:`snop.forecasting.launch`); in place."""
+    young = np.nonzero(regular & np.less(L, blend_len(m)))[0]
+    if young.size == 0:
+        return
+    own = point.copy()
+    point[young] = np.maximum(damp_trend(own[young]), 0.0)
+    for i in young.tolist():
+        if not np.allclose(point[i], own[i]):
+            treat[i].append(f"short history ({L[i]} periods): trend damped")
+        j = pos.get(like[i] or "")
+        if j is None or not (regular[j] or short[j]):
+            continue
+        curve = own[j] * factor[i]
+        point[i] = blend_with_like(point[i][None, :], curve[None, :], L[i : i + 1], m)[0]
+        w = min(L[i] / blend_len(m), 1.0)
+        sigma[i] = w * sigma[i] + (1 - w) * sigma[j] * factor[i]
+        names[i] = f"Blend({names[i]}+LikeItem({like[i]}))"
+        treat[i].append(f"young item: {w:.0%} own forecast, {1 - w:.0%} like item "
+                        f"{like[i]!r}" + (f" x{factor[i]:g}" if factor[i] != 1 else "")
+                        + ", at most 2x the like item")
+
+
+def _check_magnitude(panel: SalesPanel, source: str) -> None:
+    """Refuse quantities the store and the arithmetic of the models cannot hold."""
+    big = np.abs(panel.values) > MAX_QUANTITY
+    if not big.any():
+        return
+    i, t = (int(x[0]) for x in np.nonzero(big))
+    period = labels(panel.granularity, [panel.first + t])[0]
+    problem = quantity_problem(float(panel.values[i, t])) or "is too large"
+    raise SnopError(f"{source}: item {panel.items[i]!r}, period {period}: the quantity "
+                    f"{panel.values[i, t]:.6g} (its rows summed) {problem}; check the qty column")
+
+
+def _loses_to_naive(mase: Array, naive_mase: Array, classes: ObjArray) -> BoolArray:
+    """Chosen model's backtest MASE worse than naive's: the item deserves a planner's look.
+
+    Only smooth and erratic series: on intermittent data the MAE is smallest for a forecast
+    of zero, so naive "winning" there says nothing against a rate forecast.
+    """
+    ok = np.isfinite(mase) & np.isfinite(naive_mase) & np.isin(classes, CONTINUOUS)
+    return np.asarray(ok & (mase > naive_mase * (1 + 1e-9)), dtype=bool)
+
+
+def _item_periods(gran: Granularity, fc_first: IntArray, h: int) -> ObjArray:
+    """(n, h) period labels of each item's forecast (they differ with --from-own-end)."""
+    out = np.empty((fc_first.size, h), dtype=object)
+    for f in np.unique(fc_first).tolist():
+        out[fc_first == f] = np.asarray(labels(gran, range(f, f + h)), dtype=object)
+    return out
+
+
+def _frame(keys: list[str], periods: list[str] | ObjArray, point: Array, sigma: Array,
+           names: ObjArray, levels: tuple[float, ...], key_col: str = "item") -> pd.DataFrame:
     n, h = point.shape
+    per = np.asarray(periods, dtype=object)
     data: dict[str, Any] = {
         key_col: np.repeat(np.asarray(keys, dtype=object), h),
-        "period": np.tile(np.asarray(periods, dtype=object), n),
+        "period": per.ravel() if per.ndim == 2 else np.tile(per, n),
         "forecast": point.ravel(),
         "model": np.repeat(names.astype(str), h),
     }
