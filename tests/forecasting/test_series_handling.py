@@ -197,7 +197,7 @@ def test_numeric_like_factor_is_not_a_hierarchy_level() -> None:
 
 def test_quantities_beyond_the_store_limit_are_refused(tmp_path: Path) -> None:
     sales = frame(monthly("BIG", [1e308, 9e307] * 12))
-    with pytest.raises(SnopError, match=r"item 'BIG', period 2021-01: .* beyond the largest"):
+    with pytest.raises(SnopError, match=r"sales row 2, column qty: .* beyond the largest"):
         forecast_panel(sales, 3)
     f = tmp_path / "big.csv"
     sales.to_csv(f, index=False)
