@@ -63,7 +63,7 @@ def test_a_dot_that_cannot_group_thousands_is_refused_under_a_decimal_comma(cell
 finite = st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(finite, min_size=1, max_size=20))
 def test_written_numbers_read_back_exactly(xs: list[float]) -> None:
     """repr() of a float is read back to the same float; the same number written with a

@@ -113,7 +113,7 @@ def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
         rep.rows(t.source, df, ~present, col.name,
                  f"is blank; {col.name} is required ({col.valid})")
     if col.kind is Kind.NUMBER:
-        parsed = (parse_numbers(raw, how="; a number in Excel is stored as a number")
+        parsed = (parse_numbers(raw, how="; in Excel, enter it as a number (not as text)")
                   if t.from_excel else parse_numbers(raw, decimal, how=DECIMAL_HOW))
         num = pd.Series(parsed.values, index=raw.index, dtype=float)
         why = pd.Series(parsed.problems, index=raw.index, dtype=object)
