@@ -43,9 +43,11 @@ def test_plan_all_json_and_out(demo_folder: Path, tmp_path: Path) -> None:
 
 
 def test_plan_on_an_empty_store_is_a_user_error(tmp_path: Path) -> None:
-    res = CliRunner().invoke(app, ["--db", str(tmp_path / "empty.db"), "plan"])
-    assert res.exit_code != 0
-    assert "the store is empty; run `snop import WORKBOOK` first" in str(res.exception)
+    from tests.cli import snop
+
+    res = snop("--db", tmp_path / "empty.db", "plan")
+    assert res.exit_code == 1 and not res.traceback
+    assert "the store is empty; run `snop import WORKBOOK` first" in res.stderr
 
 
 def test_demo_company_side_by_side(demo_folder: Path) -> None:

@@ -355,11 +355,17 @@ SETTINGS = Table(
     "Company-wide settings as name/value rows.",
     (
         Column("name", C, "Setting name.", required=True,
-               choices=("company", "currency", "first_period", "horizon", "approver_role")),
+               choices=("company", "currency", "first_period", "horizon", "approver_role",
+                        "allow_ending_backlog", "safety_stock", "ending_workforce")),
         Column("value", T, "Value: company and currency are text; first_period is the first "
                "planning period (default: the period after the last sales); horizon is the "
                "number of periods planned (default 18); approver_role is the role that "
-               "approves the consensus demand plan (default executive).", required=True),
+               "approves the consensus demand plan (default executive); "
+               "allow_ending_backlog (yes/no, default no) lets backlog remain at the horizon "
+               "end; safety_stock (soft/hard, default soft) says whether going below safety "
+               "stock is penalised or forbidden; ending_workforce (demand/none, default "
+               "demand) keeps each pool's last-period workforce at what the last periods' "
+               "demand needs.", required=True),
     ),
     key=("name",),
 )
