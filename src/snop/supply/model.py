@@ -91,7 +91,7 @@ class Penalties:
     """What the model charges beyond real costs (see :func:`penalties`)."""
 
     shape: float  # ``M``: chase's stock/backlog and level's dips, above any unit cost
-    unmet: float  # ``U`` per unit of demand never served
+    unmet: FloatArray  # (T,) ``U_t`` per unit of period t's demand never served
     safety: FloatArray  # (F, T) ``p`` per unit below the inventory target per period
     ending_backlog: FloatArray  # (F,) extra per unit owed at the horizon end (when allowed)
 
@@ -100,30 +100,39 @@ def penalties(data: PlanningData, holding: FloatArray | None = None) -> Penaltie
     """The penalties, from the workbook's own costs.
 
     * ``M = 1,000 + 10 x`` the largest cost a unit of supply can carry (:func:`_largest_unit_cost`).
-    * ``U = M x (T + 2)``: above a unit carried in chase backlog for the whole horizon, so a
-      unit of demand goes unmet only when no lever, at any cost, can serve it.
+    * ``U_t = s x (T + 2 + T - 1 - t)`` with ``s = M +`` the largest backlog cost: above a unit
+      carried in chase backlog for the whole horizon, so a unit of demand goes unmet only
+      when no lever, at any cost, can serve it; a step ``s`` per period earlier, so what
+      cannot be served is the latest demand (first come, first served), not the earliest.
     * ``p = h + b/2`` for a family that backlogs (``b`` its backlog cost per period), ``h +
-      L/(2T)`` for one that loses sales (``L`` once), ``h + U/(2T)`` for one that must meet
+      L/(2T)`` for one that loses sales (``L`` once), ``h + U_0/(2T)`` for one that must meet
       demand; ``h`` is the holding cost. ``p > h``, so the target is kept when nothing is at
       stake, and ``p < h + b`` (the cost of keeping a unit one period while a customer waits
-      for it), so a waiting customer is served from the stock first.
+      for it), so a waiting customer is served from the stock first. The ending target's
+      ``p`` adds the in-house unit cost: a unit missing at the end must be made after it.
     * a unit owed at the horizon end (``allow_ending_backlog``) costs its backlog cost plus
-      the in-house cost of making it later: material plus regular cost, or labor hours at
-      the regular wage, so deferring the last periods' production saves nothing.
+      the in-house cost of making it later (material plus regular cost, or labor hours at
+      the regular wage), so deferring the last periods' production saves nothing.
     """
     n_f, n_t = data.shape
     big = 1e3 + 10.0 * _largest_unit_cost(data)
-    unmet = big * (n_t + 2)
+    back = data.backlog_cost[~np.isnan(data.backlog_cost)]
+    step = big + (float(back.max()) if back.size else 0.0)
+    unmet = step * (n_t + 2 + (n_t - 1 - np.arange(n_t, dtype=float)))
     h = data.holding_cost if holding is None else holding
+    top = float(unmet[0]) if n_t else 0.0
     late = np.where(~np.isnan(data.lost_sales_cost), data.lost_sales_cost / (2 * max(n_t, 1)),
                     np.where(~np.isnan(data.backlog_cost), data.backlog_cost / 2,
-                             unmet / (2 * max(n_t, 1))))
+                             top / (2 * max(n_t, 1))))
     make = data.material_cost[:, -1] + data.regular_cost[:, -1] if n_t else np.zeros(n_f)
     if n_t and data.pools and data.has_pool.any():
         pf = np.flatnonzero(data.has_pool)
         make = make.copy()
         make[pf] += data.labor_hours_per_unit[pf, -1] * data.regular_wage[data.pool_of[pf], -1]
-    return Penalties(shape=big, unmet=unmet, safety=h + late, ending_backlog=make)
+    safety = h + late
+    if n_t:
+        safety[:, -1] += make
+    return Penalties(shape=big, unmet=unmet, safety=safety, ending_backlog=make)
 
 
 def ending_workers(data: PlanningData) -> FloatArray:
