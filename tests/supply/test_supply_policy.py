@@ -67,8 +67,9 @@ def test_no_layoffs_at_the_end_when_demand_does_not_fall() -> None:
     # a peak of 120 in months 1 and 4, 80 otherwise (a worker makes 40 a month). The plan
     # keeps 7/3 workers through the first low (building for the second peak: hiring is dear)
     # but, without a terminal condition, lays a third of a worker off after the last peak,
-    # as if nothing came after the horizon. By default the pool ends with what the last
-    # three months need: (120 + 80 + 80) / 3 units x 4 h / 160 h = 7/3 workers.
+    # as if nothing came after the horizon. By default the last three months may lay off
+    # only as far as their demand falls: month 3 needs 80 x 4 h / 160 h = 2 workers, the
+    # last three (120 + 80 + 80) / 3 x 4 / 160 = 7/3, no fall: the pool ends with 7/3.
     fam = {"workforce_pool": "P", "labor_hours_per_unit": 4, "holding_cost": 0.5}
     demand = {"A": [120, 80, 80, 120, 80, 80]}
     free, dem = make_workbook({"A": fam}, demand, workforce={"P": POOL},
@@ -76,11 +77,15 @@ def test_no_layoffs_at_the_end_when_demand_does_not_fall() -> None:
     old = plan_supply(free, dem)
     assert list(old.workforce["workers"]) == APPROX([3, 7 / 3, 7 / 3, 7 / 3, 2, 2])
     assert old.workforce["layoffs"].iloc[-3:].sum() == APPROX(1 / 3)  # the end effect
+    assert old.total_cost == APPROX(14 * 1600 + 2000 + 300 + (40 / 3 + 80 / 3) * 0.5)
     wb, dem = make_workbook({"A": fam}, demand, workforce={"P": POOL})
     p = plan_supply(wb, dem)
-    assert list(p.workforce["workers"]) == APPROX([3] + [7 / 3] * 5)
-    assert list(p.workforce["layoffs"].iloc[1:]) == APPROX([2 / 3, 0, 0, 0, 0], abs=1e-9)
-    assert list(p.workforce["headcount"]) == [3, 3, 3, 3, 3, 3]  # 7/3 people need 3
+    # the layoff moves before the last three months: 3 workers build 40 for month 4 in
+    # month 2, then 2 workers to the end (the same wages, 20 more holding)
+    assert list(p.workforce["workers"]) == APPROX([3, 3, 2, 2, 2, 2])
+    assert list(p.workforce["layoffs"].iloc[-3:]) == APPROX([0, 0, 0], abs=1e-9)
+    assert p.total_cost == APPROX(14 * 1600 + 2000 + 300 + 40 * 2 * 0.5)
+    assert list(old.workforce["headcount"]) == [3, 3, 3, 3, 2, 2]  # 7/3 people need 3
 
 
 def test_production_does_not_stop_at_the_end_with_ending_backlog() -> None:

@@ -28,6 +28,7 @@ Constraints:
 * resource ``sum_f hpu[f,r] * (reg + ot)[f,t] <= capacity[r,t]``
 * level    ``(reg+ot)[f,t] + dip[f,t] = rate[f]``, ``T * rate[f] >= requirement[f]``,
   ``workers[k,t] = workers[k,t+1]`` (the level strategy only; ``dip`` is penalised)
+* ending   ``workers[k,T] - workers[k,r] >= -drop[k]`` (:func:`ending_workforce`)
 
 The soft target needs no row: its penalty ``p * (S - inv_ss)`` is the constant ``p * S``
 (an objective offset) minus ``p`` per unit of ``inv_ss``, so ``inv_ss`` costs
@@ -73,6 +74,7 @@ class Row(IntEnum):
     LEVEL_RATE = 5
     LEVEL_SIZE = 6
     LEVEL_WORKERS = 7
+    ENDING_WORKFORCE = 8
 
 
 @dataclass
@@ -109,10 +111,11 @@ def penalties(data: PlanningData, holding: FloatArray | None = None) -> Penaltie
       demand; ``h`` is the holding cost. ``p > h``, so the target is kept when nothing is at
       stake, and ``p < h + b`` (the cost of keeping a unit one period while a customer waits
       for it), so a waiting customer is served from the stock first. The ending target's
-      ``p`` adds the in-house unit cost: a unit missing at the end must be made after it.
+      ``p`` adds ``V``, the dearest way to supply a unit (:func:`dearest_supply`): a unit
+      missing at the end must be supplied after it, so the target is reached by any lever.
     * a unit owed at the horizon end (``allow_ending_backlog``) costs its backlog cost plus
-      the in-house cost of making it later (material plus regular cost, or labor hours at
-      the regular wage), so deferring the last periods' production saves nothing.
+      ``V``, so deferring the last periods' production saves nothing, and a customer waiting
+      at the end still outranks the ending target.
     """
     n_f, n_t = data.shape
     big = 1e3 + 10.0 * _largest_unit_cost(data)
@@ -124,31 +127,65 @@ def penalties(data: PlanningData, holding: FloatArray | None = None) -> Penaltie
     late = np.where(~np.isnan(data.lost_sales_cost), data.lost_sales_cost / (2 * max(n_t, 1)),
                     np.where(~np.isnan(data.backlog_cost), data.backlog_cost / 2,
                              top / (2 * max(n_t, 1))))
-    make = data.material_cost[:, -1] + data.regular_cost[:, -1] if n_t else np.zeros(n_f)
-    if n_t and data.pools and data.has_pool.any():
-        pf = np.flatnonzero(data.has_pool)
-        make = make.copy()
-        make[pf] += data.labor_hours_per_unit[pf, -1] * data.regular_wage[data.pool_of[pf], -1]
+    make = dearest_supply(data)
     safety = h + late
     if n_t:
         safety[:, -1] += make
     return Penalties(shape=big, unmet=unmet, safety=safety, ending_backlog=make)
 
 
-def ending_workers(data: PlanningData) -> FloatArray:
-    """Workers each pool needs for its families' demand in the last
-    ``ENDING_WORKFORCE_PERIODS`` periods, on regular time, averaged:
-    ``mean_t sum_{f in k} lhpu[f,t] D[f,t] / hours[k,t]``."""
+def dearest_supply(data: PlanningData) -> FloatArray:
+    """``V[f]``: the dearest way to supply one unit of family f in the last period: material
+    plus regular or overtime cost, labor hours at the regular or overtime wage, or the
+    subcontract cost (levers the family has)."""
+    n_f, n_t = data.shape
+    if not n_t:
+        return np.zeros(n_f)
+    mat = data.material_cost[:, -1]
+    ways = [mat + data.regular_cost[:, -1],
+            np.where(data.overtime_capacity[:, -1] > 0, mat + data.overtime_cost[:, -1], 0.0),
+            np.nan_to_num(data.subcontract_cost[:, -1])]
+    if data.pools and data.has_pool.any():
+        k = np.where(data.has_pool, data.pool_of, 0)
+        wage = np.maximum(data.regular_wage[k, -1],
+                          np.where(data.max_overtime_hours[k, -1] > 0,
+                                   data.overtime_wage[k, -1], 0.0))
+        ways.append(np.where(data.has_pool, mat + data.labor_hours_per_unit[:, -1] * wage, 0.0))
+    out: FloatArray = np.max(np.stack(ways), axis=0)
+    return out
+
+
+def pool_need(data: PlanningData) -> FloatArray:
+    """Workers each pool's families' demand needs per period on regular time:
+    ``need[k,t] = sum_{f in k} lhpu[f,t] D[f,t] / hours[k,t]`` (K, T)."""
     n_k, n_t = len(data.pools), data.shape[1]
-    n = min(ENDING_WORKFORCE_PERIODS, n_t)
-    if not n_k or not n:
-        return np.zeros(n_k)
-    hours = np.zeros((n_k, n))
+    hours = np.zeros((n_k, n_t))
     pf = np.flatnonzero(data.has_pool)
-    np.add.at(hours, data.pool_of[pf], data.labor_hours_per_unit[pf, -n:] * data.demand[pf, -n:])
-    per = data.regular_hours[:, -n:]
-    need: FloatArray = np.where(per > 0, hours / np.where(per > 0, per, 1.0), 0.0).mean(axis=1)
+    np.add.at(hours, data.pool_of[pf], data.labor_hours_per_unit[pf] * data.demand[pf])
+    per = data.regular_hours
+    need: FloatArray = np.where(per > 0, hours / np.where(per > 0, per, 1.0), 0.0)
     return need
+
+
+def ending_workforce(data: PlanningData) -> tuple[int, FloatArray, FloatArray]:
+    """The terminal condition on each pool's workforce: ``workers[T] >= workers[r] - drop``,
+    ``r = T - n`` the period before the last ``n = ENDING_WORKFORCE_PERIODS`` (the initial
+    workforce, ``r = -1``, when the horizon is that short). ``drop`` is what the last periods
+    may shed: the fall of the need (:func:`pool_need`) from period ``r`` to the average of
+    the last ``n`` periods, plus any fall of ``max_workers``; 0 when demand does not fall.
+    Returns ``(r, reference workers when r = -1, drop)``."""
+    n_t = data.shape[1]
+    n = min(ENDING_WORKFORCE_PERIODS, n_t)
+    r = n_t - 1 - n
+    need = pool_need(data)
+    end = need[:, n_t - n:].mean(axis=1) if n else np.zeros(len(data.pools))
+    ref_need = need[:, max(r, 0)]
+    ref_cap = data.max_workers[:, r] if r >= 0 else data.initial_workers
+    cap_end = data.max_workers[:, -1]
+    with np.errstate(invalid="ignore"):
+        cap_fall = np.where(np.isfinite(cap_end), np.maximum(ref_cap - cap_end, 0.0), 0.0)
+    drop: FloatArray = np.maximum(ref_need - end, 0.0) + np.nan_to_num(cap_fall, nan=0.0)
+    return r, data.initial_workers.copy(), drop
 
 
 @dataclass
@@ -288,9 +325,10 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
         + ending_backlog*back[T]           (when allow_ending_backlog)
 
     Terminal conditions: the inventory target of the last period is
-    ``max(safety_stock_T, min_ending_inventory)``; backlog left at the end is unmet demand
-    unless ``allow_ending_backlog``; with ``ending_workforce = demand`` each pool ends with at
-    least :func:`ending_workers` (capped at ``max_workers``).
+    ``max(safety_stock_T, min_ending_inventory)``, valued at the dearest way to supply a
+    unit; backlog left at the end is unmet demand unless ``allow_ending_backlog``; with
+    ``ending_workforce = demand`` the last periods lay off only as far as their demand falls
+    (:func:`ending_workforce`).
 
     Strategies restrict the same model: ``level`` makes in-house production a constant
     ``rate`` per family (``reg + ot + dip = rate``) with ``rate * free periods >=``
@@ -324,9 +362,10 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
     w_lb = data.min_workers.copy()
     w_ub = data.max_workers.copy()
     n_frozen = min(frozen.periods, n_t) if frozen is not None else 0
-    if policy.ending_workforce is EndingWorkforce.DEMAND and n_k and n_t > n_frozen:
-        # the terminal condition: never above max_workers, so it cannot make a plan infeasible
-        w_lb[:, -1] = np.maximum(w_lb[:, -1], np.minimum(ending_workers(data), w_ub[:, -1]))
+    ending = policy.ending_workforce is EndingWorkforce.DEMAND and n_k > 0 and n_t > n_frozen
+    ref, w0, drop = ending_workforce(data) if ending else (0, np.zeros(0), np.zeros(0))
+    if ending and ref < 0:  # a short horizon: against the initial workforce, as a bound
+        w_lb[:, -1] = np.maximum(w_lb[:, -1], np.minimum(w0 - drop, w_ub[:, -1]))
     if frozen is not None and n_frozen > 0:
         n = n_frozen
         for lo_a, hi_a, given in ((reg_lb, reg_ub, frozen.regular),
@@ -425,6 +464,12 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
         rows.terms(wrow[:, 1:], workers[:, :-1], -1.0)
         rows.terms(wrow, hire, -1.0)
         rows.terms(wrow, layoff, 1.0)
+
+        if ending and ref >= 0:
+            erow = rows.add(Row.ENDING_WORKFORCE, np.arange(n_k), np.full(n_k, n_t - 1),
+                            -drop, np.inf)
+            rows.terms(erow, workers[:, -1], 1.0)
+            rows.terms(erow, workers[:, ref], -1.0)
 
         lab = rows.add(Row.LABOR, kk, kt, -np.inf, 0.0).reshape(n_k, n_t)
         pf = np.flatnonzero(has_pool)
