@@ -117,7 +117,7 @@ def penalties(data: PlanningData, holding: FloatArray | None = None) -> Penaltie
       ``V``, so deferring the last periods' production saves nothing, and a customer waiting
       at the end still outranks the ending target.
     """
-    n_f, n_t = data.shape
+    n_t = data.shape[1]
     big = 1e3 + 10.0 * _largest_unit_cost(data)
     back = data.backlog_cost[~np.isnan(data.backlog_cost)]
     step = big + (float(back.max()) if back.size else 0.0)
