@@ -73,8 +73,9 @@ def test_shortage_options_and_clean_csv(tmp_path: Path) -> None:
     # 230 units, 200 of capacity and 5 in (safety) stock: the plan answers with 25 units
     # unmet, the soft safety stock served first; --allow-ending-backlog owes what is missing
     # at the end instead, and with --hard-safety-stock the 5 stay in stock: 30 are owed
-    from snop.io import write_workbook
     from tests.cli import snop
+
+    from snop.io import write_workbook
 
     wb, _ = make_workbook({"A": {"regular_capacity": 100, "regular_cost": 10.1,
                                  "backlog_cost": 1, "safety_stock": 5,
