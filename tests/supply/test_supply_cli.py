@@ -67,6 +67,9 @@ def test_integer_workforce_flag(tmp_path: Path) -> None:
                                                            "regular_wage": 10}})
     plans = compare_strategies(wb, dem, ["optimal"], integer_workforce=True)
     assert plans["optimal"].total_cost == pytest.approx(4800)  # 3 whole workers
+    summary = plans["optimal"].to_json()
+    assert summary["headcount"] == {"P": [3]}
+    assert summary["headcount_basis"] == "whole workers (integer plan)"
 
 
 def test_shortage_options_and_clean_csv(tmp_path: Path) -> None:

@@ -152,6 +152,11 @@ class SupplyPlan:
             "cost_breakdown": {k: round(v, 6) for k, v in self.cost_breakdown().items()},
             "unmet_units": round(self.unmet_units, 6),
             "target_penalty": round(self.target_penalty, 6),
+            "headcount": {str(k): [int(v) for v in g["headcount"]]
+                          for k, g in self.workforce.groupby("pool", sort=False)}
+            if not self.workforce.empty else {},
+            "headcount_basis": (str(self.workforce["headcount_basis"].iloc[0])
+                                if not self.workforce.empty else None),
             "explanations": [e.text for e in self.explanations[:top]],
             "diagnosis": self.diagnosis,
         }
