@@ -60,7 +60,8 @@ def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int
             continue  # a component no strategy uses
         cells = [str(v) if row == "status" else
                  ("-" if isinstance(v, float) and np.isnan(v) else
-                  money(float(v) + 0.0 if abs(float(v)) >= 0.5 else 0.0, currency))
+                  money(float(round(float(v))) + 0.0 if abs(float(v)) >= 0.5 else 0.0,
+                        currency))
                  for v in vals]
         body.append((row, cells))
     width = 2 + max(len(c) for _, cells in body for c in [*cells, *names])
