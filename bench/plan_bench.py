@@ -1,7 +1,8 @@
 """Speed of the aggregate planning model: snop (numpy/scipy.sparse -> highspy) vs PuLP.
 
     /work/venv/bin/python bench/plan_bench.py [--families 1000] [--periods 36]
-        [--resources 20] [--pools 8] [--no-pulp] [--experiments]
+        [--resources 20] [--pools 8] [--no-pulp] [--experiments] [--integer-workforce]
+        [--demo]
 
 Generates a random company (every lever in use), then times for snop: building the model
 from the workbook (arrays, sparse matrix), HiGHS's own solve, and extracting the results
@@ -23,7 +24,7 @@ from snop.model.periods import Granularity
 from snop.model.schema import TABLES
 from snop.model.workbook import Workbook, empty_table
 from snop.supply.data import PlanningData, planning_data
-from snop.supply.model import build_model
+from snop.supply.model import Penalties, build_model, ending_workforce
 from snop.supply.plan import extract
 from snop.supply.solve import SolveOptions, make_highs, run
 
@@ -105,8 +106,10 @@ def company(n_f: int, n_t: int, n_r: int, n_k: int, seed: int = 1
     return Workbook(Granularity.MONTH, tables), dem
 
 
-def pulp_model(d: PlanningData) -> tuple[Any, float]:
-    """The same LP (optimal strategy) written the usual PuLP way; returns (problem, offset)."""
+def pulp_model(d: PlanningData, pen: Penalties) -> tuple[Any, float]:
+    """The same LP (optimal strategy, default policy: soft targets, unmet demand, ending
+    workforce) written the usual PuLP way; returns (problem, offset). ``pen``: the
+    penalties snop derived from the data (the numbers, not the model)."""
     import pulp
 
     n_f, n_t = d.shape
@@ -124,8 +127,14 @@ def pulp_model(d: PlanningData) -> tuple[Any, float]:
     sub = {(f, t): pulp.LpVariable(f"sub_{f}_{t}", 0, ub(d.subcontract_capacity[f, t]))
            for f in F for t in T if not np.isnan(d.subcontract_cost[f, t])}
     lo = d.ending_target()
-    inv = {(f, t): pulp.LpVariable(f"inv_{f}_{t}", float(lo[f, t]), ub(d.max_inventory[f, t]))
+    cap = np.minimum(lo, d.max_inventory)
+    inv = {(f, t): pulp.LpVariable(f"inv_{f}_{t}", 0, ub(d.max_inventory[f, t] - cap[f, t]))
            for f in F for t in T}
+    inv_ss = {(f, t): pulp.LpVariable(f"ss_{f}_{t}", 0, float(cap[f, t]))
+              for f in F for t in T if lo[f, t] > 0}
+    cum = np.cumsum(d.demand, axis=1)
+    unmet = {(f, t): pulp.LpVariable(f"un_{f}_{t}", 0, float(cum[f, t] + d.initial_backlog[f]))
+             for f in F for t in T if np.isnan(d.lost_sales_cost[f, t])}
     back = {(f, t): pulp.LpVariable(f"back_{f}_{t}", 0,
                                     0.0 if t == n_t - 1 else ub(d.max_backlog[f, t]))
             for f in F for t in T if not np.isnan(d.backlog_cost[f, t])}
@@ -148,15 +157,22 @@ def pulp_model(d: PlanningData) -> tuple[Any, float]:
             if (f, t) in sub:
                 obj.append(d.subcontract_cost[f, t] * sub[f, t])
             hc = d.holding_cost[f, t]
+            stock = inv[f, t] + inv_ss[f, t] if (f, t) in inv_ss else inv[f, t]
             if d.average_holding[f]:
-                prev = inv[f, t - 1] if t > 0 else None
-                obj.append(hc / 2 * inv[f, t])
-                if prev is not None:
+                obj.append(hc / 2 * stock)
+                if t > 0:
+                    prev = inv[f, t - 1] + inv_ss[f, t - 1] if (f, t - 1) in inv_ss \
+                        else inv[f, t - 1]
                     obj.append(hc / 2 * prev)
                 else:
                     offset += hc / 2 * d.initial_inventory[f]
             else:
-                obj.append(hc * inv[f, t])
+                obj.append(hc * stock)
+            if (f, t) in inv_ss:  # p * (target - inv_ss)
+                obj.append(-pen.safety[f, t] * inv_ss[f, t])
+                offset += pen.safety[f, t] * cap[f, t]
+            if (f, t) in unmet:
+                obj.append(pen.unmet[t] * unmet[f, t])
             if (f, t) in back:
                 obj.append(d.backlog_cost[f, t] * back[f, t])
             if (f, t) in lost:
@@ -171,14 +187,18 @@ def pulp_model(d: PlanningData) -> tuple[Any, float]:
     for f in F:
         for t in T:
             supply = [reg[f, t]]
-            for dct in (ot, sub, lost):
+            for dct in (ot, sub, lost, unmet):
                 if (f, t) in dct:
                     supply.append(dct[f, t])
             lhs = pulp.lpSum(supply) - inv[f, t]
+            if (f, t) in inv_ss:
+                lhs -= inv_ss[f, t]
             if (f, t) in back:
                 lhs += back[f, t]
             if t > 0:
                 lhs += inv[f, t - 1]
+                if (f, t - 1) in inv_ss:
+                    lhs += inv_ss[f, t - 1]
                 if (f, t - 1) in back:
                     lhs -= back[f, t - 1]
                 rhs = d.demand[f, t]
@@ -199,6 +219,12 @@ def pulp_model(d: PlanningData) -> tuple[Any, float]:
                      f"lab_{k}_{t}")
             if o is not None:
                 prob += o - d.max_overtime_hours[k, t] * w[k, t] <= 0, f"ot_{k}_{t}"
+    ref, w0, drop = ending_workforce(d)  # the last periods shed only what demand drops
+    for k in K:
+        if ref >= 0:
+            prob += w[k, n_t - 1] - w[k, ref] >= -float(drop[k]), f"end_{k}"
+        else:
+            prob += w[k, n_t - 1] >= float(w0[k] - drop[k]), f"end_{k}"
     by_res: dict[int, list[tuple[int, float]]] = {}
     for f, r, hr in zip(d.routing_family, d.routing_resource, d.routing_hours, strict=True):
         by_res.setdefault(int(r), []).append((int(f), float(hr)))
@@ -220,7 +246,16 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--no-pulp", action="store_true")
     ap.add_argument("--experiments", action="store_true")
+    ap.add_argument("--integer-workforce", action="store_true",
+                    help="also time the MIP (whole workers) against the LP")
+    ap.add_argument("--mip-time-limit", type=float, default=300.0,
+                    help="seconds the MIP may take (--integer-workforce)")
+    ap.add_argument("--demo", action="store_true",
+                    help="only time LP vs MIP on the demo company (its demand table)")
     a = ap.parse_args()
+    if a.demo:
+        demo_integer(SolveOptions(threads=a.threads))
+        return
     wb, dem = company(a.families, a.periods, a.resources, a.pools)
     opts = SolveOptions(threads=a.threads)
 
@@ -254,7 +289,8 @@ def main() -> None:
         import pulp
 
         p0 = time.perf_counter()
-        prob, _ = pulp_model(data)
+        assert model.penalties is not None
+        prob, _ = pulp_model(data, model.penalties)
         p1 = time.perf_counter()
         solver = pulp.HiGHS(msg=False, threads=a.threads)
         prob.solve(solver)
@@ -277,8 +313,44 @@ def main() -> None:
     print(f"\nnon-solver work / solve time: {snop_overhead / snop_solver:.1%} (target < 10%)")
     if not a.no_pulp:
         print(f"end to end speed-up vs PuLP: {(p3 - p0) / snop_total:.1f}x (target >= 2x)")
+    if a.integer_workforce:
+        integer_cost(data, sol.seconds, plan.total_cost + plan.target_penalty,
+                     SolveOptions(threads=a.threads, time_limit=a.mip_time_limit))
     if a.experiments:
         experiments(model, opts)
+
+
+def demo_integer(opts: SolveOptions) -> None:
+    """LP vs MIP on the demo company, best of 3 HiGHS solves each."""
+    from snop.demo import build_demo_workbook
+    from snop.supply.report import demand_for
+
+    wb = build_demo_workbook()
+    data = planning_data(wb, demand_for(wb)[0])
+    for integer in (False, True):
+        m = build_model(data, "optimal", integer_workforce=integer)
+        runs = [run(make_highs(m, opts), m) for _ in range(3)]
+        best = min(r.seconds for r in runs)
+        p = extract(m, data, runs[0], runs[0])
+        print(f"demo company, {'MIP' if integer else 'LP '}: HiGHS {best:.3f}s (best of 3); "
+              f"plan value {p.total_cost + p.target_penalty:,.2f}")
+
+
+def integer_cost(data: PlanningData, lp_seconds: float, lp_value: float,
+                 opts: SolveOptions) -> None:
+    """What whole workers cost: the MIP's solve time and plan value against the LP's."""
+    m = build_model(data, "optimal", integer_workforce=True)
+    h = make_highs(m, opts)
+    s = run(h, m)
+    gap = h.getInfo().mip_gap
+    print(f"\ninteger workforce (MIP, {int(m.integer.sum())} integer columns): HiGHS "
+          f"{s.seconds:.3f}s vs LP {lp_seconds:.3f}s ({s.seconds / lp_seconds:.1f}x), status "
+          f"{s.status}, MIP gap {gap:.2e}")
+    if s.x.any():
+        mip = extract(m, data, s, s)
+        value = mip.total_cost + mip.target_penalty
+        print(f"plan value {value:,.2f} vs LP {lp_value:,.2f} "
+              f"(+{(value - lp_value) / lp_value:.3%})")
 
 
 def experiments(model: Any, base: SolveOptions) -> None:

@@ -41,15 +41,19 @@ def make_workbook(
     calendar: dict[str, float] | None = None,
     first: str = "2027-01",
     horizon: int | None = None,
+    settings: dict[str, str] | None = None,
 ) -> tuple[Workbook, pd.DataFrame]:
-    """A monthly workbook with one item per family, and the family demand frame."""
+    """A monthly workbook with one item per family, and the family demand frame
+    (``settings``: more name/value rows, e.g. ``{"ending_workforce": "none"}``)."""
     demand = demand or {}
     h = horizon or max((len(v) for v in demand.values()), default=1)
     tables = {
         "items": table("items", [{"item": f"{f}-1", "family": f} for f in families]),
         "families": table("families", [{"family": f, **v} for f, v in families.items()]),
         "settings": table("settings", [{"name": "first_period", "value": first},
-                                       {"name": "horizon", "value": str(h)}]),
+                                       {"name": "horizon", "value": str(h)},
+                                       *({"name": k, "value": v}
+                                         for k, v in (settings or {}).items())]),
     }
     if workforce:
         tables["workforce"] = table("workforce", [{"pool": k, **v} for k, v in

@@ -76,21 +76,38 @@ def test_backlog_lead_time_and_cleared_at_end() -> None:
     cd = p.constrained_demand
     assert list(cd["constrained"]) == APPROX([100, 100])
     assert list(cd["lead_time_periods"]) == APPROX([1, 0])
-    # max_backlog 30 leaves no plan: 150 cannot be met in January
+    # max_backlog 30: of January's 50 missing units 30 wait a month, 20 are never served;
+    # February makes 80 (its 50 + the 30 owed): 180 * 10 + 30 * 4
     wb2, dem2 = make_workbook({"A": {"regular_capacity": 100, "regular_cost": 10,
                                      "backlog_cost": 4, "max_backlog": 30}}, {"A": [150, 50]})
-    bad = plan_supply(wb2, dem2)
-    assert bad.status == "infeasible"
-    assert "family A in 2027-01: short 20 units" in bad.diagnosis[0]
+    short = plan_supply(wb2, dem2)
+    assert short.status == "optimal"
+    assert col(short.plan, "A", "unmet") == [20, 0]
+    assert col(short.plan, "A", "backlog") == [30, 0]
+    assert short.total_cost == APPROX(1800 + 120)
+    assert list(short.constrained_demand["gap"]) == APPROX([50, -30])
+    unmet = [e for e in short.explanations if e.kind == "unmet"]
+    assert unmet[0].text.startswith("family A needs 200 units over the horizon; at most 180 "
+                                    "can be supplied: 20 are not served (most in 2027-01")
 
 
 def test_ending_backlog_only_when_allowed() -> None:
+    # 230 units, 200 of capacity: without ending backlog the last 30 are unmet demand; with
+    # it they are owed at the horizon end (backlog cost 1 each), and nothing is unmet
     wb, dem = make_workbook({"A": {"regular_capacity": 100, "backlog_cost": 1}},
                             {"A": [100, 130]})
-    assert plan_supply(wb, dem).status == "infeasible"
+    no = plan_supply(wb, dem)
+    assert no.status == "optimal"
+    assert col(no.plan, "A", "unmet") == [0, 30] and col(no.plan, "A", "backlog") == [0, 0]
     p = plan_supply(wb, dem, allow_ending_backlog=True)
     assert col(p.plan, "A", "backlog") == [0, 30]
+    assert col(p.plan, "A", "unmet") == [0, 0]
     assert p.total_cost == APPROX(30)
+    # the workbook setting asks for the same; the option overrides it
+    wb.tables["settings"] = pd.concat([wb.table("settings"), pd.DataFrame(
+        {"name": ["allow_ending_backlog"], "value": ["yes"]})], ignore_index=True)
+    assert col(plan_supply(wb, dem).plan, "A", "backlog") == [0, 30]
+    assert col(plan_supply(wb, dem, allow_ending_backlog=False).plan, "A", "unmet") == [0, 30]
 
 
 def test_subcontract_cap_and_its_value() -> None:
@@ -135,8 +152,8 @@ def test_bound_conflict_is_diagnosed() -> None:
     wb, dem = make_workbook({"A": {"max_inventory": 20, "safety_stock": 30}}, {"A": [5]})
     p = plan_supply(wb, dem)
     assert p.status == "infeasible"
-    assert p.diagnosis == ["family A in 2027-01: safety stock / ending inventory target 30 is "
-                           "above max_inventory 20"]
+    assert p.diagnosis == ["family A in 2027-01: safety stock 30 is above max_inventory 20"]
+    assert plan_supply(wb, dem, hard_safety_stock=True).diagnosis == p.diagnosis
 
 
 def test_family_periods_override_cost() -> None:

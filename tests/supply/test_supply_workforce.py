@@ -12,10 +12,14 @@ APPROX = pytest.approx
 POOL = {"regular_hours_per_worker": 160, "regular_wage": 10, "initial_workers": 2,
         "hiring_cost": 500, "layoff_cost": 300}
 FAM = {"workforce_pool": "P", "labor_hours_per_unit": 4, "holding_cost": 5}
+# the textbook cases end where their horizon ends: no terminal condition on the workforce
+# (the default keeps the last periods' need; see test_supply_terminal.py)
+TEXTBOOK = {"ending_workforce": "none"}
 
 
 def test_chase_level_optimal_side_by_side() -> None:
-    wb, dem = make_workbook({"A": FAM}, {"A": [80, 120, 40]}, workforce={"P": POOL})
+    wb, dem = make_workbook({"A": FAM}, {"A": [80, 120, 40]}, workforce={"P": POOL},
+                            settings=TEXTBOOK)
     plans = compare_strategies(wb, dem)
     chase, level, opt = plans["chase"], plans["level"], plans["optimal"]
     # chase: workers 2,3,1 -> labor 6*1600, hire 1 (500), lay off 2 (600)
@@ -42,7 +46,7 @@ def test_integer_workforce_with_overtime() -> None:
     pool = {"regular_hours_per_worker": 160, "regular_wage": 10, "overtime_wage": 15,
             "max_overtime_hours_per_worker": 40}
     wb, dem = make_workbook({"A": {"workforce_pool": "P", "labor_hours_per_unit": 4}},
-                            {"A": [100]}, workforce={"P": pool})
+                            {"A": [100]}, workforce={"P": pool}, settings=TEXTBOOK)
     lp = plan_supply(wb, dem)
     mip = plan_supply(wb, dem, integer_workforce=True)
     assert lp.total_cost == APPROX(4000)
@@ -64,17 +68,27 @@ def test_hours_per_day_times_calendar_days() -> None:
     assert list(p.workforce["regular_hours"]) == APPROX([400])
 
 
-def test_shared_pool_allocates_by_labor_hours() -> None:
+def test_shared_pool_headcount_and_hours_per_family() -> None:
     wb, dem = make_workbook(
         {"A": {"workforce_pool": "P", "labor_hours_per_unit": 2},
          "B": {"workforce_pool": "P", "labor_hours_per_unit": 4}},
-        {"A": [40], "B": [20]}, workforce={"P": {"regular_hours_per_worker": 160,
-                                                  "regular_wage": 10}})
+        {"A": [40, 30], "B": [20, 20]}, workforce={"P": {"regular_hours_per_worker": 160,
+                                                         "regular_wage": 10}},
+        settings=TEXTBOOK)
     p = plan_supply(wb, dem)
-    assert list(p.workforce["workers"]) == APPROX([1])  # 80 + 80 hours
-    assert p.total_cost == APPROX(1600)
-    assert col(p.plan, "A", "workers") == [0.5] and col(p.plan, "B", "workers") == [0.5]
+    # 80 + 80 hours, then 60 + 80: 1 worker, then 0.875 (no hiring or layoff cost)
+    assert list(p.workforce["workers"]) == APPROX([1, 0.875])
+    assert p.total_cost == APPROX(1600 + 1400)
+    # hours per family are exact; people are counted per pool only, in whole people
+    assert col(p.plan, "A", "labor_hours") == [80, 60]
+    assert col(p.plan, "B", "labor_hours") == [80, 80]
+    assert "workers" not in p.plan.columns
+    assert list(p.workforce["headcount"]) == [1, 1]
+    assert set(p.workforce["headcount_basis"]) == {"LP workers rounded up"}
     assert p.plan["cost_total"].sum() == APPROX(p.total_cost)
+    mip = plan_supply(wb, dem, integer_workforce=True)
+    assert list(mip.workforce["headcount"]) == [1, 1]
+    assert set(mip.workforce["headcount_basis"]) == {"whole workers (integer plan)"}
 
 
 def test_max_workers_shadow_price() -> None:
@@ -134,12 +148,17 @@ def test_chase_backlogs_only_what_capacity_forces() -> None:
     assert p.total_cost == APPROX(3050)
 
 
-def test_infeasible_chase_names_family_period_constraint() -> None:
+def test_a_shortage_is_planned_by_every_strategy() -> None:
+    # 250 units, 100 a month of capacity, no backlog: January makes 100 (50 kept for
+    # February), February 100 + 50 of 200: 50 units of February's demand are not served
     wb, dem = make_workbook({"A": {"regular_capacity": 100}}, {"A": [50, 200]})
     for s in ("chase", "level", "optimal"):
         p = plan_supply(wb, dem, s)
-        assert p.status == "infeasible"
-        # where the 50 missing units show is a tie for level (a constant rate)
-        assert p.diagnosis[0].startswith("family A in 2027-0")
-        assert "short 50 units" in p.diagnosis[0]
-        assert "regular/overtime capacity of A" in p.diagnosis[0]
+        assert p.status == "optimal", s
+        assert col(p.plan, "A", "production") == [100, 100]
+        assert col(p.plan, "A", "unmet") == [0, 50]
+        assert list(p.constrained_demand["gap"]) == APPROX([0, 50])
+        unmet = next(e for e in p.explanations if e.kind == "unmet")
+        assert unmet.text == ("family A needs 250 units over the horizon; at most 200 can be "
+                              "supplied: 50 are not served (most in 2027-02: regular/overtime "
+                              "capacity of A)")

@@ -41,15 +41,19 @@ def cycle_demand(engine: Engine, wb: Workbook) -> tuple[pd.DataFrame, str]:
 
 
 def plan_cycle(engine: Engine, strategies: Sequence[str] = STRATEGIES, *,
-               integer_workforce: bool = False
+               integer_workforce: bool = False, allow_ending_backlog: bool | None = None,
+               hard_safety_stock: bool | None = None
                ) -> tuple[Workbook, dict[str, SupplyPlan], str]:
-    """Plan the stored cycle with each strategy and store the plans and constrained demand."""
+    """Plan the stored cycle with each strategy and store the plans and constrained demand
+    (``allow_ending_backlog``, ``hard_safety_stock``: None keeps the workbook's settings)."""
     wb = load_workbook(engine)
     if wb is None:
         raise NotFoundError("the store is empty; run `snop import WORKBOOK` first")
     demand, source = cycle_demand(engine, wb)
     plans = compare_strategies(wb, demand, tuple(strategies),
-                               integer_workforce=integer_workforce)
+                               integer_workforce=integer_workforce,
+                               allow_ending_backlog=allow_ending_backlog,
+                               hard_safety_stock=hard_safety_stock)
     save_plans(engine, wb.first_period.label, plans)
     return wb, plans, source
 

@@ -376,14 +376,19 @@ SETTINGS = Table(
     (
         Column("name", C, "Setting name.", required=True,
                choices=("company", "currency", "first_period", "horizon", "approver_role",
-                        "decimal")),
+                        "decimal", "allow_ending_backlog", "safety_stock",
+                        "ending_workforce")),
         Column("value", T, "Value: company and currency are text; first_period is the first "
                "planning period (default: the period after the last sales, or the first demand "
                "period without sales); horizon is the number of periods planned (default 18, "
                "or the demand's span without sales); approver_role is the role that "
                "approves the consensus demand plan (default executive); decimal is the "
                "decimal mark of the workbook's CSV files, `.` (default) or `,` (it describes "
-               "the files, and is not stored).", required=True,
+               "the files, and is not stored); allow_ending_backlog (yes/no, default no) lets "
+               "backlog remain at the horizon end; safety_stock (soft/hard, default soft) says "
+               "whether going below safety stock is penalised or forbidden; ending_workforce "
+               "(demand/none, default demand) keeps each pool's last-period workforce at what "
+               "the last periods' demand needs.", required=True,
                free_text=True),
     ),
     key=("name",),

@@ -10,18 +10,96 @@ that means "unlimited" is ``inf``; a blank that means "not allowed" is ``NaN`` i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from snop.errors import SnopError
+from snop.model.limits import MAX_QUANTITY, quantity_problem
 from snop.model.periods import Period
 from snop.model.workbook import Workbook
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+
+
+class SafetyStock(StrEnum):
+    """How the plan treats ``safety_stock`` and the ending inventory target (setting
+    ``safety_stock``)."""
+
+    SOFT = "soft"  # going below costs a penalty that ranks below serving customers late
+    HARD = "hard"  # a lower bound on inventory: customers wait before the stock is touched
+
+
+class EndingWorkforce(StrEnum):
+    """The terminal condition on each pool's workforce (setting ``ending_workforce``)."""
+
+    DEMAND = "demand"  # no lower than what the last periods' demand needs
+    NONE = "none"  # free: the plan may lay off before the horizon ends
+
+
+# periods whose demand sizes the ending workforce (the last ones, averaged)
+ENDING_WORKFORCE_PERIODS = 3
+_YES_NO = {"yes": True, "no": False, "true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Planning choices the workbook's settings make and options override (docs/supply.md).
+
+    * ``allow_ending_backlog``: backlog may remain at the horizon end (charged its backlog
+      cost plus the in-house cost of making the unit later); else what is owed then is unmet.
+    * ``safety_stock``: soft (penalty below the target) or hard (a bound).
+    * ``ending_workforce``: the terminal condition on workers.
+    """
+
+    allow_ending_backlog: bool = False
+    safety_stock: SafetyStock = SafetyStock.SOFT
+    ending_workforce: EndingWorkforce = EndingWorkforce.DEMAND
+
+    @classmethod
+    def from_workbook(cls, workbook: Workbook) -> Policy:
+        """The policy the workbook's settings ask for (defaults for settings left out)."""
+        out = cls()
+        raw = workbook.setting("allow_ending_backlog")
+        if raw is not None and raw.strip():
+            v = _YES_NO.get(raw.strip().lower())
+            if v is None:
+                raise SnopError(f"setting allow_ending_backlog is {raw!r}; use yes or no")
+            out = replace(out, allow_ending_backlog=v)
+        ss = _choice(workbook, "safety_stock", SafetyStock)
+        if ss is not None:
+            out = replace(out, safety_stock=SafetyStock(ss))
+        ew = _choice(workbook, "ending_workforce", EndingWorkforce)
+        if ew is not None:
+            out = replace(out, ending_workforce=EndingWorkforce(ew))
+        return out
+
+    def override(self, *, allow_ending_backlog: bool | None = None,
+                 hard_safety_stock: bool | None = None) -> Policy:
+        """This policy with the options given on the command line (None keeps the setting)."""
+        out = self
+        if allow_ending_backlog is not None:
+            out = replace(out, allow_ending_backlog=allow_ending_backlog)
+        if hard_safety_stock is not None:
+            out = replace(out, safety_stock=SafetyStock.HARD if hard_safety_stock
+                          else SafetyStock.SOFT)
+        return out
+
+
+def _choice(workbook: Workbook, name: str, enum: type[StrEnum]) -> str | None:
+    """A setting's value among ``enum``'s values (None when not set)."""
+    raw = workbook.setting(name)
+    if raw is None or not raw.strip():
+        return None
+    value = raw.strip().lower()
+    valid = [e.value for e in enum]
+    if value not in valid:
+        raise SnopError(f"setting {name} is {raw!r}; use one of {', '.join(valid)}")
+    return value
 
 
 @dataclass
@@ -78,7 +156,7 @@ class PlanningData:
         return self.pool_of >= 0
 
     def ending_target(self) -> FloatArray:
-        """Lower bound on ending inventory per family and period:
+        """Inventory target per family and period (a bound when hard, else penalised below):
         ``safety_stock_t``, and ``max(safety_stock_T, min_ending_inventory)`` in the last period."""
         lo = self.safety_stock.copy()
         lo[:, -1] = np.maximum(lo[:, -1], self.min_ending_inventory)
@@ -115,7 +193,17 @@ def family_demand_array(demand: pd.DataFrame, families: list[str], periods: list
     out = np.zeros((len(families), len(periods)))
     fi = pd.Index(families).get_indexer(pd.Index(d["family"]))
     ti = pd.Index(periods).get_indexer(pd.Index(d["period"]))
-    np.add.at(out, (fi, ti), qty.to_numpy(dtype=float))
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.add.at(out, (fi, ti), qty.to_numpy(dtype=float))
+    # the LP cannot hold such numbers (HiGHS would refuse the model): say which cell is wrong
+    over = ~(np.abs(out) <= MAX_QUANTITY)
+    if over.any():
+        f, t = np.argwhere(over)[0]
+        problem = quantity_problem(float(out[f, t])) or "is beyond what snop plans"
+        raise SnopError(f"demand for family {families[f]} in {periods[t]} "
+                        f"({out[f, t]:.4g} units) {problem} per family and period "
+                        f"(MAX_QUANTITY {MAX_QUANTITY:,.0f}); check the overrides and demand "
+                        "rows of that family")
     return out
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from snop.supply.data import FloatArray, PlanningData
+from snop.supply.data import FloatArray, PlanningData, SafetyStock
 from snop.supply.model import LpModel, Row
 from snop.supply.solve import LpSolution, SolveOptions, solve
 
@@ -26,7 +26,8 @@ TOL = 1e-7
 class Explanation:
     """One sentence for a manager, with what it is about and the money at stake."""
 
-    kind: str  # shortage, worker, overtime, resource, storage, subcontract, capacity, backlog
+    # shortage, unmet, safety_stock, worker, overtime, resource, storage, subcontract, capacity
+    kind: str
     text: str
     value: float  # money saved (or, for a shortage, the units short)
     family: str | None = None
@@ -36,10 +37,11 @@ class Explanation:
 
 
 def money(x: float, currency: str = "$") -> str:
-    """``$12,345`` for ``$``, else ``12,345 EUR``."""
+    """``$12,345`` for ``$``, else ``12,345 EUR``; cents below 100."""
+    v = f"{x:,.2f}" if abs(x) < 100 and x != round(x) else f"{x:,.0f}"
     if currency in ("$", "€", "£"):
-        return f"{currency}{x:,.0f}"
-    return f"{x:,.0f} {currency}"
+        return f"{currency}{v}"
+    return f"{v} {currency}"
 
 
 def units(x: float) -> str:
@@ -135,20 +137,26 @@ def shortage_reason(b: Binding, f: int, t: int) -> str:
 
 
 def explain(model: LpModel, data: PlanningData, sol: LpSolution, *, short: FloatArray,
-            currency: str = "$", top: int | None = None, max_money: int = 200
-            ) -> list[Explanation]:
-    """Sentences for a solved plan: every shortage first (what sales must hear), then the
-    ``max_money`` binding limits whose relief is worth most (only those are worded: a large
-    plan has thousands of binding period-level limits)."""
+            currency: str = "$", top: int | None = None, max_money: int = 200,
+            inventory: FloatArray | None = None, backlog: FloatArray | None = None,
+            unmet: FloatArray | None = None) -> list[Explanation]:
+    """Sentences for a solved plan: demand never served and every shortage first (what sales
+    must hear), then how safety stock was treated, then the ``max_money`` binding limits
+    whose relief is worth most (only those are worded: a large plan has thousands of binding
+    period-level limits)."""
     out: list[Explanation] = []
     b = Binding(model, data, sol)
     d = data
+    if unmet is not None:
+        out += unmet_sentences(b, unmet)
     for f, t in zip(*np.nonzero(short > 1e-6), strict=True):
         out.append(Explanation(
             "shortage",
             f"family {d.families[f]} is short {units(short[f, t])} units in {d.periods[t]}: "
             f"{shortage_reason(b, int(f), int(t))}",
             float(short[f, t]), family=d.families[f], period=d.periods[t]))
+    if inventory is not None and backlog is not None:
+        out += safety_stock_sentences(model, data, inventory, backlog, short, currency)
     if not sol.has_duals:
         return out if top is None else out[:top]
     money_ex: list[Explanation] = []
@@ -209,40 +217,126 @@ def explain(model: LpModel, data: PlanningData, sol: LpSolution, *, short: Float
     return out if top is None else out[:top]
 
 
+def unmet_sentences(b: Binding, unmet: FloatArray) -> list[Explanation]:
+    """Per family whose demand is not all served: what it needs over the horizon, what can be
+    supplied, and the limit that binds where most is left unserved."""
+    d = b.data
+    out: list[Explanation] = []
+    need = d.demand.sum(axis=1) + d.initial_backlog
+    total = unmet.sum(axis=1)
+    for f in np.flatnonzero(total > 1e-6):
+        t = int(np.argmax(unmet[f]))
+        out.append(Explanation(
+            "unmet", f"family {d.families[f]} needs {units(need[f])} units over the horizon; at "
+            f"most {units(need[f] - total[f])} can be supplied: {units(total[f])} are not "
+            f"served (most in {d.periods[t]}: {shortage_reason(b, int(f), t)})",
+            float(total[f]), family=d.families[f], period=d.periods[t]))
+    return out
+
+
+def safety_stock_sentences(model: LpModel, data: PlanningData, inventory: FloatArray,
+                           backlog: FloatArray, short: FloatArray, currency: str
+                           ) -> list[Explanation]:
+    """How safety stock was treated, per family where the choice shows: a soft target the
+    plan goes below (to serve customers, or because keeping it costs more than its penalty),
+    or a hard one held while customers wait."""
+    d = data
+    out: list[Explanation] = []
+    target = d.ending_target()
+    tol = 1e-6 * (1 + target)
+    if model.policy.safety_stock is SafetyStock.HARD:
+        waiting = (backlog > 1e-6) & (inventory > 1e-6)
+        for f in np.flatnonzero(waiting.any(axis=1)):
+            t = int(np.argmax(np.where(waiting[f], backlog[f], 0.0)))
+            out.append(Explanation(
+                "safety_stock", f"safety stock of family {d.families[f]} is hard: the plan "
+                f"holds {units(inventory[f, t])} units while customers wait for "
+                f"{units(backlog[f, t])} in {d.periods[t]} (setting safety_stock=soft serves "
+                "them from the stock first)", float(backlog[f, t]), family=d.families[f],
+                period=d.periods[t]))
+        return out
+    below = np.maximum(target - inventory, 0.0)
+    below[below <= tol] = 0.0
+    pen = model.penalties
+    for f in np.flatnonzero(below.any(axis=1)):
+        t = int(np.argmax(below[f]))
+        n = int((below[f] > 0).sum())
+        why = ("to serve customers sooner" if (short[f] > 1e-6)[below[f] > 0].any() else
+               "keeping it costs more than its penalty")
+        p = float(pen.safety[f, t]) if pen is not None else float("nan")
+        out.append(Explanation(
+            "safety_stock", f"safety stock of family {d.families[f]} is soft: the plan goes "
+            f"{units(below[f, t])} units below its target of {units(target[f, t])} in "
+            f"{d.periods[t]} ({n} period{'s' if n > 1 else ''}) {why}; the penalty "
+            f"{money(p, currency)} per unit and period ranks below a customer served late "
+            "(setting safety_stock=hard or --hard-safety-stock keeps it)",
+            float(below[f, t]), family=d.families[f], period=d.periods[t]))
+    return out
+
+
 # ---- infeasibility --------------------------------------------------------------------------
 
 _BOUND_TEXT = {
-    "inv": "safety stock / ending inventory target {lb} is above max_inventory {ub}",
-    "workers": "min_workers (or frozen workers) {lb} is above max_workers {ub}",
+    "workers": "min_workers {lb} is above max_workers {ub}",
     "reg": "frozen regular production {lb} is above the regular capacity {ub}",
     "ot": "frozen overtime production {lb} is above the overtime capacity {ub}",
     "sub": "frozen subcontracting {lb} is above the subcontract capacity {ub}",
 }
 
 
-def diagnose(model: LpModel, data: PlanningData, options: SolveOptions | None = None
-             ) -> list[str]:
-    """Why a model has no feasible plan, as sentences naming family/pool, period, constraint.
-
-    First bound conflicts (a lower bound above an upper bound). Otherwise an *elastic* model:
-    every balance row gets a shortfall and a surplus column, every capacity row an overload
-    column, the level sizing row a shortfall, each costing 1 while real costs are dropped;
-    the elastic columns left non-zero say where the plan breaks, and the capacities binding
-    in that solution say why.
-    """
-    d = model
+def conflicts(model: LpModel, data: PlanningData) -> list[str]:
+    """Limits that exclude each other whatever the demand, as sentences naming the family or
+    pool, the period, the quantities and the rules: an inventory target above
+    ``max_inventory``, ``min_workers`` above ``max_workers``, a frozen value outside its
+    limits (any lower bound above its upper bound)."""
     msgs: list[str] = []
+    target = data.ending_target()
+    over = target > data.max_inventory + 1e-9
+    for f, t in np.argwhere(over)[:20]:
+        rule = ("min_ending_inventory" if t == data.shape[1] - 1
+                and data.min_ending_inventory[f] > data.safety_stock[f, t] else "safety stock")
+        cap = units(data.max_inventory[f, t])
+        msgs.append(f"family {data.families[f]} in {data.periods[t]}: {rule} "
+                    f"{units(target[f, t])} is above max_inventory {cap}")
+    d = model
     bad = np.flatnonzero(d.lb > d.ub + 1e-9)
     for j in bad[:20]:
         block = d.col_block[int(d.col_block_id[j])]
         f, t = (int(v[0]) for v in np.nonzero(d.cols[block] == j))
-        owner = (f"pool {data.pools[f]}" if block in ("workers", "hire", "layoff", "othours")
-                 else f"family {data.families[f]}")
+        if block == "inv":
+            continue  # a hard target above max_inventory: said above
+        pool = block in ("workers", "hire", "layoff", "othours")
+        owner = f"pool {data.pools[f]}" if pool else f"family {data.families[f]}"
         text = _BOUND_TEXT.get(block, "lower bound {lb} is above upper bound {ub}")
+        if block == "workers" and t < d.frozen_periods and \
+                data.min_workers[f, t] <= data.max_workers[f, t]:
+            text = (f"frozen workers {{fz}} are outside min_workers "
+                    f"{units(data.min_workers[f, t])} .. max_workers "
+                    f"{units(data.max_workers[f, t])}")
+            fz = d.ub[j] if d.ub[j] < data.min_workers[f, t] else d.lb[j]
+            msgs.append(f"{owner} in {data.periods[t]}: " + text.format(fz=units(fz)))
+            continue
         msgs.append(f"{owner} in {data.periods[t]}: "
                     + text.format(lb=units(d.lb[j]), ub=units(d.ub[j])))
+    return msgs
+
+
+def diagnose(model: LpModel, data: PlanningData, options: SolveOptions | None = None
+             ) -> list[str]:
+    """Why a model has no feasible plan, as sentences naming family/pool, period, quantity
+    and rule.
+
+    First :func:`conflicts`. Otherwise an *elastic* model: every balance row gets a
+    shortfall and a surplus column, every capacity row an overload column, the level sizing
+    row a shortfall, each costing 1 while real costs are dropped; the elastic columns left
+    non-zero say where the plan breaks, and the frozen plan or the capacities binding in
+    that solution say why. (A shortage of supply is not infeasible: the model plans it as
+    unmet demand.)
+    """
+    msgs = conflicts(model, data)
     if msgs:
         return msgs
+    d = model
 
     kinds = d.row_kind
     specs: list[tuple[np.ndarray, float]] = []
@@ -261,7 +355,8 @@ def diagnose(model: LpModel, data: PlanningData, options: SolveOptions | None = 
                                             np.zeros(k, np.int32)]),
         cols=d.cols, col_block=d.col_block, col_block_id=d.col_block_id, row_kind=d.row_kind,
         row_entity=d.row_entity, row_period=d.row_period, true_cost=d.true_cost,
-        strategy=d.strategy)
+        strategy=d.strategy, policy=d.policy, frozen_periods=d.frozen_periods,
+        penalties=d.penalties)
     sol = solve(elastic, options or SolveOptions())
     if sol.status != "optimal":
         return [f"the {d.strategy} model has no feasible plan and the elastic check failed "
@@ -281,23 +376,33 @@ def diagnose(model: LpModel, data: PlanningData, options: SolveOptions | None = 
         row, sign = int(rows[i]), signs[i]
         kind, e, t = Row(int(kinds[row])), int(d.row_entity[row]), int(d.row_period[row])
         per = data.periods[t]
+        fence = t < d.frozen_periods
+        why = "the frozen plan" if fence else f"the {d.strategy} strategy"
         if kind is Row.BALANCE and sign > 0:
-            msgs.append(f"family {data.families[e]} in {per}: short {units(v)} units of "
-                        f"demand, backlog clearing or inventory target under the {d.strategy}"
-                        f" strategy: {shortage_reason(b, e, t)}")
+            msgs.append(f"family {data.families[e]} in {per}: {units(v)} units short of the "
+                        f"hard inventory target {units(data.ending_target()[e, t])} "
+                        f"(setting safety_stock=hard) under {why}: "
+                        f"{shortage_reason(b, e, t)}")
         elif kind is Row.BALANCE:
             msgs.append(f"family {data.families[e]} in {per}: {units(v)} units more than "
-                        "demand and storage can take (max_inventory, frozen or level "
-                        "production)")
+                        f"demand and storage (max_inventory "
+                        f"{units(data.max_inventory[e, t])}) can take, from "
+                        + ("the frozen production" if fence else
+                           f"an initial inventory of {units(data.initial_inventory[e])}"
+                           if t == 0 else f"{why}'s production"))
         elif kind is Row.LABOR:
-            msgs.append(f"pool {data.pools[e]} in {per}: the plan needs {units(v)} labor hours "
-                        "more than the workforce can give (frozen plan or max_workers)")
+            msgs.append(f"pool {data.pools[e]} in {per}: {why} needs {units(v)} labor hours "
+                        f"more than the workforce gives ({units(b.sol.x[d.cols['workers'][e, t]])}"
+                        f" workers x {units(data.regular_hours[e, t])} h, max_workers "
+                        f"{units(data.max_workers[e, t])}, overtime cap "
+                        f"{units(data.max_overtime_hours[e, t])} h per worker)")
         elif kind is Row.OVERTIME:
-            msgs.append(f"pool {data.pools[e]} in {per}: {units(v)} overtime hours above the "
-                        "cap (frozen plan)")
+            msgs.append(f"pool {data.pools[e]} in {per}: {why} needs {units(v)} overtime hours "
+                        f"above the cap of {units(data.max_overtime_hours[e, t])} h per worker "
+                        "(max_overtime_hours_per_worker)")
         elif kind is Row.RESOURCE:
-            msgs.append(f"resource {data.resources[e]} in {per}: {units(v)} hours over "
-                        "capacity (frozen plan)")
+            msgs.append(f"resource {data.resources[e]} in {per}: {why} needs {units(v)} hours "
+                        f"more than its capacity of {units(data.capacity[e, t])} h")
         else:
             msgs.append(f"family {data.families[e]}: the level rate cannot make the "
                         f"{units(v)} units still required over the horizon: "

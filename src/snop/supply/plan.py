@@ -20,8 +20,8 @@ import pandas as pd
 from snop.errors import SnopError
 from snop.model.periods import Period
 from snop.model.workbook import Workbook
-from snop.supply.data import FloatArray, PlanningData, planning_data
-from snop.supply.explain import Explanation, diagnose, explain
+from snop.supply.data import FloatArray, PlanningData, Policy, SafetyStock, planning_data
+from snop.supply.explain import Explanation, conflicts, diagnose, explain
 from snop.supply.model import STRATEGIES, FrozenArrays, LpModel, Row, build_model
 from snop.supply.solve import LpSolution, SolveOptions, solve
 
@@ -29,6 +29,8 @@ FAMILY_COST_COMPONENTS = ("material", "regular_production", "overtime_production
                           "subcontract", "holding", "backlog", "lost_sales")
 POOL_COST_COMPONENTS = ("regular_labor", "overtime_labor", "hiring", "layoffs")
 COST_COMPONENTS = FAMILY_COST_COMPONENTS + POOL_COST_COMPONENTS
+HEADCOUNT_WHOLE = "whole workers (integer plan)"
+HEADCOUNT_ROUNDED = "LP workers rounded up"
 
 
 @dataclass
@@ -89,15 +91,18 @@ class FrozenPlan:
 class SupplyPlan:
     """One strategy's aggregate plan and everything said about it.
 
-    * ``plan``: one row per family and period (units; pool values allocated to the family by
-      its share of the pool's labor hours; cost columns ``cost_*``).
-    * ``workforce``: one row per pool and period.
+    * ``plan``: one row per family and period (units, the pool hours the family uses, cost
+      columns ``cost_*``; only ``cost_labor`` is allocated, by share of the pool's hours).
+    * ``workforce``: one row per pool and period: ``headcount`` in whole people
+      (``headcount_basis`` says whether the plan was integer or its LP value rounded up),
+      ``workers`` the model's value, hires, layoffs, hours.
     * ``costs``: long frame component, owner (family or pool), period, cost.
     * ``capacity``: rough-cut capacity per resource (and pool) and period.
     * ``constrained_demand``: what the plan ships vs the unconstrained demand, with the gap,
       reason and customer lead time.
     * ``explanations``: sentences, shortages first then by money at stake.
     * ``diagnosis``: why there is no plan when ``status`` is not ``optimal``.
+    * ``unmet``, in ``plan`` and ``constrained_demand``: demand the plan never serves.
     """
 
     strategy: str
@@ -112,6 +117,9 @@ class SupplyPlan:
     diagnosis: list[str] = field(default_factory=list)
     integer_workforce: bool = False
     timings: dict[str, float] = field(default_factory=dict)
+    # what going below the soft inventory targets is charged (not a cost: a valuation the
+    # plan weighs with its costs; see docs/supply.md)
+    target_penalty: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -123,6 +131,11 @@ class SupplyPlan:
             return dict.fromkeys(COST_COMPONENTS, 0.0)
         s = self.costs.groupby("component")["cost"].sum()
         return {c: float(s.get(c, 0.0)) for c in COST_COMPONENTS}
+
+    @property
+    def unmet_units(self) -> float:
+        """Units of demand the plan never serves (0 for a plan that serves all)."""
+        return float(self.plan["unmet"].sum()) if "unmet" in self.plan.columns else 0.0
 
     def explanations_frame(self) -> pd.DataFrame:
         return pd.DataFrame([e.__dict__ for e in self.explanations],
@@ -137,6 +150,13 @@ class SupplyPlan:
             "integer_workforce": self.integer_workforce,
             "total_cost": None if not self.ok else round(self.total_cost, 6),
             "cost_breakdown": {k: round(v, 6) for k, v in self.cost_breakdown().items()},
+            "unmet_units": round(self.unmet_units, 6),
+            "target_penalty": round(self.target_penalty, 6),
+            "headcount": {str(k): [int(v) for v in g["headcount"]]
+                          for k, g in self.workforce.groupby("pool", sort=False)}
+            if not self.workforce.empty else {},
+            "headcount_basis": (str(self.workforce["headcount_basis"].iloc[0])
+                                if not self.workforce.empty else None),
             "explanations": [e.text for e in self.explanations[:top]],
             "diagnosis": self.diagnosis,
         }
@@ -144,22 +164,27 @@ class SupplyPlan:
 
 def plan_supply(workbook: Workbook, demand: pd.DataFrame, strategy: str = "optimal", *,
                 integer_workforce: bool = False, frozen: FrozenPlan | None = None,
-                allow_ending_backlog: bool = False, options: SolveOptions | None = None,
+                allow_ending_backlog: bool | None = None, hard_safety_stock: bool | None = None,
+                options: SolveOptions | None = None,
                 periods: list[Period] | None = None) -> SupplyPlan:
     """Plan family production for one strategy (``level``, ``chase`` or ``optimal``).
 
     ``demand``: family, period, qty (consensus or forecast aggregated to family; see
-    :func:`snop.supply.data.workbook_demand` for the workbook's own table). Never raises for
-    an infeasible or unbounded model: ``status`` and ``diagnosis`` say what is wrong. Raises
-    SnopError for inconsistent input (unknown pool, missing labor hours...).
+    :func:`snop.supply.data.workbook_demand` for the workbook's own table). A shortage is
+    planned, not refused: demand no lever can serve is ``unmet`` (per family and period).
+    ``status`` is ``infeasible`` only for contradictory input (limits that exclude each
+    other, a frozen plan that breaks a hard limit), with a ``diagnosis``. Raises SnopError
+    for inconsistent input (unknown pool, missing labor hours...). ``allow_ending_backlog``
+    and ``hard_safety_stock`` override the workbook's settings (None keeps them).
     """
     t0 = time.perf_counter()
     data = planning_data(workbook, demand, periods)
+    policy = Policy.from_workbook(workbook).override(
+        allow_ending_backlog=allow_ending_backlog, hard_safety_stock=hard_safety_stock)
     currency = workbook.setting("currency") or "$"
     plan = plan_from_data(data, strategy, integer_workforce=integer_workforce,
                           frozen=frozen.arrays(data) if frozen is not None else None,
-                          allow_ending_backlog=allow_ending_backlog, options=options,
-                          currency=currency)
+                          policy=policy, options=options, currency=currency)
     plan.timings["total"] = time.perf_counter() - t0
     return plan
 
@@ -171,9 +196,12 @@ def compare_strategies(workbook: Workbook, demand: pd.DataFrame,
     :func:`plan_supply`)."""
     data = planning_data(workbook, demand, kwargs.pop("periods", None))
     frozen: FrozenPlan | None = kwargs.pop("frozen", None)
+    policy = Policy.from_workbook(workbook).override(
+        allow_ending_backlog=kwargs.pop("allow_ending_backlog", None),
+        hard_safety_stock=kwargs.pop("hard_safety_stock", None))
     currency = workbook.setting("currency") or "$"
     return {s: plan_from_data(data, s, frozen=frozen.arrays(data) if frozen else None,
-                              currency=currency, **kwargs) for s in strategies}
+                              policy=policy, currency=currency, **kwargs) for s in strategies}
 
 
 def comparison_table(plans: dict[str, SupplyPlan]) -> pd.DataFrame:
@@ -188,7 +216,7 @@ def comparison_table(plans: dict[str, SupplyPlan]) -> pd.DataFrame:
 
 def plan_from_data(data: PlanningData, strategy: str = "optimal", *,
                    integer_workforce: bool = False, frozen: FrozenArrays | None = None,
-                   allow_ending_backlog: bool = False, options: SolveOptions | None = None,
+                   policy: Policy | None = None, options: SolveOptions | None = None,
                    currency: str = "$") -> SupplyPlan:
     """:func:`plan_supply` on prepared arrays (what the benchmark times)."""
     if strategy not in STRATEGIES:
@@ -196,11 +224,17 @@ def plan_from_data(data: PlanningData, strategy: str = "optimal", *,
     opts = options or SolveOptions()
     t0 = time.perf_counter()
     model = build_model(data, strategy, integer_workforce=integer_workforce, frozen=frozen,
-                        allow_ending_backlog=allow_ending_backlog)
+                        policy=policy)
     t1 = time.perf_counter()
+    timings = {"build": t1 - t0}
+    contradictions = conflicts(model, data)
+    if contradictions:  # limits that exclude each other: no plan, whatever the demand
+        empty = _empty_plan(strategy, "infeasible", contradictions, integer_workforce)
+        empty.timings = timings
+        return empty
     sol = solve(model, opts)
     t2 = time.perf_counter()
-    timings = {"build": t1 - t0, "solve": t2 - t1}
+    timings["solve"] = t2 - t1
     if sol.status != "optimal":
         if sol.status in ("infeasible", "infeasible_or_unbounded"):
             diag = diagnose(model, data, opts)
@@ -217,15 +251,18 @@ def plan_from_data(data: PlanningData, strategy: str = "optimal", *,
         empty.timings = timings
         return empty
     duals = sol
-    if (integer_workforce and model.integer.any()) or strategy in ("chase", "level"):
+    unmet = model.values(sol.x, "unmet")
+    if (integer_workforce and model.integer.any()) or strategy in ("chase", "level") \
+            or unmet.max(initial=0.0) > 1e-6:
         # duals for the explanations from an LP at true costs: the MIP's workforce fixed;
-        # chase's inventory, backlog and lost sales fixed, level's rate and dips fixed
-        # (their penalties would swamp the true values of capacity)
+        # chase's inventory, backlog and lost sales fixed, level's rate and dips fixed, unmet
+        # demand fixed (their penalties would swamp the true values of capacity)
         blocks = ["workers"] if model.integer.any() else []
         if strategy == "chase":
-            blocks += ["inv", "back", "lost"]
+            blocks += ["inv", "inv_ss", "back", "lost"]
         if strategy == "level":
             blocks += [b for b in ("rate", "dip") if b in model.cols]
+        blocks.append("unmet")
         lp_sol = solve(_fix_blocks(model, sol.x, blocks), opts)
         if lp_sol.status == "optimal":
             duals = lp_sol
@@ -264,7 +301,8 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
     x = sol.x
     n_f, n_t = data.shape
     reg, ot, sub = v(x, "reg"), v(x, "ot"), v(x, "sub")
-    inv, back, lost = v(x, "inv"), v(x, "back"), v(x, "lost")
+    inv, back, lost = v(x, "inv") + v(x, "inv_ss"), v(x, "back"), v(x, "lost")
+    unmet = v(x, "unmet")
     workers, hire, layoff, oth = v(x, "workers"), v(x, "hire"), v(x, "layoff"), v(x, "othours")
     prod = reg + ot
 
@@ -299,16 +337,16 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
     costs = pd.concat(frames, ignore_index=True)
     total = float(costs["cost"].sum())
 
-    # ---- pool values allocated to families by labor-hour share ---------------------------
+    # ---- labor cost allocated to families by labor-hour share (for a family's cost) --------
     share = np.zeros((n_f, n_t))
     pf = np.flatnonzero(data.has_pool)
+    fam_hours = data.labor_hours_per_unit * reg  # exact: hours of its pool each family uses
     if pf.size:
-        hours = data.labor_hours_per_unit[pf] * reg[pf]
         pool_hours = np.zeros((n_k, n_t))
-        np.add.at(pool_hours, data.pool_of[pf], hours)
+        np.add.at(pool_hours, data.pool_of[pf], fam_hours[pf])
         members = np.bincount(data.pool_of[pf], minlength=n_k).astype(float)
         ph = pool_hours[data.pool_of[pf]]
-        share[pf] = np.where(ph > 1e-12, hours / np.where(ph > 1e-12, ph, 1.0),
+        share[pf] = np.where(ph > 1e-12, fam_hours[pf] / np.where(ph > 1e-12, ph, 1.0),
                              1.0 / members[data.pool_of[pf]][:, None])
     pk = np.where(data.has_pool, data.pool_of, 0)
 
@@ -317,13 +355,14 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
 
     labor_cost = sum(pool_cost.values(), np.zeros((n_k, n_t)))
     back_prev = np.concatenate([data.initial_backlog[:, None], back[:, :-1]], axis=1)
-    shipped = np.maximum(data.demand + back_prev - back - lost, 0.0)
+    shipped = np.maximum(data.demand + back_prev - back - lost - unmet, 0.0)
     # overtime units of a pool family: its share of the pool's overtime hours in units
     ot_units = np.where(data.has_pool[:, None],
                         np.minimum(alloc(oth) / np.where(data.labor_hours_per_unit > 0,
                                                          data.labor_hours_per_unit, 1.0), prod),
                         ot)
     fam_total = sum(fam_cost.values(), np.zeros((n_f, n_t))) + alloc(labor_cost)
+    target = data.ending_target()
     plan = pd.DataFrame({
         "family": _rep(data.families, n_t),
         "period": _tile(data.periods, n_f),
@@ -333,14 +372,14 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
         "overtime_production": ot_units.ravel(),
         "subcontract": sub.ravel(),
         "inventory": inv.ravel(),
+        "inventory_target": target.ravel(),
+        "below_target": np.maximum(target - inv, 0.0).ravel(),
         "backlog": back.ravel(),
         "lost_sales": lost.ravel(),
+        "unmet": unmet.ravel(),
         "shipped": shipped.ravel(),
         "pool": _rep([data.pools[k] if k >= 0 else None for k in data.pool_of], n_t),
-        "workers": alloc(workers).ravel(),
-        "hires": alloc(hire).ravel(),
-        "layoffs": alloc(layoff).ravel(),
-        "overtime_hours": alloc(oth).ravel(),
+        "labor_hours": fam_hours.ravel(),
         "cost_material": fam_cost["material"].ravel(),
         "cost_production": (fam_cost["regular_production"]
                             + fam_cost["overtime_production"]).ravel(),
@@ -354,10 +393,16 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
     # ---- workforce ----------------------------------------------------------------------
     labor_used = np.zeros((n_k, n_t))
     if pf.size:
-        np.add.at(labor_used, data.pool_of[pf], data.labor_hours_per_unit[pf] * reg[pf])
+        np.add.at(labor_used, data.pool_of[pf], fam_hours[pf])
     reg_avail = data.regular_hours * workers
+    whole = bool(model.integer.any())
+    # people, not fractions: the MIP's workers are whole; the LP's are rounded up, since the
+    # plan needs all the hours of its fractional worker
+    headcount = np.round(workers) if whole else np.ceil(workers - 1e-6)
     workforce = pd.DataFrame({
         "pool": _rep(data.pools, n_t), "period": _tile(data.periods, n_k),
+        "headcount": headcount.ravel(),
+        "headcount_basis": HEADCOUNT_WHOLE if whole else HEADCOUNT_ROUNDED,
         "workers": workers.ravel(), "hires": hire.ravel(), "layoffs": layoff.ravel(),
         "regular_hours": reg_avail.ravel(), "labor_hours": labor_used.ravel(),
         "overtime_hours": oth.ravel(),
@@ -371,23 +416,28 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
 
     # ---- constrained demand / feedback --------------------------------------------------
     # units demanded in t not shipped in t (backlogged or lost); catch-up shows as negative
-    short = np.maximum(back - back_prev, 0.0) + lost
-    expl = explain(model, data, duals, short=short, currency=currency)
+    short = np.maximum(back - back_prev, 0.0) + lost + unmet
+    expl = explain(model, data, duals, short=short, currency=currency, inventory=inv,
+                   backlog=back, unmet=unmet)
     reasons = {(e.family, e.period): e.text.split(": ", 1)[1] for e in expl
                if e.kind == "shortage"}
-    lead = fifo_delay(data.demand, data.initial_backlog, shipped + lost)
+    lead = fifo_delay(data.demand, data.initial_backlog, shipped + lost + unmet)
     cd = pd.DataFrame({
         "family": _rep(data.families, n_t), "period": _tile(data.periods, n_f),
         "demand": data.demand.ravel(), "constrained": shipped.ravel(),
         "gap": (data.demand - shipped).ravel(), "short": short.ravel(),
-        "backlog": back.ravel(), "lost_sales": lost.ravel(),
+        "backlog": back.ravel(), "lost_sales": lost.ravel(), "unmet": unmet.ravel(),
         "lead_time_periods": lead.ravel(),
     })
     cd["reason"] = [reasons.get((f, p), "") for f, p in zip(cd["family"], cd["period"],
                                                               strict=True)]
+    below = np.maximum(target - inv, 0.0)
+    soft = model.policy.safety_stock is not SafetyStock.HARD and model.penalties is not None
+    target_penalty = float((model.penalties.safety * below).sum()) if soft and \
+        model.penalties is not None else 0.0
     return SupplyPlan(strategy=model.strategy, status="optimal", total_cost=total, plan=plan,
                       workforce=workforce, costs=costs, capacity=capacity,
-                      constrained_demand=cd, explanations=expl)
+                      constrained_demand=cd, explanations=expl, target_penalty=target_penalty)
 
 
 def _rep(names: Sequence[str | None], n: int) -> npt.NDArray[np.object_]:

@@ -60,7 +60,8 @@ def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int
             continue  # a component no strategy uses
         cells = [str(v) if row == "status" else
                  ("-" if isinstance(v, float) and np.isnan(v) else
-                  money(float(v) + 0.0 if abs(float(v)) >= 0.5 else 0.0, currency))
+                  money(float(round(float(v))) + 0.0 if abs(float(v)) >= 0.5 else 0.0,
+                        currency))
                  for v in vals]
         body.append((row, cells))
     width = 2 + max(len(c) for _, cells in body for c in [*cells, *names])
@@ -70,11 +71,53 @@ def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int
         if not p.ok:
             out.append(f"{n}: no plan: " + "; ".join(p.diagnosis[:3]))
             continue
-        # the largest shortages, then the most valuable reliefs
+        # demand never served, the largest shortages, safety stock, the most valuable reliefs
+        unmet = [e for e in p.explanations if e.kind == "unmet"]
         short = sorted((e for e in p.explanations if e.kind == "shortage"),
                        key=lambda e: -e.value)
-        relief = [e for e in p.explanations if e.kind != "shortage"]
-        out += [f"{n}: {e.text}" for e in [*short[:top], *relief[:top]]]
+        stock = sorted((e for e in p.explanations if e.kind == "safety_stock"),
+                       key=lambda e: -e.value)
+        relief = [e for e in p.explanations if e.kind not in _PEOPLE_FIRST]
+        out += [f"{n}: {e.text}" for e in [*unmet, *short[:top], *stock[:1], *relief[:top]]]
+        if head := headcount_line(p):
+            out.append(f"{n}: {head}")
+    return out
+
+
+_PEOPLE_FIRST = ("unmet", "shortage", "safety_stock")
+
+
+def headcount_line(plan: SupplyPlan) -> str:
+    """Each pool's headcount at the start and the end of the horizon, its range, and
+    whether it is whole workers or the LP's value rounded up."""
+    wf = plan.workforce
+    if wf.empty:
+        return ""
+    parts = []
+    for pool, g in wf.groupby("pool", sort=False):
+        h = g["headcount"].to_numpy()
+        parts.append(f"{pool} {h[0]:,.0f} -> {h[-1]:,.0f} (range {h.min():,.0f}-{h.max():,.0f})")
+    return f"headcount {', '.join(parts)}; {wf['headcount_basis'].iloc[0]}"
+
+
+# decimals kept in the CSV files (quantities, hours and money to the cent; ratios finer)
+_DECIMALS = {"utilization": 4, "shadow_price": 4, "workers": 4, "lead_time_periods": 0}
+
+
+def csv_ready(df: pd.DataFrame) -> pd.DataFrame:
+    """Numbers as a person reads them: a column whose values are all whole is written in
+    whole units, others to 2 decimals (ratios, shadow prices and the LP's workers to 4; a
+    column with blanks or "unlimited" stays decimal), and never ``-0.0`` (solver noise
+    around zero)."""
+    out = df.copy()
+    for c in out.columns:
+        if out[c].dtype.kind != "f":
+            continue
+        v = out[c].to_numpy(dtype=float)
+        finite = np.isfinite(v)
+        r = np.round(v, _DECIMALS.get(c, 2)) + 0.0  # + 0.0 turns -0.0 into 0.0
+        whole = finite.all() and bool(np.all(np.abs(r - np.round(r)) < 1e-9))
+        out[c] = np.round(r).astype(np.int64) if whole and c not in _DECIMALS else r
     return out
 
 
@@ -91,9 +134,12 @@ def write_outputs(plans: dict[str, SupplyPlan], out: Path) -> list[Path]:
             frames["diagnosis"] = pd.DataFrame({"diagnosis": p.diagnosis})
         for kind, df in frames.items():
             path = out / f"{name}_{kind}.csv"
-            df.to_csv(path, index=False)
+            csv_ready(df).to_csv(path, index=False)
             written.append(path)
     path = out / "comparison.csv"
-    comparison_table(plans).to_csv(path, index_label="component")
+    table = comparison_table(plans)
+    costs: pd.DataFrame = table.drop(index="status").astype(float).round(2) + 0.0
+    pd.concat([table.loc[["status"]], costs.astype(object)]).to_csv(
+        path, index_label="component")
     written.append(path)
     return written
