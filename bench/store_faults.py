@@ -82,7 +82,8 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
     tally = {"imports both stored": 0, "imports one refused with a message": 0,
              "imports one refused by a traceback": 0, "imports one lost silently": 0,
              "tracebacks": 0, "overrides stored": 0,
-             "overrides run": 0, "approve winners": 0, "approve losers with a message": 0}
+             "overrides run": 0, "approve winners": 0, "approve losers with a message": 0,
+             "  of which 'approved meanwhile by'": 0}
     for n in range(rounds):
         db = fresh(url, tmp, n)
         engine = open_store(db)
@@ -120,7 +121,9 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
         tally["tracebacks"] += traceback(res)
         tally["approve winners"] += sum(1 for code, _ in res if code == 0)
         tally["approve losers with a message"] += sum(
-            1 for code, err in res if code == 1 and "meanwhile" in err)
+            1 for code, err in res if code == 1 and err.startswith("error:"))
+        tally["  of which 'approved meanwhile by'"] += sum(
+            1 for code, err in res if code == 1 and "approved meanwhile by" in err)
         engine.dispose()
     print(f"{'PostgreSQL' if url else 'SQLite'}, {rounds} rounds:")
     for k, v in tally.items():
