@@ -1,6 +1,6 @@
 """Races and kills against a real store, with real ``snop`` processes: prints the outcomes.
 
-    PYTHONPATH=src python bench/store_faults.py [--rounds 5] [--db-url postgresql+psycopg://...]
+    python bench/store_faults.py [--rounds 5] [--db-url postgresql+psycopg://...] [--only kills]
 
 For each backend (SQLite, and PostgreSQL when --db-url names a server database to create
 stores in), per round:
@@ -9,8 +9,8 @@ stores in), per round:
   first use 4 `snop demand show` and 4 `snop demand override` at once on a fresh cycle:
             tracebacks, and how many overrides were stored
   approves  3 `snop demand approve` at once: winners, losers with a message
-and (SQLite) kill -9 of `snop demand show` at a random moment while it upgrades a store
-from schema 0004 or creates a new one: does the store open afterwards?
+and (SQLite) kill -9 of a process at a random point of SQLite's work while it upgrades a
+store from schema 0004 or creates a new one: does the store open afterwards?
 """
 
 from __future__ import annotations
@@ -19,11 +19,9 @@ import argparse
 import os
 import random
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -82,7 +80,8 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
     tally = {"imports both stored": 0, "imports one refused with a message": 0,
              "imports one refused by a traceback": 0, "imports one lost silently": 0,
              "tracebacks": 0, "overrides stored": 0,
-             "overrides run": 0, "approve winners": 0, "approve losers with a message": 0}
+             "overrides run": 0, "approve winners": 0, "approve losers with a message": 0,
+             "  of which 'approved meanwhile by'": 0}
     for n in range(rounds):
         db = fresh(url, tmp, n)
         engine = open_store(db)
@@ -120,14 +119,28 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
         tally["tracebacks"] += traceback(res)
         tally["approve winners"] += sum(1 for code, _ in res if code == 0)
         tally["approve losers with a message"] += sum(
-            1 for code, err in res if code == 1 and "meanwhile" in err)
+            1 for code, err in res if code == 1 and err.startswith("error:"))
+        tally["  of which 'approved meanwhile by'"] += sum(
+            1 for code, err in res if code == 1 and "approved meanwhile by" in err)
         engine.dispose()
     print(f"{'PostgreSQL' if url else 'SQLite'}, {rounds} rounds:")
     for k, v in tally.items():
         print(f"  {k}: {v}")
 
 
+def reset(db: Path, template: Path | None) -> None:
+    for f in db.parent.glob(db.name + "*"):
+        f.unlink()
+    if template is not None:
+        shutil.copy(template, db)
+
+
 def kills(tmp: Path, rounds: int) -> None:
+    """SIGKILL a process at a random point of SQLite's work while it upgrades a store from
+    schema 0004 (or creates a new one); count the stores at the old or new version, and
+    those that no longer open."""
+    from tests.store.test_upgrade import _kill_during_open, _upgrade_dying_at, version
+
     template = tmp / "at0004.db"
     engine = open_store(str(template), migrate=False)
     with engine.begin() as conn:
@@ -135,40 +148,42 @@ def kills(tmp: Path, rounds: int) -> None:
     import_workbook(engine, write_small(tmp / "wb4"))
     engine.dispose()
     rng = random.Random(17)
-    for case in ("upgrade from 0004", "new store"):
-        opened = killed = 0
+    for case, step in (("upgrade from 0004", 2), ("new store", 50)):
+        db = tmp / "k.db"
+        url = f"sqlite:///{db}"
+        outcomes: dict[str, int] = {}
+
+        reset(db, None if case == "new store" else template)
+        chances = _upgrade_dying_at(url, 0, step)
         for _ in range(rounds):
-            db = tmp / "k.db"
-            for f in tmp.glob("k.db*"):
-                f.unlink()
-            if case != "new store":
-                shutil.copy(template, db)
-            p = start(str(db), "demand", "log")
-            time.sleep(rng.uniform(0.3, 2.5))
-            if p.poll() is None:
-                p.send_signal(signal.SIGKILL)
-                killed += 1
-            p.communicate()
+            reset(db, None if case == "new store" else template)
+            _kill_during_open(url, rng.randint(1, chances), step)
+            rev = version(url)
             try:
                 open_store(str(db)).dispose()
-                opened += 1
+                key = f"killed at schema {rev}, opens"
             except Exception as exc:  # counted: the store did not open
-                print(f"    did not open: {exc}")
-        print(f"SQLite kill -9 during {case}: {rounds} rounds, {killed} killed before the "
-              f"end, the store opened afterwards in {opened}")
+                key = f"killed at schema {rev}, does not open: {str(exc)[-60:]}"
+            outcomes[key] = outcomes.get(key, 0) + 1
+        print(f"SQLite kill -9 during {case}, {rounds} rounds:")
+        for k, v in sorted(outcomes.items()):
+            print(f"  {k}: {v}")
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--db-url", default=os.environ.get("SNOP_TEST_POSTGRES_URL"))
+    ap.add_argument("--only", choices=["races", "kills"])
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        races(None, tmp, args.rounds)
-        if args.db_url:
-            races(args.db_url, tmp, args.rounds)
-        kills(tmp, args.rounds * 2)
+        if args.only != "kills":
+            races(None, tmp, args.rounds)
+            if args.db_url:
+                races(args.db_url, tmp, args.rounds)
+        if args.only != "races":
+            kills(tmp, args.rounds * 6)
 
 
 if __name__ == "__main__":

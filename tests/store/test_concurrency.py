@@ -57,29 +57,32 @@ def _no_driver_errors(results: list[object]) -> None:
 
 
 def test_two_imports_racing_keep_both_changes(db_url: str, tmp_path: Path) -> None:
-    budget = tmp_path / "budget_only"
-    budget.mkdir()
-    (budget / "budget.csv").write_text("family,period,revenue,qty\nF1,2026-11,2500,190\n")
-    sales = tmp_path / "new_sales"
-    sales.mkdir()
-    (sales / "sales.csv").write_text("item,period,qty,channel\nA1,2026-11,130,retail\n")
     engine = open_store(db_url)
-    for n in range(ROUNDS):
-        import_workbook(engine, write_small(tmp_path / f"wb{n}"))  # back to the start
-        results = race(db_url, [lambda e: import_workbook(e, budget),
-                                lambda e: import_workbook(e, sales)])
+    import_workbook(engine, write_small(tmp_path / "wb"))
+    for n in range(ROUNDS):  # each round changes the budget and one sales row anew
+        budget = tmp_path / f"budget_only{n}"
+        budget.mkdir()
+        (budget / "budget.csv").write_text(f"family,period,revenue,qty\nF1,2026-11,{2500 + n},"
+                                           "190\n")
+        sales = tmp_path / f"new_sales{n}"
+        sales.mkdir()
+        (sales / "sales.csv").write_text(f"item,period,qty,channel\nA1,2026-11,{130 + n},"
+                                         "retail\n")
+        before = load_workbook(engine)
+        assert before is not None
+        results = race(db_url, [lambda e: import_workbook(e, budget),  # noqa: B023
+                                lambda e: import_workbook(e, sales)])  # noqa: B023
         _no_driver_errors(results)
         wb = load_workbook(engine)
         assert wb is not None
-        stored_budget = wb.table("budget")
         s = wb.sales.set_index(["item", "period", "channel"])["qty"]
-        budget_in = stored_budget["revenue"].tolist() == [2500.0]
-        sales_in = s.get(("A1", "2026-11", "retail")) == 130 and len(wb.sales) == 19
+        budget_in = wb.table("budget")["revenue"].tolist() == [2500.0 + n]
+        sales_in = s.get(("A1", "2026-11", "retail")) == 130 + n and len(wb.sales) == 19
         # each import either landed or was refused with a message; none was lost silently
         assert budget_in == (not isinstance(results[0], Exception)), (n, results)
         assert sales_in == (not isinstance(results[1], Exception)), (n, results)
-        if not budget_in:  # then the stored budget is still the original one
-            assert stored_budget["revenue"].tolist() == [2800.0, 2000.0]
+        if not budget_in:  # then the stored budget is still the one before
+            assert wb.table("budget").equals(before.table("budget"))
     engine.dispose()
 
 

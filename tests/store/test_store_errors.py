@@ -104,6 +104,14 @@ def test_a_busy_store_says_try_again(tmp_path: Path) -> None:
                                         "to it; nothing was changed; try again")
 
 
+def test_postgresql_lock_timeout_says_try_again() -> None:
+    psycopg = pytest.importorskip("psycopg")
+    exc = psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")
+    assert user_message(sa.exc.OperationalError("SELECT pg_advisory_xact_lock(1)", {}, exc)
+                        ) == ("the store is busy: another snop command is writing to it; "
+                              "nothing was changed; try again")
+
+
 def test_postgresql_refused_connection_hides_the_password() -> None:
     pytest.importorskip("psycopg")
     url = "postgresql+psycopg://planner:s3cret@127.0.0.1:1/snop"

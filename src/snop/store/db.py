@@ -30,6 +30,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 _WRITE = "snop_write"  # execution option marking a connection that writes
 # pg_advisory_xact_lock key of the store's write lock (any constant; "snop" in ASCII)
 WRITE_LOCK_KEY = 0x736E6F70
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another one before giving up
 
 
 def database_url(db: str | None) -> str:
@@ -47,7 +48,7 @@ def _sqlite_connect(dbapi_conn: object, _record: object) -> None:
     dbapi_conn.isolation_level = None  # type: ignore[attr-defined]  # BEGIN is ours
     cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cur.close()
 
 
@@ -69,6 +70,8 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(**{_WRITE: True})
         with conn.begin():
             if conn.dialect.name == "postgresql":
+                # as SQLite's busy_timeout: a writer stuck elsewhere does not hang this one
+                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
                 conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
                              {"key": WRITE_LOCK_KEY})
             yield conn
@@ -210,7 +213,8 @@ def store_error_message(exc: BaseException) -> str | None:
     text = str(orig)
     if "database or disk is full" in text or type(orig).__name__ == "DiskFull":
         return "disk full: nothing was changed"
-    if "database is locked" in text or "database table is locked" in text:
+    if "database is locked" in text or "database table is locked" in text or \
+            type(orig).__name__ == "LockNotAvailable":
         return ("the store is busy: another snop command is writing to it; nothing was "
                 "changed; try again")
     if _is_connect_error(orig):
