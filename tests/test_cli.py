@@ -194,7 +194,7 @@ def test_demand_log_and_show_print_markup_verbatim(tmp_path: Path) -> None:
     log = cli("--db", "s.db", "demand", "log", cwd=tmp_path)
     assert log.exit_code == 0 and not log.traceback
     for text in HOSTILE_CODES:
-        line = f"      {text} (sales), {text}: {text}; cli, "
+        line = f"       {text} (sales), {text}: {text}; cli, "
         assert any(s.startswith(line) for s in log.stdout.splitlines()), text
     show = cli("--db", "s.db", "demand", "show", "--level", "item", "--key", "A1",
                cwd=tmp_path)

@@ -2,8 +2,7 @@
 input is legitimate (a reason with quotes, an item code with brackets), stored and printed
 byte-exact. Never a traceback, and a refused command leaves the store as it was.
 
-The stores are built once per module and copied per case. Cases marked xfail fail today for
-reasons another part of snop owns (named in the mark); the mark comes off with the fix.
+The stores are built once per module and copied per case.
 """
 
 from __future__ import annotations
@@ -136,9 +135,6 @@ def _family_verbatim(r: Run, d: Path) -> None:
     assert any("[bold]F1" in f.read_text() for f in (d / "out").glob("*.csv"))
 
 
-def xfail(area: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(reason=f"fixed in {area}", strict=False)
-
 
 WB = ["--db", "s.db"]
 OVR = [*WB, "demand", "override", "--layer", "sales", "--period", "2027-01", "--reason", "promo"]
@@ -149,34 +145,28 @@ CASES = [
         {"sales": SMALL["sales"] + f"{MARKUP},2026-10,5,retail\n"}), store=None,
         said=f"column item: {MARKUP!r}: is not an item", on_stdout=True), id="validate-markup"),
     pytest.param(Case(["validate", "wb"], setup=_huge_sales, store=None, said="qty",
-                      on_stdout=True), id="validate-huge",
-                 marks=xfail("validation limits (b-validate)")),
+                      on_stdout=True), id="validate-huge"),
     pytest.param(Case(["validate", "wb"], setup=_workbook(
         {"items": SMALL["items"].replace("Widget L", "Wid\x00get")}), store=None,
-        said="control character", on_stdout=True), id="validate-nul",
-        marks=xfail("validation limits (b-validate)")),
+        said="control character", on_stdout=True), id="validate-nul"),
     pytest.param(Case(["validate", "wb"], setup=_workbook(
         {n: SMALL[n].replace("A2,", "A" * 300 + ",") for n in ("items", "sales", "inventory")}),
         store=None,
-        said="300 characters", on_stdout=True), id="validate-long-key",
-        marks=xfail("validation limits (b-validate)")),
+        said="300 characters", on_stdout=True), id="validate-long-key"),
     pytest.param(Case(["validate", "rnd.xlsx"], setup=_random_xlsx, store=None,
-                      said="rnd.xlsx", on_stdout=True), id="validate-random-bytes",
-                 marks=xfail("bad files (b-validate)")),
+                      said="rnd.xlsx", on_stdout=True), id="validate-random-bytes"),
     pytest.param(Case(["validate", "wb"], code=0, setup=_legal_codes, store=None,
                       said="ok: wb: 9 items"), id="validate-legal-codes"),
     # import
     pytest.param(Case([*WB, "import", "wb"], setup=_workbook(
         {"sales": SMALL["sales"] + f"{MARKUP},2026-10,5,retail\n"}),
         said=f"{MARKUP!r}: is not an item"), id="import-markup"),
-    pytest.param(Case([*WB, "import", "wb"], setup=_huge_sales, said="qty"), id="import-huge",
-                 marks=xfail("validation limits (b-validate)")),
+    pytest.param(Case([*WB, "import", "wb"], setup=_huge_sales, said="qty"), id="import-huge"),
     pytest.param(Case([*WB, "import", "rnd.xlsx"], setup=_random_xlsx, said="rnd.xlsx"),
-                 id="import-random-bytes", marks=xfail("bad files (b-validate)")),
+                 id="import-random-bytes"),
     pytest.param(Case([*WB, "import", "wb"], setup=lambda d: (_write_small_wb(d),
                                                               _not_a_database(d)),
-                      said="s.db"), id="import-not-a-database",
-                 marks=xfail("store errors (c-store)")),
+                      said="s.db"), id="import-not-a-database"),
     pytest.param(Case([*WB, "import", "wb"], code=0, setup=_legal_codes, check=_stored_items,
                       said="imported"), id="import-legal-codes"),
     # export
@@ -185,14 +175,13 @@ CASES = [
     pytest.param(Case([*WB, "export", "afile/out.xlsx"], setup=_a_file, said="afile",
                       files=["afile"]), id="export-xlsx-unwritable"),
     pytest.param(Case([*WB, "export", "out"], setup=_not_a_database, said="s.db"),
-                 id="export-not-a-database", marks=xfail("store errors (c-store)")),
+                 id="export-not-a-database"),
     # forecast a file
     pytest.param(Case(["forecast", "sales.csv", "--method", "naive", "--horizon", "2", "--out",
                        "f.csv"], code=0, setup=_legal_codes, store=None, check=_forecast_file),
                  id="forecast-file-legal-codes"),
     pytest.param(Case(["forecast", "sales.csv", "--method", "naive", "--json"],
-                      setup=_huge_sales, store=None, said="qty"), id="forecast-file-huge",
-                 marks=xfail("forecast CLI (d2-forecast)")),
+                      setup=_huge_sales, store=None, said="qty"), id="forecast-file-huge"),
     pytest.param(Case(["forecast", "rnd.xlsx", "--method", "naive", "--out", "f.csv"],
                       setup=_random_xlsx, store=None, said="rnd.xlsx"),
                  id="forecast-file-random-bytes"),
@@ -203,14 +192,13 @@ CASES = [
     pytest.param(Case([*WB, "forecast", "--method", "[bold]x"], said="'[bold]x'"),
                  id="forecast-store-markup-method"),
     pytest.param(Case([*WB, "forecast"], setup=_not_a_database, said="s.db"),
-                 id="forecast-store-not-a-database", marks=xfail("store errors (c-store)")),
+                 id="forecast-store-not-a-database"),
     # plan a workbook
     pytest.param(Case(["plan", "--workbook", "wb", "--out", "out"], code=0,
                       setup=_family_renamed, store=None, check=_family_verbatim),
                  id="plan-workbook-markup-family"),
     pytest.param(Case(["plan", "--workbook", "rnd.xlsx"], setup=_random_xlsx, store=None,
-                      said="rnd.xlsx"), id="plan-workbook-random-bytes",
-                 marks=xfail("bad files (b-validate)")),
+                      said="rnd.xlsx"), id="plan-workbook-random-bytes"),
     pytest.param(Case(["plan", "--workbook", "wb", "--out", "afile/plan"],
                       setup=lambda d: (_write_small_wb(d), _a_file(d)), store=None,
                       said="afile"), id="plan-workbook-unwritable"),
@@ -218,27 +206,25 @@ CASES = [
     pytest.param(Case([*WB, "plan", "--strategy", "[/]"], said="'[/]'"),
                  id="plan-store-markup-strategy"),
     pytest.param(Case([*WB, "plan"], setup=_not_a_database, said="s.db"),
-                 id="plan-store-not-a-database", marks=xfail("store errors (c-store)")),
+                 id="plan-store-not-a-database"),
     # demand show
     pytest.param(Case([*WB, "demand", "show", "--level", "item", "--key", MARKUP],
                       said=f"item {MARKUP!r}"), id="show-markup-key"),
     pytest.param(Case([*WB, "demand", "show", "--period", "zzz"], said="zzz"),
-                 id="show-bad-period", marks=xfail("demand commands (e-demand)")),
+                 id="show-bad-period"),
     pytest.param(Case([*WB, "demand", "show"], setup=_not_a_database, said="s.db"),
-                 id="show-not-a-database", marks=xfail("store errors (c-store)")),
+                 id="show-not-a-database"),
     # demand override
     pytest.param(Case([*OVR, "--level", "item", "--key", MARKUP, "--qty", "5"],
                       said=f"item {MARKUP!r} does not exist"), id="override-markup-key"),
     pytest.param(Case([*OVR, "--level", "item", "--key", "A" * 300, "--qty", "5"],
-                      said="does not exist"), id="override-long-key"),
+                      said="at most 200 are allowed"), id="override-long-key"),
     pytest.param(Case([*OVR, "--level", "item", "--key", "A1", "--qty", "1e300"], said="qty"),
-                 id="override-huge-item", marks=xfail("override bounds (e-demand)")),
+                 id="override-huge-item"),
     pytest.param(Case([*OVR, "--level", "family", "--key", "F1", "--qty", "1e300"],
-                      said="qty"), id="override-huge-family",
-                 marks=xfail("override bounds (e-demand)")),
+                      said="qty"), id="override-huge-family"),
     pytest.param(Case([*OVR, "--level", "family", "--key", "F1", "--delta", "1e300"],
-                      said="delta"), id="override-huge-delta",
-                 marks=xfail("override bounds (e-demand)")),
+                      said="delta"), id="override-huge-delta"),
     pytest.param(Case([*OVR[:-1], HOSTILE[3], "--level", "item", "--key", "A1", "--qty", "90",
                        "--author", HOSTILE[4], "--comment", HOSTILE[5], "--event", HOSTILE[6]],
                       code=0, check=_overrides_verbatim, said="stored as override 1"),
@@ -256,12 +242,11 @@ CASES = [
                  id="reject-a-draft"),
     # log, cycles, fva
     pytest.param(Case([*WB, "demand", "log", "--event", "no such event"],
-                      said="no such event"), id="log-unknown-event",
-                 marks=xfail("demand commands (e-demand)")),
+                      said="no such event"), id="log-unknown-event"),
     pytest.param(Case([*WB, "demand", "log", "--cycle", MARKUP], said=MARKUP),
                  id="log-markup-cycle"),
     pytest.param(Case([*WB, "demand", "cycles"], setup=_not_a_database, said="s.db"),
-                 id="cycles-not-a-database", marks=xfail("store errors (c-store)")),
+                 id="cycles-not-a-database"),
     pytest.param(Case([*WB, "demand", "fva", "--cycle", HOSTILE[4]], said=HOSTILE[4]),
                  id="fva-sql-cycle"),
     # demo
