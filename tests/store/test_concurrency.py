@@ -144,6 +144,14 @@ def test_parallel_approves_one_wins(forecast_store: str) -> None:
             assert f"approved meanwhile by {winner}" in str(r)
     plan = open_plan(engine)
     assert plan.record["approved_by"] == winner
+    # the frozen version is the submitted log: baseline 125 + the delta of 1, frozen once
+    view = plan.view("item")
+    a1 = view[(view["key"] == "A1") & (view["period"] == "2027-01")]
+    assert float(a1["sales"].item()) == 126
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT count(*) FROM demand_version")).scalar_one()
+    layers, items, periods = len(plan.layer_names), 4, 6
+    assert rows == layers * items * periods
     engine.dispose()
 
 
