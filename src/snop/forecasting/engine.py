@@ -13,8 +13,8 @@ stays flat):
    new/short (< 4 periods) -> the ``like_item``'s forecast, else the mean;
 7. optionally forecast every level of an item hierarchy and reconcile.
 
-Auto candidates: smooth/erratic: Naive, SeasonalNaive, ETS (AICc), Theta, Ensemble(ETS +
-Theta); intermittent/lumpy: Naive, Mean, Croston, SBA, TSB.
+Auto candidates: smooth/erratic: Naive, SeasonalNaive, ETS (AICc), ARIMA (AICc), Theta,
+Ensemble(ETS + ARIMA + Theta); intermittent/lumpy: Naive, Mean, Croston, SBA, TSB.
 """
 
 from __future__ import annotations
@@ -64,8 +64,11 @@ from snop.model.periods import Granularity, labels
 METHODS = ("auto", "ets", "arima", "theta", "croston", "sba", "tsb", "mean", "naive", "snaive",
            "drift", "ensemble")
 CONTINUOUS = ("smooth", "erratic")
-AUTO_CONTINUOUS = ["ets", "theta", "ensemble", "snaive", "naive"]
+AUTO_CONTINUOUS = ["ets", "arima", "theta", "ensemble", "snaive", "naive"]
 AUTO_INTERMITTENT = ["tsb", "sba", "croston", "mean", "naive"]
+# Members of the equal-weight ensemble (the combination of ETS, ARIMA and Theta forecasts is
+# more accurate on real series than each of them; see docs/forecasting.md).
+ENSEMBLE = ("ets", "arima", "theta")
 # Backtest-MAE multipliers: benchmarks must win clearly to replace a smoothing model.
 HANDICAP = {"naive": 1.25, "snaive": 1.25, "mean": 1.1, "croston": 1.0}
 SHORT_LEN = 4
@@ -167,8 +170,7 @@ def _kernel(name: str, Y: Array, L: IntArray, h: int, m: int, origins: IntArray,
     elif name == "arima":
         fit = fit_arima(Y, L, h, m, origins, h)
     elif name == "ensemble":
-        fit = combine([_kernel("ets", Y, L, h, m, origins, cache),
-                       _kernel("theta", Y, L, h, m, origins, cache)])
+        fit = combine([_kernel(c, Y, L, h, m, origins, cache) for c in ENSEMBLE])
     else:
         raise SnopError(f"unknown method {name!r}; valid: {', '.join(METHODS)}")
     cache[name] = fit
