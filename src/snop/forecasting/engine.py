@@ -13,7 +13,7 @@ stays flat):
    new/short (< 4 periods) -> the ``like_item``'s forecast, else the mean;
 7. optionally forecast every level of an item hierarchy and reconcile.
 
-Auto candidates: smooth/erratic: Naive, SeasonalNaive, ETS (AICc), ARIMA (AICc), Theta,
+Auto candidates: smooth/erratic: Naive, SeasonalNaive, ETS (AICc), ARIMA (AICc),
 Ensemble(ETS + ARIMA + Theta); intermittent/lumpy: Naive, Mean, Croston, SBA, TSB.
 """
 
@@ -64,7 +64,7 @@ from snop.model.periods import Granularity, labels
 METHODS = ("auto", "ets", "arima", "theta", "croston", "sba", "tsb", "mean", "naive", "snaive",
            "drift", "ensemble")
 CONTINUOUS = ("smooth", "erratic")
-AUTO_CONTINUOUS = ["ets", "arima", "theta", "ensemble", "snaive", "naive"]
+AUTO_CONTINUOUS = ["ets", "arima", "ensemble", "snaive", "naive"]
 AUTO_INTERMITTENT = ["tsb", "sba", "croston", "mean", "naive"]
 # Members of the equal-weight ensemble (the combination of ETS, ARIMA and Theta forecasts is
 # more accurate on real series than each of them; see docs/forecasting.md).

@@ -445,6 +445,7 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
         specs = tuple(sp for sp in specs if sp in forced)
         combos = sorted({(sp.trend != "N", sp.season) for sp in specs},
                         key=lambda c: (c[1] != "N", c))
+    found: list[tuple[bool, str, bool, list[tuple[Spec, Array, Array, Array]]]] = []
     for trend, season in combos:
         if season != "N" and not season_ok.any():
             continue
@@ -463,26 +464,45 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
         acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
         own = [sp for sp in specs if (sp.trend != "N") == trend and sp.season == season
                and (sp.error == "A" or mult)]
-        # per spec: grid optimum (n, 6: -2logL, alpha, beta, gamma, phi, l0/b0 via x0 cols)
-        starts: list[tuple[Spec, Array, Array]] = []
+        starts: list[tuple[Spec, Array, Array, Array]] = []
         for spec in own:
             sub = grid.phi == 1.0 if spec.trend in ("N", "A") else grid.phi < 1.0
             cols = np.nonzero(sub)[0]
             val = _neg2loglik(acc, "f", spec.error, nobs)[:, cols]
             gi = cols[val.argmin(axis=1)]
             par = np.stack([grid.alpha[gi], grid.beta[gi], grid.gamma[gi], grid.phi[gi]], 1)
-            starts.append((spec, val.min(axis=1), par))
-        refined = _refine(Y, ends, m, trend, season, init, nobs, starts, mult)
-        for spec, (v, par, lb) in zip(own, refined, strict=True):
-            crit = v
-            if force is None:
-                crit = crit + aicc_penalty(spec.n_params(m), nobs)
+            lb = (np.stack([x0[0][np.arange(n), gi], x0[1][np.arange(n), gi]], axis=1)
+                  if x0 is not None else np.zeros((n, 2)))
             eligible = np.ones(n, dtype=bool) if force is None else force == spec_index[spec]
             if spec.error == "M" or spec.season == "M":
                 eligible &= pos
             if spec.season != "N":
                 eligible &= season_ok
-            crit = np.where(eligible, crit, np.inf)
+            crit = val.min(axis=1) + (aicc_penalty(spec.n_params(m), nobs) if force is None
+                                      else 0.0)
+            starts.append((spec, np.where(eligible, crit, np.inf), par, lb))
+        found.append((trend, season, mult, starts))
+    # Refine the parameters of the forms that are competitive after the grid: within
+    # REFINE_MARGIN AICc units of the series' best form (the others cannot win).
+    gbest = np.min([st[1] for *_, sts in found for st in sts], axis=0, initial=np.inf)
+    for trend, season, mult, starts in found:
+        near = np.any([st[1] <= gbest + REFINE_MARGIN for st in starts], axis=0)
+        idx = np.nonzero(near & np.isfinite(gbest))[0]
+        if idx.size:
+            sub_st = [(sp, c[idx], p[idx], lb[idx]) for sp, c, p, lb in starts]
+            pen = [aicc_penalty(sp.n_params(m), nobs[idx]) if force is None else 0.0
+                   for sp, *_ in starts]
+            refined = _refine(Y[idx], ends[idx], m, trend, season, _subset_init(init, idx),
+                              nobs[idx], [(sp, c - pk, p) for (sp, c, p, _), pk
+                                          in zip(sub_st, pen, strict=True)], mult)
+            for k, (v, par, lbr) in enumerate(refined):
+                spec, crit, p0, lb0 = starts[k]
+                new_c = np.where(np.isfinite(crit[idx]), v + pen[k], np.inf)
+                upd = new_c <= crit[idx]
+                crit[idx[upd]] = new_c[upd]
+                p0[idx[upd]] = par[upd]
+                lb0[idx[upd]] = lbr[upd]
+        for spec, crit, par, lb in starts:
             better = crit < best - 1e-9
             best[better] = crit[better]
             ch[better, 0] = spec_index[spec]
@@ -496,6 +516,7 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
 
 
 REFINE_ITER = 4
+REFINE_MARGIN = 4.0
 _LO, _HI = 1e-4, 0.9999
 PHI_LO, PHI_HI = 0.8, 0.98
 
