@@ -72,6 +72,10 @@ ENSEMBLE = ("ets", "arima", "theta")
 # Backtest-MAE multipliers: benchmarks must win clearly to replace a smoothing model.
 HANDICAP = {"naive": 1.25, "snaive": 1.25, "mean": 1.1, "croston": 1.0}
 SHORT_LEN = 4
+# Models see at most the last 10 seasons (and never fewer than 120 periods) of a series;
+# measured on the real-data benchmark: monthly accuracy unchanged, quarterly needs > 40.
+FIT_SEASONS = 10
+FIT_MIN = 120
 MAX_HORIZON = 520
 
 Progress = Callable[[int, int], None]
@@ -190,7 +194,34 @@ def _chunk_size(m: int) -> int:
 def run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method: str,
               windows: int = 3, progress: Progress | None = None,
               progress_offset: int = 0, progress_total: int | None = None) -> PanelOutput:
-    """Fit, backtest and select for left-aligned series (all with L >= 1)."""
+    """Fit, backtest and select for left-aligned series (all with L >= 1).
+
+    Models are fitted on the last ``max(FIT_SEASONS * m, FIT_MIN)`` periods of each series
+    at most: older data says little about the next periods, and every kernel loops over
+    time, so a few long series would otherwise set the run time of the whole panel.
+    """
+    cap = max(FIT_SEASONS * max(m, 1), FIT_MIN)
+    skip = np.maximum(L - cap, 0)
+    if not skip.any():
+        return _run_panel(Y, L, classes, h, m, method, windows, progress, progress_offset,
+                          progress_total)
+    n, width = Y.shape
+    cols = np.minimum(skip[:, None] + np.arange(min(cap, width))[None, :], width - 1)
+    Yc = Y[np.arange(n)[:, None], cols]
+    Lc = L - skip
+    Yc = np.where(np.arange(Yc.shape[1])[None, :] < Lc[:, None], Yc, 0.0)
+    out = _run_panel(Yc, Lc, classes, h, m, method, windows, progress, progress_offset,
+                     progress_total)
+    fitted = np.full((n, width), np.nan)
+    fitted[np.arange(n)[:, None], cols] = out.fitted
+    fitted[~(np.arange(width)[None, :] < L[:, None])] = np.nan
+    out.fitted = fitted
+    return out
+
+
+def _run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method: str,
+               windows: int, progress: Progress | None, progress_offset: int,
+               progress_total: int | None) -> PanelOutput:
     n, width = Y.shape
     out = PanelOutput(point=np.zeros((n, h)), sigma=np.zeros((n, h)),
                       names=np.empty(n, dtype=object), runner=np.empty(n, dtype=object),
