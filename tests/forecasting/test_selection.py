@@ -74,3 +74,24 @@ def test_trending_quarterly_series_with_growing_seasonality() -> None:
         f = fit_ets(hist[None, :], np.array([n]), h, q, np.full((1, 3), -1), h)
         assert parse_spec(str(f.names[0])).season != "N"
     assert np.mean(ours) <= 1.5 * np.mean(theirs)
+
+
+def test_long_series_are_fitted_on_their_last_ten_seasons() -> None:
+    from snop.forecasting.engine import run_panel
+
+    rng = np.random.default_rng(0)
+    t = np.arange(300)
+    y = 100 + 10 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 1, 300)
+    Y = np.zeros((2, 300))
+    Y[0] = y
+    Y[1, :60] = y[:60]
+    L = np.array([300, 60])
+    out = run_panel(Y, L, np.array(["smooth", "smooth"], dtype=object), 12, 12, "ets",
+                    windows=1)
+    assert np.isfinite(out.point).all()
+    # the first 300 - 120 periods of the long series are not used, so have no fitted value
+    assert np.isnan(out.fitted[0, :180]).all()
+    assert np.isfinite(out.fitted[0, 181:300]).all()
+    assert np.isnan(out.fitted[1, 60:]).all() and np.isfinite(out.fitted[1, 1:60]).all()
+    # the forecast follows the season: peak near the sine's peak of the next year
+    assert abs(int(np.argmax(out.point[0])) - (3 - 300 % 12) % 12) <= 1
