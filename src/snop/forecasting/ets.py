@@ -485,7 +485,9 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
     # Refine the parameters of the forms that are competitive after the grid: within
     # REFINE_MARGIN AICc units of the series' best form (the others cannot win).
     gbest = np.min([st[1] for *_, sts in found for st in sts], axis=0, initial=np.inf)
-    for trend, season, mult, starts in found:
+    # The backtest (force) fit stays on the grid: it only ranks candidates, and the
+    # refinement would double the cost of ETS.
+    for trend, season, mult, starts in ([] if force is not None else found):
         near = np.any([st[1] <= gbest + REFINE_MARGIN for st in starts], axis=0)
         idx = np.nonzero(near & np.isfinite(gbest))[0]
         if idx.size:
@@ -502,6 +504,7 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
                 crit[idx[upd]] = new_c[upd]
                 p0[idx[upd]] = par[upd]
                 lb0[idx[upd]] = lbr[upd]
+    for *_, starts in found:
         for spec, crit, par, lb in starts:
             better = crit < best - 1e-9
             best[better] = crit[better]
