@@ -445,6 +445,7 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
         specs = tuple(sp for sp in specs if sp in forced)
         combos = sorted({(sp.trend != "N", sp.season) for sp in specs},
                         key=lambda c: (c[1] != "N", c))
+    found: list[tuple[bool, str, bool, list[tuple[Spec, Array, Array, Array]]]] = []
     for trend, season in combos:
         if season != "N" and not season_ok.any():
             continue
@@ -461,40 +462,162 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
             x0 = (np.where(np.isfinite(l0g), l0g, fb_l),
                   np.where(np.isfinite(b0g), b0g, init.b0[:, None]))
         acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
-        for spec in specs:
-            if (spec.trend != "N") != trend or spec.season != season:
-                continue
-            if spec.error == "M" and not mult:
-                continue
+        own = [sp for sp in specs if (sp.trend != "N") == trend and sp.season == season
+               and (sp.error == "A" or mult)]
+        starts: list[tuple[Spec, Array, Array, Array]] = []
+        for spec in own:
             sub = grid.phi == 1.0 if spec.trend in ("N", "A") else grid.phi < 1.0
             cols = np.nonzero(sub)[0]
             val = _neg2loglik(acc, "f", spec.error, nobs)[:, cols]
-            gi = val.argmin(axis=1)
-            crit = val[np.arange(n), gi]
-            if force is None:
-                crit = crit + aicc_penalty(spec.n_params(m), nobs)
+            gi = cols[val.argmin(axis=1)]
+            par = np.stack([grid.alpha[gi], grid.beta[gi], grid.gamma[gi], grid.phi[gi]], 1)
+            lb = (np.stack([x0[0][np.arange(n), gi], x0[1][np.arange(n), gi]], axis=1)
+                  if x0 is not None else np.zeros((n, 2)))
             eligible = np.ones(n, dtype=bool) if force is None else force == spec_index[spec]
             if spec.error == "M" or spec.season == "M":
                 eligible &= pos
             if spec.season != "N":
                 eligible &= season_ok
-            crit = np.where(eligible, crit, np.inf)
+            crit = val.min(axis=1) + (aicc_penalty(spec.n_params(m), nobs) if force is None
+                                      else 0.0)
+            starts.append((spec, np.where(eligible, crit, np.inf), par, lb))
+        found.append((trend, season, mult, starts))
+    # Refine the parameters of the forms that are competitive after the grid: within
+    # REFINE_MARGIN AICc units of the series' best form (the others cannot win).
+    gbest = np.min([st[1] for *_, sts in found for st in sts], axis=0, initial=np.inf)
+    # The backtest (force) fit stays on the grid: it only ranks candidates, and the
+    # refinement would double the cost of ETS.
+    for trend, season, mult, starts in ([] if force is not None else found):
+        near = np.any([st[1] <= gbest + REFINE_MARGIN for st in starts], axis=0)
+        idx = np.nonzero(near & np.isfinite(gbest))[0]
+        if idx.size:
+            sub_st = [(sp, c[idx], p[idx], lb[idx]) for sp, c, p, lb in starts]
+            pen = [aicc_penalty(sp.n_params(m), nobs[idx]) if force is None else 0.0
+                   for sp, *_ in starts]
+            refined = _refine(Y[idx], ends[idx], m, trend, season, _subset_init(init, idx),
+                              nobs[idx], [(sp, c - pk, p) for (sp, c, p, _), pk
+                                          in zip(sub_st, pen, strict=True)], mult)
+            for k, (v, par, lbr) in enumerate(refined):
+                spec, crit, p0, lb0 = starts[k]
+                new_c = np.where(np.isfinite(crit[idx]), v + pen[k], np.inf)
+                upd = new_c <= crit[idx]
+                crit[idx[upd]] = new_c[upd]
+                p0[idx[upd]] = par[upd]
+                lb0[idx[upd]] = lbr[upd]
+    for *_, starts in found:
+        for spec, crit, par, lb in starts:
             better = crit < best - 1e-9
             best[better] = crit[better]
-            gsel = cols[gi]
             ch[better, 0] = spec_index[spec]
-            ch[better, 1] = grid.alpha[gsel][better]
-            ch[better, 2] = grid.beta[gsel][better]
-            ch[better, 3] = grid.gamma[gsel][better]
-            ch[better, 4] = grid.phi[gsel][better]
-            if x0 is not None:
-                ch[better, 5] = x0[0][np.arange(n), gsel][better]
-                ch[better, 6] = x0[1][np.arange(n), gsel][better]
+            ch[better, 1:5] = par[better]
+            ch[better, 5:7] = lb[better]
     # Fallback when no form is admissible (e.g. < 5 points): ETS(A,N,N), alpha = 0.5.
     none = ch[:, 0] < 0
     ch[none] = (spec_index[Spec("A", "N", "N")], 0.5, 0.0, 0.0, 1.0, 0.0, 0.0)
     ch[none, 5] = init.l0[none]
     return ch, init
+
+
+REFINE_ITER = 4
+REFINE_MARGIN = 4.0
+_LO, _HI = 1e-4, 0.9999
+PHI_LO, PHI_HI = 0.8, 0.98
+
+
+def _logit(x: Array) -> Array:
+    c = np.clip(x, _LO, _HI)
+    return np.asarray(np.log(c / (1 - c)), dtype=np.float64)
+
+
+def _expit(u: Array) -> Array:
+    return np.asarray(np.clip(1 / (1 + np.exp(-u)), _LO, _HI), dtype=np.float64)
+
+
+def to_free(par: Array) -> Array:
+    """(.., 4) alpha, beta, gamma, phi -> unbounded coordinates in which every point is
+    admissible: logit alpha, logit beta/alpha, logit gamma/(1 - alpha), logit of phi
+    rescaled from [0.8, 0.98]."""
+    a = np.clip(par[..., 0], _LO, _HI)
+    return np.stack([_logit(a), _logit(par[..., 1] / a), _logit(par[..., 2] / (1 - a)),
+                     _logit((par[..., 3] - PHI_LO) / (PHI_HI - PHI_LO))], axis=-1)
+
+
+def from_free(u: Array) -> Array:
+    a = _expit(u[..., 0])
+    return np.stack([a, a * _expit(u[..., 1]), (1 - a) * _expit(u[..., 2]),
+                     PHI_LO + (PHI_HI - PHI_LO) * _expit(u[..., 3])], axis=-1)
+
+
+def _refine(Y: Array, ends: IntArray, m: int, trend: bool, season: str, init: Init,
+            nobs: Array, starts: list[tuple[Spec, Array, Array]], mult: bool
+            ) -> list[tuple[Array, Array, Array]]:
+    """Pattern search from each spec's grid optimum, all series and specs in one run per step.
+
+    In the unbounded coordinates of :func:`to_free` every free parameter of a spec (alpha;
+    beta with a trend; gamma with a season; phi when damped) is moved by +-s and +-s/3;
+    a series keeps the best point, and its step s halves when nothing improves. Non-seasonal
+    forms re-solve their least-squares initial level and trend at every point.
+    Returns per spec (-2 log L, parameters (n, 4), initial level/trend (n, 2)).
+    """
+    n = Y.shape[0]
+    free_of = []
+    for spec, _, _ in starts:
+        f = [0] + ([1] if spec.trend != "N" else []) + ([2] if spec.season != "N" else [])
+        free_of.append(f + ([3] if spec.trend == "Ad" else []))
+    cur = [(v.copy(), p.copy(), to_free(p)) for _, v, p in starts]
+    steps = [np.ones(n) for _ in starts]
+    lb = [np.zeros((n, 2)) for _ in starts]
+    fixed_phi = [spec.trend != "Ad" for spec, _, _ in starts]
+    for it in range(REFINE_ITER + 1):
+        blocks: list[Array] = []
+        for k, (_spec, _v, p) in enumerate(starts):
+            u = cur[k][2]
+            if it == 0:  # first pass: evaluate the grid optimum itself (for x0 and l0/b0)
+                blocks.append(cur[k][1][:, None, :])
+                continue
+            cand = []
+            for j in free_of[k]:
+                for sgn in (1.0, -1.0, 1 / 3, -1 / 3):
+                    w = u.copy()
+                    w[:, j] += sgn * steps[k]
+                    cand.append(w)
+            par = from_free(np.stack(cand, axis=1))
+            if fixed_phi[k]:
+                par[..., 3] = p[:, None, 3]
+            if not trend:
+                par[..., 1] = 0.0
+            if season == "N":
+                par[..., 2] = 0.0
+            blocks.append(par)
+        P = np.concatenate(blocks, axis=1)
+        a, b, g, ph = P[..., 0], P[..., 1], P[..., 2], P[..., 3]
+        x0 = None
+        if season == "N":
+            l0g, b0g = ls_initial_level_trend(Y, ends, trend, a, b, ph)
+            x0 = (np.where(np.isfinite(l0g), l0g, init.l0[:, None]),
+                  np.where(np.isfinite(b0g), b0g, init.b0[:, None]))
+        acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
+        c0 = 0
+        for k, (spec, _, _) in enumerate(starts):
+            width = blocks[k].shape[1]
+            sl = slice(c0, c0 + width)
+            c0 += width
+            val = _neg2loglik(acc, "f", spec.error, nobs)[:, sl]
+            gi = val.argmin(axis=1)
+            v = val[np.arange(n), gi]
+            pk = P[:, sl][np.arange(n), gi]
+            lbk = (np.stack([x0[0][:, sl][np.arange(n), gi], x0[1][:, sl][np.arange(n), gi]],
+                            axis=1) if x0 is not None else np.zeros((n, 2)))
+            if it == 0:
+                cur[k] = (v, pk, to_free(pk))
+                lb[k] = lbk
+                continue
+            better = v < cur[k][0] - 1e-9
+            cur[k] = (np.where(better, v, cur[k][0]), np.where(better[:, None], pk, cur[k][1]),
+                      np.where(better[:, None], to_free(pk), cur[k][2]))
+            lb[k] = np.where(better[:, None], lbk, lb[k])
+            steps[k] = np.where(better, steps[k], steps[k] / 2)
+    return [(cur[k][0], cur[k][1], lb[k]) for k in range(len(starts))]
 
 
 def _chosen_init(init: Init, ch: Array, idx: IntArray, spec: Spec) -> tuple[Init, Any]:

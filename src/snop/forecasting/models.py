@@ -125,7 +125,7 @@ class Theta(BaseModel):
 
 
 class ARIMA(BaseModel):
-    """Automatic ARIMA (statsforecast AutoARIMA)."""
+    """Automatic seasonal ARIMA (orders by tests and AICc, see :mod:`snop.forecasting.arima`)."""
 
     def __init__(self, season_length: int = 1) -> None:
         self.season_length = season_length
@@ -147,11 +147,12 @@ class Croston(BaseModel):
 
 
 class Ensemble(BaseModel):
-    """Equal-weight combination of ETS (AICc) and Theta."""
+    """Equal-weight combination of ETS (AICc), ARIMA (AICc) and Theta."""
 
     def __init__(self, season_length: int = 1) -> None:
         self.season_length = season_length
 
     def _kernel(self, Y: Array, L: npt.NDArray[np.int64], h: int) -> PanelFit:
         return combine([ETS(self.season_length)._kernel(Y, L, h),
+                        ARIMA(self.season_length)._kernel(Y, L, h),
                         Theta(self.season_length)._kernel(Y, L, h)])
