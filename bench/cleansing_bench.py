@@ -51,14 +51,25 @@ def series() -> Iterator[tuple[str, str, np.ndarray]]:
     yield "elnino", "M", el.to_numpy().ravel()
     house = pd.read_csv(_site("tsa", "holtwinters", "tests", "results", "housing-data.csv"))
     yield "houstnsa", "M", house.iloc[:, 1].to_numpy(dtype=float)
-    frb = pd.read_csv(_site("tsa", "statespace", "tests", "results", "frbny_nowcast",
-                            "Nowcasting", "data", "US", "2016-07-29.csv"))
+    frb = pd.read_csv(
+        _site(
+            "tsa",
+            "statespace",
+            "tests",
+            "results",
+            "frbny_nowcast",
+            "Nowcasting",
+            "data",
+            "US",
+            "2016-07-29.csv",
+        )
+    )
     for col in frb.columns[1:]:
         v = frb[col].to_numpy(dtype=float)
         ok = np.flatnonzero(~np.isnan(v))
         if ok.size < 120:
             continue
-        v = v[ok[0]: ok[-1] + 1]
+        v = v[ok[0] : ok[-1] + 1]
         if np.isnan(v).any():
             continue  # quarterly or gappy
         yield f"frbny:{col}", "M", v
@@ -104,12 +115,16 @@ def run(origins: int) -> pd.DataFrame:
             end = v.size - h * (k + 1)
             if end < 4 * m:
                 break
-            cases.setdefault((freq, k), []).append((name, v[:end], v[end: end + h]))
+            cases.setdefault((freq, k), []).append((name, v[:end], v[end : end + h]))
     rows = []
     for (freq, k), group in cases.items():
         h, m = HORIZON[freq], SEASON[freq]
-        sales = pd.concat([pd.DataFrame({"item": name, "period": labels(freq, train.size),
-                                         "qty": train}) for name, train, _ in group])
+        sales = pd.concat(
+            [
+                pd.DataFrame({"item": name, "period": labels(freq, train.size), "qty": train})
+                for name, train, _ in group
+            ]
+        )
         res = {}
         for tag, on in (("on", True), ("off", False)):
             t0 = time.perf_counter()
@@ -117,8 +132,12 @@ def run(origins: int) -> pd.DataFrame:
             res[f"t_{tag}"] = time.perf_counter() - t0
         flagged = res["on"].outliers["item"].value_counts()
         for name, train, test in group:
-            out: dict[str, object] = {"series": name, "freq": freq, "origin": k,
-                                      "flagged": int(flagged.get(name, 0))}
+            out: dict[str, object] = {
+                "series": name,
+                "freq": freq,
+                "origin": k,
+                "flagged": int(flagged.get(name, 0)),
+            }
             for tag in ("on", "off"):
                 fc = res[tag].forecast
                 got = fc.loc[fc["item"] == name, "forecast"].to_numpy()
@@ -135,25 +154,33 @@ def main() -> None:
     t0 = time.perf_counter()
     df = run(args.origins)
     n_series = df["series"].nunique()
-    print(f"{n_series} real series ({(df.groupby('series')['freq'].first() == 'M').sum()} "
-          f"monthly), {len(df)} forecasts from {args.origins} origins each "
-          f"({time.perf_counter() - t0:.1f} s)")
-    print(f"{'subset':<34}{'n':>5}{'MASE on':>10}{'MASE off':>10}{'on/off':>8}"
-          f"{'on better':>11}")
+    print(
+        f"{n_series} real series ({(df.groupby('series')['freq'].first() == 'M').sum()} "
+        f"monthly), {len(df)} forecasts from {args.origins} origins each "
+        f"({time.perf_counter() - t0:.1f} s)"
+    )
+    print(f"{'subset':<34}{'n':>5}{'MASE on':>10}{'MASE off':>10}{'on/off':>8}{'on better':>11}")
     hit = df[df["flagged"] > 0]
-    for label, d in (("all forecasts", df), ("monthly", df[df["freq"] == "M"]),
-                     ("quarterly", df[df["freq"] == "Q"]),
-                     ("forecasts with a flagged point", hit)):
+    for label, d in (
+        ("all forecasts", df),
+        ("monthly", df[df["freq"] == "M"]),
+        ("quarterly", df[df["freq"] == "Q"]),
+        ("forecasts with a flagged point", hit),
+    ):
         if d.empty:
             print(f"{label:<34}{0:>5}")
             continue
         on, off = d["mase_on"].mean(), d["mase_off"].mean()
         better = int((d["mase_on"] < d["mase_off"] - 1e-12).sum())
         worse = int((d["mase_on"] > d["mase_off"] + 1e-12).sum())
-        print(f"{label:<34}{len(d):>5}{on:>10.3f}{off:>10.3f}{on / off:>8.3f}"
-              f"{better:>6} / {worse} worse")
-    print(f"points flagged: {int(df['flagged'].sum())} in {len(hit)} forecasts; "
-          f"series: {', '.join(sorted(hit['series'].unique()))}")
+        print(
+            f"{label:<34}{len(d):>5}{on:>10.3f}{off:>10.3f}{on / off:>8.3f}"
+            f"{better:>6} / {worse} worse"
+        )
+    print(
+        f"points flagged: {int(df['flagged'].sum())} in {len(hit)} forecasts; "
+        f"series: {', '.join(sorted(hit['series'].unique()))}"
+    )
 
 
 if __name__ == "__main__":

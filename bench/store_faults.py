@@ -42,8 +42,13 @@ ENV = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}"}
 
 
 def start(db: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "snop", "--db", db, *args], env=ENV,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "snop", "--db", db, *args],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(procs: list[subprocess.Popen[str]]) -> list[tuple[int, str]]:
@@ -77,11 +82,18 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
     sales.mkdir(exist_ok=True)
     (sales / "sales.csv").write_text("item,period,qty,channel\nA1,2026-11,130,retail\n")
     wb = write_small(tmp / "wb")
-    tally = {"imports both stored": 0, "imports one refused with a message": 0,
-             "imports one refused by a traceback": 0, "imports one lost silently": 0,
-             "tracebacks": 0, "overrides stored": 0,
-             "overrides run": 0, "approve winners": 0, "approve losers with a message": 0,
-             "  of which 'approved meanwhile by'": 0}
+    tally = {
+        "imports both stored": 0,
+        "imports one refused with a message": 0,
+        "imports one refused by a traceback": 0,
+        "imports one lost silently": 0,
+        "tracebacks": 0,
+        "overrides stored": 0,
+        "overrides run": 0,
+        "approve winners": 0,
+        "approve losers with a message": 0,
+        "  of which 'approved meanwhile by'": 0,
+    }
     for n in range(rounds):
         db = fresh(url, tmp, n)
         engine = open_store(db)
@@ -90,8 +102,7 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
         tally["tracebacks"] += traceback(res)
         stored = load_workbook(engine)
         assert stored is not None
-        got = [stored.table("budget")["revenue"].tolist() == [2500.0],
-               len(stored.sales) == 19]
+        got = [stored.table("budget")["revenue"].tolist() == [2500.0], len(stored.sales) == 19]
         ok = [code == 0 for code, _ in res]
         if all(got):
             tally["imports both stored"] += 1
@@ -104,24 +115,43 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
         import_workbook(engine, wb)
         run_baseline(engine, method="naive")
         procs = [start(db, "demand", "show", "--json") for _ in range(4)]
-        procs += [start(db, "demand", "override", "--layer", "sales", "--level", "item",
-                        "--key", "A1", "--period", "2027-01", "--delta", str(k + 1),
-                        "--reason", "promo") for k in range(4)]
+        procs += [
+            start(
+                db,
+                "demand",
+                "override",
+                "--layer",
+                "sales",
+                "--level",
+                "item",
+                "--key",
+                "A1",
+                "--period",
+                "2027-01",
+                "--delta",
+                str(k + 1),
+                "--reason",
+                "promo",
+            )
+            for k in range(4)
+        ]
         res = finish(procs)
         tally["tracebacks"] += traceback(res)
         with engine.connect() as conn:
-            tally["overrides stored"] += int(conn.execute(sa.text(
-                "SELECT count(*) FROM demand_override")).scalar_one())
+            tally["overrides stored"] += int(
+                conn.execute(sa.text("SELECT count(*) FROM demand_override")).scalar_one()
+            )
         tally["overrides run"] += 4
         finish([start(db, "demand", "submit")])
-        res = finish([start(db, "demand", "approve", "--author", f"boss{k}")
-                      for k in range(3)])
+        res = finish([start(db, "demand", "approve", "--author", f"boss{k}") for k in range(3)])
         tally["tracebacks"] += traceback(res)
         tally["approve winners"] += sum(1 for code, _ in res if code == 0)
         tally["approve losers with a message"] += sum(
-            1 for code, err in res if code == 1 and err.startswith("error:"))
+            1 for code, err in res if code == 1 and err.startswith("error:")
+        )
         tally["  of which 'approved meanwhile by'"] += sum(
-            1 for code, err in res if code == 1 and "approved meanwhile by" in err)
+            1 for code, err in res if code == 1 and "approved meanwhile by" in err
+        )
         engine.dispose()
     print(f"{'PostgreSQL' if url else 'SQLite'}, {rounds} rounds:")
     for k, v in tally.items():

@@ -32,8 +32,12 @@ class Run:
         return self.exception is not None and not isinstance(self.exception, SystemExit)
 
 
-def snop(*args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None,
-         input: str | None = None) -> Run:
+def snop(
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+) -> Run:
     """Run ``snop ARGS`` in this process (in ``cwd`` when given) and capture its output."""
     runner = CliRunner()
     argv = [str(a) for a in args]

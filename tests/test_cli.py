@@ -28,8 +28,14 @@ from tests.workbooks import SMALL, write_small
 def snop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """``python -m snop ARGS`` as a separate process (only for the smoke test)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    return subprocess.run([sys.executable, "-m", "snop", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "snop", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -58,8 +64,7 @@ def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None
     # the previous demo's entries were replaced, and the new ones recorded
     folder = root / "demo"
     assert not (folder / "workbook-2026-04").exists()
-    assert {p.name for p in folder.iterdir()} == {MARKER, "snop.db", "workbook",
-                                                  "workbook-2026-05"}
+    assert {p.name for p in folder.iterdir()} == {MARKER, "snop.db", "workbook", "workbook-2026-05"}
     assert "workbook-2026-05" in (folder / MARKER).read_text().splitlines()
 
 
@@ -68,12 +73,16 @@ def _sales(db: Path) -> pd.DataFrame:
     with engine.connect() as conn:
         df = pd.read_sql_table("wb_sales", conn)
     engine.dispose()
-    return df.drop(columns=[c for c in df.columns if c == "id"]).sort_values(
-        ["item", "period", "channel"]).reset_index(drop=True)
+    return (
+        df.drop(columns=[c for c in df.columns if c == "id"])
+        .sort_values(["item", "period", "channel"])
+        .reset_index(drop=True)
+    )
 
 
 def test_xlsx_and_csv_round_trips_keep_every_number(
-        demo: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path) -> None:
+    demo: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
     root, _ = demo
     store = root / "demo" / "snop.db"
     assert cli("--db", store, "export", tmp_path / "a.xlsx").exit_code == 0
@@ -87,8 +96,9 @@ def test_xlsx_and_csv_round_trips_keep_every_number(
     pd.testing.assert_frame_equal(before, after, check_exact=True)
     for fmt in ("x.xlsx", "x"):  # export -> import -> export gives the same files
         assert cli("--db", tmp_path / "b.db", "export", tmp_path / f"again-{fmt}").exit_code == 0
-        assert cli("--db", tmp_path / f"c{fmt}.db", "import", tmp_path / f"again-{fmt}"
-                   ).exit_code == 0
+        assert (
+            cli("--db", tmp_path / f"c{fmt}.db", "import", tmp_path / f"again-{fmt}").exit_code == 0
+        )
         pd.testing.assert_frame_equal(before, _sales(tmp_path / f"c{fmt}.db"), check_exact=True)
     assert cli("--db", store, "export", tmp_path / "csv1").exit_code == 0
     assert cli("--db", tmp_path / "cx.db", "export", tmp_path / "csv2").exit_code == 0
@@ -150,8 +160,9 @@ def test_a_previous_demo_is_emptied_of_its_own_entries_only(tmp_path: Path) -> N
 
 
 def test_validate_and_import_errors_exit_1_without_traceback(tmp_path: Path) -> None:
-    write_small(tmp_path / "bad", {"sales": SMALL["sales"].replace("A1,2026-06,110",
-                                                                   "A1,2026-06,lots")})
+    write_small(
+        tmp_path / "bad", {"sales": SMALL["sales"].replace("A1,2026-06,110", "A1,2026-06,lots")}
+    )
     run = cli("validate", "bad", cwd=tmp_path)
     assert run.exit_code == 1 and not run.traceback
     assert "sales.csv row 3, column qty: 'lots': is not a number" in run.stdout
@@ -166,14 +177,20 @@ def test_validate_and_import_errors_exit_1_without_traceback(tmp_path: Path) -> 
     assert bad_db.exit_code == 1 and "does not exist" in bad_db.stderr
 
 
-HOSTILE_CODES = ["GHOST[/]", "[bold]x", "[link=https://evil.example]y[/link]", "it's \"q\"",
-                 "'; DROP TABLE sales; --", "<script>alert(1)</script>", "back\\",
-                 ":smile: :red_circle:"]
+HOSTILE_CODES = [
+    "GHOST[/]",
+    "[bold]x",
+    "[link=https://evil.example]y[/link]",
+    'it\'s "q"',
+    "'; DROP TABLE sales; --",
+    "<script>alert(1)</script>",
+    "back\\",
+    ":smile: :red_circle:",
+]
 
 
 def test_markup_and_quotes_in_user_data_print_byte_exact(tmp_path: Path) -> None:
-    rows = "".join(f'"{c.replace(chr(34), chr(34) * 2)}",2026-10,5,retail\n'
-                   for c in HOSTILE_CODES)
+    rows = "".join(f'"{c.replace(chr(34), chr(34) * 2)}",2026-10,5,retail\n' for c in HOSTILE_CODES)
     write_small(tmp_path / "wb", {"sales": SMALL["sales"] + rows})
     r = cli("validate", "wb", cwd=tmp_path)
     assert r.exit_code == 1 and not r.traceback
@@ -187,17 +204,38 @@ def test_demand_log_and_show_print_markup_verbatim(tmp_path: Path) -> None:
     assert cli("--db", "s.db", "import", "wb", cwd=tmp_path).exit_code == 0
     assert cli("--db", "s.db", "forecast", "--method", "naive", cwd=tmp_path).exit_code == 0
     for i, text in enumerate(HOSTILE_CODES):
-        r = cli("--db", "s.db", "demand", "override", "--layer", "sales", "--level", "item",
-                "--key", "A1", "--period", "2027-01", "--qty", str(100 + i), "--reason", text,
-                "--author", text, "--comment", text, "--event", text, cwd=tmp_path)
+        r = cli(
+            "--db",
+            "s.db",
+            "demand",
+            "override",
+            "--layer",
+            "sales",
+            "--level",
+            "item",
+            "--key",
+            "A1",
+            "--period",
+            "2027-01",
+            "--qty",
+            str(100 + i),
+            "--reason",
+            text,
+            "--author",
+            text,
+            "--comment",
+            text,
+            "--event",
+            text,
+            cwd=tmp_path,
+        )
         assert r.exit_code == 0 and not r.traceback, r.stderr
     log = cli("--db", "s.db", "demand", "log", cwd=tmp_path)
     assert log.exit_code == 0 and not log.traceback
     for text in HOSTILE_CODES:
         line = f"       {text} (sales), {text}: {text}; cli, "
         assert any(s.startswith(line) for s in log.stdout.splitlines()), text
-    show = cli("--db", "s.db", "demand", "show", "--level", "item", "--key", "A1",
-               cwd=tmp_path)
+    show = cli("--db", "s.db", "demand", "show", "--level", "item", "--key", "A1", cwd=tmp_path)
     assert show.exit_code == 0 and "A1" in show.stdout
 
 
@@ -265,11 +303,15 @@ def test_a_write_that_fails_halfway_leaves_the_old_files(tmp_path: Path) -> None
 
     book = tmp_path / "book.xlsx"
     book.write_text("old book")
-    with pytest.raises(SnopError, match=f"cannot write {book}: the disk is full"), \
-            atomic_file(book) as tmp:
+    with (
+        pytest.raises(SnopError, match=f"cannot write {book}: the disk is full"),
+        atomic_file(book) as tmp,
+    ):
         fails(tmp)
-    assert book.read_text() == "old book" and [p.name for p in tmp_path.iterdir()
-                                               if p.name.startswith(".")] == []
+    assert (
+        book.read_text() == "old book"
+        and [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    )
     with atomic_file(book) as tmp:
         assert tmp.parent == book.parent and tmp.suffix == ".xlsx"
         good(tmp)

@@ -40,8 +40,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     engine = open_store(str(root / "s.db"))
     import_workbook(engine, write_small(root / "wb"))
     run_baseline(engine, method="naive")
-    add_override(engine, Override("sales", "item", "A1", "2026-11", "2026-12", "qty", 150,
-                                  author="sam", reason="customer"))
+    add_override(
+        engine,
+        Override(
+            "sales", "item", "A1", "2026-11", "2026-12", "qty", 150, author="sam", reason="customer"
+        ),
+    )
     submit(engine, author="dana")
     approve(engine, author="erin")
     (root / "new").mkdir()
@@ -60,14 +64,32 @@ def here(built: Path, tmp_path: Path) -> Path:
     return tmp_path / "w"
 
 
-OVERRIDE = ["demand", "override", "--layer", "sales", "--level", "family", "--key", "F1",
-            "--period", "2027-03", "--pct", "10", "--reason", "promo", "--author", "sam"]
+OVERRIDE = [
+    "demand",
+    "override",
+    "--layer",
+    "sales",
+    "--level",
+    "family",
+    "--key",
+    "F1",
+    "--period",
+    "2027-03",
+    "--pct",
+    "10",
+    "--reason",
+    "promo",
+    "--author",
+    "sam",
+]
 
 JSON_COMMANDS: dict[str, tuple[list[str], int]] = {
     "validate": (["validate", "wb", "--json"], 0),
     "validate with errors": (["validate", "new", "--json"], 1),
-    "forecast file": (["forecast", "sales.csv", "--horizon", "3", "--method", "naive",
-                       "--json"], 0),
+    "forecast file": (
+        ["forecast", "sales.csv", "--horizon", "3", "--method", "naive", "--json"],
+        0,
+    ),
     "forecast store": (["--db", "s.db", "forecast", "--method", "naive", "--json"], 0),
     "plan workbook": (["plan", "--workbook", "wb", "--strategy", "all", "--json"], 0),
     "plan store": (["--db", "s.db", "plan", "--json"], 0),
@@ -93,8 +115,20 @@ def test_json_output_parses(name: str, here: Path, capfd: pytest.CaptureFixture[
 
 
 def test_json_carries_the_numbers(here: Path) -> None:
-    show = snop("--db", "s.db", "demand", "show", "--level", "item", "--period", "2027-01",
-                "--to", "2027-01", "--json", cwd=here).json()
+    show = snop(
+        "--db",
+        "s.db",
+        "demand",
+        "show",
+        "--level",
+        "item",
+        "--period",
+        "2027-01",
+        "--to",
+        "2027-01",
+        "--json",
+        cwd=here,
+    ).json()
     assert show["cycle"] == "2027-01" and show["status"] == "draft"
     # the naive baseline of 2027-01 repeats the last actuals, those of 2026-12
     stat = {r["item"]: r["statistical"] for r in show["rows"]}

@@ -42,16 +42,34 @@ class _FamilySpec:
 
 _FLAT = (1.0,) * 12
 _FAMILIES = (
-    _FamilySpec("COOK", "Cookware: pans, pots, roasters", 16, (180, 900), (24, 140),
-                (0.80, 0.75, 0.85, 0.90, 0.90, 0.85, 0.85, 0.95, 1.05, 1.20, 1.45, 1.65),
-                0.02, False, "kitchen"),
-    _FamilySpec("APPL", "Small appliances: kettles, blenders, toasters", 14, (120, 600),
-                (35, 180), (0.90, 0.85, 0.95, 0.95, 1.00, 0.95, 0.90, 0.95, 1.00, 1.10,
-                            1.25, 1.40), 0.12, False, "electric"),
-    _FamilySpec("CUTL", "Cutlery and knives", 14, (250, 1200), (9, 75), _FLAT, 0.01, False,
-                "kitchen"),
-    _FamilySpec("SPAR", "Spare parts for appliances", 12, (1, 6), (6, 30), _FLAT, 0.0, True,
-                "service"),
+    _FamilySpec(
+        "COOK",
+        "Cookware: pans, pots, roasters",
+        16,
+        (180, 900),
+        (24, 140),
+        (0.80, 0.75, 0.85, 0.90, 0.90, 0.85, 0.85, 0.95, 1.05, 1.20, 1.45, 1.65),
+        0.02,
+        False,
+        "kitchen",
+    ),
+    _FamilySpec(
+        "APPL",
+        "Small appliances: kettles, blenders, toasters",
+        14,
+        (120, 600),
+        (35, 180),
+        (0.90, 0.85, 0.95, 0.95, 1.00, 0.95, 0.90, 0.95, 1.00, 1.10, 1.25, 1.40),
+        0.12,
+        False,
+        "electric",
+    ),
+    _FamilySpec(
+        "CUTL", "Cutlery and knives", 14, (250, 1200), (9, 75), _FLAT, 0.01, False, "kitchen"
+    ),
+    _FamilySpec(
+        "SPAR", "Spare parts for appliances", 12, (1, 6), (6, 30), _FLAT, 0.0, True, "service"
+    ),
 )
 
 
@@ -73,11 +91,16 @@ def build_demo_workbook(seed: int = 7, last_actual: str = "2026-10") -> Workbook
             price = round(float(rng.uniform(*fam.price)), 2)
             cost = round(price * float(rng.uniform(0.45, 0.7)), 2)
             row: dict[str, object] = {
-                "item": item, "family": fam.family,
+                "item": item,
+                "family": fam.family,
                 "description": f"{fam.description.split(':')[0]} model {k + 1}",
-                "unit_price": price, "unit_cost": cost,
-                "launch_period": None, "end_period": None, "like_item": None,
-                "category": fam.category, "brand": "Alder" if k % 3 else "Alder Pro",
+                "unit_price": price,
+                "unit_cost": cost,
+                "launch_period": None,
+                "end_period": None,
+                "like_item": None,
+                "category": fam.category,
+                "brand": "Alder" if k % 3 else "Alder Pro",
             }
             start = 0
             if fam.family == "APPL" and k == fam.n_items - 2:  # launched five months ago
@@ -103,9 +126,16 @@ def build_demo_workbook(seed: int = 7, last_actual: str = "2026-10") -> Workbook
                 online = round(qty[t] * online_share)
                 for channel, q in (("retail", qty[t] - online), ("online", online)):
                     if q > 0 or not fam.intermittent:
-                        sales_rows.append({"item": item, "period": p.label, "qty": float(q),
-                                           "location": None, "customer": None,
-                                           "channel": channel})
+                        sales_rows.append(
+                            {
+                                "item": item,
+                                "period": p.label,
+                                "qty": float(q),
+                                "location": None,
+                                "customer": None,
+                                "channel": channel,
+                            }
+                        )
     items = pd.DataFrame(items_rows)
     sales = pd.DataFrame(sales_rows)
     monthly = _family_monthly_units(items, sales)
@@ -120,15 +150,23 @@ def build_demo_workbook(seed: int = 7, last_actual: str = "2026-10") -> Workbook
         "inventory": _inventory(sales, hist[-3:]),
         "budget": _budget(items, sales, hist, future),
         "overrides": _overrides(sales, hist, future),
-        "settings": pd.DataFrame({"name": ["company", "currency", "horizon"],
-                                  "value": ["Alder Housewares", "USD", str(HORIZON)]}),
+        "settings": pd.DataFrame(
+            {
+                "name": ["company", "currency", "horizon"],
+                "value": ["Alder Housewares", "USD", str(HORIZON)],
+            }
+        ),
     }
-    return Workbook(Granularity.MONTH, {n: _conform(n, df) for n, df in tables.items()},
-                    attributes=["category", "brand"])
+    return Workbook(
+        Granularity.MONTH,
+        {n: _conform(n, df) for n, df in tables.items()},
+        attributes=["category", "brand"],
+    )
 
 
-def _history(rng: np.random.Generator, fam: _FamilySpec, hist: list[Period],
-             start: int) -> np.ndarray:
+def _history(
+    rng: np.random.Generator, fam: _FamilySpec, hist: list[Period], start: int
+) -> np.ndarray:
     n = len(hist)
     base = float(rng.uniform(*fam.base))
     t = np.arange(n)
@@ -173,25 +211,37 @@ def _families(monthly: pd.Series) -> pd.DataFrame:
         m = float(monthly[fam.family])
         unit_cost = {"COOK": 38.0, "APPL": 55.0, "CUTL": 18.0, "SPAR": 9.0}[fam.family]
         row: dict[str, object] = {
-            "family": fam.family, "description": fam.description,
-            "initial_inventory": round(m * 0.8), "initial_backlog": 0.0,
-            "min_ending_inventory": round(m * 0.5), "safety_stock": round(m * 0.25),
-            "holding_cost": round(unit_cost * 0.02, 2), "holding_basis": "ending",
-            "backlog_cost": round(unit_cost * 0.15, 2), "material_cost": round(unit_cost * 0.5, 2),
+            "family": fam.family,
+            "description": fam.description,
+            "initial_inventory": round(m * 0.8),
+            "initial_backlog": 0.0,
+            "min_ending_inventory": round(m * 0.5),
+            "safety_stock": round(m * 0.25),
+            "holding_cost": round(unit_cost * 0.02, 2),
+            "holding_basis": "ending",
+            "backlog_cost": round(unit_cost * 0.15, 2),
+            "material_cost": round(unit_cost * 0.5, 2),
         }
         if fam.family in _POOL:
             row["labor_hours_per_unit"] = _LABOR_HOURS[fam.family]
             row["workforce_pool"] = _POOL[fam.family]
         else:  # spare parts: a cell planned in units, no workforce
-            row.update(regular_capacity=round(m * 1.1), regular_cost=3.5,
-                       overtime_capacity=round(m * 0.3), overtime_cost=5.0,
-                       backlog_cost=None, lost_sales_cost=12.0)
+            row.update(
+                regular_capacity=round(m * 1.1),
+                regular_cost=3.5,
+                overtime_capacity=round(m * 0.3),
+                overtime_cost=5.0,
+                backlog_cost=None,
+                lost_sales_cost=12.0,
+            )
         if fam.family == "APPL":
-            row.update(subcontract_cost=round(unit_cost * 0.9, 2),
-                       subcontract_capacity=round(m * 0.2))
+            row.update(
+                subcontract_cost=round(unit_cost * 0.9, 2), subcontract_capacity=round(m * 0.2)
+            )
         if fam.family == "COOK":
-            row.update(max_inventory=round(m * 3.0), holding_basis="average",
-                       max_backlog=round(m * 0.5))
+            row.update(
+                max_inventory=round(m * 3.0), holding_basis="average", max_backlog=round(m * 0.5)
+            )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -202,32 +252,44 @@ def _workforce(monthly: pd.Series) -> pd.DataFrame:
         load = sum(float(monthly[f]) * _LABOR_HOURS[f] for f, p in _POOL.items() if p == pool)
         per_worker = 160.0 if hours is None else hours * 21
         workers = round(load / per_worker * 0.95)  # the average month runs at 95% of crew
-        rows.append({
-            "pool": pool, "description": f"Plant {pool.title()} production crew",
-            "initial_workers": float(workers),
-            "regular_hours_per_worker": 160.0 if hours is None else None,
-            "hours_per_worker_per_day": hours,
-            "regular_wage": 24.0 if pool == "NORTH" else 27.0,
-            "overtime_wage": 36.0 if pool == "NORTH" else 40.5,
-            "max_overtime_hours_per_worker": 20.0, "hiring_cost": 2800.0,
-            "layoff_cost": 4500.0, "min_workers": round(workers * 0.7),
-            "max_workers": round(workers * 1.4),
-        })
+        rows.append(
+            {
+                "pool": pool,
+                "description": f"Plant {pool.title()} production crew",
+                "initial_workers": float(workers),
+                "regular_hours_per_worker": 160.0 if hours is None else None,
+                "hours_per_worker_per_day": hours,
+                "regular_wage": 24.0 if pool == "NORTH" else 27.0,
+                "overtime_wage": 36.0 if pool == "NORTH" else 40.5,
+                "max_overtime_hours_per_worker": 20.0,
+                "hiring_cost": 2800.0,
+                "layoff_cost": 4500.0,
+                "min_workers": round(workers * 0.7),
+                "max_workers": round(workers * 1.4),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def _calendar(future: list[Period]) -> pd.DataFrame:
     holidays = {1: 1, 5: 1, 7: 1, 8: 5, 9: 1, 11: 2, 12: 4}  # plant shutdown in August
-    return pd.DataFrame({
-        "period": [p.label for p in future],
-        "working_days": [float(p.weekdays - holidays.get(p.start.month, 0)) for p in future],
-    })
+    return pd.DataFrame(
+        {
+            "period": [p.label for p in future],
+            "working_days": [float(p.weekdays - holidays.get(p.start.month, 0)) for p in future],
+        }
+    )
 
 
 _ROUTINGS = (
-    ("COOK", "N-PRESS", 0.12), ("COOK", "N-FINISH", 0.20), ("COOK", "N-PACK", 0.05),
-    ("CUTL", "N-FINISH", 0.06), ("CUTL", "N-PACK", 0.03),
-    ("APPL", "S-ASSEMBLY", 0.35), ("APPL", "S-TEST", 0.10), ("APPL", "S-PACK", 0.06),
+    ("COOK", "N-PRESS", 0.12),
+    ("COOK", "N-FINISH", 0.20),
+    ("COOK", "N-PACK", 0.05),
+    ("CUTL", "N-FINISH", 0.06),
+    ("CUTL", "N-PACK", 0.03),
+    ("APPL", "S-ASSEMBLY", 0.35),
+    ("APPL", "S-TEST", 0.10),
+    ("APPL", "S-PACK", 0.06),
     ("SPAR", "S-ASSEMBLY", 0.05),
 )
 
@@ -239,12 +301,25 @@ def _resources(monthly: pd.Series, future: list[Period]) -> pd.DataFrame:
     rows = []
     for res, hours in load.items():
         plant = "North" if res.startswith("N-") else "South"
-        rows.append({"resource": res, "period": None, "capacity_hours": round(hours * 1.15),
-                     "plant": plant, "description": f"{res.split('-')[1].title()} ({plant})"})
+        rows.append(
+            {
+                "resource": res,
+                "period": None,
+                "capacity_hours": round(hours * 1.15),
+                "plant": plant,
+                "description": f"{res.split('-')[1].title()} ({plant})",
+            }
+        )
     august = next(p for p in future if p.start.month == 8)
-    rows.append({"resource": "N-PRESS", "period": august.label,
-                 "capacity_hours": round(load["N-PRESS"] * 0.6), "plant": "North",
-                 "description": "Press line (North), August maintenance"})
+    rows.append(
+        {
+            "resource": "N-PRESS",
+            "period": august.label,
+            "capacity_hours": round(load["N-PRESS"] * 0.6),
+            "plant": "North",
+            "description": "Press line (North), August maintenance",
+        }
+    )
     return pd.DataFrame(rows)
 
 
@@ -258,8 +333,9 @@ def _inventory(sales: pd.DataFrame, last3: list[Period]) -> pd.DataFrame:
     return pd.DataFrame({"item": avg.index, "on_hand": np.round(avg.to_numpy() * 0.9)})
 
 
-def _budget(items: pd.DataFrame, sales: pd.DataFrame, hist: list[Period],
-            future: list[Period]) -> pd.DataFrame:
+def _budget(
+    items: pd.DataFrame, sales: pd.DataFrame, hist: list[Period], future: list[Period]
+) -> pd.DataFrame:
     """Next calendar year: last year's revenue by family and month, plus a growth target."""
     priced = sales.merge(items[["item", "family", "unit_price"]], on="item")
     priced["revenue"] = priced["qty"] * priced["unit_price"]
@@ -271,26 +347,51 @@ def _budget(items: pd.DataFrame, sales: pd.DataFrame, hist: list[Period],
             ly = (p + (-12)) if (p + (-12)) in hist else p + (-24)
             rev = sub.loc[sub["period"] == ly.label, "revenue"].sum() * growth
             qty = sub.loc[sub["period"] == ly.label, "qty"].sum() * growth
-            rows.append({"family": fam, "period": p.label, "revenue": round(float(rev), -2),
-                         "qty": float(round(qty))})
+            rows.append(
+                {
+                    "family": fam,
+                    "period": p.label,
+                    "revenue": round(float(rev), -2),
+                    "qty": float(round(qty)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
-def _overrides(sales: pd.DataFrame, hist: list[Period], future: list[Period]
-               ) -> pd.DataFrame:
+def _overrides(sales: pd.DataFrame, hist: list[Period], future: list[Period]) -> pd.DataFrame:
     """What sales and marketing bring to this cycle's demand review in the workbook."""
     recent = sales[sales["period"].isin([p.label for p in hist[-3:]])]
     tender = float(round(recent[recent["item"] == "CUTL-002"]["qty"].sum() / 3 * 1.5, -1))
-    return pd.DataFrame([
-        {"layer": "marketing", "level": "family", "key": "COOK", "period": future[7].label,
-         "to_period": future[8].label, "pct": 25.0, "author": "maya", "reason": "promo",
-         "event": "Summer sale 2027", "comment": "same mechanics as the 2026 summer sale, "
-         "which lifted cookware about 30%"},
-        {"layer": "sales", "level": "item", "key": "CUTL-002", "period": future[2].label,
-         "to_period": future[4].label, "qty": tender, "lock": "yes", "author": "sam",
-         "reason": "customer", "event": "Hotel tender",
-         "comment": "hotel group won: three monthly call-offs"},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "layer": "marketing",
+                "level": "family",
+                "key": "COOK",
+                "period": future[7].label,
+                "to_period": future[8].label,
+                "pct": 25.0,
+                "author": "maya",
+                "reason": "promo",
+                "event": "Summer sale 2027",
+                "comment": "same mechanics as the 2026 summer sale, "
+                "which lifted cookware about 30%",
+            },
+            {
+                "layer": "sales",
+                "level": "item",
+                "key": "CUTL-002",
+                "period": future[2].label,
+                "to_period": future[4].label,
+                "qty": tender,
+                "lock": "yes",
+                "author": "sam",
+                "reason": "customer",
+                "event": "Hotel tender",
+                "comment": "hotel group won: three monthly call-offs",
+            },
+        ]
+    )
 
 
 def _conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
@@ -313,8 +414,8 @@ def _conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
 # the CLI uses: maya (marketing), sam (sales), dana (demand planner, owns the consensus)
 # and erin (executive, approves).
 
-def previous_cycle(engine: Engine, wb: Workbook, folder: Path, months_back: int = 6
-                   ) -> list[str]:
+
+def previous_cycle(engine: Engine, wb: Workbook, folder: Path, months_back: int = 6) -> list[str]:
     """Replay the cycle of ``months_back`` periods ago: import the history as it was then,
     forecast, take the planners' overrides and approve. Its periods have actuals now, so
     the demand review can measure what each layer added."""
@@ -338,26 +439,67 @@ def previous_cycle(engine: Engine, wb: Workbook, folder: Path, months_back: int 
         return (cycle + k).label
 
     changes = [
-        Override("sales", "family", "APPL", p(1), p(4), "pct", 15.0, author="sam",
-                 reason="customer", comment="national chain listing expected in June"),
-        Override("marketing", "family", SUMMER_SALE[0], SUMMER_SALE[1], SUMMER_SALE[1],
-                 "pct", 25.0, author="maya", reason="promo", event="Summer sale 2026",
-                 comment="20% off all cookware for three weeks"),
-        Override("marketing", "family", "APPL", p(6), p(7), "pct", 10.0, author="maya",
-                 reason="promo", event="Holiday campaign",
-                 comment="TV campaign for the appliance range"),
-        Override("consensus", "total", "", p(3), p(4), "pct", -3.0, author="dana",
-                 reason="price", comment="list prices up 4% from August"),
+        Override(
+            "sales",
+            "family",
+            "APPL",
+            p(1),
+            p(4),
+            "pct",
+            15.0,
+            author="sam",
+            reason="customer",
+            comment="national chain listing expected in June",
+        ),
+        Override(
+            "marketing",
+            "family",
+            SUMMER_SALE[0],
+            SUMMER_SALE[1],
+            SUMMER_SALE[1],
+            "pct",
+            25.0,
+            author="maya",
+            reason="promo",
+            event="Summer sale 2026",
+            comment="20% off all cookware for three weeks",
+        ),
+        Override(
+            "marketing",
+            "family",
+            "APPL",
+            p(6),
+            p(7),
+            "pct",
+            10.0,
+            author="maya",
+            reason="promo",
+            event="Holiday campaign",
+            comment="TV campaign for the appliance range",
+        ),
+        Override(
+            "consensus",
+            "total",
+            "",
+            p(3),
+            p(4),
+            "pct",
+            -3.0,
+            author="dana",
+            reason="price",
+            comment="list prices up 4% from August",
+        ),
     ]
     for ov in changes:
         add_override(engine, ov)
     submit(engine, author="dana", role="demand_planner")
     plan = approve(engine, author="erin", role="executive")
-    return [f"cycle {cycle.label} (history up to {cycle + -1}), as planned then: baseline "
-            f"forecast, {len(changes)} overrides ("
-            + "; ".join(ov.describe() for ov in changes) + ")",
-            f"submitted by dana, approved by erin: version {plan.cycle} frozen; its "
-            f"{months_back} periods have actuals now"]
+    return [
+        f"cycle {cycle.label} (history up to {cycle + -1}), as planned then: baseline "
+        f"forecast, {len(changes)} overrides (" + "; ".join(ov.describe() for ov in changes) + ")",
+        f"submitted by dana, approved by erin: version {plan.cycle} frozen; its "
+        f"{months_back} periods have actuals now",
+    ]
 
 
 def demand_review(engine: Engine) -> list[str]:
@@ -366,24 +508,47 @@ def demand_review(engine: Engine) -> list[str]:
     from snop.demand.review import add_override, approve, open_plan, submit
 
     first = parse_period(open_plan(engine).cycle)
-    restock = Override("sales", "family", "CUTL", (first + 2).label, (first + 4).label,
-                       "delta", 300.0, author="sam", reason="customer",
-                       comment="distributor restocking after the hotel tender")
-    price = Override("consensus", "total", "", (first + 2).label, (first + 2).label, "pct",
-                     -2.0, author="dana", reason="price",
-                     comment="list prices up 3% in January")
+    restock = Override(
+        "sales",
+        "family",
+        "CUTL",
+        (first + 2).label,
+        (first + 4).label,
+        "delta",
+        300.0,
+        author="sam",
+        reason="customer",
+        comment="distributor restocking after the hotel tender",
+    )
+    price = Override(
+        "consensus",
+        "total",
+        "",
+        (first + 2).label,
+        (first + 2).label,
+        "pct",
+        -2.0,
+        author="dana",
+        reason="price",
+        comment="list prices up 3% in January",
+    )
     lines = []
     for ov in (restock, price):
         result = add_override(engine, ov)
         moved = result.effects
-        lines.append(f"{ov.author}: {ov.describe()} -> {len(moved)} item-periods changed, "
-                     f"{(moved['after'] - moved['before']).sum():+,.0f} units")
+        lines.append(
+            f"{ov.author}: {ov.describe()} -> {len(moved)} item-periods changed, "
+            f"{(moved['after'] - moved['before']).sum():+,.0f} units"
+        )
     held = open_plan(engine).view("item", ["consensus"])
-    tender = held[(held["key"] == "CUTL-002")
-                  & (held["period"] == (first + 2).label)]["consensus"].iloc[0]
-    lines.append(f"the locked hotel tender kept CUTL-002 at {tender:,.0f} in "
-                 f"{(first + 2).label} up to the consensus; the other items absorbed the "
-                 "restock and the price cut")
+    tender = held[(held["key"] == "CUTL-002") & (held["period"] == (first + 2).label)][
+        "consensus"
+    ].iloc[0]
+    lines.append(
+        f"the locked hotel tender kept CUTL-002 at {tender:,.0f} in "
+        f"{(first + 2).label} up to the consensus; the other items absorbed the "
+        "restock and the price cut"
+    )
     submit(engine, author="dana", role="demand_planner")
     approve(engine, author="erin", role="executive", note="consensus for the supply review")
     return lines

@@ -51,12 +51,29 @@ def test_fva_of_an_approved_cycle_matches_the_hand_computation(tmp_path: Path) -
     db = str(tmp_path / "s.db")
     _store(tmp_path, db)
     engine = open_store(db)
-    add_override(engine, Override("sales", "item", "A1", "2026-11", "2026-12", "qty", 150,
-                                  author="sam", reason="customer"))
+    add_override(
+        engine,
+        Override(
+            "sales", "item", "A1", "2026-11", "2026-12", "qty", 150, author="sam", reason="customer"
+        ),
+    )
     # F1 in 2026-12 after sales: 150 + 75 = 225; +10% = 247.5 -> 248 whole units, split
     # 150:75 -> 165.33, 82.67 -> floors 165 + 82 = 247, the last unit to A2 (larger .67)
-    add_override(engine, Override("marketing", "family", "F1", "2026-12", "2026-12", "pct",
-                                  10, author="maya", reason="promo", event="Winter sale"))
+    add_override(
+        engine,
+        Override(
+            "marketing",
+            "family",
+            "F1",
+            "2026-12",
+            "2026-12",
+            "pct",
+            10,
+            author="maya",
+            reason="promo",
+            event="Winter sale",
+        ),
+    )
     submit(engine, author="dana")
     approve(engine, author="erin")
     sales = tmp_path / "new"
@@ -108,9 +125,25 @@ def test_cli_review_and_an_approved_version_never_changes(tmp_path: Path) -> Non
         assert not run.traceback, run.exception
         return run.exit_code, run.stdout, run.stderr
 
-    code, out, _ = demand("override", "--layer", "sales", "--level", "family", "--key", "F1",
-                          "--period", "2027-03", "--to", "2027-04", "--qty", "1200",
-                          "--reason", "promo", "--preview", "--json")
+    code, out, _ = demand(
+        "override",
+        "--layer",
+        "sales",
+        "--level",
+        "family",
+        "--key",
+        "F1",
+        "--period",
+        "2027-03",
+        "--to",
+        "2027-04",
+        "--qty",
+        "1200",
+        "--reason",
+        "promo",
+        "--preview",
+        "--json",
+    )
     assert code == 0
     preview = json.loads(out)
     assert preview["stored"] is False
@@ -120,26 +153,70 @@ def test_cli_review_and_an_approved_version_never_changes(tmp_path: Path) -> Non
     code, out, _ = demand("log", "--json")
     assert json.loads(out)["overrides"] == []  # the preview stored nothing
 
-    code, out, _ = demand("override", "--layer", "sales", "--level", "item", "--key", "A2",
-                          "--period", "2027-03", "--qty", "100", "--lock", "--reason",
-                          "customer", "--author", "sam")
+    code, out, _ = demand(
+        "override",
+        "--layer",
+        "sales",
+        "--level",
+        "item",
+        "--key",
+        "A2",
+        "--period",
+        "2027-03",
+        "--qty",
+        "100",
+        "--lock",
+        "--reason",
+        "customer",
+        "--author",
+        "sam",
+    )
     assert code == 0 and "stored as override 1" in out
-    code, out, _ = demand("override", "--layer", "sales", "--level", "family", "--key", "F1",
-                          "--period", "2027-03", "--qty", "1200", "--reason", "promo")
+    code, out, _ = demand(
+        "override",
+        "--layer",
+        "sales",
+        "--level",
+        "family",
+        "--key",
+        "F1",
+        "--period",
+        "2027-03",
+        "--qty",
+        "1200",
+        "--reason",
+        "promo",
+    )
     assert code == 0
-    code, out, _ = demand("show", "--layer", "sales", "--level", "item", "--period",
-                          "2027-03", "--to", "2027-03", "--json")
+    code, out, _ = demand(
+        "show",
+        "--layer",
+        "sales",
+        "--level",
+        "item",
+        "--period",
+        "2027-03",
+        "--to",
+        "2027-03",
+        "--json",
+    )
     rows = {r["item"]: r["sales"] for r in json.loads(out)["rows"]}
     assert rows["A2"] == 100 and rows["A1"] == 1100  # the lock held; A1 took the rest
 
     for args, phrase in [
         (("--key", "ZZ9", "--level", "item"), "item 'ZZ9' does not exist"),
-        (("--key", "F1", "--level", "family", "--period", "2029-01"),
-         "outside the planning horizon 2026-11..2027-04"),
-        (("--key", "F1", "--level", "family", "--layer", "marketing", "--role", "sales"),
-         "role sales may not edit layer marketing"),
-        (("--key", "F1", "--level", "family", "--qty", "50"),
-         "locked items already hold 100, more than the new total 50"),
+        (
+            ("--key", "F1", "--level", "family", "--period", "2029-01"),
+            "outside the planning horizon 2026-11..2027-04",
+        ),
+        (
+            ("--key", "F1", "--level", "family", "--layer", "marketing", "--role", "sales"),
+            "role sales may not edit layer marketing",
+        ),
+        (
+            ("--key", "F1", "--level", "family", "--qty", "50"),
+            "locked items already hold 100, more than the new total 50",
+        ),
     ]:
         opts = dict(zip(args[::2], args[1::2], strict=True))
         base = {"--layer": "sales", "--period": "2027-03", "--qty": "10", "--reason": "x"}
@@ -156,8 +233,21 @@ def test_cli_review_and_an_approved_version_never_changes(tmp_path: Path) -> Non
     code, out, _ = demand("approve", "--author", "erin")
     assert code == 0 and "frozen as version 2026-11" in out
 
-    code, _, err = demand("override", "--layer", "sales", "--level", "item", "--key", "A1",
-                          "--period", "2027-01", "--qty", "1", "--reason", "x")
+    code, _, err = demand(
+        "override",
+        "--layer",
+        "sales",
+        "--level",
+        "item",
+        "--key",
+        "A1",
+        "--period",
+        "2027-01",
+        "--qty",
+        "1",
+        "--reason",
+        "x",
+    )
     assert code == 1 and "approved and frozen" in err
     assert demand("approve")[0] == 1 and demand("submit")[0] == 1
     forecast = snop("--db", db, "forecast", cwd=tmp_path)

@@ -25,19 +25,30 @@ from snop.demand.review import DemandPlan
 ITEMS = ("A1", "A2", "B1", "B2")
 PERIODS = ("2027-01", "2027-02", "2027-03")
 H = Hierarchy(
-    ITEMS, PERIODS,
-    groups={FAMILY: np.array(["F1", "F1", "F2", "F2"], dtype=object),
-            "size": np.array(["small", "large", "small", "large"], dtype=object)},
+    ITEMS,
+    PERIODS,
+    groups={
+        FAMILY: np.array(["F1", "F1", "F2", "F2"], dtype=object),
+        "size": np.array(["small", "large", "small", "large"], dtype=object),
+    },
     selling=np.ones((4, 3), dtype=bool),
-    history=np.array([30.0, 10.0, 25.0, 75.0]))
+    history=np.array([30.0, 10.0, 25.0, 75.0]),
+)
 BASE = np.array([[100.0] * 3, [50.0] * 3, [40.0] * 3, [60.0] * 3])
 LAYERS = DEFAULT_LAYERS
 
 
-def ov(layer: str, level: str, key: str, kind: str, value: float, period: str = "2027-01",
-       to: str | None = None, **kw: object) -> Override:
-    return Override(layer, level, key, period, to or period, kind, value, reason="promo",
-                    **kw)  # type: ignore[arg-type]
+def ov(
+    layer: str,
+    level: str,
+    key: str,
+    kind: str,
+    value: float,
+    period: str = "2027-01",
+    to: str | None = None,
+    **kw: object,
+) -> Override:
+    return Override(layer, level, key, period, to or period, kind, value, reason="promo", **kw)  # type: ignore[arg-type]
 
 
 def run(*overrides: Override, h: Hierarchy = H, strict_from: int | None = None) -> Replay:
@@ -68,14 +79,17 @@ def test_family_qty_proportional() -> None:
     eff = rep.effects.sort_values("item").to_dict("records")
     assert eff == [
         {"override": 0, "item": "A1", "period": "2027-01", "before": 100.0, "after": 200.0},
-        {"override": 0, "item": "A2", "period": "2027-01", "before": 50.0, "after": 100.0}]
+        {"override": 0, "item": "A2", "period": "2027-01", "before": 50.0, "after": 100.0},
+    ]
 
 
 def test_family_pct() -> None:
     # F2 +10% in every period: 100 -> 110 over 40:60 = 44, 66
     # F1 -20% in 2027-02: 150 -> 120 over 100:50 = 80, 40
-    rep = run(ov("sales", FAMILY, "F2", "pct", 10, "2027-01", "2027-03"),
-              ov("sales", FAMILY, "F1", "pct", -20, "2027-02"))
+    rep = run(
+        ov("sales", FAMILY, "F2", "pct", 10, "2027-01", "2027-03"),
+        ov("sales", FAMILY, "F1", "pct", -20, "2027-02"),
+    )
     for p in range(3):
         assert col(rep, "sales", p)[2:] == [44, 66]
     assert col(rep, "sales", 1)[:2] == [80, 40]
@@ -86,10 +100,12 @@ def test_family_pct() -> None:
 
 def test_total_delta_spreads_over_families() -> None:
     # total 250 + 50 = 300, x 300/250 = 1.2: A1 120, A2 60, B1 48, B2 72 (F1 180, F2 120)
-    rep = run(ov("sales", TOTAL, "", "delta", 50, "2027-02"),
-              # total 250 + 1 = 251: ideal 100.4, 50.2, 40.16, 60.24; floors 250, the
-              # missing unit to the largest fraction (.4, A1)
-              ov("sales", TOTAL, "", "delta", 1, "2027-03"))
+    rep = run(
+        ov("sales", TOTAL, "", "delta", 50, "2027-02"),
+        # total 250 + 1 = 251: ideal 100.4, 50.2, 40.16, 60.24; floors 250, the
+        # missing unit to the largest fraction (.4, A1)
+        ov("sales", TOTAL, "", "delta", 1, "2027-03"),
+    )
     assert col(rep, "sales", 1) == [120, 60, 48, 72]
     assert col(rep, "sales", 2) == [101, 50, 40, 60]
     assert col(rep, "sales", 0) == [100, 50, 40, 60]
@@ -130,8 +146,10 @@ def test_layer_split() -> None:
 
 def test_history_split() -> None:
     # F2 = 200 by history 25:75 -> 50, 150; F1 = 200 by 30:10 -> 150, 50
-    rep = run(ov("sales", FAMILY, "F2", "qty", 200, split="history"),
-              ov("sales", FAMILY, "F1", "qty", 200, split="history"))
+    rep = run(
+        ov("sales", FAMILY, "F2", "qty", 200, split="history"),
+        ov("sales", FAMILY, "F1", "qty", 200, split="history"),
+    )
     assert col(rep, "sales") == [150, 50, 50, 150]
     # total = 280 by 30:10:25:75 (140): 60, 20, 50, 150
     rep = run(ov("sales", TOTAL, "", "qty", 280, split="history"))
@@ -151,7 +169,8 @@ def test_locked_item_then_family_override() -> None:
         # until a later layer unlocks A1 (with a reason): consensus F1 = 400 is then split
         # by 90:210 -> 120, 280
         ov("consensus", ITEM, "A1", "unlock", 0),
-        ov("consensus", FAMILY, "F1", "qty", 400))
+        ov("consensus", FAMILY, "F1", "qty", 400),
+    )
     assert col(rep, "sales") == [90, 110, 40, 60]
     assert col(rep, "marketing") == [90, 210, 40, 60]
     assert col(rep, "consensus") == [120, 280, 40, 60]
@@ -159,9 +178,15 @@ def test_locked_item_then_family_override() -> None:
     assert rep.locks["marketing"][:, 0].tolist() == [True, False, False, False]
     assert not rep.locks["consensus"].any() and not rep.locks["sales"][:, 1:].any()
     steps = rep.effects[["override", "item", "before", "after"]].values.tolist()
-    assert steps == [[0, "A1", 100, 120], [1, "A2", 50, 80], [2, "A1", 120, 90],
-                     [3, "A2", 80, 110], [5, "A2", 110, 210], [7, "A1", 90, 120],
-                     [7, "A2", 210, 280]]
+    assert steps == [
+        [0, "A1", 100, 120],
+        [1, "A2", 50, 80],
+        [2, "A1", 120, 90],
+        [3, "A2", 80, 110],
+        [5, "A2", 110, 210],
+        [7, "A1", 90, 120],
+        [7, "A2", 210, 280],
+    ]
     assert len(rep.conflicts) == 1
     bad, msg = rep.conflicts[0]
     assert bad.value == 80
@@ -171,26 +196,38 @@ def test_locked_item_then_family_override() -> None:
 def test_locked_family_then_total() -> None:
     # F1 = 200 locked: 133.33, 66.67 -> floors 199, the unit to A2 (.67): 133, 67;
     # total = 350: F1 holds 200, F2 takes 150 over 40:60 -> 60, 90
-    rep = run(ov("sales", FAMILY, "F1", "qty", 200, locked=True),
-              ov("sales", TOTAL, "", "qty", 350))
+    rep = run(
+        ov("sales", FAMILY, "F1", "qty", 200, locked=True), ov("sales", TOTAL, "", "qty", 350)
+    )
     assert col(rep, "sales") == [133, 67, 60, 90]
     # a total + 0 locked locks every item (unchanged); F2 + 5 then cannot move
-    rep = run(ov("sales", TOTAL, "", "delta", 0, locked=True),
-              ov("sales", FAMILY, "F2", "delta", 5))
+    rep = run(
+        ov("sales", TOTAL, "", "delta", 0, locked=True), ov("sales", FAMILY, "F2", "delta", 5)
+    )
     assert "every item is locked" in rep.conflicts[0][1]
 
 
 def test_a_lock_holds_in_later_layers_and_the_rest_absorbs_in_whole_units() -> None:
     # family F1 of three items X1 100, X2 57, X3 43 (F1 200)
-    h = Hierarchy(("X1", "X2", "X3"), ("2027-01",),
-                  groups={FAMILY: np.array(["F1"] * 3, dtype=object)},
-                  selling=np.ones((3, 1), bool), history=np.zeros(3))
+    h = Hierarchy(
+        ("X1", "X2", "X3"),
+        ("2027-01",),
+        groups={FAMILY: np.array(["F1"] * 3, dtype=object)},
+        selling=np.ones((3, 1), bool),
+        history=np.zeros(3),
+    )
     base = np.array([[100.0], [57.0], [43.0]])
-    rep = replay(h, base, LAYERS, [
-        ov("sales", ITEM, "X1", "qty", 120, locked=True),  # the tender: X1 120, F1 220
-        # consensus -10% on F1: 220 -> 198; X1 keeps 120, X2 and X3 share 78 by 57:43 ->
-        # 44.46, 33.54; floors 77, the last unit to X3 (.54): 44, 34
-        ov("consensus", FAMILY, "F1", "pct", -10)])
+    rep = replay(
+        h,
+        base,
+        LAYERS,
+        [
+            ov("sales", ITEM, "X1", "qty", 120, locked=True),  # the tender: X1 120, F1 220
+            # consensus -10% on F1: 220 -> 198; X1 keeps 120, X2 and X3 share 78 by 57:43 ->
+            # 44.46, 33.54; floors 77, the last unit to X3 (.54): 44, 34
+            ov("consensus", FAMILY, "F1", "pct", -10),
+        ],
+    )
     assert rep.conflicts == []
     assert rep.values["sales"][:, 0].tolist() == [120, 57, 43]
     assert rep.values["marketing"][:, 0].tolist() == [120, 57, 43]
@@ -199,18 +236,25 @@ def test_a_lock_holds_in_later_layers_and_the_rest_absorbs_in_whole_units() -> N
     for name in ("sales", "marketing", "consensus"):
         assert rep.locks[name][:, 0].tolist() == [True, False, False]
     # a total below what the carried lock holds is a conflict in the later layer too
-    rep = replay(h, base, LAYERS, [ov("sales", ITEM, "X1", "qty", 120, locked=True),
-                                   ov("marketing", TOTAL, "", "qty", 100)])
-    assert rep.conflicts[0][1] == ("2027-01: locked items already hold 120, more than the new "
-                                   "total 100")
+    rep = replay(
+        h,
+        base,
+        LAYERS,
+        [ov("sales", ITEM, "X1", "qty", 120, locked=True), ov("marketing", TOTAL, "", "qty", 100)],
+    )
+    assert rep.conflicts[0][1] == (
+        "2027-01: locked items already hold 120, more than the new total 100"
+    )
 
 
 def test_an_unlock_frees_only_its_scope_and_periods() -> None:
     # F1 = 200 locked in 2027-01..2027-02 (A1 133, A2 67); marketing unlocks A2 in 2027-02;
     # consensus total = 300 in both periods
-    rep = run(ov("sales", FAMILY, "F1", "qty", 200, "2027-01", "2027-02", locked=True),
-              ov("marketing", ITEM, "A2", "unlock", 0, "2027-02"),
-              ov("consensus", TOTAL, "", "qty", 300, "2027-01", "2027-02"))
+    rep = run(
+        ov("sales", FAMILY, "F1", "qty", 200, "2027-01", "2027-02", locked=True),
+        ov("marketing", ITEM, "A2", "unlock", 0, "2027-02"),
+        ov("consensus", TOTAL, "", "qty", 300, "2027-01", "2027-02"),
+    )
     # 2027-01: F1 holds 200, F2 takes 100 (unchanged 40, 60)
     assert col(rep, "consensus", 0) == [133, 67, 40, 60]
     # 2027-02: A1 holds 133; A2, B1, B2 share 167 by 67:40:60 -> 67, 40, 60 exactly
@@ -227,8 +271,13 @@ def test_a_result_beyond_the_largest_quantity_is_refused() -> None:
     big = ov("sales", ITEM, "A1", "qty", 9e8)
     more = ov("marketing", FAMILY, "F1", "pct", 20)
     rep = run(big, more)
-    assert rep.conflicts == [(more, "2027-01: item A1 would get 1,080,000,000 units, beyond "
-                                    "the largest quantity snop accepts (1,000,000,000)")]
+    assert rep.conflicts == [
+        (
+            more,
+            "2027-01: item A1 would get 1,080,000,000 units, beyond "
+            "the largest quantity snop accepts (1,000,000,000)",
+        )
+    ]
     with pytest.raises(OverrideError, match="beyond the largest quantity"):
         run(big, more, strict_from=1)
 
@@ -279,7 +328,9 @@ def test_non_selling_cells_stay_zero() -> None:
         ov("consensus", ITEM, "B2", "qty", 10, "2027-03"),
         ov("consensus", ITEM, "B2", "qty", 0, "2027-03"),
         # equal split never gives B1 anything before its launch
-        ov("consensus", FAMILY, "F2", "qty", 101, "2027-01", split="equal"), h=h)
+        ov("consensus", FAMILY, "F2", "qty", 101, "2027-01", split="equal"),
+        h=h,
+    )
     assert col(rep, STATISTICAL, 0) == [100, 50, 0, 60]
     assert col(rep, STATISTICAL, 2) == [100, 50, 40, 0]
     assert col(rep, "sales", 0) == [100, 50, 0, 200]
@@ -309,57 +360,81 @@ def test_conflicts_lenient_and_strict() -> None:
     neg = ov("sales", FAMILY, "F2", "delta", -150)  # F2 100 - 150 = -50
     after = ov("sales", FAMILY, "F1", "qty", 300)
     rep = run(neg, after)
-    assert rep.conflicts == [(neg, "2027-01: the new total -50 is negative; demand cannot be "
-                                   "below zero")]
+    assert rep.conflicts == [
+        (neg, "2027-01: the new total -50 is negative; demand cannot be below zero")
+    ]
     assert rep.applied == [after]  # the rest still applies
     assert col(rep, "sales") == [200, 100, 40, 60]
     # strict from the conflicting override on: raises and names it
-    with pytest.raises(OverrideError, match=r"^sales: family F2 2027-01 -150: 2027-01: the "
-                                            "new total -50 is negative"):
+    with pytest.raises(
+        OverrideError,
+        match=r"^sales: family F2 2027-01 -150: 2027-01: the "
+        "new total -50 is negative",
+    ):
         run(neg, after, strict_from=0)
     # strict only from a later index: the earlier conflict is still only reported
     assert len(run(neg, after, strict_from=1).conflicts) == 1
     # a layer that is not configured any more
     gone = ov("finance", FAMILY, "F1", "qty", 1)
-    assert run(gone).conflicts == [(gone, "layer 'finance' does not exist; the layers are "
-                                          "sales, marketing, consensus")]
+    assert run(gone).conflicts == [
+        (gone, "layer 'finance' does not exist; the layers are sales, marketing, consensus")
+    ]
 
 
-@pytest.mark.parametrize(("bad", "phrase"), [
-    (ov(STATISTICAL, FAMILY, "F1", "qty", 1), "the statistical layer is the forecast's"),
-    (ov("sales", FAMILY, "F1", "double", 1), "'double' is not a kind of override"),
-    (ov("sales", FAMILY, "F1", "qty", float("nan")), "qty nan is not a finite number"),
-    (ov("sales", FAMILY, "F1", "pct", float("inf")), "pct inf is not a finite number"),
-    (ov("sales", FAMILY, "F1", "qty", -50), "qty -50 is negative"),
-    # no real cell holds a billion units: the store and the supply LP are bounded there
-    (ov("sales", FAMILY, "F1", "qty", 1e300), "qty 1e+300 is beyond the largest value snop "
-                                              "accepts (1,000,000,000)"),
-    (ov("sales", ITEM, "A1", "qty", 1e300), "qty 1e+300 is beyond the largest value"),
-    (ov("sales", ITEM, "A1", "delta", 1.5e9), "delta 1.5e+09 is beyond the largest value"),
-    (ov("sales", ITEM, "A1", "delta", -1.5e9), "delta -1.5e+09 is beyond the largest value"),
-    (ov("sales", FAMILY, "F1", "pct", 1001), "pct 1001 is beyond the largest percent change "
-                                             "snop accepts (+1,000)"),
-    (ov("sales", FAMILY, "F1", "qty", 1, "zzz"), "period 'zzz' is not a period; write "
-                                                 "YYYY-MM (month)"),
-    (ov("sales", FAMILY, "F1", "pct", -150), "a percent change is at least -100"),
-    (ov("sales", TOTAL, "F1", "qty", 1), "a total override has no key"),
-    (ov("sales", "brand", "X", "qty", 1), "level 'brand' is not a level; use one of item, "
-                                          "family, size, total"),
-    (ov("sales", ITEM, "ZZ", "qty", 1), "item 'ZZ' does not exist; known: A1, A2, B1, B2"),
-    (ov("sales", FAMILY, "F9", "qty", 1), "family 'F9' does not exist; known: F1, F2"),
-    (ov("sales", FAMILY, "F1", "qty", 1, "2027-04"), "period 2027-04 is outside the planning "
-                                                     "horizon 2027-01..2027-03"),
-    (ov("sales", FAMILY, "F1", "qty", 1, "2027-03", "2027-01"), "the range ends (2027-01) "
-                                                                "before it starts (2027-03)"),
-    (ov("sales", FAMILY, "F1", "qty", 1, split="random"), "is not a split"),
-    (replace(ov("sales", FAMILY, "F1", "qty", 1), reason=" "), "needs a reason code"),
-    # what PostgreSQL cannot store is refused on every store
-    (ov("sales", ITEM, "A1\x00", "qty", 1), "key contains a control character"),
-    (replace(ov("sales", FAMILY, "F1", "qty", 1), comment="a\x00b"),
-     "comment contains a control character (such as NUL)"),
-    (replace(ov("sales", FAMILY, "F1", "qty", 1), author="x" * 10_001),
-     "author is 10001 characters long; at most 10000 are allowed"),
-])
+@pytest.mark.parametrize(
+    ("bad", "phrase"),
+    [
+        (ov(STATISTICAL, FAMILY, "F1", "qty", 1), "the statistical layer is the forecast's"),
+        (ov("sales", FAMILY, "F1", "double", 1), "'double' is not a kind of override"),
+        (ov("sales", FAMILY, "F1", "qty", float("nan")), "qty nan is not a finite number"),
+        (ov("sales", FAMILY, "F1", "pct", float("inf")), "pct inf is not a finite number"),
+        (ov("sales", FAMILY, "F1", "qty", -50), "qty -50 is negative"),
+        # no real cell holds a billion units: the store and the supply LP are bounded there
+        (
+            ov("sales", FAMILY, "F1", "qty", 1e300),
+            "qty 1e+300 is beyond the largest value snop accepts (1,000,000,000)",
+        ),
+        (ov("sales", ITEM, "A1", "qty", 1e300), "qty 1e+300 is beyond the largest value"),
+        (ov("sales", ITEM, "A1", "delta", 1.5e9), "delta 1.5e+09 is beyond the largest value"),
+        (ov("sales", ITEM, "A1", "delta", -1.5e9), "delta -1.5e+09 is beyond the largest value"),
+        (
+            ov("sales", FAMILY, "F1", "pct", 1001),
+            "pct 1001 is beyond the largest percent change snop accepts (+1,000)",
+        ),
+        (
+            ov("sales", FAMILY, "F1", "qty", 1, "zzz"),
+            "period 'zzz' is not a period; write YYYY-MM (month)",
+        ),
+        (ov("sales", FAMILY, "F1", "pct", -150), "a percent change is at least -100"),
+        (ov("sales", TOTAL, "F1", "qty", 1), "a total override has no key"),
+        (
+            ov("sales", "brand", "X", "qty", 1),
+            "level 'brand' is not a level; use one of item, family, size, total",
+        ),
+        (ov("sales", ITEM, "ZZ", "qty", 1), "item 'ZZ' does not exist; known: A1, A2, B1, B2"),
+        (ov("sales", FAMILY, "F9", "qty", 1), "family 'F9' does not exist; known: F1, F2"),
+        (
+            ov("sales", FAMILY, "F1", "qty", 1, "2027-04"),
+            "period 2027-04 is outside the planning horizon 2027-01..2027-03",
+        ),
+        (
+            ov("sales", FAMILY, "F1", "qty", 1, "2027-03", "2027-01"),
+            "the range ends (2027-01) before it starts (2027-03)",
+        ),
+        (ov("sales", FAMILY, "F1", "qty", 1, split="random"), "is not a split"),
+        (replace(ov("sales", FAMILY, "F1", "qty", 1), reason=" "), "needs a reason code"),
+        # what PostgreSQL cannot store is refused on every store
+        (ov("sales", ITEM, "A1\x00", "qty", 1), "key contains a control character"),
+        (
+            replace(ov("sales", FAMILY, "F1", "qty", 1), comment="a\x00b"),
+            "comment contains a control character (such as NUL)",
+        ),
+        (
+            replace(ov("sales", FAMILY, "F1", "qty", 1), author="x" * 10_001),
+            "author is 10001 characters long; at most 10000 are allowed",
+        ),
+    ],
+)
 def test_check_override_refuses(bad: Override, phrase: str) -> None:
     with pytest.raises(OverrideError) as err:
         check_override(H, LAYERS, bad)
@@ -383,10 +458,10 @@ def test_statistical_override_in_replay() -> None:
 
 # --- properties --------------------------------------------------------------------------
 
-SPLITS = ["proportional", "equal", "history", "layer:statistical", "layer:sales",
-          "layer:marketing"]
-amounts = st.one_of(st.just(0.0), st.integers(0, 500).map(float),
-                    st.floats(0.0, 500.0, allow_nan=False))
+SPLITS = ["proportional", "equal", "history", "layer:statistical", "layer:sales", "layer:marketing"]
+amounts = st.one_of(
+    st.just(0.0), st.integers(0, 500).map(float), st.floats(0.0, 500.0, allow_nan=False)
+)
 
 
 @st.composite
@@ -398,29 +473,48 @@ def scenario(draw: st.DrawFn) -> tuple[Hierarchy, np.ndarray, list[Override]]:
     fams = draw(st.lists(st.sampled_from(["F1", "F2", "F3"]), min_size=n, max_size=n))
     sizes = draw(st.lists(st.sampled_from(["s", "l"]), min_size=n, max_size=n))
     cells = n * t
-    selling = np.array(draw(st.lists(st.booleans() | st.just(True), min_size=cells,
-                                     max_size=cells))).reshape(n, t)
+    selling = np.array(
+        draw(st.lists(st.booleans() | st.just(True), min_size=cells, max_size=cells))
+    ).reshape(n, t)
     baseline = np.array(draw(st.lists(amounts, min_size=cells, max_size=cells))).reshape(n, t)
     history = np.array(draw(st.lists(amounts, min_size=n, max_size=n)))
-    h = Hierarchy(items, periods, {FAMILY: np.array(fams, dtype=object),
-                                   "size": np.array(sizes, dtype=object)}, selling, history)
-    keys = {ITEM: list(items), FAMILY: sorted(set(fams)), "size": sorted(set(sizes)),
-            TOTAL: [""]}
+    h = Hierarchy(
+        items,
+        periods,
+        {FAMILY: np.array(fams, dtype=object), "size": np.array(sizes, dtype=object)},
+        selling,
+        history,
+    )
+    keys = {ITEM: list(items), FAMILY: sorted(set(fams)), "size": sorted(set(sizes)), TOTAL: [""]}
     overrides = []
     for k in range(draw(st.integers(0, 8))):
         level = draw(st.sampled_from([ITEM, FAMILY, "size", TOTAL]))
         kind = draw(st.sampled_from(["qty", "delta", "pct", "unlock"]))
-        value = draw({"qty": st.integers(0, 5000).map(lambda x: x / 10),
-                      "delta": st.integers(-300, 300).map(float),
-                      "pct": st.integers(-100, 150).map(float),
-                      "unlock": st.just(0.0)}[kind])
+        value = draw(
+            {
+                "qty": st.integers(0, 5000).map(lambda x: x / 10),
+                "delta": st.integers(-300, 300).map(float),
+                "pct": st.integers(-100, 150).map(float),
+                "unlock": st.just(0.0),
+            }[kind]
+        )
         lo = draw(st.integers(0, t - 1))
         hi = draw(st.integers(lo, t - 1))
-        overrides.append(Override(
-            layer=draw(st.sampled_from(["sales", "marketing", "consensus"])), level=level,
-            key=draw(st.sampled_from(keys[level])), period=periods[lo], to_period=periods[hi],
-            kind=kind, value=value, split=draw(st.sampled_from(SPLITS)),
-            locked=draw(st.booleans()), reason="promo", id=k))
+        overrides.append(
+            Override(
+                layer=draw(st.sampled_from(["sales", "marketing", "consensus"])),
+                level=level,
+                key=draw(st.sampled_from(keys[level])),
+                period=periods[lo],
+                to_period=periods[hi],
+                kind=kind,
+                value=value,
+                split=draw(st.sampled_from(SPLITS)),
+                locked=draw(st.booleans()),
+                reason="promo",
+                id=k,
+            )
+        )
     return h, baseline, overrides
 
 
@@ -436,8 +530,9 @@ def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -
     applied = {o.id for o in rep.applied}
     assert len(applied) + len(rep.conflicts) == len(overrides)
     plan = DemandPlan("2027-01", "draft", None, LAYERS, "executive", overrides, rep, {})
-    views = {level: plan.view(level).set_index(["key", "period"])
-             for level in (FAMILY, "size", TOTAL)}
+    views = {
+        level: plan.view(level).set_index(["key", "period"]) for level in (FAMILY, "size", TOTAL)
+    }
     for name in rep.layers:
         v = rep.values[name]
         assert (v >= 0).all()
@@ -467,7 +562,7 @@ def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -
             if o.locked or o.kind == "unlock":
                 lo, hi = h.periods.index(o.period), h.periods.index(o.to_period)
                 span = np.zeros(len(h.periods), bool)
-                span[lo:hi + 1] = True
+                span[lo : hi + 1] = True
                 cells = _scope(h, o)[:, None] & span[None, :] & h.selling
                 locked = locked & ~cells if o.kind == "unlock" else locked | cells
         np.testing.assert_array_equal(cur, rep.values[name])
@@ -476,7 +571,7 @@ def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -
     for k, o in enumerate(overrides):
         if o.kind != "qty":
             continue
-        pre = replay(h, baseline, LAYERS, overrides[:k + 1])
+        pre = replay(h, baseline, LAYERS, overrides[: k + 1])
         if o.id not in {a.id for a in pre.applied}:
             continue
         lo, hi = h.periods.index(o.period), h.periods.index(o.to_period)
@@ -488,12 +583,17 @@ def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -
 @settings(max_examples=40, deadline=None)
 @given(scenario(), st.data())
 def test_withdrawing_is_replaying_without_the_override(
-        case: tuple[Hierarchy, np.ndarray, list[Override]], data: st.DataObject) -> None:
+    case: tuple[Hierarchy, np.ndarray, list[Override]], data: st.DataObject
+) -> None:
     h, baseline, overrides = case
-    gone = data.draw(st.sets(st.sampled_from([o.id for o in overrides]))
-                     if overrides else st.just(set()))
-    tombs = [replace(o, kind="withdraw", value=float(o.id or 0), id=100 + k)
-             for k, o in enumerate(overrides) if o.id in gone]
+    gone = data.draw(
+        st.sets(st.sampled_from([o.id for o in overrides])) if overrides else st.just(set())
+    )
+    tombs = [
+        replace(o, kind="withdraw", value=float(o.id or 0), id=100 + k)
+        for k, o in enumerate(overrides)
+        if o.id in gone
+    ]
     with_tombs = replay(h, baseline, LAYERS, [*overrides, *tombs])
     without = replay(h, baseline, LAYERS, [o for o in overrides if o.id not in gone])
     for name in with_tombs.layers:

@@ -45,12 +45,19 @@ def engine(db_url: str, tmp_path: Path) -> Iterator[Engine]:
     eng.dispose()
 
 
-def ov(layer: str, level: str, key: str, kind: str, value: float, period: str = "2027-01",
-       to: str | None = None, **kw: object) -> Override:
+def ov(
+    layer: str,
+    level: str,
+    key: str,
+    kind: str,
+    value: float,
+    period: str = "2027-01",
+    to: str | None = None,
+    **kw: object,
+) -> Override:
     kw.setdefault("author", "sam")
     kw.setdefault("reason", "promo")
-    return Override(layer, level, key, period, to or period, kind, value,
-                    **kw)  # type: ignore[arg-type]
+    return Override(layer, level, key, period, to or period, kind, value, **kw)  # type: ignore[arg-type]
 
 
 def cell(plan: DemandPlan, level: str, key: str, period: str, layer: str) -> float:
@@ -62,9 +69,14 @@ def cell(plan: DemandPlan, level: str, key: str, period: str, layer: str) -> flo
 def snapshot(plan: DemandPlan) -> dict[str, pd.DataFrame]:
     """Everything a user reads of a plan, in a stable order."""
     eff = plan.effects().sort_values(["override_id", "item", "period"]).reset_index(drop=True)
-    return {"item": plan.view("item"), "family": plan.view("family"),
-            "category": plan.view("category"), "total": plan.view("total"),
-            "log": plan.log(), "effects": eff}
+    return {
+        "item": plan.view("item"),
+        "family": plan.view("family"),
+        "category": plan.view("category"),
+        "total": plan.view("total"),
+        "log": plan.log(),
+        "effects": eff,
+    }
 
 
 def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
@@ -76,10 +88,14 @@ def assert_same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
 # F1 + 50 in 2027-01..2027-02: 250 over 125:75 = 156.25, 93.75; floors 249, the unit to A2
 # (.75): A1 156, A2 94 in both periods
 F1_PLUS_50 = ov("sales", "family", "F1", "delta", 50, "2027-01", "2027-02")
-F1_EFFECTS = pd.DataFrame({"item": ["A1", "A1", "A2", "A2"],
-                           "period": ["2027-01", "2027-02"] * 2,
-                           "before": [125.0, 125.0, 75.0, 75.0],
-                           "after": [156.0, 156.0, 94.0, 94.0]})
+F1_EFFECTS = pd.DataFrame(
+    {
+        "item": ["A1", "A1", "A2", "A2"],
+        "period": ["2027-01", "2027-02"] * 2,
+        "before": [125.0, 125.0, 75.0, 75.0],
+        "after": [156.0, 156.0, 94.0, 94.0],
+    }
+)
 
 
 def _sorted(df: pd.DataFrame) -> pd.DataFrame:
@@ -103,14 +119,20 @@ def test_preview_stores_nothing_and_shows_the_real_effects(engine: Engine) -> No
     log = plan.log()
     assert len(log) == 1
     row = log.iloc[0]
-    assert (row["layer"], row["level"], row["key"], row["kind"], row["value"], row["role"],
-            row["source"]) == ("sales", "family", "F1", "delta", 50.0, "sales", "api")
+    assert (
+        row["layer"],
+        row["level"],
+        row["key"],
+        row["kind"],
+        row["value"],
+        row["role"],
+        row["source"],
+    ) == ("sales", "family", "F1", "delta", 50.0, "sales", "api")
     assert row["conflict"] is None
     # stored, the plan shows the same effects as the preview
     eff = plan.effects()
     assert set(eff["layer"]) == {"sales"} and set(eff["author"]) == {"sam"}
-    pd.testing.assert_frame_equal(_sorted(eff[["item", "period", "before", "after"]]),
-                                  F1_EFFECTS)
+    pd.testing.assert_frame_equal(_sorted(eff[["item", "period", "before", "after"]]), F1_EFFECTS)
     assert cell(plan, "family", "F1", "2027-01", "sales") == 250
     assert cell(plan, "family", "F1", "2027-01", "statistical") == 200
     assert cell(plan, "total", "total", "2027-02", "consensus") == 250 + 40
@@ -149,10 +171,8 @@ def test_an_approved_version_never_changes(engine: Engine, tmp_path: Path) -> No
         run_baseline(engine)
     # new sales for an existing month (same cycle) and a workbook override row
     sales = SMALL["sales"].replace("A1,2026-10,105,retail", "A1,2026-10,300,retail")
-    overrides = ("layer,level,key,period,qty,reason\n"
-                 "sales,family,F1,2027-02,1000,customer\n")
-    import_workbook(engine, write_small(tmp_path / "wb2", {"sales": sales,
-                                                           "overrides": overrides}))
+    overrides = "layer,level,key,period,qty,reason\nsales,family,F1,2027-02,1000,customer\n"
+    import_workbook(engine, write_small(tmp_path / "wb2", {"sales": sales, "overrides": overrides}))
     with pytest.raises(SnopError, match="baseline is frozen"):
         run_baseline(engine, method="naive")
     again = open_plan(engine)
@@ -167,8 +187,7 @@ def test_an_approved_version_keeps_its_families(engine: Engine, tmp_path: Path) 
     frozen = snapshot(open_plan(engine, "2026-11"))
     assert cell(open_plan(engine), "family", "F1", "2027-01", "consensus") == 250
     # A2 moves to family F2 (and category small) in the items master
-    items = SMALL["items"].replace("A2,F1,Widget L,12,7,,,,large",
-                                   "A2,F2,Widget L,12,7,,,,small")
+    items = SMALL["items"].replace("A2,F1,Widget L,12,7,,,,large", "A2,F2,Widget L,12,7,,,,small")
     import_workbook(engine, write_small(tmp_path / "wb2", {"items": items}))
     plan = open_plan(engine, "2026-11")
     # approved: F1 was 250 (A1 156 + A2 94) in 2027-01; got 156
@@ -177,8 +196,11 @@ def test_an_approved_version_keeps_its_families(engine: Engine, tmp_path: Path) 
 
 
 def test_roles(engine: Engine) -> None:
-    with pytest.raises(NotAllowed, match=r"role marketing may not edit layer sales \(owned by "
-                                         "role sales\\)"):
+    with pytest.raises(
+        NotAllowed,
+        match=r"role marketing may not edit layer sales \(owned by "
+        "role sales\\)",
+    ):
         add_override(engine, ov("sales", "family", "F1", "qty", 300, role="marketing"))
     with pytest.raises(FrozenError, match="is a draft; submit it first"):
         approve(engine, author="eve")
@@ -190,8 +212,9 @@ def test_roles(engine: Engine) -> None:
     assert submit(engine, author="dana").status == "submitted"
     with pytest.raises(FrozenError, match="submitted for approval"):
         add_override(engine, ov("sales", "item", "A1", "qty", 1))
-    with pytest.raises(NotAllowed, match="role sales may not approve the demand plan; only "
-                                         "role executive may"):
+    with pytest.raises(
+        NotAllowed, match="role sales may not approve the demand plan; only role executive may"
+    ):
         approve(engine, author="sam", role="sales")
     with pytest.raises(NotAllowed, match="role sales may not send the plan back"):
         reject(engine, author="sam", role="sales")
@@ -202,7 +225,8 @@ def test_roles(engine: Engine) -> None:
     # a draft again: edits work; A1 = 150 in 2026-11 (from 125)
     res = add_override(engine, ov("sales", "item", "A1", "qty", 150, "2026-11"))
     assert res.effects[["item", "period", "before", "after"]].values.tolist() == [
-        ["A1", "2026-11", 125.0, 150.0]]
+        ["A1", "2026-11", 125.0, 150.0]
+    ]
     plan = open_plan(engine)
     assert plan.status == "draft" and len(plan.log()) == 2
     submit(engine, author="dana")
@@ -214,41 +238,58 @@ def test_roles(engine: Engine) -> None:
 BAD = [
     (ov("sales", "item", "ZZ", "qty", 10), "item 'ZZ' does not exist; known: A1, A2, B1, B2"),
     (ov("sales", "family", "F9", "qty", 10), "family 'F9' does not exist; known: F1, F2"),
-    (ov("sales", "brand", "X", "qty", 10), "level 'brand' is not a level; use one of item, "
-                                           "family, category, total"),
-    (ov("sales", "family", "F1", "qty", 10, "2027-05"),
-     "period 2027-05 is outside the planning horizon 2026-11..2027-04"),
-    (ov("sales", "family", "F1", "qty", 10, "2026-10"),
-     "period 2026-10 is outside the planning horizon"),
+    (
+        ov("sales", "brand", "X", "qty", 10),
+        "level 'brand' is not a level; use one of item, family, category, total",
+    ),
+    (
+        ov("sales", "family", "F1", "qty", 10, "2027-05"),
+        "period 2027-05 is outside the planning horizon 2026-11..2027-04",
+    ),
+    (
+        ov("sales", "family", "F1", "qty", 10, "2026-10"),
+        "period 2026-10 is outside the planning horizon",
+    ),
     (ov("sales", "family", "F1", "qty", -50), "qty -50 is negative"),
-    (ov("sales", "family", "F1", "pct", -150), "pct -150 would make demand negative; a "
-                                               "percent change is at least -100"),
+    (
+        ov("sales", "family", "F1", "pct", -150),
+        "pct -150 would make demand negative; a percent change is at least -100",
+    ),
     # nothing beyond what the store and the supply LP hold is stored, at any level
-    (ov("sales", "family", "F1", "qty", 1e300), "sales: family F1 2027-01 = 1e+300: qty "
-                                                "1e+300 is beyond the largest value snop "
-                                                "accepts (1,000,000,000)"),
+    (
+        ov("sales", "family", "F1", "qty", 1e300),
+        "sales: family F1 2027-01 = 1e+300: qty "
+        "1e+300 is beyond the largest value snop "
+        "accepts (1,000,000,000)",
+    ),
     (ov("sales", "item", "A2", "qty", 1e300), "qty 1e+300 is beyond the largest value"),
     (ov("sales", "total", "", "delta", 5e9), "delta 5e+09 is beyond the largest value"),
-    (ov("sales", "family", "F1", "pct", 5000), "pct 5000 is beyond the largest percent "
-                                               "change snop accepts (+1,000)"),
+    (
+        ov("sales", "family", "F1", "pct", 5000),
+        "pct 5000 is beyond the largest percent change snop accepts (+1,000)",
+    ),
     (ov("sales", "item", "A2", "qty", float("nan")), "qty nan is not a finite number"),
     # each value fits, the result does not: A2 75 + 999,999,990 in one cell
-    (ov("sales", "item", "A2", "delta", 999_999_990), "2027-01: item A2 would get "
-                                                      "1,000,000,065 units, beyond the "
-                                                      "largest quantity snop accepts"),
+    (
+        ov("sales", "item", "A2", "delta", 999_999_990),
+        "2027-01: item A2 would get 1,000,000,065 units, beyond the largest quantity snop accepts",
+    ),
     # F2 in 2027-01 is B1 20 + B2 20 = 40; - 50 = -10
     (ov("sales", "family", "F2", "delta", -50), "the new total -10 is negative"),
     # A1 is locked at 150 in 2027-01 (below)
-    (ov("sales", "family", "F1", "qty", 100), "locked items already hold 150, more than the "
-                                              "new total 100"),
+    (
+        ov("sales", "family", "F1", "qty", 100),
+        "locked items already hold 150, more than the new total 100",
+    ),
     (ov("sales", "total", "", "qty", 149), "locked items already hold 150"),
     (ov("sales", "item", "B1", "qty", 10, "2026-11"), "item B1 does not sell in 2026-11"),
-    (ov("statistical", "family", "F1", "qty", 10), "the statistical layer is the forecast's "
-                                                   "baseline and is not edited"),
+    (
+        ov("statistical", "family", "F1", "qty", 10),
+        "the statistical layer is the forecast's baseline and is not edited",
+    ),
     (ov("finance", "family", "F1", "qty", 10), "layer 'finance' does not exist"),
     (ov("sales", "family", "F1", "qty", 10, reason=""), "needs a reason code"),
-    (ov("sales", "family", "F1", "qty", 10, split="layer:consensus"),
-     "not a layer before 'sales'"),
+    (ov("sales", "family", "F1", "qty", 10, split="layer:consensus"), "not a layer before 'sales'"),
 ]
 
 
@@ -278,9 +319,12 @@ def test_a_change_that_would_break_a_later_override_is_refused(engine: Engine) -
     add_override(engine, ov("marketing", "family", "F2", "delta", -30, author="mia"))
     # sales then lowering F2 by 20 (40 -> 20) is fine for sales, but marketing's - 30 would
     # go to 20 - 30 = -10: refused, naming the override it would break, nothing stored
-    with pytest.raises(OverrideError, match=r"sales: family F2 2027-01 -20 would make "
-                                            r"override 1 \(marketing: family F2 2027-01 -30\) "
-                                            "no longer apply: 2027-01: the new total -10"):
+    with pytest.raises(
+        OverrideError,
+        match=r"sales: family F2 2027-01 -20 would make "
+        r"override 1 \(marketing: family F2 2027-01 -30\) "
+        "no longer apply: 2027-01: the new total -10",
+    ):
         add_override(engine, ov("sales", "family", "F2", "delta", -20))
     plan = open_plan(engine)
     assert len(plan.log()) == 1 and plan.log()["conflict"].isna().all()
@@ -288,12 +332,13 @@ def test_a_change_that_would_break_a_later_override_is_refused(engine: Engine) -
     assert submit(engine, author="dana").status == "submitted"
 
 
-def test_submit_refuses_a_conflicting_workbook_override(engine: Engine,
-                                                       tmp_path: Path) -> None:
+def test_submit_refuses_a_conflicting_workbook_override(engine: Engine, tmp_path: Path) -> None:
     # the workbook's F2 - 100 in 2027-01 would take F2 from 40 to -60
-    overrides = ("layer,level,key,period,to_period,qty,delta,pct,reason\n"
-                 "sales,family,F2,2027-01,,,-100,,promo\n"
-                 "sales,family,F1,2027-02,,300,,,customer\n")
+    overrides = (
+        "layer,level,key,period,to_period,qty,delta,pct,reason\n"
+        "sales,family,F2,2027-01,,,-100,,promo\n"
+        "sales,family,F1,2027-02,,300,,,customer\n"
+    )
     import_workbook(engine, write_small(tmp_path / "wb2", {"overrides": overrides}))
     plan = open_plan(engine)
     log = plan.log().set_index("key")
@@ -303,16 +348,18 @@ def test_submit_refuses_a_conflicting_workbook_override(engine: Engine,
     # F1 = 300 over 125:75: 187.5, 112.5 -> floors 299, the unit to the first: 188, 112
     assert cell(plan, "item", "A1", "2027-02", "sales") == 188
     assert cell(plan, "item", "A2", "2027-02", "sales") == 112
-    with pytest.raises(OverrideError, match="sales: family F2 2027-01 -100: 2027-01: the new "
-                                            "total -60 is negative") as err:
+    with pytest.raises(
+        OverrideError, match="sales: family F2 2027-01 -100: 2027-01: the new total -60 is negative"
+    ) as err:
         submit(engine, author="dana")
     # a workbook row has no id to withdraw: the message says how to remove it instead
     assert "remove its row from the workbook's overrides table and import" in str(err.value)
     assert open_plan(engine).status == "draft"
     fixed = tmp_path / "fixed"
     fixed.mkdir()
-    (fixed / "overrides.csv").write_text(overrides.replace("sales,family,F2,2027-01,,,-100,,"
-                                                           "promo\n", ""), encoding="utf-8")
+    (fixed / "overrides.csv").write_text(
+        overrides.replace("sales,family,F2,2027-01,,,-100,,promo\n", ""), encoding="utf-8"
+    )
     import_workbook(engine, fixed)
     assert list(open_plan(engine).log()["key"]) == ["F1"]
     assert submit(engine, author="dana").status == "submitted"
@@ -341,8 +388,7 @@ def test_a_new_cycle_carries_the_approved_overrides(engine: Engine, tmp_path: Pa
     run_baseline(engine, method="naive")
     plan = open_plan(engine)
     assert (plan.cycle, plan.status, plan.based_on) == ("2026-12", "draft", "2026-11")
-    assert plan.periods == ("2026-12", "2027-01", "2027-02", "2027-03", "2027-04",
-                            "2027-05")
+    assert plan.periods == ("2026-12", "2027-01", "2027-02", "2027-03", "2027-04", "2027-05")
     log = plan.log()
     assert len(log) == 2
     assert list(log["source"]) == ["carried", "carried"]
@@ -350,7 +396,8 @@ def test_a_new_cycle_carries_the_approved_overrides(engine: Engine, tmp_path: Pa
     assert list(log["author"]) == ["sam", "sam"]
     assert log[["level", "key", "period", "to_period", "kind", "value"]].values.tolist() == [
         ["family", "F1", "2027-01", "2027-02", "delta", 50.0],
-        ["item", "A1", "2026-12", "2026-12", "qty", 150.0]]
+        ["item", "A1", "2026-12", "2026-12", "qty", 150.0],
+    ]
     assert log["conflict"].isna().all()
     # the new naive baseline: A1 130, A2 80 (F1 210); + 50 = 260 over 130:80: 160.95, 99.05
     # -> floors 259, the unit to A1 (.95): A1 161, A2 99 in 2027-01 and 2027-02
@@ -358,9 +405,12 @@ def test_a_new_cycle_carries_the_approved_overrides(engine: Engine, tmp_path: Pa
     assert set(eff["layer"]) == {"sales"} and set(eff["cycle"]) == {"2026-12"}
     got = eff.sort_values(["override_id", "item", "period"])
     assert got[["item", "period", "before", "after"]].values.tolist() == [
-        ["A1", "2027-01", 130.0, 161.0], ["A1", "2027-02", 130.0, 161.0],
-        ["A2", "2027-01", 80.0, 99.0], ["A2", "2027-02", 80.0, 99.0],
-        ["A1", "2026-12", 130.0, 150.0]]
+        ["A1", "2027-01", 130.0, 161.0],
+        ["A1", "2027-02", 130.0, 161.0],
+        ["A2", "2027-01", 80.0, 99.0],
+        ["A2", "2027-02", 80.0, 99.0],
+        ["A1", "2026-12", 130.0, 150.0],
+    ]
     assert cell(plan, "family", "F1", "2027-01", "consensus") == 260
     assert cell(plan, "family", "F1", "2027-03", "consensus") == 210
     # the approved 2026-11 version is unchanged
@@ -369,38 +419,52 @@ def test_a_new_cycle_carries_the_approved_overrides(engine: Engine, tmp_path: Pa
     assert len(open_plan(engine).log()) == 2
 
 
-def test_a_withdrawn_override_stays_in_the_log_and_is_not_carried(engine: Engine,
-                                                                  tmp_path: Path) -> None:
+def test_a_withdrawn_override_stays_in_the_log_and_is_not_carried(
+    engine: Engine, tmp_path: Path
+) -> None:
     first = add_override(engine, F1_PLUS_50).override
-    kept = add_override(engine, ov("sales", "item", "A1", "qty", 150, "2026-12",
-                                   "2027-01", locked=True)).override
+    kept = add_override(
+        engine, ov("sales", "item", "A1", "qty", 150, "2026-12", "2027-01", locked=True)
+    ).override
     # A1 locked at 150 in 2027-01 holds in consensus: F1 = 260 leaves A2 110
-    add_override(engine, ov("consensus", "family", "F1", "qty", 260, author="dana",
-                            role="demand_planner"))
+    add_override(
+        engine, ov("consensus", "family", "F1", "qty", 260, author="dana", role="demand_planner")
+    )
     assert first.id is not None and kept.id is not None
     with pytest.raises(NotAllowed, match="role marketing may not withdraw"):
         delete_override(engine, first.id, author="mia", role="marketing")
     # the approver may withdraw it too: in the sales layer F1 + 50 in 2027-02 goes back to
     # 125, 75, and in 2027-01 (A1 set to 150 since) A2 goes back to 75
-    result = delete_override(engine, first.id, author="eve", role="executive",
-                             reason="customer cancelled")
-    assert _sorted(result.effects).values.tolist() == [["A1", "2027-02", 156.0, 125.0],
-                                                       ["A2", "2027-01", 94.0, 75.0],
-                                                       ["A2", "2027-02", 94.0, 75.0]]
+    result = delete_override(
+        engine, first.id, author="eve", role="executive", reason="customer cancelled"
+    )
+    assert _sorted(result.effects).values.tolist() == [
+        ["A1", "2027-02", 156.0, 125.0],
+        ["A2", "2027-01", 94.0, 75.0],
+        ["A2", "2027-02", 94.0, 75.0],
+    ]
     plan = open_plan(engine)
     log = plan.log()
     assert log[["id", "kind", "value", "withdrawn_by", "author", "reason"]].values.tolist() == [
-        [1, "delta", 50.0, 4, "sam", "promo"], [2, "qty", 150.0, None, "sam", "promo"],
+        [1, "delta", 50.0, 4, "sam", "promo"],
+        [2, "qty", 150.0, None, "sam", "promo"],
         [3, "qty", 260.0, None, "dana", "promo"],
-        [4, "withdraw", 1.0, None, "eve", "customer cancelled"]]
+        [4, "withdraw", 1.0, None, "eve", "customer cancelled"],
+    ]
     assert cell(plan, "item", "A1", "2027-01", "consensus") == 150
     assert cell(plan, "item", "A2", "2027-01", "consensus") == 110
     assert cell(plan, "family", "F1", "2027-02", "consensus") == 200
     _approve(engine)
     approved = open_plan(engine, "2026-11")
     assert approved.log()["withdrawn_by"].tolist()[0] == 4
-    assert approved.replay.locks["consensus"][0].tolist() == [False, True, True, False, False,
-                                                              False]
+    assert approved.replay.locks["consensus"][0].tolist() == [
+        False,
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
     new_actuals = tmp_path / "actuals"
     new_actuals.mkdir()
     (new_actuals / "sales.csv").write_text(NEW_MONTH, encoding="utf-8")
@@ -410,4 +474,6 @@ def test_a_withdrawn_override_stays_in_the_log_and_is_not_carried(engine: Engine
     # carried: A1 = 150 (clipped to 2026-12..2027-01) and the consensus F1 = 260; neither the
     # withdrawn F1 + 50 nor its withdrawal
     assert log[["kind", "value", "source"]].values.tolist() == [
-        ["qty", 150.0, "carried"], ["qty", 260.0, "carried"]]
+        ["qty", 150.0, "carried"],
+        ["qty", 260.0, "carried"],
+    ]

@@ -31,8 +31,7 @@ def test_round_to_total_largest_remainder() -> None:
     # floors [3, 3, 3] sum 9; one missing unit to the largest fraction (.7, index 1)
     np.testing.assert_array_equal(round_to_total(np.array([3.2, 3.7, 3.1]), 10), [3, 4, 3])
     # float noise of a proportional split stays at the whole number it means
-    np.testing.assert_array_equal(round_to_total(np.array([2.9999999999, 1.0000000001]), 4),
-                                  [3, 1])
+    np.testing.assert_array_equal(round_to_total(np.array([2.9999999999, 1.0000000001]), 4), [3, 1])
     # a total far above sum(ideal) goes round after round: 0+0 -> 1,1 -> 2,2 -> 3,2
     np.testing.assert_array_equal(round_to_total(np.array([0.2, 0.2]), 5), [3, 2])
     assert round_to_total(np.array([]), 0).size == 0
@@ -44,8 +43,9 @@ def test_equal_split_and_ties_to_first() -> None:
     # nothing to be proportional to: 10 / 3 = 3.33 each, floors 9, the missing unit goes to
     # the first of three equal fractions
     np.testing.assert_array_equal(split_total(10, np.zeros(3)), [4, 3, 3])
-    np.testing.assert_array_equal(split_total(10, np.array([5.0, 1.0, 9.0]),
-                                              weights=np.ones(3)), [4, 3, 3])
+    np.testing.assert_array_equal(
+        split_total(10, np.array([5.0, 1.0, 9.0]), weights=np.ones(3)), [4, 3, 3]
+    )
     # 11 / 3 = 3.67 each: floors 9, two missing units to the first two
     np.testing.assert_array_equal(split_total(11, np.zeros(3)), [4, 4, 3])
     # ties when adding: [0.5, 0.5, 1.0] floors [0, 0, 1] = 1; one unit to the first .5
@@ -54,8 +54,8 @@ def test_equal_split_and_ties_to_first() -> None:
     np.testing.assert_array_equal(round_to_total(np.array([1.5, 1.5]), 1), [0, 1])
     # zero / non-finite weights count as zero; all-zero weights fall back to equal
     np.testing.assert_array_equal(
-        split_total(9, np.array([1.0, 2.0, 3.0]), weights=np.array([0.0, np.nan, 0.0])),
-        [3, 3, 3])
+        split_total(9, np.array([1.0, 2.0, 3.0]), weights=np.array([0.0, np.nan, 0.0])), [3, 3, 3]
+    )
 
 
 def test_locked_child_keeps_its_value() -> None:
@@ -70,7 +70,8 @@ def test_locked_child_keeps_its_value() -> None:
     # a locked value need not be whole: 1000.7 - 0.3 = 1000.4 rounds to 1000 over 1:3
     np.testing.assert_array_equal(
         split_total(1000.7, np.array([10.0, 0.3, 30.0]), locked=np.array([False, True, False])),
-        [250, 0.3, 750])
+        [250, 0.3, 750],
+    )
     # every item locked and the total unchanged (after rounding): nothing moves
     np.testing.assert_array_equal(split_total(1000.4, cur, locked=np.ones(3, bool)), cur)
 
@@ -81,11 +82,15 @@ def test_split_errors() -> None:
         split_total(-1, cur)
     # a SplitError is a user-facing error
     assert issubclass(SplitError, SnopError)
-    with pytest.raises(SplitError, match="locked items already hold 500, more than the new "
-                                         "total 400"):
+    with pytest.raises(
+        SplitError, match="locked items already hold 500, more than the new total 400"
+    ):
         split_total(400, cur, locked=np.array([False, True, False]))
-    with pytest.raises(SplitError, match=r"every item is locked \(together 1,000\), so the "
-                                         "total cannot become 1,100"):
+    with pytest.raises(
+        SplitError,
+        match=r"every item is locked \(together 1,000\), so the "
+        "total cannot become 1,100",
+    ):
         split_total(1100, cur, locked=np.ones(3, bool))
     # the total of a locked-only set may move by less than half a unit, not more
     with pytest.raises(SplitError, match="every item is locked"):

@@ -30,12 +30,33 @@ def _sales(path: Path) -> Path:
 def test_forecast_file_to_csv_and_json(tmp_path: Path) -> None:
     sales = _sales(tmp_path)
     out = tmp_path / "fc.csv"
-    res = runner.invoke(app, ["forecast", str(sales), "--horizon", "4", "--level", "80", "95",
-                              "--out", str(out), "--json"])
+    res = runner.invoke(
+        app,
+        [
+            "forecast",
+            str(sales),
+            "--horizon",
+            "4",
+            "--level",
+            "80",
+            "95",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     fc = pd.read_csv(out)
-    assert list(fc.columns) == ["item", "period", "forecast", "model", "lo_80", "hi_80",
-                                "lo_95", "hi_95"]
+    assert list(fc.columns) == [
+        "item",
+        "period",
+        "forecast",
+        "model",
+        "lo_80",
+        "hi_80",
+        "lo_95",
+        "hi_95",
+    ]
     assert len(fc) == 12 and fc["period"].iloc[0] == "2025-01"
     summary = json.loads(res.stdout)
     assert summary["items"] == 3 and summary["levels"] == [80.0, 95.0]
@@ -46,11 +67,26 @@ def test_forecast_with_hierarchy_and_level_column(tmp_path: Path) -> None:
     sales = _sales(tmp_path)
     items = tmp_path / "items.csv"
     pd.DataFrame({"item": ["SKU0", "SKU1", "SKU2"], "family": ["F1", "F1", "F2"]}).to_csv(
-        items, index=False)
+        items, index=False
+    )
     out = tmp_path / "fc.csv"
-    res = runner.invoke(app, ["forecast", str(sales), "--horizon", "3", "--method", "snaive",
-                              "--hierarchy", str(items), "--reconcile", "top_down",
-                              "--out", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "forecast",
+            str(sales),
+            "--horizon",
+            "3",
+            "--method",
+            "snaive",
+            "--hierarchy",
+            str(items),
+            "--reconcile",
+            "top_down",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     fc = pd.read_csv(out)
     assert set(fc["level"]) == {"item", "total", "family"}

@@ -38,26 +38,51 @@ def check_clean(fc: pd.DataFrame) -> None:
 def test_columns_periods_and_model_names() -> None:
     sales = frame(monthly("A", seasonal(48)) + monthly("B", seasonal(48, 1)))
     r = forecast_panel(sales, 6)
-    assert list(r.forecast.columns) == ["item", "period", "forecast", "model", "lo_80", "hi_80",
-                                        "lo_95", "hi_95"]
-    assert r.forecast["period"].iloc[:6].tolist() == ["2025-01", "2025-02", "2025-03",
-                                                      "2025-04", "2025-05", "2025-06"]
+    assert list(r.forecast.columns) == [
+        "item",
+        "period",
+        "forecast",
+        "model",
+        "lo_80",
+        "hi_80",
+        "lo_95",
+        "hi_95",
+    ]
+    assert r.forecast["period"].iloc[:6].tolist() == [
+        "2025-01",
+        "2025-02",
+        "2025-03",
+        "2025-04",
+        "2025-05",
+        "2025-06",
+    ]
     check_clean(r.forecast)
-    assert set(r.report.columns) >= {"item", "demand_class", "model", "runner_up", "mase",
-                                     "wape", "naive_mase", "naive_wape"}
+    assert set(r.report.columns) >= {
+        "item",
+        "demand_class",
+        "model",
+        "runner_up",
+        "mase",
+        "wape",
+        "naive_mase",
+        "naive_wape",
+    }
     assert r.report["windows"].tolist() == [3, 3]
     summary = r.summary()
     assert summary["items"] == 2 and len(summary["series"]) == 2
 
 
 def test_bad_inputs_have_documented_treatments() -> None:
-    rows = (monthly("ONE", [7.0], 2024)
-            + monthly("ZERO", [0.0] * 24)
-            + [("NAN", p, q) for _, p, q in monthly("x", [5.0, 6.0, 7.0, 8.0, 9.0] * 4)]
-            + [("NAN", "2022-09", "")]
-            + monthly("NEG", [10.0, -4.0, 12.0, 11.0, 9.0, 10.0, 12.0, 11.0])
-            + monthly("GAP", [5.0, 6.0, 5.0, 6.0, 5.0, 6.0])[::2]
-            + monthly("DUP", [4.0] * 12) + [("DUP", "2021-12", 4.0)])
+    rows = (
+        monthly("ONE", [7.0], 2024)
+        + monthly("ZERO", [0.0] * 24)
+        + [("NAN", p, q) for _, p, q in monthly("x", [5.0, 6.0, 7.0, 8.0, 9.0] * 4)]
+        + [("NAN", "2022-09", "")]
+        + monthly("NEG", [10.0, -4.0, 12.0, 11.0, 9.0, 10.0, 12.0, 11.0])
+        + monthly("GAP", [5.0, 6.0, 5.0, 6.0, 5.0, 6.0])[::2]
+        + monthly("DUP", [4.0] * 12)
+        + [("DUP", "2021-12", 4.0)]
+    )
     r = forecast_panel(frame(rows), 4)
     check_clean(r.forecast)
     rep = r.report.set_index("item")
@@ -87,11 +112,28 @@ def test_user_errors_name_row_and_column() -> None:
         forecast_panel(frame([("A", "2024-01", 3)]), 2, method="prophet")
 
 
-@pytest.mark.parametrize("method", ["mean", "naive", "snaive", "drift", "ets", "theta",
-                                    "croston", "sba", "tsb", "ensemble", "auto"])
+@pytest.mark.parametrize(
+    "method",
+    [
+        "mean",
+        "naive",
+        "snaive",
+        "drift",
+        "ets",
+        "theta",
+        "croston",
+        "sba",
+        "tsb",
+        "ensemble",
+        "auto",
+    ],
+)
 def test_every_method_runs_without_nan(method: str) -> None:
-    rows = (monthly("S", seasonal(36)) + monthly("T", [0, 3, 0, 0, 2, 0, 1, 0] * 3)
-            + monthly("U", [4.0, 5.0]))
+    rows = (
+        monthly("S", seasonal(36))
+        + monthly("T", [0, 3, 0, 0, 2, 0, 1, 0] * 3)
+        + monthly("U", [4.0, 5.0])
+    )
     r = forecast_panel(frame(rows), 5, method=method)
     check_clean(r.forecast)
 
@@ -104,10 +146,15 @@ def test_arima_names_its_orders() -> None:
 
 def test_like_item_launch_and_end() -> None:
     sales = frame(monthly("OLD", seasonal(48)) + monthly("GONE", seasonal(48, 2)))
-    items = pd.DataFrame({"item": ["OLD", "GONE", "NEW"], "family": ["F", "F", "F"],
-                          "launch_period": ["", "", "2025-03"],
-                          "end_period": ["", "2025-02", ""],
-                          "like_item": ["", "", "OLD"]})
+    items = pd.DataFrame(
+        {
+            "item": ["OLD", "GONE", "NEW"],
+            "family": ["F", "F", "F"],
+            "launch_period": ["", "", "2025-03"],
+            "end_period": ["", "2025-02", ""],
+            "like_item": ["", "", "OLD"],
+        }
+    )
     r = forecast_panel(sales, 6, items=items)
     fc = r.forecast.set_index(["item", "period"])["forecast"]
     assert fc.loc[("NEW", "2025-01")] == 0 and fc.loc[("NEW", "2025-02")] == 0
@@ -127,8 +174,11 @@ def test_outlier_flagged_not_dropped() -> None:
 
 
 def test_quarterly_and_weekly() -> None:
-    q = [(f"Q{i}", f"{2018 + k // 4}-Q{k % 4 + 1}", 50 + 10 * (k % 4) + i) for i in range(2)
-         for k in range(24)]
+    q = [
+        (f"Q{i}", f"{2018 + k // 4}-Q{k % 4 + 1}", 50 + 10 * (k % 4) + i)
+        for i in range(2)
+        for k in range(24)
+    ]
     r = forecast_panel(frame(q), 4, freq="Q")
     assert r.forecast["period"].iloc[0] == "2024-Q1"
     check_clean(r.forecast)
@@ -140,13 +190,22 @@ def test_quarterly_and_weekly() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(data=st.lists(st.tuples(st.sampled_from(["A", "B", "C"]), st.integers(0, 40),
-                               st.one_of(st.floats(-50, 500, allow_nan=False),
-                                         st.just(0.0), st.just(""))),
-                     min_size=1, max_size=120),
-       h=st.integers(1, 20), method=st.sampled_from(["auto", "ets", "theta", "tsb", "drift"]))
-def test_never_a_crash_never_a_nan(data: list[tuple[str, int, object]], h: int,
-                                   method: str) -> None:
+@given(
+    data=st.lists(
+        st.tuples(
+            st.sampled_from(["A", "B", "C"]),
+            st.integers(0, 40),
+            st.one_of(st.floats(-50, 500, allow_nan=False), st.just(0.0), st.just("")),
+        ),
+        min_size=1,
+        max_size=120,
+    ),
+    h=st.integers(1, 20),
+    method=st.sampled_from(["auto", "ets", "theta", "tsb", "drift"]),
+)
+def test_never_a_crash_never_a_nan(
+    data: list[tuple[str, int, object]], h: int, method: str
+) -> None:
     rows = [(it, f"{2020 + k // 12}-{k % 12 + 1:02d}", q) for it, k, q in data]
     r = forecast_panel(frame(rows), h, method=method)
     check_clean(r.forecast)

@@ -15,8 +15,9 @@ M = 12
 NO_BT = np.full((1, 3), -1)
 
 
-def simulate(spec: str, n: int, seed: int, phi: float = 1.0, b0: float = 1.0,
-             beta: float = 0.05) -> np.ndarray:
+def simulate(
+    spec: str, n: int, seed: int, phi: float = 1.0, b0: float = 1.0, beta: float = 0.05
+) -> np.ndarray:
     """Simulate ETS(A|M, N|A|Ad, N|A|M) with alpha .3, beta, gamma .1 from level 100."""
     rng = np.random.default_rng(seed)
     err, trend, season = spec[0], spec[1:-1], spec[-1]
@@ -41,9 +42,15 @@ def simulate(spec: str, n: int, seed: int, phi: float = 1.0, b0: float = 1.0,
     return np.array(y)
 
 
-@pytest.mark.parametrize(("true", "trend", "season"), [
-    ("ANN", "N", "N"), ("AAN", "A", "N"), ("ANA", "N", "A"), ("MNM", "N", "M"),
-])
+@pytest.mark.parametrize(
+    ("true", "trend", "season"),
+    [
+        ("ANN", "N", "N"),
+        ("AAN", "A", "N"),
+        ("ANA", "N", "A"),
+        ("MNM", "N", "M"),
+    ],
+)
 def test_ets_picks_the_right_form(true: str, trend: str, season: str) -> None:
     hits = 0
     for seed in range(10):
@@ -67,8 +74,21 @@ def test_ets_recursion_is_ses_by_hand() -> None:
     init = initial_states(y, np.array([4]), 1)
     init.l0[:] = 10.0
     a = np.array([[0.5]])
-    acc = run(y, np.array([4]), np.array([4]), 1, False, "N", a, a * 0, a * 0, a * 0 + 1,
-              init, mult=False, final=True)
+    acc = run(
+        y,
+        np.array([4]),
+        np.array([4]),
+        1,
+        False,
+        "N",
+        a,
+        a * 0,
+        a * 0,
+        a * 0 + 1,
+        init,
+        mult=False,
+        final=True,
+    )
     # levels: 10 -> 10 (e=0) -> 11 (e=2) -> 11 (e=0) -> 12 (e=2); SSE = 8
     assert acc.end_l is not None and acc.fitted is not None
     assert acc.end_l[0] == pytest.approx(12.0)
@@ -138,4 +158,3 @@ def test_ets_likelihood_matches_statsforecast_on_the_same_form(form: str) -> Non
     ref = AutoETS(season_length=M, model=form).fit(y).model_
     theirs = -2 * ref["loglik"]
     assert ours <= theirs + 0.01 * abs(theirs)
-

@@ -20,8 +20,7 @@ def test_mean_naive_snaive_drift_exact() -> None:
     # season m=4: last season is 13, 15, 12, 16 -> repeats
     assert point_forecast("snaive", Y, L, 6, 4).tolist() == [[13, 15, 12, 16, 13, 15]]
     # drift = (16 - 10) / 7 per period
-    np.testing.assert_allclose(point_forecast("drift", Y, L, 2, 4),
-                               [[16 + 6 / 7, 16 + 12 / 7]])
+    np.testing.assert_allclose(point_forecast("drift", Y, L, 2, 4), [[16 + 6 / 7, 16 + 12 / 7]])
 
 
 def test_forecast_from_an_earlier_origin_uses_only_the_past() -> None:
@@ -86,6 +85,7 @@ def test_one_series_models_follow_the_sklearn_contract() -> None:
     assert ETS(season_length=4, model="AAN").fit(y).model_ == "ETS(A,A,N)"
     assert Theta().fit(y).model_ == "Theta"
     assert Croston("sba").fit([0, 3, 0, 0, 5, 0, 2, 0]).predict(1)["mean"][0] == pytest.approx(
-        0.95 * 3.08 / 2.09)
+        0.95 * 3.08 / 2.09
+    )
     assert Ensemble(4).fit(y).model_.startswith("Ensemble(ETS(")
     assert ETS(4).get_params() == {"season_length": 4, "model": "ZZZ"}

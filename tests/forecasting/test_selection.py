@@ -23,9 +23,14 @@ def test_backtest_origins_by_hand() -> None:
 
 def _fit(bt: np.ndarray, name: str) -> PanelFit:
     n = bt.shape[0]
-    return PanelFit(point=np.zeros((n, 2)), sigma=np.zeros((n, 2)), backtest=bt,
-                    fitted=np.zeros((n, 4)), names=names_array(n, name),
-                    ok=np.ones(n, dtype=bool))
+    return PanelFit(
+        point=np.zeros((n, 2)),
+        sigma=np.zeros((n, 2)),
+        backtest=bt,
+        fitted=np.zeros((n, 4)),
+        names=names_array(n, name),
+        ok=np.ones(n, dtype=bool),
+    )
 
 
 def test_selection_by_backtest_mae_with_handicap() -> None:
@@ -86,8 +91,7 @@ def test_long_series_are_fitted_on_their_last_ten_seasons() -> None:
     Y[0] = y
     Y[1, :60] = y[:60]
     L = np.array([300, 60])
-    out = run_panel(Y, L, np.array(["smooth", "smooth"], dtype=object), 12, 12, "ets",
-                    windows=1)
+    out = run_panel(Y, L, np.array(["smooth", "smooth"], dtype=object), 12, 12, "ets", windows=1)
     assert np.isfinite(out.point).all()
     # the first 300 - 120 periods of the long series are not used, so have no fitted value
     assert np.isnan(out.fitted[0, :180]).all()

@@ -20,10 +20,12 @@ from tests.cli import snop
 from tests.workbooks import write_small
 
 
-def monthly(item: str, values: list[float] | np.ndarray, start_year: int = 2021
-            ) -> list[tuple[str, str, float]]:
-    return [(item, f"{start_year + k // 12}-{k % 12 + 1:02d}", float(v))
-            for k, v in enumerate(values)]
+def monthly(
+    item: str, values: list[float] | np.ndarray, start_year: int = 2021
+) -> list[tuple[str, str, float]]:
+    return [
+        (item, f"{start_year + k // 12}-{k % 12 + 1:02d}", float(v)) for k, v in enumerate(values)
+    ]
 
 
 def frame(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
@@ -42,6 +44,7 @@ def flags_of(y: np.ndarray, m: int = 12) -> np.ndarray:
 
 
 # -- outliers ---------------------------------------------------------------------------
+
 
 def test_recession_like_level_shift_is_not_cleansed() -> None:
     y = seasonal(60)
@@ -76,12 +79,14 @@ def test_smooth_trend_wiggles_are_not_outliers() -> None:
 
 # -- launches ---------------------------------------------------------------------------
 
+
 def _launch_rows(old: list[float]) -> tuple[pd.DataFrame, pd.DataFrame]:
     like = 800 + np.zeros(36)
     rows = monthly("LIKE", like) + monthly("NEW", old, start_year=2023)[:0]
     new_rows = [("NEW", f"2023-{k + 8:02d}", v) for k, v in enumerate(old)]
-    items = pd.DataFrame({"item": ["LIKE", "NEW"], "like_item": ["", "LIKE"],
-                          "launch_period": ["", "2023-08"]})
+    items = pd.DataFrame(
+        {"item": ["LIKE", "NEW"], "like_item": ["", "LIKE"], "launch_period": ["", "2023-08"]}
+    )
     return frame(rows + new_rows), items
 
 
@@ -92,8 +97,9 @@ def test_five_month_old_launch_stays_within_the_multiple_of_its_like_item() -> N
     assert (fc["NEW"] <= MAX_LIKE_MULTIPLE * fc["LIKE"] + 1e-9).all()
     assert fc["NEW"].iloc[-1] < 1.5 * 800  # no longer an 18-month straight line to 2,400
     rep = r.report.set_index("item")
-    assert rep.loc["NEW", "model"].startswith("Blend(") and "LikeItem(LIKE)" in \
-        rep.loc["NEW", "model"]
+    assert (
+        rep.loc["NEW", "model"].startswith("Blend(") and "LikeItem(LIKE)" in rep.loc["NEW", "model"]
+    )
 
 
 def test_blend_weights_by_hand() -> None:
@@ -108,12 +114,18 @@ def test_damped_trend_by_hand() -> None:
     path = 100 + 10 * np.arange(5, dtype=float)[None, :]
     got = damp_trend(path)[0]
     phi = DAMP_PHI
-    want = [100, 100 + 10 * phi, 100 + 10 * (phi + phi**2),
-            100 + 10 * (phi + phi**2 + phi**3), 100 + 10 * (phi + phi**2 + phi**3 + phi**4)]
+    want = [
+        100,
+        100 + 10 * phi,
+        100 + 10 * (phi + phi**2),
+        100 + 10 * (phi + phi**2 + phi**3),
+        100 + 10 * (phi + phi**2 + phi**3 + phi**4),
+    ]
     np.testing.assert_allclose(got, want)
 
 
 # -- spare parts --------------------------------------------------------------------------
+
 
 def test_spare_part_selling_every_few_months_gets_a_positive_rate() -> None:
     # 2 to 4 units every sixth month; the last month sold nothing, so a naive forecast is 0,
@@ -137,6 +149,7 @@ def test_adida_by_hand() -> None:
 
 # -- inactive series, review -------------------------------------------------------------
 
+
 def _panel_with_a_stopped_series() -> pd.DataFrame:
     return frame(monthly("ON", seasonal(36)) + monthly("STOP", seasonal(30, seed=2, level=50)))
 
@@ -154,8 +167,14 @@ def test_inactive_series_is_labelled_and_listed() -> None:
 def test_from_own_end_forecasts_each_series_from_its_end() -> None:
     r = forecast_panel(_panel_with_a_stopped_series(), 6, from_own_end=True, method="naive")
     stop = r.forecast[r.forecast["item"] == "STOP"]
-    assert stop["period"].tolist() == ["2023-07", "2023-08", "2023-09", "2023-10", "2023-11",
-                                       "2023-12"]
+    assert stop["period"].tolist() == [
+        "2023-07",
+        "2023-08",
+        "2023-09",
+        "2023-10",
+        "2023-11",
+        "2023-12",
+    ]
     last = seasonal(30, seed=2, level=50)[-1]
     np.testing.assert_allclose(stop["forecast"], last)
     assert r.forecast[r.forecast["item"] == "ON"]["period"].iloc[0] == "2024-01"
@@ -174,8 +193,9 @@ def test_slow_mover_with_its_usual_gap_is_not_inactive() -> None:
 def test_items_whose_model_loses_to_naive_are_listed_for_review() -> None:
     rng = np.random.default_rng(8)
     walk = 500 + np.cumsum(rng.normal(0, 30, 48))  # a random walk: the mean is far off
-    r = forecast_panel(frame(monthly("WALK", walk) + monthly("SEAS", seasonal(48))), 6,
-                       method="mean")
+    r = forecast_panel(
+        frame(monthly("WALK", walk) + monthly("SEAS", seasonal(48))), 6, method="mean"
+    )
     rep = r.report.set_index("item")
     assert rep.loc["WALK", "mase"] > rep.loc["WALK", "naive_mase"]
     assert bool(rep.loc["WALK", "loses_to_naive"])
@@ -184,16 +204,24 @@ def test_items_whose_model_loses_to_naive_are_listed_for_review() -> None:
 
 # -- hierarchy levels -----------------------------------------------------------------------
 
+
 def test_numeric_like_factor_is_not_a_hierarchy_level() -> None:
     sales = frame(monthly("A", seasonal(24)) + monthly("B", seasonal(24, seed=1)))
-    items = pd.DataFrame({"item": ["A", "B"], "family": ["F", "F"],
-                          "like_factor": ["0.8", ""], "weight": ["1.5", "2"]})
+    items = pd.DataFrame(
+        {
+            "item": ["A", "B"],
+            "family": ["F", "F"],
+            "like_factor": ["0.8", ""],
+            "weight": ["1.5", "2"],
+        }
+    )
     r = forecast_panel(sales, 3, items=items, reconcile="bottom_up", method="naive")
     assert r.levels is not None
     assert set(r.levels["level"]) == {"total", "family"}
 
 
 # -- huge values, summing note ----------------------------------------------------------------
+
 
 def test_quantities_beyond_the_store_limit_are_refused(tmp_path: Path) -> None:
     sales = frame(monthly("BIG", [1e308, 9e307] * 12))
@@ -236,8 +264,10 @@ def test_store_forecast_covers_the_workbook_horizon(tmp_path: Path) -> None:
 def test_store_forecast_refuses_a_different_or_empty_horizon(tmp_path: Path) -> None:
     write_small(tmp_path / "wb")
     assert snop("--db", "s.db", "import", "wb", cwd=tmp_path).exit_code == 0
-    for h, msg in (("18", "differs from the workbook's horizon setting (6 periods)"),
-                   ("0", "at least 1 period")):
+    for h, msg in (
+        ("18", "differs from the workbook's horizon setting (6 periods)"),
+        ("0", "at least 1 period"),
+    ):
         res = snop("--db", "s.db", "forecast", "--horizon", h, cwd=tmp_path)
         assert res.exit_code == 1 and not res.traceback, res.stderr
         assert msg in res.stderr
@@ -253,8 +283,17 @@ def test_cli_lists_inactive_items_and_forecasts_them_from_their_end(tmp_path: Pa
     assert res.json()["inactive"] == ["STOP"]
     txt = snop("forecast", f, "--horizon", "3", "--method", "naive", "--out", tmp_path / "o.csv")
     assert "1 inactive" in txt.stdout and "STOP" in txt.stdout
-    own = snop("forecast", f, "--horizon", "3", "--method", "naive", "--from-own-end",
-               "--out", tmp_path / "own.csv")
+    own = snop(
+        "forecast",
+        f,
+        "--horizon",
+        "3",
+        "--method",
+        "naive",
+        "--from-own-end",
+        "--out",
+        tmp_path / "own.csv",
+    )
     assert own.exit_code == 0, own.stderr
     fc = pd.read_csv(tmp_path / "own.csv")
     assert fc[fc["item"] == "STOP"]["period"].tolist() == ["2023-07", "2023-08", "2023-09"]
@@ -262,9 +301,12 @@ def test_cli_lists_inactive_items_and_forecasts_them_from_their_end(tmp_path: Pa
 
 # -- properties ------------------------------------------------------------------------------
 
+
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(0, 1e4, allow_nan=False), min_size=24, max_size=60),
-       st.sampled_from([1, 4, 12]))
+@given(
+    st.lists(st.floats(0, 1e4, allow_nan=False), min_size=24, max_size=60),
+    st.sampled_from([1, 4, 12]),
+)
 def test_outlier_flags_are_isolated_and_have_context(values: list[float], m: int) -> None:
     y = np.asarray(values)
     f, clean = detect_outliers(y[None, :], np.array([y.size]), m, np.array([True]))
@@ -277,13 +319,16 @@ def test_outlier_flags_are_isolated_and_have_context(values: list[float], m: int
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.floats(0, 1e5, allow_nan=False), min_size=6, max_size=6),
-       st.floats(1, 1e4), st.integers(4, 11))
-def test_blend_never_exceeds_the_multiple_of_the_like_item(own: list[float], like: float,
-                                                           age: int) -> None:
+@given(
+    st.lists(st.floats(0, 1e5, allow_nan=False), min_size=6, max_size=6),
+    st.floats(1, 1e4),
+    st.integers(4, 11),
+)
+def test_blend_never_exceeds_the_multiple_of_the_like_item(
+    own: list[float], like: float, age: int
+) -> None:
     o = np.asarray(own)[None, :]
     lk = np.full((1, 6), like)
     got = blend_with_like(o, lk, np.array([age]), 12)[0]
     assert (got <= MAX_LIKE_MULTIPLE * like + 1e-9).all()
-    np.testing.assert_allclose(got, np.minimum(age / 12 * o[0] + (1 - age / 12) * like,
-                                               2 * like))
+    np.testing.assert_allclose(got, np.minimum(age / 12 * o[0] + (1 - age / 12) * like, 2 * like))

@@ -23,18 +23,42 @@ def _one(cell: object, decimal: DecimalMark = DecimalMark.POINT) -> tuple[float,
     return float(got.values[0]), bool(got.blank[0]), got.problems[0]
 
 
-@pytest.mark.parametrize(("cell", "value"), [
-    ("12", 12.0), ("-3.5", -3.5), (".5", 0.5), ("5.", 5.0), ("1e6", 1e6), (" 7 ", 7.0),
-    ("+2", 2.0), (2.25, 2.25), (np.float64(4.0), 4.0)])
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("12", 12.0),
+        ("-3.5", -3.5),
+        (".5", 0.5),
+        ("5.", 5.0),
+        ("1e6", 1e6),
+        (" 7 ", 7.0),
+        ("+2", 2.0),
+        (2.25, 2.25),
+        (np.float64(4.0), 4.0),
+    ],
+)
 def test_dot_decimal_numbers_are_read(cell: object, value: float) -> None:
     assert _one(cell) == (value, False, None)
 
 
-@pytest.mark.parametrize(("cell", "why"), [
-    ("1,5", "has a decimal comma"), ("1,234", "is ambiguous"), ("1,234.5", "is ambiguous"),
-    ("abc", NOT_A_NUMBER), ("1 234", NOT_A_NUMBER), ("1_000", NOT_A_NUMBER),
-    ("0x10", NOT_A_NUMBER), ("1.2.3", NOT_A_NUMBER), ("inf", NOT_FINITE), ("1e400", NOT_FINITE),
-    ("-1e400", NOT_FINITE), ("NaN", NOT_FINITE), (math.inf, NOT_FINITE)])
+@pytest.mark.parametrize(
+    ("cell", "why"),
+    [
+        ("1,5", "has a decimal comma"),
+        ("1,234", "is ambiguous"),
+        ("1,234.5", "is ambiguous"),
+        ("abc", NOT_A_NUMBER),
+        ("1 234", NOT_A_NUMBER),
+        ("1_000", NOT_A_NUMBER),
+        ("0x10", NOT_A_NUMBER),
+        ("1.2.3", NOT_A_NUMBER),
+        ("inf", NOT_FINITE),
+        ("1e400", NOT_FINITE),
+        ("-1e400", NOT_FINITE),
+        ("NaN", NOT_FINITE),
+        (math.inf, NOT_FINITE),
+    ],
+)
 def test_anything_else_is_refused_with_the_reason(cell: object, why: str) -> None:
     value, blank, problem = _one(cell)
     assert math.isnan(value) and not blank
@@ -47,10 +71,21 @@ def test_blanks_are_blank(cell: object) -> None:
     assert math.isnan(value) and blank and problem is None
 
 
-@pytest.mark.parametrize(("cell", "value"), [
-    ("1,5", 1.5), ("1234,5", 1234.5), ("1.234,5", 1234.5), ("1 234,5", 1234.5),
-    ("1\u00a0234", 1234.0), ("1.234.567", 1234567.0), ("-0,25", -0.25), (",5", 0.5),
-    ("12", 12.0), (3.5, 3.5)])
+@pytest.mark.parametrize(
+    ("cell", "value"),
+    [
+        ("1,5", 1.5),
+        ("1234,5", 1234.5),
+        ("1.234,5", 1234.5),
+        ("1 234,5", 1234.5),
+        ("1\u00a0234", 1234.0),
+        ("1.234.567", 1234567.0),
+        ("-0,25", -0.25),
+        (",5", 0.5),
+        ("12", 12.0),
+        (3.5, 3.5),
+    ],
+)
 def test_a_stated_decimal_comma_is_read(cell: object, value: float) -> None:
     assert _one(cell, COMMA) == (value, False, None)
 
@@ -78,8 +113,9 @@ def test_written_numbers_read_back_exactly(xs: list[float]) -> None:
 
 def _file(folder: Path, name: str, rows: list[str], sep: str = ",") -> Path:
     path = folder / name
-    path.write_text("\n".join([sep.join(["item", "period", "qty"]), *rows]) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join([sep.join(["item", "period", "qty"]), *rows]) + "\n", encoding="utf-8"
+    )
     return path
 
 
@@ -117,8 +153,9 @@ def test_forecast_options_and_paths_are_one_line_errors(tmp_path: Path) -> None:
     sales = _file(tmp_path, "s.csv", [f"A,2024-{m:02d},{m}" for m in range(1, 8)])
     r = snop("forecast", sales, "--freq", "X", "--json")
     assert r.exit_code == 1 and not r.traceback
-    assert r.stderr == ("error: --freq 'X' is not a frequency; valid: M (months), "
-                        "Q (quarters), W (ISO weeks)\n")
+    assert r.stderr == (
+        "error: --freq 'X' is not a frequency; valid: M (months), Q (quarters), W (ISO weeks)\n"
+    )
     r = snop("forecast", tmp_path, "--json")
     assert r.exit_code == 1 and not r.traceback
     assert r.stderr == f"error: {tmp_path}: is a folder; give the sales CSV file\n"

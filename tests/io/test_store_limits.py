@@ -17,8 +17,15 @@ from tests.workbooks import SMALL, write_small
 # A 200-character code (the longest a key may be) in several scripts, and names that must
 # stay inert: quotes, SQL, HTML, rich markup.
 LONG = ("Ä-ø-名-" * 40)[:MAX_KEY_LENGTH]
-NAMES = [LONG, "O'Brien \"quoted\"", "x'); DROP TABLE wb_items;--", "<script>alert(1)</script>",
-         "GHOST[/]", "[bold]b[/bold] [link=http://x]l[/link]", "ÄÖÜ ß 漢字 😀"]
+NAMES = [
+    LONG,
+    'O\'Brien "quoted"',
+    "x'); DROP TABLE wb_items;--",
+    "<script>alert(1)</script>",
+    "GHOST[/]",
+    "[bold]b[/bold] [link=http://x]l[/link]",
+    "ÄÖÜ ß 漢字 😀",
+]
 FREE = ["line one\nline two\tand a tab", "é" * 2_000, "[/] <b>'\"</b>"]
 
 
@@ -32,10 +39,14 @@ def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> None:
 def _limit_workbook(folder: Path) -> Path:
     folder.mkdir(parents=True)
     items = [[name, "F1", FREE[i % len(FREE)], "10", "6"] for i, name in enumerate(NAMES)]
-    _write_csv(folder / "items.csv", ["item", "family", "description", "unit_price",
-                                      "unit_cost"], items)
-    sales = [[name, "2026-0" + str(m), str(10 * m + i)] for i, name in enumerate(NAMES)
-             for m in (1, 2, 3)]
+    _write_csv(
+        folder / "items.csv", ["item", "family", "description", "unit_price", "unit_cost"], items
+    )
+    sales = [
+        [name, "2026-0" + str(m), str(10 * m + i)]
+        for i, name in enumerate(NAMES)
+        for m in (1, 2, 3)
+    ]
     _write_csv(folder / "sales.csv", ["item", "period", "qty"], sales)
     return folder
 
@@ -80,11 +91,11 @@ def test_numbers_past_the_limits_are_refused(tmp_path: Path) -> None:
     items = SMALL["items"].replace("A1,F1,Widget,10,6", "A1,F1,Widget,2e12,6", 1)
     items = items.replace("A2,F1,Widget L,12,7", f"A2,F1,Widget L,{MAX_AMOUNT:.0f},7", 1)
     families = SMALL["families"].replace("F2,40,5", "F2,2e9,5", 1)
-    result = check_workbook(write_small(tmp_path / "wb", {"sales": sales, "items": items,
-                                                          "families": families}))
+    result = check_workbook(
+        write_small(tmp_path / "wb", {"sales": sales, "items": items, "families": families})
+    )
     found = {(p.source, p.row, p.column): p.message for p in result.errors}
-    assert "beyond the largest value snop accepts (1,000,000,000)" in found[("sales.csv", 3,
-                                                                             "qty")]
+    assert "beyond the largest value snop accepts (1,000,000,000)" in found[("sales.csv", 3, "qty")]
     for row in (4, 5, 6):
         assert "is not a finite number" in found[("sales.csv", row, "qty")]
     assert ("sales.csv", 7, "qty") not in found  # exactly MAX_QUANTITY is allowed
@@ -121,8 +132,9 @@ def test_the_documented_limits_are_the_enforced_ones() -> None:
     assert f"at most {MAX_KEY_LENGTH} characters" in doc
 
 
-def test_import_of_text_past_the_limits_is_one_error_on_every_database(tmp_path: Path,
-                                                                        db_url: str) -> None:
+def test_import_of_text_past_the_limits_is_one_error_on_every_database(
+    tmp_path: Path, db_url: str
+) -> None:
     """A 300-character code and a NUL in a description: refused by validation with row and
     column on SQLite and PostgreSQL alike (PostgreSQL used to end in a DataError traceback)."""
     from tests.cli import snop

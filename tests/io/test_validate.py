@@ -29,27 +29,51 @@ def test_small_workbook_is_valid(tmp_path: Path) -> None:
 
 # Twenty different mistakes, each with the place it must be reported at: (file, row, column).
 MISTAKES: list[tuple[str, str, str, tuple[str, int | None, str | None]]] = [
-    ("items", "A2,F1,Widget L,12,7,,,,large\n", "A2,F1,Widget L,12,7,,,,large\nA2,F1,Again,1,1,,,,x\n",
-     ("items.csv", 4, "item")),
+    (
+        "items",
+        "A2,F1,Widget L,12,7,,,,large\n",
+        "A2,F1,Widget L,12,7,,,,large\nA2,F1,Again,1,1,,,,x\n",
+        ("items.csv", 4, "item"),
+    ),
     ("items", "A1,F1,Widget,10,6", "A1,F1,Widget,abc,6", ("items.csv", 2, "unit_price")),
-    ("items", "B1,F2,Gadget,20,11,2026-12,,B2", "B1,F2,Gadget,20,11,2026-12,,ZZ",
-     ("items.csv", 5, "like_item")),
-    ("items", "B2,F2,Gadget old,18,10,,2027-03", "B2,F2,Gadget old,18,10,2027-05,2027-03",
-     ("items.csv", 6, "end_period")),
+    (
+        "items",
+        "B1,F2,Gadget,20,11,2026-12,,B2",
+        "B1,F2,Gadget,20,11,2026-12,,ZZ",
+        ("items.csv", 5, "like_item"),
+    ),
+    (
+        "items",
+        "B2,F2,Gadget old,18,10,,2027-03",
+        "B2,F2,Gadget old,18,10,2027-05,2027-03",
+        ("items.csv", 6, "end_period"),
+    ),
     ("sales", "A1,2026-06,110", "A9,2026-06,110", ("sales.csv", 3, "item")),
     ("sales", "A1,2026-07,120", "A1,2026-07,-5", ("sales.csv", 4, "qty")),
     ("sales", "A1,2026-08,90", "A1,2026-13,90", ("sales.csv", 5, "period")),
     ("sales", "A1,2026-09,100", "A1,2026-Q3,100", ("sales.csv", 6, "period")),
     ("sales", "A2,2026-05,50", "A2,2026-05,", ("sales.csv", 9, "qty")),
-    ("families", "F2,40,5,,0.8,average", "F2,40,5,,0.8,averag", ("families.csv", 3, "holding_basis")),
+    (
+        "families",
+        "F2,40,5,,0.8,average",
+        "F2,40,5,,0.8,averag",
+        ("families.csv", 3, "holding_basis"),
+    ),
     ("families", "0.5,P1\n", "0.5,P9\n", ("families.csv", 2, "workforce_pool")),
-    ("families", "family,initial_inventory,safety_stock,max_inventory,holding_cost,",
-     "family,initial_inventory,safety_stock,max_inventory,holdng_cost,",
-     ("families.csv", 1, "holdng_cost")),
+    (
+        "families",
+        "family,initial_inventory,safety_stock,max_inventory,holding_cost,",
+        "family,initial_inventory,safety_stock,max_inventory,holdng_cost,",
+        ("families.csv", 1, "holdng_cost"),
+    ),
     ("families", "F1,100,20,500", "F1,100,600,500", ("families.csv", 2, "safety_stock")),
     ("workforce", "800,0,4\n", "800,5,4\n", ("workforce.csv", 3, "min_workers")),
-    ("workforce", "max_workers\n", "max_workers\nP2,1,,,20,30,10,500,800,0,4\n",
-     ("workforce.csv", 2, "regular_hours_per_worker")),
+    (
+        "workforce",
+        "max_workers\n",
+        "max_workers\nP2,1,,,20,30,10,500,800,0,4\n",
+        ("workforce.csv", 2, "regular_hours_per_worker"),
+    ),
     ("calendar", "2027-02,20\n", "", ("calendar.csv", None, "period")),
     ("calendar", "2026-12,18", "2026-12,40", ("calendar.csv", 3, "working_days")),
     ("routings", "F2,R1,0.2", "F2,R7,0.2", ("routings.csv", 3, "resource")),
@@ -72,10 +96,14 @@ def test_twenty_mistakes_are_all_reported_with_row_and_column(tmp_path: Path) ->
     assert result.workbook is None
     found = {(p.source, p.row, p.column) for p in result.errors}
     for table, _, _, where in MISTAKES:
-        assert where in found, f"{table}: {where} not reported; got {sorted(map(str, result.errors))}"
+        assert where in found, (
+            f"{table}: {where} not reported; got {sorted(map(str, result.errors))}"
+        )
     assert len(result.errors) == 20, "\n".join(map(str, result.errors))
     messages = {(p.source, p.row, p.column): str(p) for p in result.errors}
-    assert "'abc': is not a number; expected a number >= 0" in messages[("items.csv", 2, "unit_price")]
+    assert (
+        "'abc': is not a number; expected a number >= 0" in messages[("items.csv", 2, "unit_price")]
+    )
     assert "did you mean 'holding_cost'" in messages[("families.csv", 1, "holdng_cost")]
     assert "missing 2027-02" in messages[("calendar.csv", None, "period")]
     assert "repeats row 3" in messages[("items.csv", 4, "item")]
@@ -121,12 +149,14 @@ def test_whole_missing_month_in_sales_is_an_error_single_item_gaps_are_not(tmp_p
     result = check_workbook(write_small(tmp_path / "gap", {"sales": sales + "\n"}))
     assert [str(p) for p in result.errors] == [
         "sales.csv, column period: no item has any sales in 2026-08, inside the history; a "
-        "period seems to be missing from the file (if nothing was sold, add rows with qty 0)"]
+        "period seems to be missing from the file (if nothing was sold, add rows with qty 0)"
+    ]
 
 
 def test_many_bad_rows_are_counted_not_flooded(tmp_path: Path) -> None:
     rows = "".join(f"A1,2025-{m:02d},x{m}\n" for m in range(1, 13)) + "".join(
-        f"A2,2024-{m:02d},y\n" for m in range(1, 13))
+        f"A2,2024-{m:02d},y\n" for m in range(1, 13)
+    )
     result = check_workbook(write_small(tmp_path / "wb", {"sales": SMALL["sales"] + rows}))
     qty = [p for p in result.errors if p.column == "qty"]
     assert len(qty) == 21 and qty[-1].message == "... and 4 more rows like these"

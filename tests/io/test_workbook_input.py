@@ -29,8 +29,12 @@ def test_one_broken_header_does_not_hide_the_reference_errors(tmp_path: Path) ->
     result = check_workbook(write_small(tmp_path / "wb", changes))
     found = {(p.source, p.row, p.column) for p in result.errors}
     assert ("inventory.csv", 1, "on_hand") in found  # the required column is missing
-    for where in [("sales.csv", 3, "item"), ("families.csv", 2, "workforce_pool"),
-                  ("routings.csv", 3, "resource"), ("budget.csv", 2, "family")]:
+    for where in [
+        ("sales.csv", 3, "item"),
+        ("families.csv", 2, "workforce_pool"),
+        ("routings.csv", 3, "resource"),
+        ("budget.csv", 2, "family"),
+    ]:
         assert where in found, (where, sorted(map(str, result.errors)))
     # the inventory table did not parse: its rows are not checked against items
     assert not any(p.source == "inventory.csv" and p.row not in (1, None) for p in result.errors)
@@ -49,7 +53,7 @@ def test_a_broken_referenced_table_is_not_blamed_on_its_users(tmp_path: Path) ->
 # A planning-only workbook: a family-level demand table, no sales, no items (the textbook case).
 PLANNING_ONLY = {
     "families": "family,initial_inventory,holding_cost,min_ending_inventory,regular_cost\n"
-                "F,5,1,7,2\n",
+    "F,5,1,7,2\n",
     "demand": "family,period,qty\nF,2027-01,10\nF,2027-02,20\nF,2027-03,30\n",
 }
 
@@ -177,18 +181,25 @@ def _not_a_workbook(tmp_path: Path, kind: str) -> Path:
 
 @pytest.mark.parametrize("kind", ["random", "empty", "csv", "zip", "folder"])
 @pytest.mark.parametrize("command", ["validate", "import", "plan"])
-def test_a_file_that_is_no_workbook_gives_one_line(tmp_path: Path, kind: str,
-                                                    command: str) -> None:
+def test_a_file_that_is_no_workbook_gives_one_line(tmp_path: Path, kind: str, command: str) -> None:
     path = _not_a_workbook(tmp_path, kind)
-    args = {"validate": ("validate", path), "import": ("--db", tmp_path / "s.db", "import", path),
-            "plan": ("plan", "--workbook", path)}[command]
+    args = {
+        "validate": ("validate", path),
+        "import": ("--db", tmp_path / "s.db", "import", path),
+        "plan": ("plan", "--workbook", path),
+    }[command]
     r = snop(*args)
     assert r.exit_code == 1 and not r.traceback, r.exception
     said = " ".join((r.stdout if command == "validate" else r.stderr).split())  # unwrapped
     assert said.count("error: ") == 1, said
-    assert said.startswith(f"error: {path}: " + ("cannot be read as an Excel workbook"
-                                                 if kind != "folder"
-                                                 else "is a folder with no CSV files")), said
+    assert said.startswith(
+        f"error: {path}: "
+        + (
+            "cannot be read as an Excel workbook"
+            if kind != "folder"
+            else "is a folder with no CSV files"
+        )
+    ), said
     if command != "validate":
         assert r.stderr.count("\n") == 1, r.stderr
 

@@ -62,16 +62,21 @@ def test_two_imports_racing_keep_both_changes(db_url: str, tmp_path: Path) -> No
     for n in range(ROUNDS):  # each round changes the budget and one sales row anew
         budget = tmp_path / f"budget_only{n}"
         budget.mkdir()
-        (budget / "budget.csv").write_text(f"family,period,revenue,qty\nF1,2026-11,{2500 + n},"
-                                           "190\n")
+        (budget / "budget.csv").write_text(
+            f"family,period,revenue,qty\nF1,2026-11,{2500 + n},190\n"
+        )
         sales = tmp_path / f"new_sales{n}"
         sales.mkdir()
-        (sales / "sales.csv").write_text(f"item,period,qty,channel\nA1,2026-11,{130 + n},"
-                                         "retail\n")
+        (sales / "sales.csv").write_text(f"item,period,qty,channel\nA1,2026-11,{130 + n},retail\n")
         before = load_workbook(engine)
         assert before is not None
-        results = race(db_url, [lambda e: import_workbook(e, budget),  # noqa: B023
-                                lambda e: import_workbook(e, sales)])  # noqa: B023
+        results = race(
+            db_url,
+            [
+                lambda e: import_workbook(e, budget),  # noqa: B023
+                lambda e: import_workbook(e, sales),  # noqa: B023
+            ],
+        )
         _no_driver_errors(results)
         wb = load_workbook(engine)
         assert wb is not None
@@ -96,8 +101,17 @@ def forecast_store(db_url: str, tmp_path: Path) -> str:
 
 
 def _override(n: int) -> Override:
-    return Override("sales", "item", "A1", "2027-01", "2027-01", "delta", 1.0 + n,
-                    author=f"user{n}", reason="promo")
+    return Override(
+        "sales",
+        "item",
+        "A1",
+        "2027-01",
+        "2027-01",
+        "delta",
+        1.0 + n,
+        author=f"user{n}",
+        reason="promo",
+    )
 
 
 def _add(engine: sa.Engine, n: int) -> int | None:
@@ -161,8 +175,13 @@ def test_approve_racing_reject_freezes_only_a_submitted_plan(forecast_store: str
     add_override(engine, _override(0))
     for _ in range(ROUNDS):
         submit(engine, author="ann")
-        results = race(url, [lambda e: approve(e, author="boss").status,
-                             lambda e: reject(e, author="boss2").status])
+        results = race(
+            url,
+            [
+                lambda e: approve(e, author="boss").status,
+                lambda e: reject(e, author="boss2").status,
+            ],
+        )
         _no_driver_errors(results)
         plan = open_plan(engine)
         if results[0] == "approved":  # the approve came first: the reject was refused
@@ -172,6 +191,5 @@ def test_approve_racing_reject_freezes_only_a_submitted_plan(forecast_store: str
         assert isinstance(results[0], SnopError) and results[1] == "draft", results
         assert plan.status == "draft"
         with engine.connect() as conn:  # nothing frozen from the rejected plan
-            assert conn.execute(sa.text("SELECT count(*) FROM demand_version")
-                                ).scalar_one() == 0
+            assert conn.execute(sa.text("SELECT count(*) FROM demand_version")).scalar_one() == 0
     engine.dispose()

@@ -41,8 +41,9 @@ def test_new_actuals_merge_into_history(db_url: str, tmp_path: Path) -> None:
     month = tmp_path / "november"
     month.mkdir()
     # a new month, and a correction of an old one
-    (month / "sales.csv").write_text("item,period,qty,channel\nA1,2026-11,130,retail\n"
-                                     "A2,2026-10,80,retail\n")
+    (month / "sales.csv").write_text(
+        "item,period,qty,channel\nA1,2026-11,130,retail\nA2,2026-10,80,retail\n"
+    )
     result = import_workbook(engine, month)
     assert result.rows["sales"] == 19
     wb = load_workbook(engine)
@@ -100,15 +101,14 @@ def test_export_import_export_is_identical(db_url: str, tmp_path: Path, fmt: str
 def test_family_and_workforce_periods_round_trip(db_url: str, tmp_path: Path) -> None:
     changes = {
         "family_periods": "family,period,safety_stock,holding_cost\nF1,2027-01,40,\n"
-                          "F2,2027-02,,0.9\n",
+        "F2,2027-02,,0.9\n",
         "workforce_periods": "pool,period,regular_wage\nP1,2027-03,21.5\n",
     }
     engine = open_store(db_url)
     import_workbook(engine, write_small(tmp_path / "wb", changes))
     export_store(engine, tmp_path / "out")
     assert (tmp_path / "out" / "family_periods.csv").read_text() == changes["family_periods"]
-    assert (tmp_path / "out" / "workforce_periods.csv").read_text() == \
-        changes["workforce_periods"]
+    assert (tmp_path / "out" / "workforce_periods.csv").read_text() == changes["workforce_periods"]
     wb = load_workbook(engine)
     assert wb is not None
     values = wb.period_values("families", wb.planning_periods)
@@ -134,5 +134,9 @@ def test_foreign_keys_are_enforced(db_url: str, tmp_path: Path) -> None:
     engine = open_store(db_url)
     import_workbook(engine, write_small(tmp_path / "wb"))
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO wb_sales (item, period, location, customer, channel,"
-                             " qty) VALUES ('NOPE', '2026-01', '', '', '', 1)"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO wb_sales (item, period, location, customer, channel,"
+                " qty) VALUES ('NOPE', '2026-01', '', '', '', 1)"
+            )
+        )

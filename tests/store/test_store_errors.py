@@ -81,7 +81,7 @@ def test_disk_full_changes_nothing_and_says_so(tmp_path: Path) -> None:
 
 def test_postgresql_disk_full_message() -> None:
     psycopg = pytest.importorskip("psycopg")
-    exc = psycopg.errors.DiskFull("could not extend file \"base/1/2\": No space left on device")
+    exc = psycopg.errors.DiskFull('could not extend file "base/1/2": No space left on device')
     assert user_message(exc) == "disk full: nothing was changed"
     wrapped = sa.exc.OperationalError("INSERT INTO wb_sales ...", {}, exc)
     assert user_message(wrapped) == "disk full: nothing was changed"
@@ -100,16 +100,17 @@ def test_a_busy_store_says_try_again(tmp_path: Path) -> None:
         other.close()
         holder.rollback()
         holder.close()
-    assert user_message(info.value) == ("the store is busy: another snop command is writing "
-                                        "to it; nothing was changed; try again")
+    assert user_message(info.value) == (
+        "the store is busy: another snop command is writing to it; nothing was changed; try again"
+    )
 
 
 def test_postgresql_lock_timeout_says_try_again() -> None:
     psycopg = pytest.importorskip("psycopg")
     exc = psycopg.errors.LockNotAvailable("canceling statement due to lock timeout")
-    assert user_message(sa.exc.OperationalError("SELECT pg_advisory_xact_lock(1)", {}, exc)
-                        ) == ("the store is busy: another snop command is writing to it; "
-                              "nothing was changed; try again")
+    assert user_message(sa.exc.OperationalError("SELECT pg_advisory_xact_lock(1)", {}, exc)) == (
+        "the store is busy: another snop command is writing to it; nothing was changed; try again"
+    )
 
 
 def test_postgresql_refused_connection_hides_the_password() -> None:
@@ -118,8 +119,9 @@ def test_postgresql_refused_connection_hides_the_password() -> None:
     with pytest.raises(SnopError) as info:
         open_store(url)
     msg = str(info.value)
-    assert msg.startswith("cannot connect to the store at "
-                          "postgresql+psycopg://planner:***@127.0.0.1:1/snop: ")
+    assert msg.startswith(
+        "cannot connect to the store at postgresql+psycopg://planner:***@127.0.0.1:1/snop: "
+    )
     assert "s3cret" not in msg and "\n" not in msg
     engine = open_store(url, migrate=False)  # a later command meets the same refusal
     with pytest.raises(sa.exc.OperationalError) as later:

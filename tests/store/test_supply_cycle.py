@@ -25,16 +25,24 @@ def test_plan_cycle_stores_plans_and_feedback(db_url: str, tmp_path: Path) -> No
     assert set(plans) == {"level", "chase", "optimal"}
     opt = plans["optimal"].plan
     with engine.connect() as conn:
-        stored = pd_frame(conn.execute(sa.select(supply_plan).where(
-            supply_plan.c.strategy == "optimal", supply_plan.c.measure == "production")))
+        stored = pd_frame(
+            conn.execute(
+                sa.select(supply_plan).where(
+                    supply_plan.c.strategy == "optimal", supply_plan.c.measure == "production"
+                )
+            )
+        )
     merged = opt.merge(stored, on=["family", "period"])
     np.testing.assert_allclose(merged["production"], merged["value"])
     # inventory balance of the stored plan, family F1: I_t - B_t = I_{t-1} - B_{t-1} + P + C - D
     f1 = opt[opt["family"] == "F1"]
     net = (f1["inventory"] - f1["backlog"]).to_numpy()
     prev = np.concatenate([[100.0], net[:-1]])  # initial inventory of F1
-    np.testing.assert_allclose(net, prev + f1["production"] + f1["subcontract"]
-                               - f1["demand"] + f1["lost_sales"], atol=1e-6)
+    np.testing.assert_allclose(
+        net,
+        prev + f1["production"] + f1["subcontract"] - f1["demand"] + f1["lost_sales"],
+        atol=1e-6,
+    )
     cd = load_constrained_demand(engine, "2026-11")
     assert len(cd) == 2 * 6
     np.testing.assert_allclose(cd["demand"] - cd["constrained"], cd["gap"], atol=1e-6)
@@ -54,8 +62,20 @@ def test_supply_plans_the_consensus_with_its_overrides(db_url: str, tmp_path: Pa
     engine = open_store(db_url)
     import_workbook(engine, write_small(tmp_path / "wb"))
     run_baseline(engine, method="naive")
-    add_override(engine, Override("marketing", "family", "F1", "2027-01", "2027-02", "qty",
-                                  400.0, reason="promo", event="winter sale"))
+    add_override(
+        engine,
+        Override(
+            "marketing",
+            "family",
+            "F1",
+            "2027-01",
+            "2027-02",
+            "qty",
+            400.0,
+            reason="promo",
+            event="winter sale",
+        ),
+    )
     submit(engine, author="dp")
     approve(engine, author="boss")
     _, plans, source = plan_cycle(engine)

@@ -162,7 +162,8 @@ def test_a_newer_store_is_refused_and_untouched(db_url: str, tmp_path: Path) -> 
     with pytest.raises(SnopError) as info:
         open_store(db_url)
     assert str(info.value).startswith(
-        "this store was written by a newer snop (schema 9999_from_the_future)")
+        "this store was written by a newer snop (schema 9999_from_the_future)"
+    )
     assert "upgrade snop" in str(info.value)
     assert version(db_url) == "9999_from_the_future"  # no downgrade, no upgrade
     engine = sa.create_engine(db_url)

@@ -50,14 +50,17 @@ def make_workbook(
     tables = {
         "items": table("items", [{"item": f"{f}-1", "family": f} for f in families]),
         "families": table("families", [{"family": f, **v} for f, v in families.items()]),
-        "settings": table("settings", [{"name": "first_period", "value": first},
-                                       {"name": "horizon", "value": str(h)},
-                                       *({"name": k, "value": v}
-                                         for k, v in (settings or {}).items())]),
+        "settings": table(
+            "settings",
+            [
+                {"name": "first_period", "value": first},
+                {"name": "horizon", "value": str(h)},
+                *({"name": k, "value": v} for k, v in (settings or {}).items()),
+            ],
+        ),
     }
     if workforce:
-        tables["workforce"] = table("workforce", [{"pool": k, **v} for k, v in
-                                                  workforce.items()])
+        tables["workforce"] = table("workforce", [{"pool": k, **v} for k, v in workforce.items()])
     if resources:
         tables["resources"] = table("resources", resources)
     if routings:
@@ -67,15 +70,20 @@ def make_workbook(
     if workforce_periods:
         tables["workforce_periods"] = table("workforce_periods", workforce_periods)
     if calendar:
-        tables["calendar"] = table("calendar", [{"period": p, "working_days": d}
-                                                for p, d in calendar.items()])
+        tables["calendar"] = table(
+            "calendar", [{"period": p, "working_days": d} for p, d in calendar.items()]
+        )
     wb = Workbook(granularity=Granularity.MONTH, tables=tables)
     labels = [p.label for p in wb.planning_periods]
-    rows = [{"family": f, "period": labels[t], "qty": float(q)}
-            for f, qs in demand.items() for t, q in enumerate(qs)]
+    rows = [
+        {"family": f, "period": labels[t], "qty": float(q)}
+        for f, qs in demand.items()
+        for t, q in enumerate(qs)
+    ]
     dem = pd.DataFrame(rows, columns=["family", "period", "qty"])
-    tables["demand"] = table("demand", [{"family": r["family"], "period": r["period"],
-                                         "qty": r["qty"]} for r in rows])
+    tables["demand"] = table(
+        "demand", [{"family": r["family"], "period": r["period"], "qty": r["qty"]} for r in rows]
+    )
     return wb, dem
 
 

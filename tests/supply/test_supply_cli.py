@@ -28,8 +28,10 @@ def demo_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_plan_all_json_and_out(demo_folder: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    res = CliRunner().invoke(app, ["plan", "--workbook", str(demo_folder), "--strategy",
-                                   "all", "--json", "--out", str(out)])
+    res = CliRunner().invoke(
+        app,
+        ["plan", "--workbook", str(demo_folder), "--strategy", "all", "--json", "--out", str(out)],
+    )
     assert res.exit_code == 0, res.output
     got = json.loads(res.output)
     strategies = {s["strategy"]: s for s in got["strategies"]}
@@ -62,9 +64,11 @@ def test_demo_company_side_by_side(demo_folder: Path) -> None:
 
 
 def test_integer_workforce_flag(tmp_path: Path) -> None:
-    wb, dem = make_workbook({"A": {"workforce_pool": "P", "labor_hours_per_unit": 4}},
-                            {"A": [100]}, workforce={"P": {"regular_hours_per_worker": 160,
-                                                           "regular_wage": 10}})
+    wb, dem = make_workbook(
+        {"A": {"workforce_pool": "P", "labor_hours_per_unit": 4}},
+        {"A": [100]},
+        workforce={"P": {"regular_hours_per_worker": 160, "regular_wage": 10}},
+    )
     plans = compare_strategies(wb, dem, ["optimal"], integer_workforce=True)
     assert plans["optimal"].total_cost == pytest.approx(4800)  # 3 whole workers
     summary = plans["optimal"].to_json()
@@ -80,17 +84,28 @@ def test_shortage_options_and_clean_csv(tmp_path: Path) -> None:
 
     from snop.io import write_workbook
 
-    wb, _ = make_workbook({"A": {"regular_capacity": 100, "regular_cost": 10.1,
-                                 "backlog_cost": 1, "safety_stock": 5,
-                                 "initial_inventory": 5}}, {"A": [100, 130]})
+    wb, _ = make_workbook(
+        {
+            "A": {
+                "regular_capacity": 100,
+                "regular_cost": 10.1,
+                "backlog_cost": 1,
+                "safety_stock": 5,
+                "initial_inventory": 5,
+            }
+        },
+        {"A": [100, 130]},
+    )
     folder = tmp_path / "wb"
     write_workbook(wb, folder)
     res = snop("plan", "--workbook", folder, "--json", "--out", tmp_path / "out")
     assert res.exit_code == 0, res.stderr
     opt = res.json()["strategies"][0]
     assert opt["status"] == "optimal" and opt["unmet_units"] == pytest.approx(25)
-    assert any(t.startswith("family A needs 230 units over the horizon; at most 205")
-               for t in opt["explanations"])
+    assert any(
+        t.startswith("family A needs 230 units over the horizon; at most 205")
+        for t in opt["explanations"]
+    )
     plan = (tmp_path / "out" / "optimal_plan.csv").read_text()
     assert "-0.0" not in plan
     header, jan, feb = plan.splitlines()[:3]
@@ -99,8 +114,9 @@ def test_shortage_options_and_clean_csv(tmp_path: Path) -> None:
     assert jan.split(",")[cols.index("production")] == "100"
     assert feb.split(",")[cols.index("unmet")] == "25"
     assert jan.split(",")[cols.index("cost_production")] == "1010"
-    res = snop("plan", "--workbook", folder, "--json", "--allow-ending-backlog",
-               "--hard-safety-stock")
+    res = snop(
+        "plan", "--workbook", folder, "--json", "--allow-ending-backlog", "--hard-safety-stock"
+    )
     opt = res.json()["strategies"][0]
     assert opt["unmet_units"] == 0 and opt["target_penalty"] == 0
     assert opt["cost_breakdown"]["backlog"] == pytest.approx(30)

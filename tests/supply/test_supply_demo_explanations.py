@@ -21,5 +21,7 @@ def test_relief_values_are_true_costs() -> None:
         money = [e for e in plan.explanations if e.kind != "shortage"]
         for e in money:
             assert 0 <= e.value <= plan.total_cost, (name, e.text)
-    assert plans["optimal"].total_cost <= min(plans["level"].total_cost,
-                                              plans["chase"].total_cost) + 1e-6
+    assert (
+        plans["optimal"].total_cost
+        <= min(plans["level"].total_cost, plans["chase"].total_cost) + 1e-6
+    )

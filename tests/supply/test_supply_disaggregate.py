@@ -11,11 +11,17 @@ from snop.supply.disaggregate import disaggregate
 
 
 def test_largest_remainder_by_period_mix() -> None:
-    plan = pd.DataFrame({"family": ["A", "A"], "period": ["2027-01", "2027-02"],
-                         "production": [10.4, 7.0]})
-    mix = pd.DataFrame({"item": ["a1", "a2", "a3", "a1"], "family": ["A", "A", "A", "A"],
-                        "period": ["2027-01", "2027-01", "2027-01", "2027-02"],
-                        "qty": [1.0, 1.0, 1.0, 0.0]})
+    plan = pd.DataFrame(
+        {"family": ["A", "A"], "period": ["2027-01", "2027-02"], "production": [10.4, 7.0]}
+    )
+    mix = pd.DataFrame(
+        {
+            "item": ["a1", "a2", "a3", "a1"],
+            "family": ["A", "A", "A", "A"],
+            "period": ["2027-01", "2027-01", "2027-01", "2027-02"],
+            "qty": [1.0, 1.0, 1.0, 0.0],
+        }
+    )
     out = disaggregate(plan, mix)
     jan = out[out["period"] == "2027-01"].set_index("item")["production"]
     # 10 units in thirds: 3.33 each -> 3, 3, 3 and one extra to the first (ties by order)
@@ -26,13 +32,16 @@ def test_largest_remainder_by_period_mix() -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.floats(0, 1000), min_size=1, max_size=4),
-       st.lists(st.floats(0, 50), min_size=1, max_size=5))
+@given(
+    st.lists(st.floats(0, 1000), min_size=1, max_size=4),
+    st.lists(st.floats(0, 50), min_size=1, max_size=5),
+)
 def test_totals_kept_in_whole_units(totals: list[float], weights: list[float]) -> None:
     periods = [f"2027-{i + 1:02d}" for i in range(len(totals))]
     plan = pd.DataFrame({"family": "A", "period": periods, "production": totals})
-    mix = pd.DataFrame({"item": [f"i{j}" for j in range(len(weights))], "family": "A",
-                        "qty": weights})
+    mix = pd.DataFrame(
+        {"item": [f"i{j}" for j in range(len(weights))], "family": "A", "qty": weights}
+    )
     out = disaggregate(plan, mix)
     got = out.groupby("period")["production"].sum().reindex(periods).to_numpy()
     assert np.array_equal(got, np.round(totals).astype(int))

@@ -22,16 +22,19 @@ def instances(draw: Any) -> dict[str, Any]:
     if draw(st.booleans()):
         pools["P"] = {
             "regular_hours_per_worker": float(draw(st.integers(80, 160))),
-            "regular_wage": draw(money), "overtime_wage": draw(money),
+            "regular_wage": draw(money),
+            "overtime_wage": draw(money),
             "max_overtime_hours_per_worker": float(draw(st.integers(0, 30))),
-            "hiring_cost": draw(money) * 20, "layoff_cost": draw(money) * 20,
+            "hiring_cost": draw(money) * 20,
+            "layoff_cost": draw(money) * 20,
             "initial_workers": float(draw(st.integers(0, 4))),
             "max_workers": float(draw(st.sampled_from([np.nan, 5, 10]))),
         }
     fams: dict[str, dict[str, Any]] = {}
     for i in range(n_f):
         f: dict[str, Any] = {
-            "holding_cost": draw(money) / 4, "material_cost": draw(money),
+            "holding_cost": draw(money) / 4,
+            "material_cost": draw(money),
             "initial_inventory": float(draw(st.integers(0, 30))),
             "safety_stock": float(draw(st.integers(0, 10))),
             "holding_basis": draw(st.sampled_from(["ending", "average"])),
@@ -47,19 +50,28 @@ def instances(draw: Any) -> dict[str, Any]:
         if pools and draw(st.booleans()):
             f.update(workforce_pool="P", labor_hours_per_unit=float(draw(st.integers(1, 8))))
         else:
-            f.update(regular_capacity=float(draw(st.integers(20, 120))),
-                     regular_cost=draw(money),
-                     overtime_capacity=float(draw(st.integers(0, 30))),
-                     overtime_cost=draw(money) + 5)
+            f.update(
+                regular_capacity=float(draw(st.integers(20, 120))),
+                regular_cost=draw(money),
+                overtime_capacity=float(draw(st.integers(0, 30))),
+                overtime_cost=draw(money) + 5,
+            )
         fams[f"F{i}"] = f
     demand = {f: [float(draw(st.integers(0, 100))) for _ in range(n_t)] for f in fams}
     res_cap = float(draw(st.integers(50, 400)))
-    routings = [{"family": f, "resource": "R", "hours_per_unit": float(draw(st.integers(1, 3)))}
-                for f in fams if draw(st.booleans())]
-    return {"families": fams, "demand": demand, "workforce": pools or None,
-            "hard": draw(st.booleans()),
-            "resources": [{"resource": "R", "capacity_hours": res_cap}] if routings else None,
-            "routings": routings or None}
+    routings = [
+        {"family": f, "resource": "R", "hours_per_unit": float(draw(st.integers(1, 3)))}
+        for f in fams
+        if draw(st.booleans())
+    ]
+    return {
+        "families": fams,
+        "demand": demand,
+        "workforce": pools or None,
+        "hard": draw(st.booleans()),
+        "resources": [{"resource": "R", "capacity_hours": res_cap}] if routings else None,
+        "routings": routings or None,
+    }
 
 
 def _check_plan(p: Any, inst: dict[str, Any]) -> None:
@@ -71,8 +83,14 @@ def _check_plan(p: Any, inst: dict[str, Any]) -> None:
         back = rows["backlog"].to_numpy()
         prev_i = np.concatenate([[spec["initial_inventory"]], inv[:-1]])
         prev_b = np.concatenate([[0.0], back[:-1]])
-        lhs = (prev_i - prev_b + rows["production"] + rows["subcontract"] + rows["lost_sales"]
-               + rows["unmet"])
+        lhs = (
+            prev_i
+            - prev_b
+            + rows["production"]
+            + rows["subcontract"]
+            + rows["lost_sales"]
+            + rows["unmet"]
+        )
         rhs = rows["demand"].to_numpy() + inv - back
         assert np.allclose(lhs, rhs, atol=1e-4), f"balance broken for {f}"
         assert (rows["unmet"] >= -tol).all()
@@ -104,8 +122,13 @@ def _check_plan(p: Any, inst: dict[str, Any]) -> None:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_strategies_are_feasible_and_optimal_is_cheapest(inst: dict[str, Any]) -> None:
-    wb, dem = make_workbook(inst["families"], inst["demand"], workforce=inst["workforce"],
-                            resources=inst["resources"], routings=inst["routings"])
+    wb, dem = make_workbook(
+        inst["families"],
+        inst["demand"],
+        workforce=inst["workforce"],
+        resources=inst["resources"],
+        routings=inst["routings"],
+    )
     plans = compare_strategies(wb, dem, hard_safety_stock=inst["hard"])
     opt = plans["optimal"]
     assert opt.status == "optimal", opt.diagnosis
@@ -128,8 +151,13 @@ def test_strategies_are_feasible_and_optimal_is_cheapest(inst: dict[str, Any]) -
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_lp_cost_is_at_most_mip_cost(inst: dict[str, Any]) -> None:
-    wb, dem = make_workbook(inst["families"], inst["demand"], workforce=inst["workforce"],
-                            resources=inst["resources"], routings=inst["routings"])
+    wb, dem = make_workbook(
+        inst["families"],
+        inst["demand"],
+        workforce=inst["workforce"],
+        resources=inst["resources"],
+        routings=inst["routings"],
+    )
     lp = plan_supply(wb, dem, hard_safety_stock=inst["hard"])
     mip = plan_supply(wb, dem, integer_workforce=True, hard_safety_stock=inst["hard"])
     assert lp.status == "optimal"
@@ -137,8 +165,7 @@ def test_lp_cost_is_at_most_mip_cost(inst: dict[str, Any]) -> None:
         _check_plan(mip, inst)
         assert lp.unmet_units <= mip.unmet_units + 1e-6
         if lp.unmet_units >= mip.unmet_units - 1e-6:
-            mine, theirs = (lp.total_cost + lp.target_penalty,
-                            mip.total_cost + mip.target_penalty)
+            mine, theirs = (lp.total_cost + lp.target_penalty, mip.total_cost + mip.target_penalty)
             assert mine <= theirs + 1e-6 * (1 + abs(theirs))
         w = mip.workforce["workers"].to_numpy()
         assert np.allclose(w, np.round(w), atol=1e-6)

@@ -9,8 +9,13 @@ from snop.supply import compare_strategies, comparison_table, plan_supply
 
 APPROX = pytest.approx
 # 160 regular hours at 10/h: a worker costs 1,600 a month and makes 40 units (4 h/unit)
-POOL = {"regular_hours_per_worker": 160, "regular_wage": 10, "initial_workers": 2,
-        "hiring_cost": 500, "layoff_cost": 300}
+POOL = {
+    "regular_hours_per_worker": 160,
+    "regular_wage": 10,
+    "initial_workers": 2,
+    "hiring_cost": 500,
+    "layoff_cost": 300,
+}
 FAM = {"workforce_pool": "P", "labor_hours_per_unit": 4, "holding_cost": 5}
 # the textbook cases end where their horizon ends: no terminal condition on the workforce
 # (the default keeps the last periods' need; see test_supply_terminal.py)
@@ -18,8 +23,9 @@ TEXTBOOK = {"ending_workforce": "none"}
 
 
 def test_chase_level_optimal_side_by_side() -> None:
-    wb, dem = make_workbook({"A": FAM}, {"A": [80, 120, 40]}, workforce={"P": POOL},
-                            settings=TEXTBOOK)
+    wb, dem = make_workbook(
+        {"A": FAM}, {"A": [80, 120, 40]}, workforce={"P": POOL}, settings=TEXTBOOK
+    )
     plans = compare_strategies(wb, dem)
     chase, level, opt = plans["chase"], plans["level"], plans["optimal"]
     # chase: workers 2,3,1 -> labor 6*1600, hire 1 (500), lay off 2 (600)
@@ -43,10 +49,18 @@ def test_chase_level_optimal_side_by_side() -> None:
 def test_integer_workforce_with_overtime() -> None:
     # 100 units = 400 h. LP: 2.5 workers = 4,000. MIP: 3 workers = 4,800, or 2 workers +
     # 80 h overtime (cap 40 h/worker) at 15 = 3,200 + 1,200 = 4,400.
-    pool = {"regular_hours_per_worker": 160, "regular_wage": 10, "overtime_wage": 15,
-            "max_overtime_hours_per_worker": 40}
-    wb, dem = make_workbook({"A": {"workforce_pool": "P", "labor_hours_per_unit": 4}},
-                            {"A": [100]}, workforce={"P": pool}, settings=TEXTBOOK)
+    pool = {
+        "regular_hours_per_worker": 160,
+        "regular_wage": 10,
+        "overtime_wage": 15,
+        "max_overtime_hours_per_worker": 40,
+    }
+    wb, dem = make_workbook(
+        {"A": {"workforce_pool": "P", "labor_hours_per_unit": 4}},
+        {"A": [100]},
+        workforce={"P": pool},
+        settings=TEXTBOOK,
+    )
     lp = plan_supply(wb, dem)
     mip = plan_supply(wb, dem, integer_workforce=True)
     assert lp.total_cost == APPROX(4000)
@@ -60,9 +74,12 @@ def test_integer_workforce_with_overtime() -> None:
 
 def test_hours_per_day_times_calendar_days() -> None:
     pool = {"hours_per_worker_per_day": 8, "regular_wage": 10}
-    wb, dem = make_workbook({"A": {"workforce_pool": "P", "labor_hours_per_unit": 4}},
-                            {"A": [100]}, workforce={"P": pool},
-                            calendar={"2027-01": 20})
+    wb, dem = make_workbook(
+        {"A": {"workforce_pool": "P", "labor_hours_per_unit": 4}},
+        {"A": [100]},
+        workforce={"P": pool},
+        calendar={"2027-01": 20},
+    )
     p = plan_supply(wb, dem)
     assert list(p.workforce["workers"]) == APPROX([2.5])  # 400 h / (8*20)
     assert list(p.workforce["regular_hours"]) == APPROX([400])
@@ -70,11 +87,14 @@ def test_hours_per_day_times_calendar_days() -> None:
 
 def test_shared_pool_headcount_and_hours_per_family() -> None:
     wb, dem = make_workbook(
-        {"A": {"workforce_pool": "P", "labor_hours_per_unit": 2},
-         "B": {"workforce_pool": "P", "labor_hours_per_unit": 4}},
-        {"A": [40, 30], "B": [20, 20]}, workforce={"P": {"regular_hours_per_worker": 160,
-                                                         "regular_wage": 10}},
-        settings=TEXTBOOK)
+        {
+            "A": {"workforce_pool": "P", "labor_hours_per_unit": 2},
+            "B": {"workforce_pool": "P", "labor_hours_per_unit": 4},
+        },
+        {"A": [40, 30], "B": [20, 20]},
+        workforce={"P": {"regular_hours_per_worker": 160, "regular_wage": 10}},
+        settings=TEXTBOOK,
+    )
     p = plan_supply(wb, dem)
     # 80 + 80 hours, then 60 + 80: 1 worker, then 0.875 (no hiring or layoff cost)
     assert list(p.workforce["workers"]) == APPROX([1, 0.875])
@@ -95,9 +115,11 @@ def test_max_workers_shadow_price() -> None:
     # 2 workers make 80 of 100; the other 20 are lost at 100. One more worker would make 40
     # more units: saves 40*100 - 1,600 = 2,400 (marginal, per worker)
     pool = {"regular_hours_per_worker": 160, "regular_wage": 10, "max_workers": 2}
-    wb, dem = make_workbook({"A": {"workforce_pool": "P", "labor_hours_per_unit": 4,
-                                   "lost_sales_cost": 100}}, {"A": [100]},
-                            workforce={"P": pool})
+    wb, dem = make_workbook(
+        {"A": {"workforce_pool": "P", "labor_hours_per_unit": 4, "lost_sales_cost": 100}},
+        {"A": [100]},
+        workforce={"P": pool},
+    )
     p = plan_supply(wb, dem)
     assert p.total_cost == APPROX(3200 + 2000)
     w = [e for e in p.explanations if e.kind == "worker"]
@@ -112,13 +134,20 @@ def test_shared_resource_prioritises_and_prices_hours() -> None:
     # A: 1 h/unit, lost at 30 -> 20/h; B: 2 h/unit, lost at 70 -> 30/h. Make B first.
     # Jan: B 40 (80 h), A 20 (20 h), A loses 40. Feb: B 25 (50 h), B loses... no demand.
     wb, dem = make_workbook(
-        {"A": {"regular_cost": 10, "lost_sales_cost": 30},
-         "B": {"regular_cost": 10, "lost_sales_cost": 70}},
+        {
+            "A": {"regular_cost": 10, "lost_sales_cost": 30},
+            "B": {"regular_cost": 10, "lost_sales_cost": 70},
+        },
         {"A": [60, 0], "B": [40, 0]},
-        resources=[{"resource": "R", "capacity_hours": 100},
-                   {"resource": "R", "period": "2027-02", "capacity_hours": 50}],
-        routings=[{"family": "A", "resource": "R", "hours_per_unit": 1},
-                  {"family": "B", "resource": "R", "hours_per_unit": 2}])
+        resources=[
+            {"resource": "R", "capacity_hours": 100},
+            {"resource": "R", "period": "2027-02", "capacity_hours": 50},
+        ],
+        routings=[
+            {"family": "A", "resource": "R", "hours_per_unit": 1},
+            {"family": "B", "resource": "R", "hours_per_unit": 2},
+        ],
+    )
     p = plan_supply(wb, dem)
     assert col(p.plan, "B", "production") == [40, 0]
     assert col(p.plan, "A", "production") == [20, 0]
@@ -138,9 +167,10 @@ def test_shared_resource_prioritises_and_prices_hours() -> None:
 def test_chase_backlogs_only_what_capacity_forces() -> None:
     # chase with cap 100 and demand 50, 150, 100 and backlog allowed: 50 units must be built
     # ahead or served late; either way production never exceeds demand by choice
-    wb, dem = make_workbook({"A": {"regular_capacity": 100, "regular_cost": 10,
-                                   "holding_cost": 1, "backlog_cost": 3}},
-                            {"A": [50, 150, 100]})
+    wb, dem = make_workbook(
+        {"A": {"regular_capacity": 100, "regular_cost": 10, "holding_cost": 1, "backlog_cost": 3}},
+        {"A": [50, 150, 100]},
+    )
     p = plan_supply(wb, dem, "chase")
     assert p.status == "optimal"
     # ties between a unit held one month and a unit owed one month go to the cheaper (hold)
@@ -159,6 +189,8 @@ def test_a_shortage_is_planned_by_every_strategy() -> None:
         assert col(p.plan, "A", "unmet") == [0, 50]
         assert list(p.constrained_demand["gap"]) == APPROX([0, 50])
         unmet = next(e for e in p.explanations if e.kind == "unmet")
-        assert unmet.text == ("family A needs 250 units over the horizon; at most 200 can be "
-                              "supplied: 50 are not served (most in 2027-02: regular/overtime "
-                              "capacity of A)")
+        assert unmet.text == (
+            "family A needs 250 units over the horizon; at most 200 can be "
+            "supplied: 50 are not served (most in 2027-02: regular/overtime "
+            "capacity of A)"
+        )

@@ -20,19 +20,22 @@ from snop.store.db import open_store
 # No highlighting and no :emoji: codes (user text prints as typed); when the output is not a
 # terminal (a file, a pipe, a test), lines are never broken, so each message stays one line.
 console = Console(highlight=False, emoji=False, soft_wrap=not sys.stdout.isatty())
-err_console = Console(stderr=True, highlight=False, emoji=False,
-                      soft_wrap=not sys.stderr.isatty())
+err_console = Console(stderr=True, highlight=False, emoji=False, soft_wrap=not sys.stderr.isatty())
 
 
 def esc(value: object) -> str:
     """``value`` as text that prints byte-exact in markup (``[`` escaped)."""
     return escape(str(value))
 
+
 DbOption = Annotated[
     str | None,
-    typer.Option("--db", envvar="SNOP_DATABASE_URL",
-                 help="Store: a SQLite file path or a URL such as "
-                      "postgresql+psycopg://user:pw@host/db. Default: snop.db here."),
+    typer.Option(
+        "--db",
+        envvar="SNOP_DATABASE_URL",
+        help="Store: a SQLite file path or a URL such as "
+        "postgresql+psycopg://user:pw@host/db. Default: snop.db here.",
+    ),
 ]
 
 

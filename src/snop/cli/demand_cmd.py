@@ -19,17 +19,30 @@ from snop.cli.main import app
 from snop.errors import SnopError
 from snop.model.periods import PERIOD_FORMATS, PeriodError, parse_period
 
-demand = typer.Typer(help="Demand review: layers, overrides, consensus approval, forecast "
-                          "value added.", no_args_is_help=True)
+demand = typer.Typer(
+    help="Demand review: layers, overrides, consensus approval, forecast value added.",
+    no_args_is_help=True,
+)
 app.add_typer(demand, name="demand")
 
-Author = Annotated[str | None, typer.Option(
-    "--author", envvar="SNOP_USER", help="Who makes the change (default: your login).")]
-Role = Annotated[str | None, typer.Option(
-    "--role", envvar="SNOP_ROLE", help="Your role (default: the role the action needs, "
-    "e.g. the layer's owner).")]
-Cycle = Annotated[str | None, typer.Option(
-    "--cycle", help="Cycle (its first planning period); default: the current one.")]
+Author = Annotated[
+    str | None,
+    typer.Option(
+        "--author", envvar="SNOP_USER", help="Who makes the change (default: your login)."
+    ),
+]
+Role = Annotated[
+    str | None,
+    typer.Option(
+        "--role",
+        envvar="SNOP_ROLE",
+        help="Your role (default: the role the action needs, e.g. the layer's owner).",
+    ),
+]
+Cycle = Annotated[
+    str | None,
+    typer.Option("--cycle", help="Cycle (its first planning period); default: the current one."),
+]
 Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 # User values (codes, reasons, comments, authors, events) are printed as plain text, never as
 # console markup: a reason "[/]" or "[bold]" is shown as typed. Markup of our own wraps
@@ -44,9 +57,11 @@ def _cycle(value: str | None) -> str | None:
     try:
         return parse_period(value).label
     except PeriodError:
-        raise SnopError(f"--cycle {value!r} is not a period; write {PERIOD_FORMATS} (a cycle "
-                        "is named by its first planning period; `snop demand cycles` lists "
-                        "them)") from None
+        raise SnopError(
+            f"--cycle {value!r} is not a period; write {PERIOD_FORMATS} (a cycle "
+            "is named by its first planning period; `snop demand cycles` lists "
+            "them)"
+        ) from None
 
 
 def _author(author: str | None) -> str:
@@ -58,13 +73,13 @@ def _author(author: str | None) -> str:
         return os.environ.get("USER", "unknown")
 
 
-def _table(df: pd.DataFrame, title: str | None = None, digits: int = 0,
-           no_wrap: tuple[str, ...] = ()) -> Table:
+def _table(
+    df: pd.DataFrame, title: str | None = None, digits: int = 0, no_wrap: tuple[str, ...] = ()
+) -> Table:
     t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for col in df.columns:
         numeric = df[col].dtype.kind in "fi"
-        t.add_column(Text(str(col)), justify="right" if numeric else "left",
-                     no_wrap=col in no_wrap)
+        t.add_column(Text(str(col)), justify="right" if numeric else "left", no_wrap=col in no_wrap)
     for row in df.itertuples(index=False):
         t.add_row(*(Text(_cell(v, digits)) for v in row))
     return t
@@ -88,16 +103,18 @@ def _header(plan: Any) -> str:
     based = f", started from approved cycle {plan.based_on}" if plan.based_on else ""
     extra = ""
     if plan.status == "approved":
-        extra = (f", approved by {plan.record.get('approved_by')} "
-                 f"({plan.record.get('approved_role')}) on {plan.record.get('approved_at')}")
+        extra = (
+            f", approved by {plan.record.get('approved_by')} "
+            f"({plan.record.get('approved_role')}) on {plan.record.get('approved_at')}"
+        )
     layers = " -> ".join(plan.layer_names)
     log = plan.log()
     withdrawn = int(log["withdrawn_by"].notna().sum())
     count = int((log["kind"] != "withdraw").sum()) - withdrawn
     gone = f" ({withdrawn} withdrawn)" if withdrawn else ""
-    return (f"demand plan of cycle [bold]{escape(plan.cycle)}[/]: "
-            + escape(f"{plan.status}{extra}{based}; layers {layers}; {count} "
-                     f"override(s){gone}"))
+    return f"demand plan of cycle [bold]{escape(plan.cycle)}[/]: " + escape(
+        f"{plan.status}{extra}{based}; layers {layers}; {count} override(s){gone}"
+    )
 
 
 def _conflicts(plan: Any) -> None:
@@ -109,8 +126,9 @@ def _conflicts(plan: Any) -> None:
 def show_cmd(
     ctx: typer.Context,
     layer: Annotated[str | None, typer.Option(help="Only this layer (default: all).")] = None,
-    level: Annotated[str, typer.Option(
-        help="item, family, total or an items attribute.")] = "family",
+    level: Annotated[
+        str, typer.Option(help="item, family, total or an items attribute.")
+    ] = "family",
     key: Annotated[str | None, typer.Option(help="Only this item, family or value.")] = None,
     period: Annotated[str | None, typer.Option(help="Only from this period.")] = None,
     to: Annotated[str | None, typer.Option(help="Only up to this period.")] = None,
@@ -134,19 +152,29 @@ def show_cmd(
         view = view[view[level] == key]
         if view.empty:
             raise SnopError(f"{level} {key!r} has no demand plan rows")
-    view = view[view["period"].isin(h.periods[lo:hi + 1])]
+    view = view[view["period"].isin(h.periods[lo : hi + 1])]
     if as_json:
-        print(json.dumps({"cycle": plan.cycle, "status": plan.status,
-                          "layers": list(plan.layer_names), "level": level,
-                          "rows": _records(view)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "cycle": plan.cycle,
+                    "status": plan.status,
+                    "layers": list(plan.layer_names),
+                    "level": level,
+                    "rows": _records(view),
+                },
+                indent=2,
+            )
+        )
         return
     console.print(_header(plan))
     _conflicts(plan)
     shown = view[[level, "period"]].copy()
     for name in names:
         held = view[f"{name}_locked"] > 0
-        shown[name] = [_cell(v, 0) + (LOCK_MARK if lk else "")
-                       for v, lk in zip(view[name], held, strict=True)]
+        shown[name] = [
+            _cell(v, 0) + (LOCK_MARK if lk else "") for v, lk in zip(view[name], held, strict=True)
+        ]
     t = Table(show_edge=False, pad_edge=False)
     for col in shown.columns:
         t.add_column(Text(str(col)), justify="right" if col in names else "left")
@@ -154,49 +182,74 @@ def show_cmd(
         t.add_row(*(Text(str(v)) for v in row))
     console.print(t)
     if (view[[f"{n}_locked" for n in names]] > 0).any().any():
-        console.print(f"{LOCK_MARK} locked" + ("" if level == "item" else
-                                               " (some or all of its items)")
-                      + ": kept by later changes above item level; `snop demand override "
-                      "--unlock` frees them", markup=False)
+        console.print(
+            f"{LOCK_MARK} locked"
+            + ("" if level == "item" else " (some or all of its items)")
+            + ": kept by later changes above item level; `snop demand override "
+            "--unlock` frees them",
+            markup=False,
+        )
 
 
 override_app = typer.Typer(
     help="Change a layer at any level for a period or range (`snop demand override --layer "
     "... --period ... --qty|--delta|--pct|--unlock ... --reason ...`), or withdraw a "
-    "change (`snop demand override delete ID`).", invoke_without_command=True)
+    "change (`snop demand override delete ID`).",
+    invoke_without_command=True,
+)
 demand.add_typer(override_app, name="override")
 
 
 @override_app.callback()
 def override_cmd(
     ctx: typer.Context,
-    layer: Annotated[str | None, typer.Option(help="Layer to change (e.g. sales, marketing, "
-                                                   "consensus). Required.")] = None,
-    level: Annotated[str | None, typer.Option(
-        help="item, family, total or an items attribute. Required.")] = None,
-    period: Annotated[str | None, typer.Option(
-        help="Period (the first of a range). Required.")] = None,
-    reason: Annotated[str | None, typer.Option(
-        help="Reason code: promo, customer, price... Required.")] = None,
-    key: Annotated[str, typer.Option(help="The item, family or attribute value "
-                                          "(not for total).")] = "",
+    layer: Annotated[
+        str | None,
+        typer.Option(help="Layer to change (e.g. sales, marketing, consensus). Required."),
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option(help="item, family, total or an items attribute. Required.")
+    ] = None,
+    period: Annotated[
+        str | None, typer.Option(help="Period (the first of a range). Required.")
+    ] = None,
+    reason: Annotated[
+        str | None, typer.Option(help="Reason code: promo, customer, price... Required.")
+    ] = None,
+    key: Annotated[
+        str, typer.Option(help="The item, family or attribute value (not for total).")
+    ] = "",
     to: Annotated[str | None, typer.Option("--to", help="Last period of a range.")] = None,
     qty: Annotated[float | None, typer.Option(help="New quantity in each period.")] = None,
     delta: Annotated[float | None, typer.Option(help="Change in units in each period.")] = None,
-    pct: Annotated[float | None, typer.Option(help="Change in percent in each period "
-                                              "(-100 to +1000).")] = None,
-    unlock: Annotated[bool, typer.Option("--unlock", help="Free the locked cells of the "
-                                         "scope from this layer on (values stay).")] = False,
-    split: Annotated[str, typer.Option(
-        help="proportional, equal, history or layer:NAME.")] = "proportional",
-    lock: Annotated[bool, typer.Option("--lock", help="Keep these values when later "
-                                       "overrides, in this layer or a later one, change a "
-                                       "level above.")] = False,
+    pct: Annotated[
+        float | None, typer.Option(help="Change in percent in each period (-100 to +1000).")
+    ] = None,
+    unlock: Annotated[
+        bool,
+        typer.Option(
+            "--unlock", help="Free the locked cells of the scope from this layer on (values stay)."
+        ),
+    ] = False,
+    split: Annotated[
+        str, typer.Option(help="proportional, equal, history or layer:NAME.")
+    ] = "proportional",
+    lock: Annotated[
+        bool,
+        typer.Option(
+            "--lock",
+            help="Keep these values when later "
+            "overrides, in this layer or a later one, change a "
+            "level above.",
+        ),
+    ] = False,
     comment: Annotated[str | None, typer.Option(help="The assumption behind it.")] = None,
-    event: Annotated[str | None, typer.Option(help="Named event (promotion, tender...) it "
-                                              "belongs to.")] = None,
-    preview: Annotated[bool, typer.Option("--preview", help="Show the split; change "
-                                          "nothing.")] = False,
+    event: Annotated[
+        str | None, typer.Option(help="Named event (promotion, tender...) it belongs to.")
+    ] = None,
+    preview: Annotated[
+        bool, typer.Option("--preview", help="Show the split; change nothing.")
+    ] = False,
     author: Author = None,
     role: Role = None,
     as_json: Json = False,
@@ -210,19 +263,42 @@ def override_cmd(
     from snop.demand.review import add_override
 
     if layer is None or level is None or period is None or reason is None:
-        missing = next(n for n, v in (("--layer", layer), ("--level", level),
-                                      ("--period", period), ("--reason", reason)) if v is None)
-        raise SnopError(f"missing option {missing}; see `snop demand override --help` (or "
-                        "`snop demand override delete ID` to withdraw an override)")
+        missing = next(
+            n
+            for n, v in (
+                ("--layer", layer),
+                ("--level", level),
+                ("--period", period),
+                ("--reason", reason),
+            )
+            if v is None
+        )
+        raise SnopError(
+            f"missing option {missing}; see `snop demand override --help` (or "
+            "`snop demand override delete ID` to withdraw an override)"
+        )
     amounts = (("qty", qty), ("delta", delta), ("pct", pct), (UNLOCK, 0.0 if unlock else None))
     given = [(k, v) for k, v in amounts if v is not None]
     if len(given) != 1:
         raise SnopError("give exactly one of --qty, --delta, --pct and --unlock")
     kind, value = given[0]
-    ov = Override(layer=layer, level=level, key=key, period=period, to_period=to or period,
-                  kind=kind, value=float(value), split=split, locked=lock,
-                  author=_author(author), role=role or "", reason=reason,
-                  comment=comment, event=event, source="cli")
+    ov = Override(
+        layer=layer,
+        level=level,
+        key=key,
+        period=period,
+        to_period=to or period,
+        kind=kind,
+        value=float(value),
+        split=split,
+        locked=lock,
+        author=_author(author),
+        role=role or "",
+        reason=reason,
+        comment=comment,
+        event=event,
+        source="cli",
+    )
     result = add_override(store(ctx), ov, preview=preview)
     verb = "preview (nothing stored)" if preview else f"stored as override {result.override.id}"
     _effects(result, verb, as_json)
@@ -231,8 +307,17 @@ def override_cmd(
 def _effects(result: Any, verb: str, as_json: bool) -> None:
     eff = result.effects.assign(change=lambda d: d["after"] - d["before"])
     if as_json:
-        print(json.dumps({"override": result.override.describe(), "id": result.override.id,
-                          "stored": result.stored, "effects": _records(eff)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "override": result.override.describe(),
+                    "id": result.override.id,
+                    "stored": result.stored,
+                    "effects": _records(eff),
+                },
+                indent=2,
+            )
+        )
         return
     console.print(f"{result.override.describe()}: {verb}", markup=False)
     if eff.empty:
@@ -245,8 +330,9 @@ def _effects(result: Any, verb: str, as_json: bool) -> None:
 @override_app.command("delete")
 def delete_cmd(
     ctx: typer.Context,
-    override_id: Annotated[int, typer.Argument(metavar="ID", help="The override's id "
-                                               "(`snop demand log` shows them).")],
+    override_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The override's id (`snop demand log` shows them).")
+    ],
     reason: Annotated[str, typer.Option(help="Why it is withdrawn.")] = "withdrawn",
     comment: Annotated[str | None, typer.Option(help="More about why.")] = None,
     author: Author = None,
@@ -257,13 +343,21 @@ def delete_cmd(
     role). The withdrawal is logged; the override stays in the log, marked withdrawn."""
     from snop.demand.review import delete_override
 
-    result = delete_override(store(ctx), override_id, author=_author(author), role=role,
-                             reason=reason, comment=comment, source="cli")
+    result = delete_override(
+        store(ctx),
+        override_id,
+        author=_author(author),
+        role=role,
+        reason=reason,
+        comment=comment,
+        source="cli",
+    )
     _effects(result, f"logged as entry {result.override.id}", as_json)
 
 
-def _transition(ctx: typer.Context, action: str, author: str | None, role: str | None,
-                note: str | None) -> None:
+def _transition(
+    ctx: typer.Context, action: str, author: str | None, role: str | None, note: str | None
+) -> None:
     from snop.demand import review
 
     fn = {"submit": review.submit, "approve": review.approve, "reject": review.reject}[action]
@@ -271,35 +365,52 @@ def _transition(ctx: typer.Context, action: str, author: str | None, role: str |
     console.print(_header(plan))
     if plan.status == "approved":
         total = plan.view("total")[[plan.consensus]].sum().iloc[0]
-        console.print(f"frozen as version {esc(plan.cycle)}: {total:,.0f} units of consensus "
-                      f"demand over {len(plan.periods)} periods")
+        console.print(
+            f"frozen as version {esc(plan.cycle)}: {total:,.0f} units of consensus "
+            f"demand over {len(plan.periods)} periods"
+        )
 
 
 @demand.command("submit")
-def submit_cmd(ctx: typer.Context, author: Author = None, role: Role = None,
-               note: Annotated[str | None, typer.Option(help="Note.")] = None) -> None:
+def submit_cmd(
+    ctx: typer.Context,
+    author: Author = None,
+    role: Role = None,
+    note: Annotated[str | None, typer.Option(help="Note.")] = None,
+) -> None:
     """Submit the current cycle's consensus for approval (consensus owner)."""
     _transition(ctx, "submit", author, role, note)
 
 
 @demand.command("approve")
-def approve_cmd(ctx: typer.Context, author: Author = None, role: Role = None,
-                note: Annotated[str | None, typer.Option(help="Note.")] = None) -> None:
+def approve_cmd(
+    ctx: typer.Context,
+    author: Author = None,
+    role: Role = None,
+    note: Annotated[str | None, typer.Option(help="Note.")] = None,
+) -> None:
     """Approve the submitted plan and freeze it as the cycle's version (approver role)."""
     _transition(ctx, "approve", author, role, note)
 
 
 @demand.command("reject")
-def reject_cmd(ctx: typer.Context, author: Author = None, role: Role = None,
-               note: Annotated[str | None, typer.Option(help="Why.")] = None) -> None:
+def reject_cmd(
+    ctx: typer.Context,
+    author: Author = None,
+    role: Role = None,
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+) -> None:
     """Send a submitted plan back to draft (approver role)."""
     _transition(ctx, "reject", author, role, note)
 
 
 @demand.command("log")
-def log_cmd(ctx: typer.Context, cycle: Cycle = None,
-            event: Annotated[str | None, typer.Option(help="Only this event.")] = None,
-            as_json: Json = False) -> None:
+def log_cmd(
+    ctx: typer.Context,
+    cycle: Cycle = None,
+    event: Annotated[str | None, typer.Option(help="Only this event.")] = None,
+    as_json: Json = False,
+) -> None:
     """The override log: every change with its id, author, role, reason, event and comment
     (the assumption log), withdrawals included."""
     from snop.demand.config import WITHDRAW
@@ -311,14 +422,22 @@ def log_cmd(ctx: typer.Context, cycle: Cycle = None,
     if event is not None:
         events = sorted({e for e in log["event"] if isinstance(e, str)})
         if event not in events:
-            raise SnopError(f"no such event {event!r}; events are: "
-                            + (", ".join(repr(e) for e in events) if events else
-                               "none (no override of this cycle names an event)"))
+            raise SnopError(
+                f"no such event {event!r}; events are: "
+                + (
+                    ", ".join(repr(e) for e in events)
+                    if events
+                    else "none (no override of this cycle names an event)"
+                )
+            )
     keep = [event is None or ov.event == event for ov in plan.overrides]
     log = log[keep]
     if as_json:
-        print(json.dumps({"cycle": plan.cycle, "status": plan.status,
-                          "overrides": _records(log)}, indent=2))
+        print(
+            json.dumps(
+                {"cycle": plan.cycle, "status": plan.status, "overrides": _records(log)}, indent=2
+            )
+        )
         return
     console.print(_header(plan))
     # one line per entry: its id and what changed, then who, why and from where
@@ -328,18 +447,21 @@ def log_cmd(ctx: typer.Context, cycle: Cycle = None,
         why = ov.reason + (f": {ov.comment}" if ov.comment else "")
         origin = ov.source + (f" from {ov.carried_from}" if ov.carried_from else "")
         ident = f"#{ov.id}" if ov.id is not None else "wb"
-        mark = (f"  (withdrawn by #{gone[ov.id]})"
-                if ov.id in gone and ov.kind != WITHDRAW else "")
+        mark = f"  (withdrawn by #{gone[ov.id]})" if ov.id in gone and ov.kind != WITHDRAW else ""
         console.print(f"{ident:>5}  {ov.describe()}{mark}", markup=False)
-        console.print(f"       {ov.author} ({ov.role}), {why}; {origin}, {ov.created_at}",
-                      markup=False)
+        console.print(
+            f"       {ov.author} ({ov.role}), {why}; {origin}, {ov.created_at}", markup=False
+        )
         if id(ov) in conflicts:
             console.print(f"       [yellow]conflict[/]: {escape(conflicts[id(ov)])}")
     if not plan.overrides:
         console.print("no overrides yet")
     elif any(ov.id is None for ov in plan.overrides):
-        console.print("wb: a row of the workbook's overrides table (it gets an id when the "
-                      "plan is submitted)", markup=False)
+        console.print(
+            "wb: a row of the workbook's overrides table (it gets an id when the "
+            "plan is submitted)",
+            markup=False,
+        )
 
 
 @demand.command("cycles")
@@ -351,15 +473,22 @@ def cycles_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     if as_json:
         print(json.dumps(_records(df), indent=2))
         return
-    console.print(_table(df[["cycle", "status", "based_on", "submitted_by", "approved_by",
-                             "approved_at"]] if not df.empty else df))
+    console.print(
+        _table(
+            df[["cycle", "status", "based_on", "submitted_by", "approved_by", "approved_at"]]
+            if not df.empty
+            else df
+        )
+    )
 
 
 @demand.command("fva")
 def fva_cmd(
     ctx: typer.Context,
-    cycle: Annotated[str | None, typer.Option(
-        help="Approved cycle to judge (default: the latest one with actuals).")] = None,
+    cycle: Annotated[
+        str | None,
+        typer.Option(help="Approved cycle to judge (default: the latest one with actuals)."),
+    ] = None,
     by: Annotated[str, typer.Option(help="layer, family, item, author or lag.")] = "layer",
     as_json: Json = False,
 ) -> None:
@@ -370,8 +499,17 @@ def fva_cmd(
     report = fva_report(store(ctx), _cycle(cycle))
     table = report.table(by)
     if as_json:
-        print(json.dumps({"cycle": report.cycle, "by": by, "periods": report.periods,
-                          "rows": _records(table)}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "cycle": report.cycle,
+                    "by": by,
+                    "periods": report.periods,
+                    "rows": _records(table),
+                },
+                indent=2,
+            )
+        )
         return
     console.print(report.title(by), markup=False)
     counts = [c for c in ("n", "overrides", "actual", "forecast") if c in table]

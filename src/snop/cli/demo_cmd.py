@@ -26,9 +26,11 @@ _KNOWN = ("snop.db", "snop.db-journal", "snop.db-wal", "snop.db-shm", "workbook"
 def _record(folder: Path) -> None:
     """Write the marker listing what the folder holds now (all of it made by the demo)."""
     names = sorted(p.name for p in folder.iterdir() if p.name != MARKER)
-    (folder / MARKER).write_text("created by `snop demo`; a new demo here removes these:\n"
-                                 + "".join(f"{n}\n" for n in sorted({*_KNOWN, *names})),
-                                 encoding="utf-8")
+    (folder / MARKER).write_text(
+        "created by `snop demo`; a new demo here removes these:\n"
+        + "".join(f"{n}\n" for n in sorted({*_KNOWN, *names})),
+        encoding="utf-8",
+    )
 
 
 def _own_entries(folder: Path) -> set[str] | None:
@@ -56,13 +58,17 @@ def _prepare(folder: Path) -> None:
         what = "the current folder (or one above it)" if is_cwd else "not empty"
         listed = ", ".join(sorted(present)[:5]) + (", ..." if len(present) > 5 else "")
         held = f" (it holds {listed})" if present else ""
-        raise SnopError(f"--dir {folder} is {what} and not a previous snop demo{held}; give a "
-                        "new or empty folder, e.g. --dir snop-demo")
+        raise SnopError(
+            f"--dir {folder} is {what} and not a previous snop demo{held}; give a "
+            "new or empty folder, e.g. --dir snop-demo"
+        )
     foreign = sorted(present - (own or set()))
     if foreign:
-        raise SnopError(f"--dir {folder} holds a previous demo and also "
-                        f"{', '.join(foreign[:5])}, which the demo did not create; move "
-                        "them out or give another folder")
+        raise SnopError(
+            f"--dir {folder} holds a previous demo and also "
+            f"{', '.join(foreign[:5])}, which the demo did not create; move "
+            "them out or give another folder"
+        )
     for name in sorted(present - {MARKER}):
         entry = folder / name
         if entry.is_dir() and not entry.is_symlink():
@@ -74,7 +80,8 @@ def _prepare(folder: Path) -> None:
 @app.command("demo")
 def demo_cmd(
     folder: Annotated[Path, typer.Option("--dir", help="Folder to create the demo in.")] = Path(
-        "snop-demo"),
+        "snop-demo"
+    ),
     seed: Annotated[int, typer.Option(help="Seed of the demo company's random history.")] = 7,
 ) -> None:
     """Create the demo company, import it and run every step of the S&OP cycle."""
@@ -86,13 +93,15 @@ def demo_cmd(
     write_workbook(wb, workbook)
     db = folder / "snop.db"
     engine = open_store(str(db))
-    console.print(f"[bold]snop demo[/]: Alder Housewares, workbook in {esc(workbook)}, "
-                  f"store {esc(db)}")
+    console.print(
+        f"[bold]snop demo[/]: Alder Housewares, workbook in {esc(workbook)}, store {esc(db)}"
+    )
     t0 = time.perf_counter()
     lines = previous_cycle(engine, wb, folder)
     _record(folder)
-    console.rule(f"[bold]Last approved cycle[/] (replayed from history, "
-                 f"{time.perf_counter() - t0:.1f}s)")
+    console.rule(
+        f"[bold]Last approved cycle[/] (replayed from history, {time.perf_counter() - t0:.1f}s)"
+    )
     for line in lines:
         console.print(line, markup=False)
     ctx = CycleContext(engine, workbook, {DEMAND_REVIEW_ACTIONS: demand_review})
@@ -104,5 +113,6 @@ def demo_cmd(
             console.print(line, markup=False)
     _record(folder)
     console.rule()
-    console.print(f"done in {time.perf_counter() - start:.1f}s. Try: snop --db {esc(db)} "
-                  "export alder.xlsx")
+    console.print(
+        f"done in {time.perf_counter() - start:.1f}s. Try: snop --db {esc(db)} export alder.xlsx"
+    )

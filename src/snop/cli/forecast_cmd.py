@@ -49,42 +49,84 @@ def _levels(level: list[str] | None, extra: list[str]) -> tuple[list[float], lis
 @app.command("forecast")
 def forecast_cmd(
     ctx: typer.Context,
-    inputs: Annotated[list[str] | None, typer.Argument(
-        help="SALES.csv with columns item, period, qty (periods YYYY-MM, YYYY-Qn or "
-             "YYYY-Www). Without it, the stored history is forecast.",
-        show_default=False)] = None,
-    horizon: Annotated[int | None, typer.Option(
-        "--horizon", help="Periods to forecast (a file: default 18; the store: the "
-                          "workbook's horizon setting, and a different value is refused).",
-        show_default=False)] = None,
-    freq: Annotated[str | None, typer.Option(
-        "--freq", help="M, Q or W; checked against the periods (default: detected).")] = None,
-    decimal: Annotated[str | None, typer.Option(
-        "--decimal", help="Decimal mark of the sales file's quantities: '.' (default; a "
-                          "comma is refused) or ',' (1234,5 or 1.234,5).")] = None,
-    method: Annotated[str, typer.Option(
-        "--method", help="auto|ets|arima|theta|croston|sba|tsb|mean|naive|snaive|drift|"
-                         "ensemble")] = "auto",
-    level: Annotated[list[str] | None, typer.Option(
-        "--level", help="Prediction interval levels in percent (default 80 95).")] = None,
-    hierarchy: Annotated[Path | None, typer.Option(
-        "--hierarchy", help="ITEMS.csv: item plus attributes (family, category...), "
-                            "launch_period, end_period, like_item.")] = None,
-    reconcile: Annotated[str | None, typer.Option(
-        "--reconcile", help="bottom_up|top_down|middle_out|mint (needs --hierarchy).")] = None,
-    middle_level: Annotated[str | None, typer.Option(
-        "--middle-level", help="Level for middle_out (default: first attribute).")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="FORECAST.csv to write (item, period, forecast, model, lo_/hi_).")
+    inputs: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="SALES.csv with columns item, period, qty (periods YYYY-MM, YYYY-Qn or "
+            "YYYY-Www). Without it, the stored history is forecast.",
+            show_default=False,
+        ),
     ] = None,
-    report: Annotated[Path | None, typer.Option(
-        "--report", help="Also write the per-item backtest report CSV here.")] = None,
-    as_json: Annotated[bool, typer.Option(
-        "--json", help="Print a JSON summary (per item: model, backtest metrics).")] = False,
-    from_own_end: Annotated[bool, typer.Option(
-        "--from-own-end", help="Forecast each series from its own last period (a panel of "
-                               "unrelated series); by default series that stopped early are "
-                               "forecast 0 and labelled Inactive.")] = False,
+    horizon: Annotated[
+        int | None,
+        typer.Option(
+            "--horizon",
+            help="Periods to forecast (a file: default 18; the store: the "
+            "workbook's horizon setting, and a different value is refused).",
+            show_default=False,
+        ),
+    ] = None,
+    freq: Annotated[
+        str | None,
+        typer.Option("--freq", help="M, Q or W; checked against the periods (default: detected)."),
+    ] = None,
+    decimal: Annotated[
+        str | None,
+        typer.Option(
+            "--decimal",
+            help="Decimal mark of the sales file's quantities: '.' (default; a "
+            "comma is refused) or ',' (1234,5 or 1.234,5).",
+        ),
+    ] = None,
+    method: Annotated[
+        str,
+        typer.Option(
+            "--method", help="auto|ets|arima|theta|croston|sba|tsb|mean|naive|snaive|drift|ensemble"
+        ),
+    ] = "auto",
+    level: Annotated[
+        list[str] | None,
+        typer.Option("--level", help="Prediction interval levels in percent (default 80 95)."),
+    ] = None,
+    hierarchy: Annotated[
+        Path | None,
+        typer.Option(
+            "--hierarchy",
+            help="ITEMS.csv: item plus attributes (family, category...), "
+            "launch_period, end_period, like_item.",
+        ),
+    ] = None,
+    reconcile: Annotated[
+        str | None,
+        typer.Option("--reconcile", help="bottom_up|top_down|middle_out|mint (needs --hierarchy)."),
+    ] = None,
+    middle_level: Annotated[
+        str | None,
+        typer.Option("--middle-level", help="Level for middle_out (default: first attribute)."),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="FORECAST.csv to write (item, period, forecast, model, lo_/hi_)."
+        ),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Also write the per-item backtest report CSV here."),
+    ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print a JSON summary (per item: model, backtest metrics)."),
+    ] = False,
+    from_own_end: Annotated[
+        bool,
+        typer.Option(
+            "--from-own-end",
+            help="Forecast each series from its own last period (a panel of "
+            "unrelated series); by default series that stopped early are "
+            "forecast 0 and labelled Inactive.",
+        ),
+    ] = False,
 ) -> None:
     """Statistical baseline forecast: a model per item, chosen by backtest, with intervals."""
     levels, files = _levels(level, list(inputs or []))
@@ -93,28 +135,45 @@ def forecast_cmd(
     if len(files) > 1:
         raise SnopError(f"one sales file at a time (got {', '.join(files)})")
     if reconcile is not None and hierarchy is None:
-        raise SnopError("--reconcile needs --hierarchy ITEMS.csv (the items and their "
-                        "family/category columns)")
+        raise SnopError(
+            "--reconcile needs --hierarchy ITEMS.csv (the items and their family/category columns)"
+        )
     if method not in _methods():
         raise SnopError(f"--method {method!r} is not known; valid: {', '.join(_methods())}")
     if horizon is not None and horizon < 1:
         raise SnopError(f"--horizon {horizon}: forecast at least 1 period")
     if not files and decimal is not None:
-        raise SnopError("--decimal applies to a sales file (snop forecast SALES.csv "
-                        "--decimal ,); the stored history holds numbers already")
+        raise SnopError(
+            "--decimal applies to a sales file (snop forecast SALES.csv "
+            "--decimal ,); the stored history holds numbers already"
+        )
     if not files:
         if from_own_end:
-            raise SnopError("--from-own-end works on a sales file; the stored history is "
-                            "forecast from the cycle's first planning period")
-        _forecast_store(ctx, horizon=horizon, method=method, levels=levels,
-                        reconcile=reconcile, as_json=as_json)
+            raise SnopError(
+                "--from-own-end works on a sales file; the stored history is "
+                "forecast from the cycle's first planning period"
+            )
+        _forecast_store(
+            ctx, horizon=horizon, method=method, levels=levels, reconcile=reconcile, as_json=as_json
+        )
         return
     if out is None and not as_json:
         raise SnopError("say where to write the forecast: --out FORECAST.csv (or --json)")
-    _forecast_file(Path(files[0]), horizon=horizon or DEFAULT_HORIZON, freq=freq,
-                   decimal=decimal or ".", method=method, levels=levels, hierarchy=hierarchy,
-                   reconcile=reconcile, middle_level=middle_level, out=out, report=report,
-                   as_json=as_json, from_own_end=from_own_end)
+    _forecast_file(
+        Path(files[0]),
+        horizon=horizon or DEFAULT_HORIZON,
+        freq=freq,
+        decimal=decimal or ".",
+        method=method,
+        levels=levels,
+        hierarchy=hierarchy,
+        reconcile=reconcile,
+        middle_level=middle_level,
+        out=out,
+        report=report,
+        as_json=as_json,
+        from_own_end=from_own_end,
+    )
 
 
 def _methods() -> tuple[str, ...]:
@@ -123,10 +182,22 @@ def _methods() -> tuple[str, ...]:
     return METHODS
 
 
-def _forecast_file(path: Path, *, horizon: int, freq: str | None, decimal: str, method: str,
-                   levels: list[float], hierarchy: Path | None, reconcile: str | None,
-                   middle_level: str | None, out: Path | None, report: Path | None,
-                   as_json: bool, from_own_end: bool = False) -> None:
+def _forecast_file(
+    path: Path,
+    *,
+    horizon: int,
+    freq: str | None,
+    decimal: str,
+    method: str,
+    levels: list[float],
+    hierarchy: Path | None,
+    reconcile: str | None,
+    middle_level: str | None,
+    out: Path | None,
+    report: Path | None,
+    as_json: bool,
+    from_own_end: bool = False,
+) -> None:
     from snop.forecasting import forecast_panel
     from snop.forecasting.data import frequency, read_table
     from snop.io.numbers import decimal_mark
@@ -140,10 +211,19 @@ def _forecast_file(path: Path, *, horizon: int, freq: str | None, decimal: str, 
     progress_cb, stop = _progress(n_items)
     try:
         result = forecast_panel(
-            sales, horizon, method=method, levels=levels, items=items, reconcile=reconcile,
-            middle_level=middle_level, freq=freq, progress=progress_cb, source=path.name,
+            sales,
+            horizon,
+            method=method,
+            levels=levels,
+            items=items,
+            reconcile=reconcile,
+            middle_level=middle_level,
+            freq=freq,
+            progress=progress_cb,
+            source=path.name,
             items_source=hierarchy.name if hierarchy is not None else "items",
-            from_own_end=from_own_end)
+            from_own_end=from_own_end,
+        )
     finally:
         stop()
     frame = result.forecast
@@ -172,8 +252,10 @@ def _forecast_file(path: Path, *, horizon: int, freq: str | None, decimal: str, 
         console.print(f"Forecast {s['items']} items x {horizon} periods -> {esc(out)}")
         console.print(f"  models: {esc(models)}")
         if bt["mase"] is not None:
-            console.print(f"  backtest mean MASE {bt['mase']:.3f} (naive {bt['naive_mase']:.3f}),"
-                          f" mean WAPE {bt['wape']:.3f} (naive {bt['naive_wape']:.3f})")
+            console.print(
+                f"  backtest mean MASE {bt['mase']:.3f} (naive {bt['naive_mase']:.3f}),"
+                f" mean WAPE {bt['wape']:.3f} (naive {bt['naive_wape']:.3f})"
+            )
         if s["outliers_flagged"]:
             console.print(f"  {s['outliers_flagged']} outlier(s) flagged and cleansed")
         for line in _listings(s):
@@ -182,18 +264,23 @@ def _forecast_file(path: Path, *, horizon: int, freq: str | None, decimal: str, 
 
 def _listings(summary: dict[str, Any]) -> list[str]:
     """Text lines naming the inactive items and the items to review."""
+
     def names(items: list[str]) -> str:
         more = len(items) - LIST_MAX
         return ", ".join(items[:LIST_MAX]) + (f" and {more} more" if more > 0 else "")
 
     out = []
     if summary["inactive"]:
-        out.append(f"{len(summary['inactive'])} inactive (no sales rows in their last "
-                   "periods; forecast 0, model Inactive; --from-own-end forecasts them from "
-                   f"their own end): {names(summary['inactive'])}")
+        out.append(
+            f"{len(summary['inactive'])} inactive (no sales rows in their last "
+            "periods; forecast 0, model Inactive; --from-own-end forecasts them from "
+            f"their own end): {names(summary['inactive'])}"
+        )
     if summary["review"]:
-        out.append(f"{len(summary['review'])} to review (the chosen model did worse than "
-                   f"naive in the backtest): {names(summary['review'])}")
+        out.append(
+            f"{len(summary['review'])} to review (the chosen model did worse than "
+            f"naive in the backtest): {names(summary['review'])}"
+        )
     return out
 
 
@@ -213,9 +300,14 @@ def _progress(n_items: int) -> tuple[Any, Any]:
 
     from snop.cli.common import err_console
 
-    bar = Progress("[progress.description]{task.description}", BarColumn(),
-                   "{task.completed}/{task.total} series", TimeElapsedColumn(),
-                   console=err_console, transient=True)
+    bar = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        "{task.completed}/{task.total} series",
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    )
     task = bar.add_task("forecasting", total=n_items)
     bar.start()
 
@@ -225,22 +317,32 @@ def _progress(n_items: int) -> tuple[Any, Any]:
     return cb, bar.stop
 
 
-def _forecast_store(ctx: typer.Context, *, horizon: int | None, method: str,
-                    levels: list[float],
-                    reconcile: str | None, as_json: bool) -> None:
+def _forecast_store(
+    ctx: typer.Context,
+    *,
+    horizon: int | None,
+    method: str,
+    levels: list[float],
+    reconcile: str | None,
+    as_json: bool,
+) -> None:
     """Store mode (no file): forecast the stored history, save the baseline layer."""
     from snop.cli.common import store
     from snop.cycle.baseline import run_baseline
 
     if reconcile is not None:
-        raise SnopError("--reconcile works with --hierarchy ITEMS.csv on a sales file; the "
-                        "stored baseline is forecast per item")
+        raise SnopError(
+            "--reconcile works with --hierarchy ITEMS.csv on a sales file; the "
+            "stored baseline is forecast per item"
+        )
     wb, result = run_baseline(store(ctx), method=method, levels=levels, horizon=horizon)
     if as_json:
         typer.echo(json.dumps(result.summary(), default=str))
         return
-    typer.echo(f"saved the statistical baseline of cycle {wb.first_period}: "
-               f"{result.forecast['item'].nunique()} items x {result.forecast['period'].nunique()}"
-               " periods")
+    typer.echo(
+        f"saved the statistical baseline of cycle {wb.first_period}: "
+        f"{result.forecast['item'].nunique()} items x {result.forecast['period'].nunique()}"
+        " periods"
+    )
     for line in _listings(result.summary()):
         typer.echo("  " + line)

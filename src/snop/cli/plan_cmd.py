@@ -16,22 +16,36 @@ from snop.errors import SnopError
 @app.command("plan")
 def plan_cmd(
     ctx: typer.Context,
-    workbook: Annotated[Path | None, typer.Option(
-        "--workbook", help="A CSV folder or .xlsx to plan on directly (no store).")] = None,
-    strategy: Annotated[str, typer.Option(
-        help="level, chase, optimal, or all (the three side by side).")] = "optimal",
-    integer_workforce: Annotated[bool, typer.Option(
-        "--integer-workforce", help="Whole workers (a MIP).")] = False,
-    allow_ending_backlog: Annotated[bool | None, typer.Option(
-        "--allow-ending-backlog/--no-ending-backlog",
-        help="Let backlog remain at the horizon end (default: the workbook setting "
-             "allow_ending_backlog, else no: what is owed then is unmet demand).")] = None,
-    hard_safety_stock: Annotated[bool | None, typer.Option(
-        "--hard-safety-stock/--soft-safety-stock",
-        help="Never go below safety stock, even while customers wait (default: the workbook "
-             "setting safety_stock, else soft).")] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", help="Folder for the plan, capacity and explanation CSVs.")] = None,
+    workbook: Annotated[
+        Path | None,
+        typer.Option("--workbook", help="A CSV folder or .xlsx to plan on directly (no store)."),
+    ] = None,
+    strategy: Annotated[
+        str, typer.Option(help="level, chase, optimal, or all (the three side by side).")
+    ] = "optimal",
+    integer_workforce: Annotated[
+        bool, typer.Option("--integer-workforce", help="Whole workers (a MIP).")
+    ] = False,
+    allow_ending_backlog: Annotated[
+        bool | None,
+        typer.Option(
+            "--allow-ending-backlog/--no-ending-backlog",
+            help="Let backlog remain at the horizon end (default: the workbook setting "
+            "allow_ending_backlog, else no: what is owed then is unmet demand).",
+        ),
+    ] = None,
+    hard_safety_stock: Annotated[
+        bool | None,
+        typer.Option(
+            "--hard-safety-stock/--soft-safety-stock",
+            help="Never go below safety stock, even while customers wait (default: the workbook "
+            "setting safety_stock, else soft).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the plan, capacity and explanation CSVs."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
 ) -> None:
     """Aggregate production plan per family and period: level, chase or optimal.
@@ -50,22 +64,33 @@ def plan_cmd(
         from snop.cli.common import store
         from snop.cycle.supply import plan_cycle
 
-        wb, plans, source = plan_cycle(store(ctx), chosen,
-                                       integer_workforce=integer_workforce,
-                                       allow_ending_backlog=allow_ending_backlog,
-                                       hard_safety_stock=hard_safety_stock)
+        wb, plans, source = plan_cycle(
+            store(ctx),
+            chosen,
+            integer_workforce=integer_workforce,
+            allow_ending_backlog=allow_ending_backlog,
+            hard_safety_stock=hard_safety_stock,
+        )
     else:
         from snop.io import read_workbook
 
         wb = read_workbook(workbook)
         demand, source = demand_for(wb)
-        plans = compare_strategies(wb, demand, chosen, integer_workforce=integer_workforce,
-                                   allow_ending_backlog=allow_ending_backlog,
-                                   hard_safety_stock=hard_safety_stock)
+        plans = compare_strategies(
+            wb,
+            demand,
+            chosen,
+            integer_workforce=integer_workforce,
+            allow_ending_backlog=allow_ending_backlog,
+            hard_safety_stock=hard_safety_stock,
+        )
     written = write_outputs(plans, out) if out is not None else []
     if as_json:
-        print(json.dumps({"demand": source, "strategies": [p.to_json() for p in plans.values()]},
-                         indent=2))
+        print(
+            json.dumps(
+                {"demand": source, "strategies": [p.to_json() for p in plans.values()]}, indent=2
+            )
+        )
         return
     currency = wb.setting("currency") or "$"
     console.print(f"[bold]supply plan[/] on {esc(source)}")

@@ -24,13 +24,25 @@ def validate_cmd(
     """Check a workbook and list every problem (exit code 1 when there are errors)."""
     result = check_workbook(workbook)
     if as_json:
-        typer.echo(json.dumps({
-            "ok": result.ok,
-            "problems": [{"severity": p.severity.value, "source": p.source, "row": p.row,
-                          "column": p.column,
-                          "value": None if p.value is None else str(p.value),
-                          "message": p.message}
-                         for p in result.problems]}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "ok": result.ok,
+                    "problems": [
+                        {
+                            "severity": p.severity.value,
+                            "source": p.source,
+                            "row": p.row,
+                            "column": p.column,
+                            "value": None if p.value is None else str(p.value),
+                            "message": p.message,
+                        }
+                        for p in result.problems
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         for p in result.problems:
             style = "red" if p.severity is Severity.ERROR else "yellow"
@@ -38,9 +50,11 @@ def validate_cmd(
         n_err, n_warn = len(result.errors), len(result.warnings)
         if result.ok and result.workbook is not None:
             wb = result.workbook
-            console.print(f"[green]ok[/]: {esc(workbook)}: {len(wb.items)} items in "
-                          f"{len(wb.family_names)} families, {len(wb.sales)} sales rows "
-                          f"({wb.granularity.noun}s), {n_warn} warning(s)")
+            console.print(
+                f"[green]ok[/]: {esc(workbook)}: {len(wb.items)} items in "
+                f"{len(wb.family_names)} families, {len(wb.sales)} sales rows "
+                f"({wb.granularity.noun}s), {n_warn} warning(s)"
+            )
         else:
             console.print(f"{esc(workbook)}: {n_err} error(s), {n_warn} warning(s)")
     if not result.ok:
@@ -51,9 +65,12 @@ def validate_cmd(
 def import_cmd(
     ctx: typer.Context,
     workbook: WorkbookArg,
-    replace_sales: Annotated[bool, typer.Option(
-        "--replace-sales", help="Replace the whole sales history instead of merging rows."
-    )] = False,
+    replace_sales: Annotated[
+        bool,
+        typer.Option(
+            "--replace-sales", help="Replace the whole sales history instead of merging rows."
+        ),
+    ] = False,
 ) -> None:
     """Load a workbook into the store: all of it or nothing (tables left out are kept)."""
     result = import_workbook(store(ctx), workbook, replace_sales)
@@ -77,5 +94,7 @@ def export_cmd(
     console.print(f"wrote {len(result.written)} file(s) to {esc(dest)}")
     if result.removed:
         names = ", ".join(p.name for p in result.removed)
-        console.print(f"removed {len(result.removed)} stale file(s) of tables the store does "
-                      f"not hold: {esc(names)}")
+        console.print(
+            f"removed {len(result.removed)} stale file(s) of tables the store does "
+            f"not hold: {esc(names)}"
+        )

@@ -20,10 +20,14 @@ from snop.store.workbook_repo import load_workbook
 BASELINE = "statistical"
 
 
-def run_baseline(engine: Engine, *, method: str = "auto",
-                 levels: Sequence[float] = (80.0, 95.0), horizon: int | None = None,
-                 progress: Callable[[int, int], None] | None = None
-                 ) -> tuple[Workbook, ForecastResult]:
+def run_baseline(
+    engine: Engine,
+    *,
+    method: str = "auto",
+    levels: Sequence[float] = (80.0, 95.0),
+    horizon: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[Workbook, ForecastResult]:
     """Forecast every item's stored history over the planning horizon and save the baseline.
 
     Sales are summed over location, customer and channel. The forecast starts at the
@@ -37,9 +41,16 @@ def run_baseline(engine: Engine, *, method: str = "auto",
     h = _horizon(wb, horizon)
     sales = wb.sales.groupby(["item", "period"])["qty"].sum().reset_index()
     # items with no history yet (launches) still get a forecast from their like item
-    result = forecast_panel(sales, h + _gap(wb), method=method, levels=tuple(levels),
-                            items=wb.items, progress=progress, source="stored sales",
-                            items_source="stored items")
+    result = forecast_panel(
+        sales,
+        h + _gap(wb),
+        method=method,
+        levels=tuple(levels),
+        items=wb.items,
+        progress=progress,
+        source="stored sales",
+        items_source="stored items",
+    )
     planning = {p.label for p in wb.planning_periods[:h]}
     fc = result.forecast[result.forecast["period"].isin(planning)].reset_index(drop=True)
     fc = apply_launch_curves(wb, fc)
@@ -56,9 +67,11 @@ def _horizon(wb: Workbook, asked: int | None) -> int:
     if isinstance(asked, bool) or not isinstance(asked, int) or asked < 1:
         raise SnopError(f"--horizon must be a whole number of periods >= 1 (got {asked!r})")
     if asked != wb.horizon:
-        raise SnopError(f"--horizon {asked} differs from the workbook's horizon setting "
-                        f"({wb.horizon} periods), which the demand and supply plans cover; "
-                        "change `horizon` in settings and import again, or omit --horizon")
+        raise SnopError(
+            f"--horizon {asked} differs from the workbook's horizon setting "
+            f"({wb.horizon} periods), which the demand and supply plans cover; "
+            "change `horizon` in settings and import again, or omit --horizon"
+        )
     return asked
 
 
@@ -72,34 +85,73 @@ def save_baseline(engine: Engine, cycle: str, result: ForecastResult) -> None:
     fc = result.forecast
     level_cols = sorted({float(c[3:]) for c in fc.columns if c.startswith("lo_")})
     with write_transaction(engine) as conn:  # the status read holds until the commit
-        status = conn.execute(sa.select(demand_plan.c.status).where(
-            demand_plan.c.cycle == cycle)).scalar()
+        status = conn.execute(
+            sa.select(demand_plan.c.status).where(demand_plan.c.cycle == cycle)
+        ).scalar()
         if status in ("submitted", "approved"):
             # the demand plan stands on this baseline; changing it would change the plan
-            raise SnopError(f"the demand plan of cycle {cycle} is {status}, so its baseline "
-                            "is frozen; the next cycle forecasts again")
+            raise SnopError(
+                f"the demand plan of cycle {cycle} is {status}, so its baseline "
+                "is frozen; the next cycle forecasts again"
+            )
         for t in (forecast, forecast_interval):
             conn.execute(t.delete().where(t.c.cycle == cycle, t.c.layer == BASELINE))
         conn.execute(forecast_report.delete().where(forecast_report.c.cycle == cycle))
-        conn.execute(forecast.insert(), [
-            {"cycle": cycle, "layer": BASELINE, "item": i, "period": p, "qty": float(q),
-             "model": m}
-            for i, p, q, m in zip(fc["item"], fc["period"], fc["forecast"], fc["model"],
-                                  strict=True)])
+        conn.execute(
+            forecast.insert(),
+            [
+                {
+                    "cycle": cycle,
+                    "layer": BASELINE,
+                    "item": i,
+                    "period": p,
+                    "qty": float(q),
+                    "model": m,
+                }
+                for i, p, q, m in zip(
+                    fc["item"], fc["period"], fc["forecast"], fc["model"], strict=True
+                )
+            ],
+        )
         for lv in level_cols:
             tag = f"{lv:g}"
-            conn.execute(forecast_interval.insert(), [
-                {"cycle": cycle, "layer": BASELINE, "item": i, "period": p, "level": lv,
-                 "lo": float(lo), "hi": float(hi)}
-                for i, p, lo, hi in zip(fc["item"], fc["period"], fc[f"lo_{tag}"],
-                                        fc[f"hi_{tag}"], strict=True)])
+            conn.execute(
+                forecast_interval.insert(),
+                [
+                    {
+                        "cycle": cycle,
+                        "layer": BASELINE,
+                        "item": i,
+                        "period": p,
+                        "level": lv,
+                        "lo": float(lo),
+                        "hi": float(hi),
+                    }
+                    for i, p, lo, hi in zip(
+                        fc["item"], fc["period"], fc[f"lo_{tag}"], fc[f"hi_{tag}"], strict=True
+                    )
+                ],
+            )
         rep = result.report
-        conn.execute(forecast_report.insert(), [
-            {"cycle": cycle, "item": r.item, "demand_class": r.demand_class, "model": r.model,
-             "runner_up": r.runner_up or None, "mase": _num(r.mase), "wape": _num(r.wape),
-             "naive_mase": _num(r.naive_mase), "naive_wape": _num(r.naive_wape),
-             "outliers": int(str(r.outliers)), "treatment": r.treatment or None}
-            for r in rep.itertuples(index=False)])
+        conn.execute(
+            forecast_report.insert(),
+            [
+                {
+                    "cycle": cycle,
+                    "item": r.item,
+                    "demand_class": r.demand_class,
+                    "model": r.model,
+                    "runner_up": r.runner_up or None,
+                    "mase": _num(r.mase),
+                    "wape": _num(r.wape),
+                    "naive_mase": _num(r.naive_mase),
+                    "naive_wape": _num(r.naive_wape),
+                    "outliers": int(str(r.outliers)),
+                    "treatment": r.treatment or None,
+                }
+                for r in rep.itertuples(index=False)
+            ],
+        )
 
 
 def _num(x: object) -> float | None:
@@ -113,7 +165,8 @@ def load_layer(engine: Engine, cycle: str, layer: str = BASELINE) -> pd.DataFram
         rows = conn.execute(
             sa.select(forecast.c.item, forecast.c.period, forecast.c.qty, forecast.c.model)
             .where(forecast.c.cycle == cycle, forecast.c.layer == layer)
-            .order_by(forecast.c.item, forecast.c.period)).all()
+            .order_by(forecast.c.item, forecast.c.period)
+        ).all()
     return pd.DataFrame([tuple(r) for r in rows], columns=["item", "period", "qty", "model"])
 
 

@@ -64,16 +64,20 @@ def _data_step(ctx: CycleContext) -> list[str]:
     ]
 
 
-register(Step("data", "Data gathering: validate and import the workbook", "demand planner",
-              _data_step))
+register(
+    Step("data", "Data gathering: validate and import the workbook", "demand planner", _data_step)
+)
 
 
 def load_steps() -> list[Step]:
     """Every registered step, importing the modules that register the later ones."""
     import importlib
 
-    for module in ("snop.forecasting.cycle_step", "snop.demand.cycle_step",
-                   "snop.supply.cycle_step"):
+    for module in (
+        "snop.forecasting.cycle_step",
+        "snop.demand.cycle_step",
+        "snop.supply.cycle_step",
+    ):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -30,30 +30,41 @@ def cycle_demand(engine: Engine, wb: Workbook) -> tuple[pd.DataFrame, str]:
     if not layer.empty:
         plan = open_plan(engine, cycle)
         consensus = plan.frame(plan.consensus)
-        what = ("approved" if plan.status == "approved" else
-                f"{plan.status}, not yet approved")
-        return (family_demand(wb, consensus),
-                f"the {plan.consensus} demand plan of cycle {cycle} ({what})")
+        what = "approved" if plan.status == "approved" else f"{plan.status}, not yet approved"
+        return (
+            family_demand(wb, consensus),
+            f"the {plan.consensus} demand plan of cycle {cycle} ({what})",
+        )
     if wb.has("demand"):
         return workbook_demand(wb), "the workbook's demand table"
-    raise SnopError(f"cycle {cycle} has no demand to plan: run `snop forecast` for a baseline "
-                    "or import a demand table")
+    raise SnopError(
+        f"cycle {cycle} has no demand to plan: run `snop forecast` for a baseline "
+        "or import a demand table"
+    )
 
 
-def plan_cycle(engine: Engine, strategies: Sequence[str] = STRATEGIES, *,
-               integer_workforce: bool = False, allow_ending_backlog: bool | None = None,
-               hard_safety_stock: bool | None = None
-               ) -> tuple[Workbook, dict[str, SupplyPlan], str]:
+def plan_cycle(
+    engine: Engine,
+    strategies: Sequence[str] = STRATEGIES,
+    *,
+    integer_workforce: bool = False,
+    allow_ending_backlog: bool | None = None,
+    hard_safety_stock: bool | None = None,
+) -> tuple[Workbook, dict[str, SupplyPlan], str]:
     """Plan the stored cycle with each strategy and store the plans and constrained demand
     (``allow_ending_backlog``, ``hard_safety_stock``: None keeps the workbook's settings)."""
     wb = load_workbook(engine)
     if wb is None:
         raise NotFoundError("the store is empty; run `snop import WORKBOOK` first")
     demand, source = cycle_demand(engine, wb)
-    plans = compare_strategies(wb, demand, tuple(strategies),
-                               integer_workforce=integer_workforce,
-                               allow_ending_backlog=allow_ending_backlog,
-                               hard_safety_stock=hard_safety_stock)
+    plans = compare_strategies(
+        wb,
+        demand,
+        tuple(strategies),
+        integer_workforce=integer_workforce,
+        allow_ending_backlog=allow_ending_backlog,
+        hard_safety_stock=hard_safety_stock,
+    )
     save_plans(engine, wb.first_period.label, plans)
     return wb, plans, source
 
@@ -66,30 +77,61 @@ def save_plans(engine: Engine, cycle: str, plans: dict[str, SupplyPlan]) -> None
                 conn.execute(t.delete().where(t.c.cycle == cycle, t.c.strategy == strategy))
             if plan.plan.empty:
                 continue
-            numeric = [c for c in plan.plan.columns
-                       if c not in ("family", "period") and plan.plan[c].dtype.kind == "f"]
-            long = plan.plan.melt(id_vars=["family", "period"], value_vars=numeric,
-                                  var_name="measure")
+            numeric = [
+                c
+                for c in plan.plan.columns
+                if c not in ("family", "period") and plan.plan[c].dtype.kind == "f"
+            ]
+            long = plan.plan.melt(
+                id_vars=["family", "period"], value_vars=numeric, var_name="measure"
+            )
             long = long[np.isfinite(long["value"].to_numpy(dtype=float))]
-            conn.execute(supply_plan.insert(), [
-                {"cycle": cycle, "strategy": strategy, "family": f, "period": p,
-                 "measure": m, "value": float(v)}
-                for f, p, m, v in zip(long["family"], long["period"], long["measure"],
-                                      long["value"], strict=True)])
+            conn.execute(
+                supply_plan.insert(),
+                [
+                    {
+                        "cycle": cycle,
+                        "strategy": strategy,
+                        "family": f,
+                        "period": p,
+                        "measure": m,
+                        "value": float(v),
+                    }
+                    for f, p, m, v in zip(
+                        long["family"], long["period"], long["measure"], long["value"], strict=True
+                    )
+                ],
+            )
             cd = plan.constrained_demand
             cols = ["demand", "constrained", "gap", "backlog", "lost_sales", "lead_time_periods"]
-            conn.execute(constrained_demand.insert(), [
-                {"cycle": cycle, "strategy": strategy, "family": r["family"],
-                 "period": r["period"], **{c: float(r[c]) for c in cols},
-                 "reason": r["reason"] or None}
-                for r in cd.to_dict("records")])
+            conn.execute(
+                constrained_demand.insert(),
+                [
+                    {
+                        "cycle": cycle,
+                        "strategy": strategy,
+                        "family": r["family"],
+                        "period": r["period"],
+                        **{c: float(r[c]) for c in cols},
+                        "reason": r["reason"] or None,
+                    }
+                    for r in cd.to_dict("records")
+                ],
+            )
 
 
-def load_constrained_demand(engine: Engine, cycle: str,
-                            strategy: str = "optimal") -> pd.DataFrame:
+def load_constrained_demand(engine: Engine, cycle: str, strategy: str = "optimal") -> pd.DataFrame:
     """The stored constrained demand plan of a cycle (what the demand review sees)."""
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(constrained_demand).where(
-            constrained_demand.c.cycle == cycle, constrained_demand.c.strategy == strategy)
-            .order_by(constrained_demand.c.family, constrained_demand.c.period)).mappings().all()
+        rows = (
+            conn.execute(
+                sa.select(constrained_demand)
+                .where(
+                    constrained_demand.c.cycle == cycle, constrained_demand.c.strategy == strategy
+                )
+                .order_by(constrained_demand.c.family, constrained_demand.c.period)
+            )
+            .mappings()
+            .all()
+        )
     return pd.DataFrame([dict(r) for r in rows])

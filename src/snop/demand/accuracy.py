@@ -38,10 +38,14 @@ class FvaReport:
     def title(self, by: str = "layer") -> str:
         span = f"{self.periods[0]}..{self.periods[-1]}" if self.periods else "no periods"
         if by == "lag":
-            return ("forecast accuracy by lag (periods ahead) over every approved cycle with "
-                    "actuals; WAPE, bias and FVA in %")
-        return (f"forecast value added of cycle {self.cycle}, actuals {span}, by {by}; MAPE, "
-                "WAPE, bias in %, FVA in WAPE points (positive: the layer helped)")
+            return (
+                "forecast accuracy by lag (periods ahead) over every approved cycle with "
+                "actuals; WAPE, bias and FVA in %"
+            )
+        return (
+            f"forecast value added of cycle {self.cycle}, actuals {span}, by {by}; MAPE, "
+            "WAPE, bias in %, FVA in WAPE points (positive: the layer helped)"
+        )
 
 
 def fva_report(engine: Engine, cycle: str | None = None) -> FvaReport:
@@ -52,29 +56,37 @@ def fva_report(engine: Engine, cycle: str | None = None) -> FvaReport:
     last = wb.last_actual
     status = cycles(engine)
     approved = [] if status.empty else list(status.loc[status["status"] == APPROVED, "cycle"])
-    judged = [c for c in approved
-              if last is not None and parse_period(c).ordinal <= last.ordinal]
+    judged = [c for c in approved if last is not None and parse_period(c).ordinal <= last.ordinal]
     if cycle is None:
         if not judged:
-            raise NotFoundError("no approved demand plan has actuals yet: FVA needs a cycle "
-                                "approved earlier whose periods have since been sold")
+            raise NotFoundError(
+                "no approved demand plan has actuals yet: FVA needs a cycle "
+                "approved earlier whose periods have since been sold"
+            )
         cycle = judged[-1]
     elif cycle not in approved:
-        raise NotFoundError(f"cycle {cycle} has no approved demand plan; approved: "
-                            + (", ".join(approved) or "none"))
+        raise NotFoundError(
+            f"cycle {cycle} has no approved demand plan; approved: "
+            + (", ".join(approved) or "none")
+        )
     elif cycle not in judged:
         raise NotFoundError(f"cycle {cycle} has no actuals yet (last actual {last})")
     assert last is not None
     sales = wb.sales.groupby(["item", "period"])["qty"].sum()
     family = wb.items.set_index("item")["family"]
     plans = {c: open_plan(engine, c, wb=wb) for c in judged}
-    fc = pd.concat([_forecasts(plan, last.ordinal, sales) for plan in plans.values()],
-                   ignore_index=True)
+    fc = pd.concat(
+        [_forecasts(plan, last.ordinal, sales) for plan in plans.values()], ignore_index=True
+    )
     fc["family"] = fc["item"].map(family).fillna("")
     layers = layer_order(wb, [n for n in fc["layer"].unique() if n != NAIVE])
     actual_keys = fc[["item", "period"]].drop_duplicates()
-    actuals = actual_keys.assign(qty=[float(sales.get((i, p), 0.0)) for i, p in zip(
-        actual_keys["item"], actual_keys["period"], strict=True)])
+    actuals = actual_keys.assign(
+        qty=[
+            float(sales.get((i, p), 0.0))
+            for i, p in zip(actual_keys["item"], actual_keys["period"], strict=True)
+        ]
+    )
     mine = fc[fc["cycle"] == cycle]
     tables = {
         "layer": fva_table(mine, actuals, layers),
@@ -90,14 +102,13 @@ def fva_report(engine: Engine, cycle: str | None = None) -> FvaReport:
 def _forecasts(plan: DemandPlan, last: int, sales: pd.Series) -> pd.DataFrame:
     """The frozen layers of an approved plan for periods with actuals, plus the naive
     forecast (each item's last actual before the cycle, repeated)."""
-    df = pd.concat([plan.frame(name).assign(layer=name) for name in plan.layer_names],
-                   ignore_index=True)
+    df = pd.concat(
+        [plan.frame(name).assign(layer=name) for name in plan.layer_names], ignore_index=True
+    )
     start = parse_period(plan.cycle).ordinal
-    ords = pd.Series([parse_period(p).ordinal for p in df["period"]], index=df.index,
-                     dtype="int64")
+    ords = pd.Series([parse_period(p).ordinal for p in df["period"]], index=df.index, dtype="int64")
     df = df[ords <= last].assign(lag=ords[ords <= last] - start + 1, cycle=plan.cycle)
     before = (parse_period(plan.cycle) + -1).label
     base = df[df["layer"] == STATISTICAL]
-    naive = base.assign(layer=NAIVE, qty=[float(sales.get((i, before), 0.0))
-                                          for i in base["item"]])
+    naive = base.assign(layer=NAIVE, qty=[float(sales.get((i, before), 0.0)) for i in base["item"]])
     return pd.concat([df, naive], ignore_index=True)

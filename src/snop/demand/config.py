@@ -31,8 +31,11 @@ class Layer:
     role: str
 
 
-DEFAULT_LAYERS = (Layer("sales", "sales"), Layer("marketing", "marketing"),
-                  Layer("consensus", "demand_planner"))
+DEFAULT_LAYERS = (
+    Layer("sales", "sales"),
+    Layer("marketing", "marketing"),
+    Layer("consensus", "demand_planner"),
+)
 
 
 def editable_layers(table: pd.DataFrame | None) -> tuple[Layer, ...]:
@@ -53,12 +56,13 @@ def split_error(split: str, layer: str, layers: tuple[Layer, ...]) -> str | None
     if split in SPLITS:
         return None
     if split.startswith(LAYER_SPLIT):
-        other = split[len(LAYER_SPLIT):]
+        other = split[len(LAYER_SPLIT) :]
         names = [STATISTICAL, *(lay.name for lay in layers)]
-        before = names[:names.index(layer)] if layer in names else names
+        before = names[: names.index(layer)] if layer in names else names
         if other in before:
             return None
-        return (f"splits by layer {other!r}, which is not a layer before {layer!r}; use one "
-                "of " + ", ".join(LAYER_SPLIT + n for n in before))
-    return ("is not a split; use " + ", ".join(SPLITS) + " or layer:NAME "
-            "(e.g. layer:statistical)")
+        return (
+            f"splits by layer {other!r}, which is not a layer before {layer!r}; use one "
+            "of " + ", ".join(LAYER_SPLIT + n for n in before)
+        )
+    return "is not a split; use " + ", ".join(SPLITS) + " or layer:NAME (e.g. layer:statistical)"

@@ -26,8 +26,10 @@ def _demand_step(ctx: CycleContext) -> list[str]:
     lines = []
     carried = [ov for ov in plan.overrides if ov.source == "carried"]
     if plan.based_on:
-        lines.append(f"draft of cycle {plan.cycle} starts from the approved plan of "
-                     f"{plan.based_on}: {len(carried)} override(s) carried into this horizon")
+        lines.append(
+            f"draft of cycle {plan.cycle} starts from the approved plan of "
+            f"{plan.based_on}: {len(carried)} override(s) carried into this horizon"
+        )
     actions: ReviewActions | None = ctx.results.get(DEMAND_REVIEW_ACTIONS)
     if actions is not None:
         lines += actions(ctx.engine)
@@ -50,9 +52,12 @@ def summary_lines(plan: DemandPlan) -> list[str]:
     """Overrides, events, layer totals and status of a demand plan, for people."""
     sources = pd.Series([ov.source for ov in plan.overrides]).value_counts()
     events = sorted({ov.event for ov in plan.overrides if ov.event})
-    lines = [f"{len(plan.overrides)} override(s) ("
-             + ", ".join(f"{n} {s}" for s, n in sources.items()) + "); events: "
-             + (", ".join(events) or "none")]
+    lines = [
+        f"{len(plan.overrides)} override(s) ("
+        + ", ".join(f"{n} {s}" for s, n in sources.items())
+        + "); events: "
+        + (", ".join(events) or "none")
+    ]
     for ov, msg in plan.replay.conflicts:
         lines.append(f"conflict: {ov.describe()}: {msg}")
     totals = plan.view("total").drop(columns=["key", "period"]).sum()
@@ -60,13 +65,19 @@ def summary_lines(plan: DemandPlan) -> list[str]:
     lines.append(f"units over the horizon: {chain}")
     fam = plan.view("family").groupby("key")[[plan.layer_names[0], plan.consensus]].sum()
     base, cons = fam[plan.layer_names[0]], fam[plan.consensus]
-    lines.append("consensus vs statistical by family: " + ", ".join(
-        f"{f} {c:,.0f} ({(c / b - 1) * 100:+.1f}%)" if b > 0 else f"{f} {c:,.0f}"
-        for f, b, c in zip(fam.index, base, cons, strict=True)))
+    lines.append(
+        "consensus vs statistical by family: "
+        + ", ".join(
+            f"{f} {c:,.0f} ({(c / b - 1) * 100:+.1f}%)" if b > 0 else f"{f} {c:,.0f}"
+            for f, b, c in zip(fam.index, base, cons, strict=True)
+        )
+    )
     rec = plan.record
     if plan.status == "approved":
-        lines.append(f"approved by {rec.get('approved_by')} ({rec.get('approved_role')}): "
-                     f"frozen as the version of cycle {plan.cycle}")
+        lines.append(
+            f"approved by {rec.get('approved_by')} ({rec.get('approved_role')}): "
+            f"frozen as the version of cycle {plan.cycle}"
+        )
     else:
         lines.append(f"status: {plan.status}")
     return lines
@@ -75,12 +86,16 @@ def summary_lines(plan: DemandPlan) -> list[str]:
 def fva_lines(report: FvaReport) -> list[str]:
     """The FVA table of an approved cycle, lag accuracy and value added by author."""
     t = report.table("layer")
-    lines = [report.title("layer"),
-             f"  {'layer':<12} {'WAPE':>6} {'bias':>6} {'MAPE':>6} {'FVA vs prev':>12} "
-             f"{'FVA vs naive':>13}"]
+    lines = [
+        report.title("layer"),
+        f"  {'layer':<12} {'WAPE':>6} {'bias':>6} {'MAPE':>6} {'FVA vs prev':>12} "
+        f"{'FVA vs naive':>13}",
+    ]
     for r in t.itertuples(index=False):
-        lines.append(f"  {r.layer:<12} {r.wape:>6.1f} {r.bias:>+6.1f} {r.mape:>6.1f} "
-                     f"{_pts(r.fva_prev):>12} {_pts(r.fva_naive):>13}")
+        lines.append(
+            f"  {r.layer:<12} {r.wape:>6.1f} {r.bias:>+6.1f} {r.mape:>6.1f} "
+            f"{_pts(r.fva_prev):>12} {_pts(r.fva_naive):>13}"
+        )
     lags = report.table("lag")
     if not lags.empty:
         chain = [n for n in report.layers if n in set(lags["layer"])]
@@ -92,9 +107,12 @@ def fva_lines(report: FvaReport) -> list[str]:
         lines.append("WAPE by lag: " + "; ".join(cells))
     by_author = report.table("author")
     if not by_author.empty:
-        lines.append("value added by author (WAPE points on the cells they changed): "
-                     + ", ".join(f"{r.author} in {r.layer} {_pts(r.fva)}"
-                                 for r in by_author.itertuples(index=False)))
+        lines.append(
+            "value added by author (WAPE points on the cells they changed): "
+            + ", ".join(
+                f"{r.author} in {r.layer} {_pts(r.fva)}" for r in by_author.itertuples(index=False)
+            )
+        )
     return lines
 
 
@@ -103,5 +121,8 @@ def _pts(x: object) -> str:
     return "" if pd.isna(v) else f"{v:+.1f}"
 
 
-register(Step("demand", "Demand review: overrides, consensus and approval",
-              "demand planner", _demand_step))
+register(
+    Step(
+        "demand", "Demand review: overrides, consensus and approval", "demand planner", _demand_step
+    )
+)

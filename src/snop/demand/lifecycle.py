@@ -33,8 +33,14 @@ class Launch:
     factor: float
 
 
-def launch_curve(launch: int, factor: float, periods: np.ndarray, like_sales: pd.Series,
-                 like_forecast: np.ndarray, like_launch: int | None) -> np.ndarray:
+def launch_curve(
+    launch: int,
+    factor: float,
+    periods: np.ndarray,
+    like_sales: pd.Series,
+    like_forecast: np.ndarray,
+    like_launch: int | None,
+) -> np.ndarray:
     """The new item's demand in ``periods`` (ordinals).
 
     ``like_sales`` is the like item's history by period ordinal (zeros included),
@@ -108,8 +114,9 @@ def apply_launch_curves(wb: Workbook, fc: pd.DataFrame) -> pd.DataFrame:
     return fc
 
 
-def _past_its_end(items: pd.DataFrame, like: str, periods: np.ndarray, like_fc: np.ndarray,
-                  hist: pd.Series) -> np.ndarray:
+def _past_its_end(
+    items: pd.DataFrame, like: str, periods: np.ndarray, like_fc: np.ndarray, hist: pd.Series
+) -> np.ndarray:
     """The like item's forecast, carried at its last level past its own end_period."""
     end = items.loc[like, "end_period"] if like in items.index else None
     if not isinstance(end, str):
@@ -119,13 +126,17 @@ def _past_its_end(items: pd.DataFrame, like: str, periods: np.ndarray, like_fc: 
     if not after.any():
         return like_fc
     before = np.flatnonzero(~after)
-    level = (float(like_fc[before[-1]]) if before.size else
-             float(hist.sort_index().tail(3).mean()) if not hist.empty else 0.0)
+    level = (
+        float(like_fc[before[-1]])
+        if before.size
+        else float(hist.sort_index().tail(3).mean())
+        if not hist.empty
+        else 0.0
+    )
     return np.where(after, level, like_fc)
 
 
-def _known_launch(items: pd.DataFrame, like: str, hist: pd.Series, first: float
-                  ) -> int | None:
+def _known_launch(items: pd.DataFrame, like: str, hist: pd.Series, first: float) -> int | None:
     """When the like item started selling, if the history shows it."""
     given = items.loc[like, "launch_period"] if like in items.index else None
     if isinstance(given, str):

@@ -66,15 +66,19 @@ class Override:
 
     def describe(self) -> str:
         where = "total" if self.level == TOTAL else f"{self.level} {self.key}"
-        when = self.period if self.to_period == self.period else (
-            f"{self.period}..{self.to_period}")
+        when = (
+            self.period if self.to_period == self.period else (f"{self.period}..{self.to_period}")
+        )
         if self.kind == WITHDRAW:
             return f"{self.layer}: withdraws override {self.value:.0f} ({where} {when})"
         # a refused amount (1e300, nan) is shown as typed, not as 300 digits
         units = f"{self.value:,.0f}" if abs(self.value) < 1e15 else f"{self.value:g}"
-        what = {"qty": f"= {units}", "delta": ("+" if self.value >= 0 else "") + units,
-                "pct": f"{self.value:+g}%", UNLOCK: "unlocked"}.get(
-            self.kind, f"{self.kind} {self.value:g}")
+        what = {
+            "qty": f"= {units}",
+            "delta": ("+" if self.value >= 0 else "") + units,
+            "pct": f"{self.value:+g}%",
+            UNLOCK: "unlocked",
+        }.get(self.kind, f"{self.kind} {self.value:g}")
         name = f" [{self.event}]" if self.event else ""
         return f"{self.layer}: {where} {when} {what}{name}"
 
@@ -96,16 +100,24 @@ class Hierarchy:
     def from_workbook(cls, wb: Workbook, periods: Sequence[str] | None = None) -> Hierarchy:
         items = wb.items.sort_values("item", kind="stable")
         names = tuple(str(i) for i in items["item"])
-        labels = tuple(periods) if periods is not None else tuple(
-            p.label for p in wb.planning_periods)
+        labels = (
+            tuple(periods) if periods is not None else tuple(p.label for p in wb.planning_periods)
+        )
         groups = {FAMILY: items["family"].astype(str).to_numpy()}
         for attr in wb.attributes:
             groups[attr] = items[attr].fillna("").astype(str).to_numpy()
         ords = np.array([parse_period(p).ordinal for p in labels], dtype=np.int64)
-        launch = np.array([parse_period(p).ordinal if isinstance(p, str) else -(2**62)
-                           for p in items["launch_period"]], dtype=np.int64)
-        end = np.array([parse_period(p).ordinal if isinstance(p, str) else 2**62
-                        for p in items["end_period"]], dtype=np.int64)
+        launch = np.array(
+            [
+                parse_period(p).ordinal if isinstance(p, str) else -(2**62)
+                for p in items["launch_period"]
+            ],
+            dtype=np.int64,
+        )
+        end = np.array(
+            [parse_period(p).ordinal if isinstance(p, str) else 2**62 for p in items["end_period"]],
+            dtype=np.int64,
+        )
         selling = (ords[None, :] >= launch[:, None]) & (ords[None, :] <= end[:, None])
         history = np.zeros(len(names))
         last = wb.last_actual
@@ -131,8 +143,9 @@ class Hierarchy:
         elif level in self.groups:
             keys = self.groups[level]
         else:
-            raise OverrideError(f"level {level!r} is not a level; use one of "
-                                + ", ".join(self.levels))
+            raise OverrideError(
+                f"level {level!r} is not a level; use one of " + ", ".join(self.levels)
+            )
         # compared in Python: numpy would strip a trailing NUL from ``key`` ("A1\0" == "A1")
         mask = np.array([k == key for k in keys], dtype=bool)
         if not mask.any():
@@ -150,8 +163,10 @@ class Hierarchy:
         try:
             period = parse_period(label)
         except PeriodError:
-            raise OverrideError(f"{what} {label!r} is not a period; write {PERIOD_FORMATS}, "
-                                f"inside the planning horizon {span}") from None
+            raise OverrideError(
+                f"{what} {label!r} is not a period; write {PERIOD_FORMATS}, "
+                f"inside the planning horizon {span}"
+            ) from None
         if period.label in self.periods:  # written differently (2027-3 for 2027-03)
             return self.periods.index(period.label)
         raise OverrideError(f"{what} {label} is outside the planning horizon {span}")
@@ -177,10 +192,13 @@ class Replay:
         """One layer as rows: item, period, qty."""
         h = self.hierarchy
         v = self.values[layer]
-        return pd.DataFrame({
-            "item": np.repeat(np.array(h.items, dtype=object), len(h.periods)),
-            "period": np.tile(np.array(h.periods, dtype=object), len(h.items)),
-            "qty": v.reshape(-1)})
+        return pd.DataFrame(
+            {
+                "item": np.repeat(np.array(h.items, dtype=object), len(h.periods)),
+                "period": np.tile(np.array(h.periods, dtype=object), len(h.items)),
+                "qty": v.reshape(-1),
+            }
+        )
 
 
 def amount_problem(kind: str, value: float) -> str | None:
@@ -194,11 +212,12 @@ def amount_problem(kind: str, value: float) -> str | None:
         return "is not a finite number"
     if kind == "pct":
         if value < MIN_PCT:
-            return (f"would make demand negative; a percent change is at least "
-                    f"{MIN_PCT:g}")
+            return f"would make demand negative; a percent change is at least {MIN_PCT:g}"
         if value > MAX_PCT:
-            return (f"is beyond the largest percent change snop accepts ({MAX_PCT:+,.0f}); "
-                    "give a new quantity (qty) instead")
+            return (
+                f"is beyond the largest percent change snop accepts ({MAX_PCT:+,.0f}); "
+                "give a new quantity (qty) instead"
+            )
         return None
     if kind == "qty" and value < 0:
         return "is negative; demand cannot be below zero"
@@ -220,14 +239,18 @@ def check_override(h: Hierarchy, layers: Sequence[Layer], ov: Override) -> None:
     """Raise OverrideError when the override is malformed (before applying it)."""
     names = [lay.name for lay in layers]
     if ov.layer == STATISTICAL:
-        raise OverrideError("the statistical layer is the forecast's baseline and is not "
-                            "edited; override one of " + ", ".join(names))
+        raise OverrideError(
+            "the statistical layer is the forecast's baseline and is not "
+            "edited; override one of " + ", ".join(names)
+        )
     if ov.layer not in names:
-        raise OverrideError(f"layer {ov.layer!r} does not exist; the layers are "
-                            + ", ".join(names))
+        raise OverrideError(
+            f"layer {ov.layer!r} does not exist; the layers are " + ", ".join(names)
+        )
     if ov.kind not in (*KINDS, UNLOCK):
-        raise OverrideError(f"{ov.kind!r} is not a kind of override; use one of "
-                            + ", ".join((*KINDS, UNLOCK)))
+        raise OverrideError(
+            f"{ov.kind!r} is not a kind of override; use one of " + ", ".join((*KINDS, UNLOCK))
+        )
     problem = None if ov.kind == UNLOCK else amount_problem(ov.kind, ov.value)
     if problem:
         raise OverrideError(f"{ov.kind} {ov.value:g} {problem}")
@@ -253,12 +276,20 @@ def check_override(h: Hierarchy, layers: Sequence[Layer], ov: Override) -> None:
         i = h.items.index(ov.key)
         for p in range(lo, hi + 1):
             if not h.selling[i, p] and not (ov.kind in ("qty", UNLOCK) and ov.value == 0):
-                raise OverrideError(f"item {ov.key} does not sell in {h.periods[p]} (outside "
-                                    "its launch_period..end_period); no demand there")
+                raise OverrideError(
+                    f"item {ov.key} does not sell in {h.periods[p]} (outside "
+                    "its launch_period..end_period); no demand there"
+                )
 
 
-def replay(h: Hierarchy, baseline: np.ndarray, layers: Sequence[Layer],
-           overrides: Sequence[Override], *, strict_from: int | None = None) -> Replay:
+def replay(
+    h: Hierarchy,
+    baseline: np.ndarray,
+    layers: Sequence[Layer],
+    overrides: Sequence[Override],
+    *,
+    strict_from: int | None = None,
+) -> Replay:
     """Apply ``overrides`` in order, layer by layer, over the statistical ``baseline``.
 
     An override that cannot be applied (its total would be negative, or locked items
@@ -294,8 +325,9 @@ def replay(h: Hierarchy, baseline: np.ndarray, layers: Sequence[Layer],
                 conflicts.append((ov, str(exc)))
                 continue
             changed = np.argwhere(new != cur)
-            effects.extend((n, int(i), int(p), float(cur[i, p]), float(new[i, p]))
-                           for i, p in changed)
+            effects.extend(
+                (n, int(i), int(p), float(cur[i, p]), float(new[i, p])) for i, p in changed
+            )
             cur, locked = new, lock
             applied.append(ov)
         values[name], locks[name] = cur, locked
@@ -322,12 +354,12 @@ def withdrawals(overrides: Sequence[Override]) -> dict[int, int | None]:
 def in_force(overrides: Sequence[Override]) -> list[Override]:
     """``overrides`` without the withdrawn ones and without the withdrawals themselves."""
     gone = withdrawals(overrides)
-    return [ov for ov in overrides
-            if ov.kind != WITHDRAW and (ov.id is None or ov.id not in gone)]
+    return [ov for ov in overrides if ov.kind != WITHDRAW and (ov.id is None or ov.id not in gone)]
 
 
-def lock_masks(h: Hierarchy, layers: Sequence[str], applied: Sequence[Override]
-               ) -> dict[str, np.ndarray]:
+def lock_masks(
+    h: Hierarchy, layers: Sequence[str], applied: Sequence[Override]
+) -> dict[str, np.ndarray]:
     """Each layer's locked cells after ``applied`` (overrides that applied), carried from
     layer to layer as the replay does: for a plan whose values are read back, not replayed."""
     lock = np.zeros((len(h.items), len(h.periods)), dtype=bool)
@@ -351,13 +383,14 @@ def _relock(h: Hierarchy, ov: Override, lock: np.ndarray) -> np.ndarray:
     scope = h.scope(ov.level, ov.key) if ov.level != TOTAL else np.ones(len(h.items), bool)
     lo, hi = h.period_index(ov.period), h.period_index(ov.to_period)
     out = lock.copy()
-    cells = scope[:, None] & h.selling[:, lo:hi + 1]
-    out[:, lo:hi + 1] = np.where(cells, ov.kind != UNLOCK, out[:, lo:hi + 1])
+    cells = scope[:, None] & h.selling[:, lo : hi + 1]
+    out[:, lo : hi + 1] = np.where(cells, ov.kind != UNLOCK, out[:, lo : hi + 1])
     return out
 
 
-def _apply(h: Hierarchy, ov: Override, cur: np.ndarray, locked: np.ndarray,
-           values: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def _apply(
+    h: Hierarchy, ov: Override, cur: np.ndarray, locked: np.ndarray, values: dict[str, np.ndarray]
+) -> tuple[np.ndarray, np.ndarray]:
     scope = h.scope(ov.level, ov.key) if ov.level != TOTAL else np.ones(len(h.items), bool)
     lo, hi = h.period_index(ov.period), h.period_index(ov.to_period)
     new = cur.copy()
@@ -371,29 +404,35 @@ def _apply(h: Hierarchy, ov: Override, cur: np.ndarray, locked: np.ndarray,
             continue
         now = cur[sel, p]
         total = float(now.sum())
-        target = {"qty": ov.value, "delta": total + ov.value,
-                  "pct": total * (1.0 + ov.value / 100.0)}[ov.kind]
+        target = {
+            "qty": ov.value,
+            "delta": total + ov.value,
+            "pct": total * (1.0 + ov.value / 100.0),
+        }[ov.kind]
         # a change aimed at one item is explicit: it moves that item even when locked
         held = np.zeros(int(sel.sum()), bool) if ov.level == ITEM else locked[sel, p]
         try:
-            new[sel, p] = split_total(target, now, weights=_weights(h, ov, sel, p, values),
-                                      locked=held)
+            new[sel, p] = split_total(
+                target, now, weights=_weights(h, ov, sel, p, values), locked=held
+            )
         except SplitError as exc:
             raise OverrideError(f"{h.periods[p]}: {exc}") from None
         top = int(np.argmax(np.where(sel, new[:, p], -np.inf)))
         if not new[top, p] <= MAX_QUANTITY:  # also catches inf and NaN
             raise OverrideError(
                 f"{h.periods[p]}: item {h.items[top]} would get {new[top, p]:,.0f} units, "
-                f"beyond the largest quantity snop accepts ({MAX_QUANTITY:,.0f})")
+                f"beyond the largest quantity snop accepts ({MAX_QUANTITY:,.0f})"
+            )
     return new, _relock(h, ov, locked)
 
 
-def _weights(h: Hierarchy, ov: Override, sel: np.ndarray, p: int,
-             values: dict[str, np.ndarray]) -> np.ndarray | None:
+def _weights(
+    h: Hierarchy, ov: Override, sel: np.ndarray, p: int, values: dict[str, np.ndarray]
+) -> np.ndarray | None:
     if ov.split == "equal":
         return np.ones(int(sel.sum()))
     if ov.split == "history":
         return np.asarray(h.history[sel], dtype=float)
     if ov.split.startswith(LAYER_SPLIT):
-        return np.asarray(values[ov.split[len(LAYER_SPLIT):]][sel, p], dtype=float)
+        return np.asarray(values[ov.split[len(LAYER_SPLIT) :]][sel, p], dtype=float)
     return None  # proportional to the values being changed

@@ -101,18 +101,21 @@ class DemandPlan:
         for lay in self.layers:
             if lay.name == name:
                 return lay
-        raise OverrideError(f"layer {name!r} does not exist; the layers are "
-                            + ", ".join(self.layer_names))
+        raise OverrideError(
+            f"layer {name!r} does not exist; the layers are " + ", ".join(self.layer_names)
+        )
 
     def frame(self, layer: str) -> pd.DataFrame:
         """One layer by item and period: item, period, qty."""
         if layer not in self.replay.values:
-            raise NotFoundError(f"layer {layer!r} does not exist; the layers are "
-                                + ", ".join(self.layer_names))
+            raise NotFoundError(
+                f"layer {layer!r} does not exist; the layers are " + ", ".join(self.layer_names)
+            )
         return self.replay.frame(layer)
 
-    def view(self, level: str = ITEM, layers: Sequence[str] | None = None, *,
-             locks: bool = False) -> pd.DataFrame:
+    def view(
+        self, level: str = ITEM, layers: Sequence[str] | None = None, *, locks: bool = False
+    ) -> pd.DataFrame:
         """Layers summed to ``level`` (item, family, total or an attribute): key, period,
         one column per layer. Every level is the sum of the items below it, so top-down and
         bottom-up views add up by construction. With ``locks``, a column ``LAYER_locked``
@@ -128,19 +131,26 @@ class DemandPlan:
         elif level in h.groups:
             keys = h.groups[level]
         else:
-            raise OverrideError(f"level {level!r} is not a level; use one of "
-                                + ", ".join(h.levels))
-        out = pd.DataFrame({"key": np.repeat(keys, len(h.periods)),
-                            "period": np.tile(np.array(h.periods, dtype=object),
-                                              len(h.items))})
+            raise OverrideError(
+                f"level {level!r} is not a level; use one of " + ", ".join(h.levels)
+            )
+        out = pd.DataFrame(
+            {
+                "key": np.repeat(keys, len(h.periods)),
+                "period": np.tile(np.array(h.periods, dtype=object), len(h.items)),
+            }
+        )
         columns = list(names)
         for name in names:
             out[name] = self.replay.values[name].reshape(-1)
         if locks:
             for name in names:
                 held = self.replay.locks.get(name)
-                out[f"{name}_locked"] = (np.zeros(len(out), np.int64) if held is None
-                                         else held.reshape(-1).astype(np.int64))
+                out[f"{name}_locked"] = (
+                    np.zeros(len(out), np.int64)
+                    if held is None
+                    else held.reshape(-1).astype(np.int64)
+                )
             columns += [f"{name}_locked" for name in names]
         return out.groupby(["key", "period"], sort=True)[columns].sum().reset_index()
 
@@ -148,22 +158,62 @@ class DemandPlan:
         """The override (assumption) log: one row per override, in the order applied."""
         conflicts = {id(ov): msg for ov, msg in self.replay.conflicts}
         gone = withdrawals(self.overrides)
-        rows = [{"id": ov.id, "layer": ov.layer, "level": ov.level, "key": ov.key,
-                 "period": ov.period, "to_period": ov.to_period, "kind": ov.kind,
-                 "value": ov.value, "split": ov.split, "locked": ov.locked,
-                 "author": ov.author, "role": ov.role, "reason": ov.reason,
-                 "comment": ov.comment, "event": ov.event, "source": ov.source,
-                 "carried_from": ov.carried_from, "created_at": ov.created_at,
-                 "conflict": conflicts.get(id(ov)),
-                 "withdrawn_by": gone.get(ov.id) if ov.id is not None and ov.id in gone
-                 and ov.kind != WITHDRAW else None} for ov in self.overrides]
-        df = pd.DataFrame(rows, columns=[
-            "id", "layer", "level", "key", "period", "to_period", "kind", "value", "split",
-            "locked", "author", "role", "reason", "comment", "event", "source",
-            "carried_from", "created_at", "conflict", "withdrawn_by"])
+        rows = [
+            {
+                "id": ov.id,
+                "layer": ov.layer,
+                "level": ov.level,
+                "key": ov.key,
+                "period": ov.period,
+                "to_period": ov.to_period,
+                "kind": ov.kind,
+                "value": ov.value,
+                "split": ov.split,
+                "locked": ov.locked,
+                "author": ov.author,
+                "role": ov.role,
+                "reason": ov.reason,
+                "comment": ov.comment,
+                "event": ov.event,
+                "source": ov.source,
+                "carried_from": ov.carried_from,
+                "created_at": ov.created_at,
+                "conflict": conflicts.get(id(ov)),
+                "withdrawn_by": gone.get(ov.id)
+                if ov.id is not None and ov.id in gone and ov.kind != WITHDRAW
+                else None,
+            }
+            for ov in self.overrides
+        ]
+        df = pd.DataFrame(
+            rows,
+            columns=[
+                "id",
+                "layer",
+                "level",
+                "key",
+                "period",
+                "to_period",
+                "kind",
+                "value",
+                "split",
+                "locked",
+                "author",
+                "role",
+                "reason",
+                "comment",
+                "event",
+                "source",
+                "carried_from",
+                "created_at",
+                "conflict",
+                "withdrawn_by",
+            ],
+        )
         # an id or None, not a float with NaN for "not withdrawn"
-        df["withdrawn_by"] = pd.Series([r["withdrawn_by"] for r in rows], index=df.index,
-                                       dtype=object)
+        df["withdrawn_by"] = pd.Series(
+            [r["withdrawn_by"] for r in rows], index=df.index, dtype=object
+        )
         return df
 
     def effects(self) -> pd.DataFrame:
@@ -183,8 +233,10 @@ def now() -> str:
 
 # --- reading -----------------------------------------------------------------------------
 
-def open_plan(engine: Engine, cycle: str | None = None, *, wb: Workbook | None = None
-              ) -> DemandPlan:
+
+def open_plan(
+    engine: Engine, cycle: str | None = None, *, wb: Workbook | None = None
+) -> DemandPlan:
     """The demand plan of ``cycle`` (default: the store's current cycle).
 
     The current cycle's draft is created on first use, starting from the last approved plan.
@@ -198,8 +250,7 @@ def open_plan(engine: Engine, cycle: str | None = None, *, wb: Workbook | None =
         if record is not None:
             return _load(conn, wb, cycle, record)
     if cycle != current:
-        raise NotFoundError(f"cycle {cycle} has no demand plan; the current cycle is "
-                            f"{current}")
+        raise NotFoundError(f"cycle {cycle} has no demand plan; the current cycle is {current}")
     # first use: create the draft under the write lock, unless a command running at the
     # same time created it first
     with write_transaction(engine) as conn:
@@ -215,8 +266,9 @@ def _workbook(engine: Engine | Connection) -> Workbook:
 
 
 def _record(conn: Connection, cycle: str) -> dict[str, object] | None:
-    row = conn.execute(sa.select(demand_plan).where(demand_plan.c.cycle == cycle)
-                       ).mappings().first()
+    row = (
+        conn.execute(sa.select(demand_plan).where(demand_plan.c.cycle == cycle)).mappings().first()
+    )
     return None if row is None else dict(row)
 
 
@@ -228,8 +280,7 @@ def _approver(wb: Workbook) -> str:
     return wb.setting("approver_role") or DEFAULT_APPROVER
 
 
-def _load(conn: Connection, wb: Workbook, cycle: str, record: dict[str, object]
-          ) -> DemandPlan:
+def _load(conn: Connection, wb: Workbook, cycle: str, record: dict[str, object]) -> DemandPlan:
     layers = _layers(wb)
     status = str(record["status"])
     logged = _log_entries(conn, cycle)
@@ -239,14 +290,25 @@ def _load(conn: Connection, wb: Workbook, cycle: str, record: dict[str, object]
     else:
         # a draft reads the workbook's overrides live; submission copies them into the log,
         # so importing another workbook cannot change a plan under review
-        from_workbook = [] if status == SUBMITTED else _workbook_overrides(
-            wb, layers, get_meta(conn, "imported_at") or "")
+        from_workbook = (
+            []
+            if status == SUBMITTED
+            else _workbook_overrides(wb, layers, get_meta(conn, "imported_at") or "")
+        )
         overrides = [*from_workbook, *logged]
         h = Hierarchy.from_workbook(wb, _cycle_periods(wb, cycle))
         rep = _with_remedies(replay(h, _baseline(conn, cycle, h), layers, overrides))
     based = record.get("based_on")
-    return DemandPlan(cycle, status, None if based is None else str(based), layers,
-                      _approver(wb), overrides, rep, record)
+    return DemandPlan(
+        cycle,
+        status,
+        None if based is None else str(based),
+        layers,
+        _approver(wb),
+        overrides,
+        rep,
+        record,
+    )
 
 
 def _cycle_periods(wb: Workbook, cycle: str) -> list[str]:
@@ -255,11 +317,15 @@ def _cycle_periods(wb: Workbook, cycle: str) -> list[str]:
 
 
 def _baseline(conn: Connection, cycle: str, h: Hierarchy) -> np.ndarray:
-    rows = conn.execute(sa.select(forecast.c.item, forecast.c.period, forecast.c.qty).where(
-        forecast.c.cycle == cycle, forecast.c.layer == STATISTICAL)).all()
+    rows = conn.execute(
+        sa.select(forecast.c.item, forecast.c.period, forecast.c.qty).where(
+            forecast.c.cycle == cycle, forecast.c.layer == STATISTICAL
+        )
+    ).all()
     if not rows:
-        raise NotFoundError(f"cycle {cycle} has no statistical baseline yet; run "
-                            "`snop forecast` first")
+        raise NotFoundError(
+            f"cycle {cycle} has no statistical baseline yet; run `snop forecast` first"
+        )
     out = np.zeros((len(h.items), len(h.periods)))
     item_at = {it: n for n, it in enumerate(h.items)}
     period_at = {p: n for n, p in enumerate(h.periods)}
@@ -272,13 +338,25 @@ def _baseline(conn: Connection, cycle: str, h: Hierarchy) -> np.ndarray:
 
 def _from_row(r: dict[str, object]) -> Override:
     return Override(
-        layer=str(r["layer"]), level=str(r["level"]), key=str(r["key"]),
-        period=str(r["period"]), to_period=str(r["to_period"]), kind=str(r["kind"]),
-        value=float(r["value"]), split=str(r["split"]),  # type: ignore[arg-type]
-        locked=bool(r["locked"]), author=str(r["author"]), role=str(r["role"]),
-        reason=str(r["reason"]), comment=_opt(r["comment"]), event=_opt(r["event"]),
-        source=str(r["source"]), id=int(r["id"]),  # type: ignore[call-overload]
-        carried_from=_opt(r["carried_from"]), created_at=str(r["created_at"]))
+        layer=str(r["layer"]),
+        level=str(r["level"]),
+        key=str(r["key"]),
+        period=str(r["period"]),
+        to_period=str(r["to_period"]),
+        kind=str(r["kind"]),
+        value=float(r["value"]),  # type: ignore[arg-type]
+        split=str(r["split"]),
+        locked=bool(r["locked"]),
+        author=str(r["author"]),
+        role=str(r["role"]),
+        reason=str(r["reason"]),
+        comment=_opt(r["comment"]),
+        event=_opt(r["event"]),
+        source=str(r["source"]),
+        id=int(r["id"]),  # type: ignore[call-overload]
+        carried_from=_opt(r["carried_from"]),
+        created_at=str(r["created_at"]),
+    )
 
 
 def _opt(v: object) -> str | None:
@@ -288,8 +366,15 @@ def _opt(v: object) -> str | None:
 def _log_entries(conn: Connection, cycle: str) -> list[Override]:
     """Every entry of the cycle's override log, withdrawals (tombstones) included."""
     # workbook rows first (copied into the log at submission), then in the order entered
-    rows = conn.execute(sa.select(demand_override).where(demand_override.c.cycle == cycle)
-                        .order_by(demand_override.c.id)).mappings().all()
+    rows = (
+        conn.execute(
+            sa.select(demand_override)
+            .where(demand_override.c.cycle == cycle)
+            .order_by(demand_override.c.id)
+        )
+        .mappings()
+        .all()
+    )
     ovs = [_from_row(dict(r)) for r in rows]
     return sorted(ovs, key=lambda o: o.source != "workbook")
 
@@ -302,19 +387,26 @@ def _logged(conn: Connection, cycle: str) -> list[Override]:
 def _with_remedies(rep: Replay) -> Replay:
     """Each conflict says how to get rid of it: a logged override is withdrawn by its id, a
     row of the workbook's overrides table by removing it from the workbook."""
-    rep.conflicts = [(ov, msg + ("; withdraw it with `snop demand override delete "
-                                 f"{ov.id}`" if ov.id is not None else
-                                 "; remove its row from the workbook's overrides table and "
-                                 "import the workbook again"))
-                     for ov, msg in rep.conflicts]
+    rep.conflicts = [
+        (
+            ov,
+            msg
+            + (
+                f"; withdraw it with `snop demand override delete {ov.id}`"
+                if ov.id is not None
+                else "; remove its row from the workbook's overrides table and "
+                "import the workbook again"
+            ),
+        )
+        for ov, msg in rep.conflicts
+    ]
     return rep
 
 
 _LEVEL_ORDER = {TOTAL: 0, FAMILY: 2, ITEM: 3}  # attributes are 1: coarse to fine
 
 
-def _workbook_overrides(wb: Workbook, layers: tuple[Layer, ...], imported: str
-                        ) -> list[Override]:
+def _workbook_overrides(wb: Workbook, layers: tuple[Layer, ...], imported: str) -> list[Override]:
     """The workbook's ``overrides`` table as overrides, coarse to fine within each layer."""
     if not wb.has("overrides"):
         return []
@@ -323,16 +415,37 @@ def _workbook_overrides(wb: Workbook, layers: tuple[Layer, ...], imported: str
     for r in wb.with_defaults("overrides").to_dict("records"):
         kind = next((k for k in ("qty", "delta", "pct") if _given(r[k])), "qty")
         value = float(r[kind]) if _given(r[kind]) else float("nan")
-        out.append(Override(
-            layer=str(r["layer"]), level=str(r["level"]), key=_text(r["key"]),
-            period=str(r["period"]), to_period=_text(r["to_period"]) or str(r["period"]),
-            kind=kind, value=value, split=_text(r["split"]) or "proportional",
-            locked=_text(r["lock"]) == "yes", author=_text(r["author"]) or "workbook",
-            role=_text(r["role"]) or roles.get(str(r["layer"]), ""),
-            reason=_text(r["reason"]), comment=_text(r["comment"]) or None,
-            event=_text(r["event"]) or None, source="workbook", created_at=imported))
-    return sorted(out, key=lambda o: (_LEVEL_ORDER.get(o.level, 1), o.layer, o.level, o.key,
-                                      o.period, o.to_period))
+        out.append(
+            Override(
+                layer=str(r["layer"]),
+                level=str(r["level"]),
+                key=_text(r["key"]),
+                period=str(r["period"]),
+                to_period=_text(r["to_period"]) or str(r["period"]),
+                kind=kind,
+                value=value,
+                split=_text(r["split"]) or "proportional",
+                locked=_text(r["lock"]) == "yes",
+                author=_text(r["author"]) or "workbook",
+                role=_text(r["role"]) or roles.get(str(r["layer"]), ""),
+                reason=_text(r["reason"]),
+                comment=_text(r["comment"]) or None,
+                event=_text(r["event"]) or None,
+                source="workbook",
+                created_at=imported,
+            )
+        )
+    return sorted(
+        out,
+        key=lambda o: (
+            _LEVEL_ORDER.get(o.level, 1),
+            o.layer,
+            o.level,
+            o.key,
+            o.period,
+            o.to_period,
+        ),
+    )
 
 
 def _given(v: object) -> bool:
@@ -343,41 +456,67 @@ def _text(v: object) -> str:
     return "" if not _given(v) else str(v).strip()
 
 
-def _frozen_replay(conn: Connection, wb: Workbook, cycle: str, logged: list[Override]
-                   ) -> Replay:
-    rows = conn.execute(sa.select(demand_version.c.layer, demand_version.c.item,
-                                  demand_version.c.period, demand_version.c.qty)
-                        .where(demand_version.c.cycle == cycle)).all()
+def _frozen_replay(conn: Connection, wb: Workbook, cycle: str, logged: list[Override]) -> Replay:
+    rows = conn.execute(
+        sa.select(
+            demand_version.c.layer,
+            demand_version.c.item,
+            demand_version.c.period,
+            demand_version.c.qty,
+        ).where(demand_version.c.cycle == cycle)
+    ).all()
     df = pd.DataFrame([tuple(r) for r in rows], columns=["layer", "item", "period", "qty"])
     items = tuple(sorted(df["item"].unique()))
     periods = tuple(sorted(df["period"].unique(), key=lambda p: parse_period(p).ordinal))
     # the families and attributes the plan was approved with, not today's
-    grows = conn.execute(sa.select(demand_version_group.c.item, demand_version_group.c.level,
-                                   demand_version_group.c.value)
-                         .where(demand_version_group.c.cycle == cycle)).all()
+    grows = conn.execute(
+        sa.select(
+            demand_version_group.c.item, demand_version_group.c.level, demand_version_group.c.value
+        ).where(demand_version_group.c.cycle == cycle)
+    ).all()
     frozen = pd.DataFrame([tuple(r) for r in grows], columns=["item", "level", "value"])
     if frozen.empty:  # nothing recorded: group by today's items
         master = wb.items.set_index("item")
-        frozen = pd.DataFrame([(i, lv, master.at[i, lv]) for lv in (FAMILY, *wb.attributes)
-                               for i in items if i in master.index],
-                              columns=["item", "level", "value"])
+        frozen = pd.DataFrame(
+            [
+                (i, lv, master.at[i, lv])
+                for lv in (FAMILY, *wb.attributes)
+                for i in items
+                if i in master.index
+            ],
+            columns=["item", "level", "value"],
+        )
     wide = frozen.pivot(index="item", columns="level", values="value").reindex(list(items))
-    groups = {str(level): wide[level].fillna("").astype(str).to_numpy()
-              for level in wide.columns}
-    h = Hierarchy(items, periods, groups, np.ones((len(items), len(periods)), bool),
-                  np.zeros(len(items)))
+    groups = {str(level): wide[level].fillna("").astype(str).to_numpy() for level in wide.columns}
+    h = Hierarchy(
+        items, periods, groups, np.ones((len(items), len(periods)), bool), np.zeros(len(items))
+    )
     values = {}
     for name, part in df.groupby("layer", sort=False):
         wide = part.pivot(index="item", columns="period", values="qty")
-        values[str(name)] = wide.reindex(index=list(items), columns=list(periods)
-                                         ).fillna(0.0).to_numpy()
-    erows = conn.execute(sa.select(demand_effect).where(demand_effect.c.cycle == cycle)
-                         ).mappings().all()
+        values[str(name)] = (
+            wide.reindex(index=list(items), columns=list(periods)).fillna(0.0).to_numpy()
+        )
+    erows = (
+        conn.execute(sa.select(demand_effect).where(demand_effect.c.cycle == cycle))
+        .mappings()
+        .all()
+    )
     at = {ov.id: n for n, ov in enumerate(logged)}
-    eff = pd.DataFrame([{"override": at[r["override_id"]], "item": r["item"],
-                         "period": r["period"], "before": r["before"], "after": r["after"]}
-                        for r in erows if r["override_id"] in at],
-                       columns=["override", "item", "period", "before", "after"])
+    eff = pd.DataFrame(
+        [
+            {
+                "override": at[r["override_id"]],
+                "item": r["item"],
+                "period": r["period"],
+                "before": r["before"],
+                "after": r["after"],
+            }
+            for r in erows
+            if r["override_id"] in at
+        ],
+        columns=["override", "item", "period", "before", "after"],
+    )
     names = layer_order(wb, list(values))
     live = in_force(logged)
     return Replay(h, tuple(names), values, eff, [], live, lock_masks(h, names, live))
@@ -393,14 +532,19 @@ def layer_order(wb: Workbook, names: Sequence[str]) -> list[str]:
 
 # --- changing ----------------------------------------------------------------------------
 
+
 def _create_draft(conn: Connection, wb: Workbook, cycle: str) -> dict[str, object]:
     """A new draft for the cycle, carrying the last approved plan's overrides forward."""
-    previous = conn.execute(sa.select(demand_plan.c.cycle).where(
-        demand_plan.c.status == APPROVED)).scalars().all()
+    previous = (
+        conn.execute(sa.select(demand_plan.c.cycle).where(demand_plan.c.status == APPROVED))
+        .scalars()
+        .all()
+    )
     earlier = [c for c in previous if parse_period(c).ordinal < parse_period(cycle).ordinal]
     based = max(earlier, key=lambda c: parse_period(c).ordinal) if earlier else None
-    conn.execute(demand_plan.insert().values(cycle=cycle, status=DRAFT, based_on=based,
-                                             created_at=now()))
+    conn.execute(
+        demand_plan.insert().values(cycle=cycle, status=DRAFT, based_on=based, created_at=now())
+    )
     if based is not None:
         periods = _cycle_periods(wb, cycle)
         h = Hierarchy.from_workbook(wb, periods)
@@ -413,8 +557,9 @@ def _create_draft(conn: Connection, wb: Workbook, cycle: str) -> dict[str, objec
             hi = min(parse_period(ov.to_period), last, key=lambda p: p.ordinal)
             if hi.ordinal < lo.ordinal:
                 continue  # all in the past now
-            moved = replace(ov.with_period(lo.label, hi.label), source="carried",
-                            carried_from=based, id=None)
+            moved = replace(
+                ov.with_period(lo.label, hi.label), source="carried", carried_from=based, id=None
+            )
             try:
                 check_override(h, layers, moved)
             except OverrideError:
@@ -424,23 +569,43 @@ def _create_draft(conn: Connection, wb: Workbook, cycle: str) -> dict[str, objec
 
 
 def _insert(conn: Connection, cycle: str, ov: Override) -> int:
-    res = conn.execute(demand_override.insert().values(
-        cycle=cycle, layer=ov.layer, level=ov.level, key=ov.key, period=ov.period,
-        to_period=ov.to_period, kind=ov.kind, value=float(ov.value), split=ov.split,
-        locked=ov.locked, author=ov.author, role=ov.role, reason=ov.reason,
-        comment=ov.comment, event=ov.event, source=ov.source, carried_from=ov.carried_from,
-        created_at=ov.created_at or now()))
+    res = conn.execute(
+        demand_override.insert().values(
+            cycle=cycle,
+            layer=ov.layer,
+            level=ov.level,
+            key=ov.key,
+            period=ov.period,
+            to_period=ov.to_period,
+            kind=ov.kind,
+            value=float(ov.value),
+            split=ov.split,
+            locked=ov.locked,
+            author=ov.author,
+            role=ov.role,
+            reason=ov.reason,
+            comment=ov.comment,
+            event=ov.event,
+            source=ov.source,
+            carried_from=ov.carried_from,
+            created_at=ov.created_at or now(),
+        )
+    )
     key = res.inserted_primary_key
     return int(key[0]) if key else 0
 
 
 def _editable(plan: DemandPlan) -> None:
     if plan.status == APPROVED:
-        raise FrozenError(f"the demand plan of cycle {plan.cycle} is approved and frozen; "
-                          "it cannot change. The next cycle starts a new draft from it")
+        raise FrozenError(
+            f"the demand plan of cycle {plan.cycle} is approved and frozen; "
+            "it cannot change. The next cycle starts a new draft from it"
+        )
     if plan.status == SUBMITTED:
-        raise FrozenError(f"the demand plan of cycle {plan.cycle} is submitted for approval; "
-                          "an approver can send it back to draft with `snop demand reject`")
+        raise FrozenError(
+            f"the demand plan of cycle {plan.cycle} is submitted for approval; "
+            "an approver can send it back to draft with `snop demand reject`"
+        )
 
 
 @dataclass
@@ -466,8 +631,7 @@ def add_override(engine: Engine, ov: Override, *, preview: bool = False) -> Over
     owner = plan.layer(ov.layer)
     role = ov.role or owner.role
     if role != owner.role:
-        raise NotAllowed(f"role {role} may not edit layer {ov.layer} (owned by role "
-                         f"{owner.role})")
+        raise NotAllowed(f"role {role} may not edit layer {ov.layer} (owned by role {owner.role})")
     ov = replace(ov, role=role, created_at=ov.created_at or now(), id=None)
     h = plan.replay.hierarchy
     baseline = plan.replay.values[STATISTICAL]
@@ -477,12 +641,19 @@ def add_override(engine: Engine, ov: Override, *, preview: bool = False) -> Over
     before = {id(ov) for ov, _ in plan.replay.conflicts}
     broken = [(o, msg) for o, msg in rep.conflicts if id(o) not in before]
     if broken:
-        raise OverrideError(f"{ov.describe()} would make " + "; ".join(
-            f"override {o.id or '-'} ({o.describe()}) no longer apply: {msg}"
-            for o, msg in broken) + "; change or remove that override first")
+        raise OverrideError(
+            f"{ov.describe()} would make "
+            + "; ".join(
+                f"override {o.id or '-'} ({o.describe()}) no longer apply: {msg}"
+                for o, msg in broken
+            )
+            + "; change or remove that override first"
+        )
     if ov.kind == UNLOCK and (rep.locks[ov.layer] == plan.replay.locks[ov.layer]).all():
-        raise OverrideError(f"{ov.describe()}: nothing is locked there; only cells locked in "
-                            f"layer {ov.layer} or a layer before it can be unlocked")
+        raise OverrideError(
+            f"{ov.describe()}: nothing is locked there; only cells locked in "
+            f"layer {ov.layer} or a layer before it can be unlocked"
+        )
     eff = rep.effects[rep.effects["override"] == len(overrides) - 1].drop(columns="override")
     if not preview:
         with engine.begin() as conn:
@@ -494,9 +665,16 @@ def add_override(engine: Engine, ov: Override, *, preview: bool = False) -> Over
     return OverrideResult(ov, eff.reset_index(drop=True), new_plan, not preview)
 
 
-def delete_override(engine: Engine, override_id: int, *, author: str,
-                    role: str | None = None, reason: str = "withdrawn",
-                    comment: str | None = None, source: str = "api") -> OverrideResult:
+def delete_override(
+    engine: Engine,
+    override_id: int,
+    *,
+    author: str,
+    role: str | None = None,
+    reason: str = "withdrawn",
+    comment: str | None = None,
+    source: str = "api",
+) -> OverrideResult:
     """Withdraw override ``override_id`` from the current cycle's draft.
 
     The log is append-only: the withdrawal is a new entry (kind ``withdraw``, its value the
@@ -507,30 +685,47 @@ def delete_override(engine: Engine, override_id: int, *, author: str,
     plan = open_plan(engine)
     _editable(plan)
     gone = withdrawals(plan.overrides)
-    target = next((o for o in plan.overrides
-                   if o.id == override_id and o.kind != WITHDRAW), None)
+    target = next((o for o in plan.overrides if o.id == override_id and o.kind != WITHDRAW), None)
     if target is None:
-        ids = [str(o.id) for o in plan.overrides
-               if o.id is not None and o.kind != WITHDRAW and o.id not in gone]
+        ids = [
+            str(o.id)
+            for o in plan.overrides
+            if o.id is not None and o.kind != WITHDRAW and o.id not in gone
+        ]
         raise NotFoundError(
             f"override {override_id} is not in the draft of cycle {plan.cycle}; its "
             f"overrides are {', '.join(ids) or 'none'} (`snop demand log`). A row of the "
             "workbook's overrides table is withdrawn by removing it from the workbook and "
-            "importing the workbook again")
+            "importing the workbook again"
+        )
     if override_id in gone:
-        raise OverrideError(f"override {override_id} is already withdrawn (by entry "
-                            f"{gone[override_id]} of the log)")
+        raise OverrideError(
+            f"override {override_id} is already withdrawn (by entry {gone[override_id]} of the log)"
+        )
     owners = {lay.name: lay.role for lay in plan.layers}
     allowed = [r for r in (owners.get(target.layer), plan.approver_role) if r]
     role = role or allowed[0]
     if role not in allowed:
-        raise NotAllowed(f"role {role} may not withdraw override {override_id} of layer "
-                         f"{target.layer}; role {' or role '.join(allowed)} may")
+        raise NotAllowed(
+            f"role {role} may not withdraw override {override_id} of layer "
+            f"{target.layer}; role {' or role '.join(allowed)} may"
+        )
     if not reason.strip():
         raise OverrideError("a withdrawal needs a reason")
-    tomb = replace(target, kind=WITHDRAW, value=float(override_id), locked=False,
-                   author=author, role=role, reason=reason, comment=comment, source=source,
-                   id=None, carried_from=None, created_at=now())
+    tomb = replace(
+        target,
+        kind=WITHDRAW,
+        value=float(override_id),
+        locked=False,
+        author=author,
+        role=role,
+        reason=reason,
+        comment=comment,
+        source=source,
+        id=None,
+        carried_from=None,
+        created_at=now(),
+    )
     problem = text_error(tomb)
     if problem:
         raise OverrideError(problem)
@@ -540,13 +735,20 @@ def delete_override(engine: Engine, override_id: int, *, author: str,
     before = {id(o) for o, _ in plan.replay.conflicts}
     broken = [(o, msg) for o, msg in rep.conflicts if id(o) not in before]
     if broken:
-        raise OverrideError(f"withdrawing override {override_id} would make " + "; ".join(
-            f"override {o.id or '-'} ({o.describe()}) no longer apply: {msg}"
-            for o, msg in broken) + "; withdraw or change that override first")
+        raise OverrideError(
+            f"withdrawing override {override_id} would make "
+            + "; ".join(
+                f"override {o.id or '-'} ({o.describe()}) no longer apply: {msg}"
+                for o, msg in broken
+            )
+            + "; withdraw or change that override first"
+        )
     old, new = plan.replay.values[target.layer], rep.values[target.layer]
     changed = np.argwhere(old != new)
-    undone = pd.DataFrame([(h.items[i], h.periods[p], float(old[i, p]), float(new[i, p]))
-                           for i, p in changed], columns=["item", "period", "before", "after"])
+    undone = pd.DataFrame(
+        [(h.items[i], h.periods[p], float(old[i, p]), float(new[i, p])) for i, p in changed],
+        columns=["item", "period", "before", "after"],
+    )
     with engine.begin() as conn:
         if plan_status(conn, plan.cycle) != DRAFT:  # submitted meanwhile
             raise FrozenError(f"the demand plan of cycle {plan.cycle} changed status")
@@ -556,8 +758,9 @@ def delete_override(engine: Engine, override_id: int, *, author: str,
     return OverrideResult(tomb, undone, replace(plan, overrides=overrides, replay=rep), True)
 
 
-def submit(engine: Engine, *, author: str, role: str | None = None,
-           note: str | None = None) -> DemandPlan:
+def submit(
+    engine: Engine, *, author: str, role: str | None = None, note: str | None = None
+) -> DemandPlan:
     """Submit the current draft for approval (by the consensus owner)."""
     seen = open_plan(engine)
     with write_transaction(engine) as conn:
@@ -568,40 +771,59 @@ def submit(engine: Engine, *, author: str, role: str | None = None,
         owner = plan.layers[-1].role
         role = role or owner
         if role not in (owner, plan.approver_role):
-            raise NotAllowed(f"role {role} may not submit the demand plan; the consensus "
-                             f"owner ({owner}) submits it")
+            raise NotAllowed(
+                f"role {role} may not submit the demand plan; the consensus "
+                f"owner ({owner}) submits it"
+            )
         if plan.replay.conflicts:
             lines = "; ".join(f"{ov.describe()}: {msg}" for ov, msg in plan.replay.conflicts)
-            raise OverrideError(f"{len(plan.replay.conflicts)} override(s) no longer apply "
-                                f"and must be fixed before submitting: {lines}")
+            raise OverrideError(
+                f"{len(plan.replay.conflicts)} override(s) no longer apply "
+                f"and must be fixed before submitting: {lines}"
+            )
         for ov in plan.overrides:
             if ov.id is None:  # the workbook's rows join the log
                 _insert(conn, plan.cycle, ov)
-        _set_status(conn, plan.cycle, DRAFT, status=SUBMITTED, submitted_by=author,
-                    submitted_at=now(), note=note)
+        _set_status(
+            conn,
+            plan.cycle,
+            DRAFT,
+            status=SUBMITTED,
+            submitted_by=author,
+            submitted_at=now(),
+            note=note,
+        )
     return open_plan(engine, plan.cycle)
 
 
-def reject(engine: Engine, *, author: str, role: str | None = None,
-           note: str | None = None) -> DemandPlan:
+def reject(
+    engine: Engine, *, author: str, role: str | None = None, note: str | None = None
+) -> DemandPlan:
     """Send a submitted plan back to draft (by the approver)."""
     plan = open_plan(engine)
     if plan.status != SUBMITTED:
-        raise FrozenError(f"the demand plan of cycle {plan.cycle} is {plan.status}; only a "
-                          "submitted plan can be sent back")
+        raise FrozenError(
+            f"the demand plan of cycle {plan.cycle} is {plan.status}; only a "
+            "submitted plan can be sent back"
+        )
     _approver_only(plan, role, "send the plan back")
     with write_transaction(engine) as conn:
         _expect_status(conn, plan.cycle, SUBMITTED)
         # back to a draft: the workbook's rows are read from the workbook again
-        conn.execute(demand_override.delete().where(demand_override.c.cycle == plan.cycle,
-                                                    demand_override.c.source == "workbook"))
-        _set_status(conn, plan.cycle, SUBMITTED, status=DRAFT,
-                    note=note or f"sent back by {author}")
+        conn.execute(
+            demand_override.delete().where(
+                demand_override.c.cycle == plan.cycle, demand_override.c.source == "workbook"
+            )
+        )
+        _set_status(
+            conn, plan.cycle, SUBMITTED, status=DRAFT, note=note or f"sent back by {author}"
+        )
     return open_plan(engine, plan.cycle)
 
 
-def approve(engine: Engine, *, author: str, role: str | None = None,
-            note: str | None = None) -> DemandPlan:
+def approve(
+    engine: Engine, *, author: str, role: str | None = None, note: str | None = None
+) -> DemandPlan:
     """Approve the submitted plan and freeze it as the cycle's version.
 
     The version frozen is the plan as read under the write lock, and the status changes
@@ -611,26 +833,40 @@ def approve(engine: Engine, *, author: str, role: str | None = None,
     """
     seen = open_plan(engine)
     if seen.status == APPROVED:
-        raise FrozenError(f"the demand plan of cycle {seen.cycle} is already approved (by "
-                          f"{seen.record.get('approved_by')} on "
-                          f"{seen.record.get('approved_at')}); it cannot change")
+        raise FrozenError(
+            f"the demand plan of cycle {seen.cycle} is already approved (by "
+            f"{seen.record.get('approved_by')} on "
+            f"{seen.record.get('approved_at')}); it cannot change"
+        )
     if seen.status != SUBMITTED:
-        raise FrozenError(f"the demand plan of cycle {seen.cycle} is a draft; submit it "
-                          "first (`snop demand submit`)")
+        raise FrozenError(
+            f"the demand plan of cycle {seen.cycle} is a draft; submit it "
+            "first (`snop demand submit`)"
+        )
     role = _approver_only(seen, role, "approve the demand plan")
     with write_transaction(engine) as conn:
         plan = _locked_plan(conn, seen)
         _freeze(conn, plan)
-        _set_status(conn, plan.cycle, SUBMITTED, status=APPROVED, approved_by=author,
-                    approved_role=role, approved_at=now(), note=note)
+        _set_status(
+            conn,
+            plan.cycle,
+            SUBMITTED,
+            status=APPROVED,
+            approved_by=author,
+            approved_role=role,
+            approved_at=now(),
+            note=note,
+        )
     return open_plan(engine, plan.cycle)
 
 
 def _approver_only(plan: DemandPlan, role: str | None, what: str) -> str:
     role = role or plan.approver_role
     if role != plan.approver_role:
-        raise NotAllowed(f"role {role} may not {what}; only role {plan.approver_role} may "
-                         "(setting approver_role)")
+        raise NotAllowed(
+            f"role {role} may not {what}; only role {plan.approver_role} may "
+            "(setting approver_role)"
+        )
     return role
 
 
@@ -651,13 +887,16 @@ def plan_status(conn: Connection, cycle: str) -> str | None:
     submit or approve cannot slip in between the read and the commit."""
     # a no-op update takes the write lock (SQLite) and the row lock (PostgreSQL) before
     # the read, unlike a SELECT, which SQLite cannot turn into a write lock later
-    conn.execute(demand_plan.update().where(demand_plan.c.cycle == cycle).values(
-        status=demand_plan.c.status))
-    return conn.execute(sa.select(demand_plan.c.status).where(
-        demand_plan.c.cycle == cycle)).scalar()
+    conn.execute(
+        demand_plan.update().where(demand_plan.c.cycle == cycle).values(status=demand_plan.c.status)
+    )
+    return conn.execute(
+        sa.select(demand_plan.c.status).where(demand_plan.c.cycle == cycle)
+    ).scalar()
 
 
 # --- status changes under the write lock -------------------------------------------------
+
 
 def _locked_plan(conn: Connection, seen: DemandPlan) -> DemandPlan:
     """The plan read again inside a write transaction; ConflictError when its status is no
@@ -676,8 +915,11 @@ def _expect_status(conn: Connection, cycle: str, expected: str) -> dict[str, obj
 
 def _set_status(conn: Connection, cycle: str, expected: str, **values: object) -> None:
     """Compare-and-set: change the plan's status only if it is still ``expected``."""
-    res = conn.execute(demand_plan.update().where(
-        demand_plan.c.cycle == cycle, demand_plan.c.status == expected).values(**values))
+    res = conn.execute(
+        demand_plan.update()
+        .where(demand_plan.c.cycle == cycle, demand_plan.c.status == expected)
+        .values(**values)
+    )
     if res.rowcount != 1:
         raise _changed_meanwhile(cycle, _record(conn, cycle))
 
@@ -702,17 +944,42 @@ def _freeze(conn: Connection, plan: DemandPlan) -> None:
     conn.execute(demand_version.delete().where(demand_version.c.cycle == plan.cycle))
     for name in rep.layers:
         fr = rep.frame(name)
-        conn.execute(demand_version.insert(), [
-            {"cycle": plan.cycle, "layer": name, "item": i, "period": p, "qty": float(q)}
-            for i, p, q in zip(fr["item"], fr["period"], fr["qty"], strict=True)])
+        conn.execute(
+            demand_version.insert(),
+            [
+                {"cycle": plan.cycle, "layer": name, "item": i, "period": p, "qty": float(q)}
+                for i, p, q in zip(fr["item"], fr["period"], fr["qty"], strict=True)
+            ],
+        )
     h = rep.hierarchy
-    conn.execute(demand_version_group.insert(), [
-        {"cycle": plan.cycle, "item": item, "level": level, "value": str(keys[n])}
-        for level, keys in h.groups.items() for n, item in enumerate(h.items)])
+    conn.execute(
+        demand_version_group.insert(),
+        [
+            {"cycle": plan.cycle, "item": item, "level": level, "value": str(keys[n])}
+            for level, keys in h.groups.items()
+            for n, item in enumerate(h.items)
+        ],
+    )
     eff = rep.effects
     if not eff.empty:
-        conn.execute(demand_effect.insert(), [
-            {"cycle": plan.cycle, "override_id": ids[int(o)], "item": i, "period": p,
-             "before": float(b), "after": float(a)}
-            for o, i, p, b, a in zip(eff["override"], eff["item"], eff["period"],
-                                     eff["before"], eff["after"], strict=True)])
+        conn.execute(
+            demand_effect.insert(),
+            [
+                {
+                    "cycle": plan.cycle,
+                    "override_id": ids[int(o)],
+                    "item": i,
+                    "period": p,
+                    "before": float(b),
+                    "after": float(a),
+                }
+                for o, i, p, b, a in zip(
+                    eff["override"],
+                    eff["item"],
+                    eff["period"],
+                    eff["before"],
+                    eff["after"],
+                    strict=True,
+                )
+            ],
+        )

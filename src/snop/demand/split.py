@@ -44,8 +44,13 @@ def round_to_total(ideal: np.ndarray, total: int) -> np.ndarray:
     return out
 
 
-def split_total(target: float, current: np.ndarray, *, weights: np.ndarray | None = None,
-                locked: np.ndarray | None = None) -> np.ndarray:
+def split_total(
+    target: float,
+    current: np.ndarray,
+    *,
+    weights: np.ndarray | None = None,
+    locked: np.ndarray | None = None,
+) -> np.ndarray:
     """The items' values after setting their total to ``target``.
 
     Locked items keep their current value; the others share what is left, in proportion to
@@ -55,21 +60,23 @@ def split_total(target: float, current: np.ndarray, *, weights: np.ndarray | Non
     current = np.asarray(current, dtype=float)
     lock = np.zeros(current.shape, dtype=bool) if locked is None else np.asarray(locked, bool)
     if target < 0:
-        raise SplitError(f"the new total {target:,.0f} is negative; demand cannot be below "
-                         "zero")
+        raise SplitError(f"the new total {target:,.0f} is negative; demand cannot be below zero")
     held = float(current[lock].sum())
     free = ~lock
     rest = int(np.floor(target - held + 0.5))
     out = current.copy()
     if not free.any():
         if rest != 0:
-            raise SplitError(f"every item is locked (together {held:,.0f}), so the total "
-                             f"cannot become {target:,.0f}; unlock an item or change it "
-                             "directly")
+            raise SplitError(
+                f"every item is locked (together {held:,.0f}), so the total "
+                f"cannot become {target:,.0f}; unlock an item or change it "
+                "directly"
+            )
         return out
     if rest < 0:
-        raise SplitError(f"locked items already hold {held:,.0f}, more than the new total "
-                         f"{target:,.0f}")
+        raise SplitError(
+            f"locked items already hold {held:,.0f}, more than the new total {target:,.0f}"
+        )
     w = (current if weights is None else np.asarray(weights, dtype=float))[free]
     w = np.where(np.isfinite(w) & (w > 0), w, 0.0)
     if w.sum() <= 0:

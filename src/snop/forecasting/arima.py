@@ -43,8 +43,9 @@ from snop.forecasting.common import Array, BoolArray, IntArray, PanelFit
 
 # (p, q, P, Q): the orders evaluated for every series (seasonal ones only when m > 1).
 ORDERS: tuple[tuple[int, int, int, int], ...] = tuple(
-    (p, q, P, Q) for P, Q in ((0, 0), (1, 0), (0, 1)) for p, q in
-    ((0, 0), (1, 0), (0, 1), (1, 1), (2, 0), (0, 2))
+    (p, q, P, Q)
+    for P, Q in ((0, 0), (1, 0), (0, 1))
+    for p, q in ((0, 0), (1, 0), (0, 1), (1, 1), (2, 0), (0, 2))
 )
 SEAS_STRENGTH = 0.64
 KPSS_CRIT = 0.463
@@ -97,8 +98,12 @@ def seasonal_strength(Y: Array, L: IntArray, m: int) -> Array:
     lo = np.clip(t - half, 0, width)
     hi = np.clip(t + half + 1, 0, width)
     if m % 2 == 0:
-        ma = (cs[:, hi] - cs[:, lo] - 0.5 * Y[:, np.clip(t - half, 0, width - 1)]
-              - 0.5 * Y[:, np.clip(t + half, 0, width - 1)]) / m
+        ma = (
+            cs[:, hi]
+            - cs[:, lo]
+            - 0.5 * Y[:, np.clip(t - half, 0, width - 1)]
+            - 0.5 * Y[:, np.clip(t + half, 0, width - 1)]
+        ) / m
     else:
         ma = (cs[:, hi] - cs[:, lo]) / m
     valid = (t[None, :] >= half) & (t[None, :] + half < L[:, None])
@@ -114,8 +119,9 @@ def seasonal_strength(Y: Array, L: IntArray, m: int) -> Array:
 
     def var(z: Array) -> Array:
         mu = np.where(valid, z, 0.0).sum(axis=1) / k
-        return np.asarray(np.where(valid, (z - mu[:, None]) ** 2, 0.0).sum(axis=1) / (k - 1),
-                          dtype=np.float64)
+        return np.asarray(
+            np.where(valid, (z - mu[:, None]) ** 2, 0.0).sum(axis=1) / (k - 1), dtype=np.float64
+        )
 
     vx, vr = var(x), var(r)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -146,8 +152,7 @@ def kpss_stat(W: Array, start: IntArray, end: IntArray) -> Array:
 def choose_differences(Y: Array, L: IntArray, m: int) -> tuple[IntArray, IntArray]:
     """(d, D) per series: seasonal strength for D, then KPSS for d (see module docstring)."""
     n = Y.shape[0]
-    D = ((m > 1) & (3 * m <= L) & (seasonal_strength(Y, L, m) >= SEAS_STRENGTH)).astype(
-        np.int64)
+    D = ((m > 1) & (3 * m <= L) & (seasonal_strength(Y, L, m) >= SEAS_STRENGTH)).astype(np.int64)
     d = np.zeros(n, dtype=np.int64)
     for k in range(MAX_D):
         poly = diff_poly(d, D, m)
@@ -213,8 +218,15 @@ def long_ar_residuals(W: Array, start: IntArray, end: IntArray, m: int) -> Array
     return np.asarray(np.where(mask, W - fit, 0.0), dtype=np.float64)
 
 
-def _admissible(order: tuple[int, int, int, int], ar1: Array, ar2: Array, ma1: Array,
-                ma2: Array, sar: Array, sma: Array) -> np.ndarray:
+def _admissible(
+    order: tuple[int, int, int, int],
+    ar1: Array,
+    ar2: Array,
+    ma1: Array,
+    ma2: Array,
+    sar: Array,
+    sma: Array,
+) -> np.ndarray:
     """Stationary AR and invertible MA factors (triangle conditions for order 2)."""
     p, q, P, Q = order
     ok = np.ones(ar1.size, dtype=bool)
@@ -234,8 +246,15 @@ def _admissible(order: tuple[int, int, int, int], ar1: Array, ar2: Array, ma1: A
     return ok
 
 
-def estimate(W: Array, ehat: Array, start: IntArray, end: IntArray, m: int,
-             order: tuple[int, int, int, int], const: np.ndarray) -> Coefs:
+def estimate(
+    W: Array,
+    ehat: Array,
+    start: IntArray,
+    end: IntArray,
+    m: int,
+    order: tuple[int, int, int, int],
+    const: np.ndarray,
+) -> Coefs:
     """Stage 2 of Hannan-Rissanen for one order on every series (see module docstring)."""
     n, width = W.shape
     p, q, P, Q = order
@@ -300,8 +319,7 @@ def full_ar(cf: Coefs, dpoly: Poly, n: int) -> Poly:
     return {k: v for k, v in _poly_mul(cf.ar, dpoly, n).items() if np.any(v != 0)}
 
 
-def forecast_from(Y: Array, E: Array, at: IntArray, ar: Poly, ma: Poly, c: Array,
-                  h: int) -> Array:
+def forecast_from(Y: Array, E: Array, at: IntArray, ar: Poly, ma: Poly, c: Array, h: int) -> Array:
     """(n, h) forecasts of y from time ``at`` (first forecast index) with future errors 0.
 
     ``y_t = c - sum_j ar_j y_{t-j} + sum_j ma_j e_{t-j}``.
@@ -311,10 +329,12 @@ def forecast_from(Y: Array, E: Array, at: IntArray, ar: Poly, ma: Poly, c: Array
     idx = at[:, None] - R + np.arange(R)[None, :]
     okx = idx >= 0
     rr = np.arange(n)[:, None]
-    ybuf = np.concatenate([np.where(okx, Y[rr, np.clip(idx, 0, width - 1)], 0.0),
-                           np.zeros((n, h))], axis=1)
-    ebuf = np.concatenate([np.where(okx, E[rr, np.clip(idx, 0, width - 1)], 0.0),
-                           np.zeros((n, h))], axis=1)
+    ybuf = np.concatenate(
+        [np.where(okx, Y[rr, np.clip(idx, 0, width - 1)], 0.0), np.zeros((n, h))], axis=1
+    )
+    ebuf = np.concatenate(
+        [np.where(okx, E[rr, np.clip(idx, 0, width - 1)], 0.0), np.zeros((n, h))], axis=1
+    )
     with np.errstate(all="ignore"):
         for s in range(h):
             pos = R + s
@@ -351,8 +371,9 @@ def arima_names(d: IntArray, D: IntArray, order: IntArray, m: int) -> list[str]:
     return out
 
 
-def _fit_orders(Y: Array, L: IntArray, TE: IntArray, d: IntArray, D: IntArray, m: int,
-                orders: IntArray | None) -> tuple[IntArray, Coefs, Array, Array]:
+def _fit_orders(
+    Y: Array, L: IntArray, TE: IntArray, d: IntArray, D: IntArray, m: int, orders: IntArray | None
+) -> tuple[IntArray, Coefs, Array, Array]:
     """Estimate on Y[:, :TE]; choose by AICc unless ``orders`` is given.
 
     Returns the order index, coefficients, sigma^2 (training) and residuals over :L.
@@ -385,8 +406,7 @@ def _fit_orders(Y: Array, L: IntArray, TE: IntArray, d: IntArray, D: IntArray, m
         s2 = (e * e).sum(axis=1) / np.maximum(nobs, 1)
         k = p + q + P + Q + const.astype(np.float64) + 1
         with np.errstate(divide="ignore", invalid="ignore"):
-            aicc = nobs * np.log(np.maximum(s2, 1e-300)) + 2 * k + 2 * k * (k + 1) / (
-                nobs - k - 1)
+            aicc = nobs * np.log(np.maximum(s2, 1e-300)) + 2 * k + 2 * k * (k + 1) / (nobs - k - 1)
         fine = cf.ok & (nobs - k - 1 > 0) & np.isfinite(aicc) & want
         if oi == 0:
             fine = want.copy()  # the random walk (with drift) is always admissible
@@ -404,9 +424,12 @@ def _fit_orders(Y: Array, L: IntArray, TE: IntArray, d: IntArray, D: IntArray, m
                 if j not in src:
                     dst[j] = np.where(better, 0.0, dst[j])
         sig2 = np.where(better, s2, sig2)
-    cf = Coefs(c=c_out, ar={k: v for k, v in ar_out.items() if np.any(v != 0)},
-               ma={k: v for k, v in ma_out.items() if np.any(v != 0)},
-               ok=np.ones(n, dtype=bool))
+    cf = Coefs(
+        c=c_out,
+        ar={k: v for k, v in ar_out.items() if np.any(v != 0)},
+        ma={k: v for k, v in ma_out.items() if np.any(v != 0)},
+        ok=np.ones(n, dtype=bool),
+    )
     e_all = residuals(W, cf, start, L)
     return chosen, cf, sig2, e_all
 
@@ -427,7 +450,7 @@ def fit_arima(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int)
     sigma = np.sqrt(np.maximum(s2, 0.0))[:, None] * np.sqrt(np.cumsum(psi * psi, axis=1))
     # in-sample one-step fitted values: y - e where the recursion has started
     fitted = np.where(np.arange(width)[None, :] < L[:, None], Y - E, np.nan)
-    fitted[:, : 1] = np.nan
+    fitted[:, :1] = np.nan
     bt = np.full((n, k_bt, hb), np.nan)
     if has_bt.any():
         o_t, cf_t, _, E_t = _fit_orders(Y, L, TE, d, D, m, order)

@@ -20,11 +20,14 @@ def _forecast_step(ctx: CycleContext) -> list[str]:
     totals = ctx.results["family_demand"].groupby("family")["qty"].sum()
     notes = []
     if result.inactive():
-        notes.append(f"inactive (no sales in their last periods, forecast 0): "
-                     f"{', '.join(result.inactive())}")
+        notes.append(
+            f"inactive (no sales in their last periods, forecast 0): {', '.join(result.inactive())}"
+        )
     if result.review():
-        notes.append(f"to review (the chosen model did worse than naive in the backtest): "
-                     f"{', '.join(result.review())}")
+        notes.append(
+            f"to review (the chosen model did worse than naive in the backtest): "
+            f"{', '.join(result.review())}"
+        )
     return [
         f"{len(rep)} items forecast {wb.horizon} {wb.granularity.noun}s ahead; demand classes: "
         + ", ".join(f"{k} {v}" for k, v in classes.items()),

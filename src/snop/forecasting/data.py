@@ -71,8 +71,9 @@ def _row(i: int, row_offset: int) -> int:
     return int(i) + int(row_offset)
 
 
-def read_table(path: str, what: str, *, numbers: Sequence[str] = (),
-               decimal: DecimalMark = DecimalMark.POINT) -> pd.DataFrame:
+def read_table(
+    path: str, what: str, *, numbers: Sequence[str] = (), decimal: DecimalMark = DecimalMark.POINT
+) -> pd.DataFrame:
     """Read a CSV as text (no type guessing), or raise SnopError naming the file.
 
     Comma- or semicolon-separated (whichever the header uses more). The ``numbers`` columns
@@ -91,8 +92,14 @@ def read_table(path: str, what: str, *, numbers: Sequence[str] = (),
         raise SnopError(f"{path}: is not UTF-8 text; save it as CSV UTF-8") from None
     sep = ";" if head.count(";") > head.count(",") else ","
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
-                         sep=sep, encoding="utf-8-sig")
+        df = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            sep=sep,
+            encoding="utf-8-sig",
+        )
     except pd.errors.EmptyDataError:
         raise SnopError(f"{path}: the file is empty; expected a header row") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
@@ -108,19 +115,21 @@ def read_table(path: str, what: str, *, numbers: Sequence[str] = (),
 BLANK_WORDS = frozenset({"nan", "na", "null"})
 
 
-def _numbers(cells: pd.Series, source: str, column: str, row_offset: int,
-             decimal: DecimalMark) -> pd.Series:
+def _numbers(
+    cells: pd.Series, source: str, column: str, row_offset: int, decimal: DecimalMark
+) -> pd.Series:
     """``cells`` as floats (NaN where blank), or a SnopError naming the first bad cell."""
-    how = ("; or state a decimal comma with --decimal ," if decimal is DecimalMark.POINT
-           else "")
+    how = "; or state a decimal comma with --decimal ," if decimal is DecimalMark.POINT else ""
     got = parse_numbers(cells, decimal, how=how, blanks=BLANK_WORDS)
     i = got.first_refused()
     if i is not None:
         why = str(got.problems[i])
         if why in (NOT_A_NUMBER, NOT_FINITE):
             why += f"; write a quantity like 12 or 12{decimal.value}5 (blank means 0)"
-        raise SnopError(f"{source} row {_row(i, row_offset)}, column {column}: "
-                        f"{str(cells.iloc[i]).strip()!r} {why}")
+        raise SnopError(
+            f"{source} row {_row(i, row_offset)}, column {column}: "
+            f"{str(cells.iloc[i]).strip()!r} {why}"
+        )
     return pd.Series(got.values, index=cells.index, dtype=float)
 
 
@@ -129,13 +138,21 @@ def frequency(freq: str) -> Granularity:
     try:
         return Granularity(freq.strip().upper())
     except ValueError:
-        raise SnopError(f"--freq {freq!r} is not a frequency; valid: "
-                        + ", ".join(f"{g.value} ({g.noun}s)" for g in Granularity)) from None
+        raise SnopError(
+            f"--freq {freq!r} is not a frequency; valid: "
+            + ", ".join(f"{g.value} ({g.noun}s)" for g in Granularity)
+        ) from None
 
 
-def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int = 2,
-                  freq: str | None = None, allow_negative: bool = False,
-                  decimal: DecimalMark = DecimalMark.POINT) -> SalesPanel:
+def prepare_sales(
+    sales: pd.DataFrame,
+    *,
+    source: str = "sales",
+    row_offset: int = 2,
+    freq: str | None = None,
+    allow_negative: bool = False,
+    decimal: DecimalMark = DecimalMark.POINT,
+) -> SalesPanel:
     """Validate a sales table (item, period, qty) and build the item x period matrix.
 
     ``row_offset`` turns a 0-based data row into the row the user sees (2 for a CSV with a
@@ -148,8 +165,10 @@ def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int
     df = _norm_columns(sales)
     missing = [c for c in ("item", "period", "qty") if c not in df.columns]
     if missing:
-        raise SnopError(f"{source}: missing column(s) {', '.join(missing)}; the sales table "
-                        f"needs columns item, period, qty (found: {', '.join(df.columns)})")
+        raise SnopError(
+            f"{source}: missing column(s) {', '.join(missing)}; the sales table "
+            f"needs columns item, period, qty (found: {', '.join(df.columns)})"
+        )
     if len(df) == 0:
         raise SnopError(f"{source}: no rows; give at least one item, period, qty row")
     item = df["item"].astype(str).str.strip()
@@ -157,8 +176,9 @@ def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int
     blank_item = item == ""
     if blank_item.any():
         i = int(np.argmax(blank_item.to_numpy()))
-        raise SnopError(f"{source} row {_row(i, row_offset)}, column item: blank; every row "
-                        "needs an item code")
+        raise SnopError(
+            f"{source} row {_row(i, row_offset)}, column item: blank; every row needs an item code"
+        )
     period_raw = df["period"]
     codes, uniq = pd.factorize(period_raw.astype(str).str.strip())
     try:
@@ -167,13 +187,16 @@ def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int
         msg = str(exc)
         pos = int(msg.split(":")[0].split()[-1]) if msg.startswith("position") else 0
         i = int(np.argmax(codes == pos))
-        raise SnopError(f"{source} row {_row(i, row_offset)}, column period: "
-                        f"{msg.split(': ', 1)[-1]}") from None
+        raise SnopError(
+            f"{source} row {_row(i, row_offset)}, column period: {msg.split(': ', 1)[-1]}"
+        ) from None
     if freq is not None:
         want = frequency(freq)
         if gran is not want:
-            raise SnopError(f"{source}: periods are {gran.noun}s (e.g. {uniq[0]!r}) but --freq "
-                            f"{want.value} asks for {want.noun}s ({want.example})")
+            raise SnopError(
+                f"{source}: periods are {gran.noun}s (e.g. {uniq[0]!r}) but --freq "
+                f"{want.value} asks for {want.noun}s ({want.example})"
+            )
     ords = ords_u[codes]
     parsed = _numbers(df["qty"], source, "qty", row_offset, decimal)
     blank = parsed.isna()
@@ -181,9 +204,11 @@ def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int
     huge = np.abs(qty) > MAX_QUANTITY
     if huge.any():
         i = int(np.argmax(huge))
-        raise SnopError(f"{source} row {_row(i, row_offset)}, column qty: "
-                        f"{qty[i]:g} {quantity_problem(float(qty[i]))}; no real "
-                        "quantity is that large")
+        raise SnopError(
+            f"{source} row {_row(i, row_offset)}, column qty: "
+            f"{qty[i]:g} {quantity_problem(float(qty[i]))}; no real "
+            "quantity is that large"
+        )
     neg = qty < 0
     if not allow_negative:
         qty = np.where(neg, 0.0, qty)
@@ -193,19 +218,30 @@ def prepare_sales(sales: pd.DataFrame, *, source: str = "sales", row_offset: int
     n = len(item_names)
     col = ords - first
     flat = item_codes.astype(np.int64) * T + col
-    values = np.asarray(np.bincount(flat, weights=qty, minlength=n * T).reshape(n, T),
-                        dtype=np.float64)
+    values = np.asarray(
+        np.bincount(flat, weights=qty, minlength=n * T).reshape(n, T), dtype=np.float64
+    )
     rows_per_cell = np.bincount(flat, minlength=n * T).reshape(n, T)
     duplicates = np.asarray((np.maximum(rows_per_cell - 1, 0)).sum(axis=1), dtype=np.int64)
-    negatives = np.bincount(item_codes, weights=neg.astype(np.float64),
-                            minlength=n).astype(np.int64)
-    blanks = np.bincount(item_codes, weights=blank.to_numpy().astype(np.float64),
-                         minlength=n).astype(np.int64)
+    negatives = np.bincount(item_codes, weights=neg.astype(np.float64), minlength=n).astype(
+        np.int64
+    )
+    blanks = np.bincount(
+        item_codes, weights=blank.to_numpy().astype(np.float64), minlength=n
+    ).astype(np.int64)
     nz = values != 0
     start = np.where(nz.any(axis=1), nz.argmax(axis=1), T).astype(np.int64)
-    return SalesPanel(items=[str(x) for x in item_names], granularity=gran, first=first,
-                      values=values, start=start, duplicates=duplicates,
-                      negatives=negatives, blanks=blanks, rows=rows_per_cell > 0)
+    return SalesPanel(
+        items=[str(x) for x in item_names],
+        granularity=gran,
+        first=first,
+        values=values,
+        start=start,
+        duplicates=duplicates,
+        negatives=negatives,
+        blanks=blanks,
+        rows=rows_per_cell > 0,
+    )
 
 
 @dataclass
@@ -219,12 +255,21 @@ class ItemInfo:
     factor: Array = field(default_factory=lambda: np.ones(0))  # like_factor (blank: 1)
 
 
-RESERVED = {"item", "launch_period", "end_period", "like_item", "like_factor", "description",
-            "name", "uom"}
+RESERVED = {
+    "item",
+    "launch_period",
+    "end_period",
+    "like_item",
+    "like_factor",
+    "description",
+    "name",
+    "uom",
+}
 
 
-def prepare_items(items: pd.DataFrame, gran: Granularity, *, source: str = "items",
-                  row_offset: int = 2) -> pd.DataFrame:
+def prepare_items(
+    items: pd.DataFrame, gran: Granularity, *, source: str = "items", row_offset: int = 2
+) -> pd.DataFrame:
     """Validate an items table; returns it with normalised headers, item as string index."""
     df = _norm_columns(items)
     if "item" not in df.columns:
@@ -233,8 +278,10 @@ def prepare_items(items: pd.DataFrame, gran: Granularity, *, source: str = "item
     dup = df["item"].duplicated()
     if dup.any():
         i = int(np.argmax(dup.to_numpy()))
-        raise SnopError(f"{source} row {_row(i, row_offset)}, column item: {df['item'].iloc[i]!r}"
-                        " appears twice; one row per item")
+        raise SnopError(
+            f"{source} row {_row(i, row_offset)}, column item: {df['item'].iloc[i]!r}"
+            " appears twice; one row per item"
+        )
     for c in ("launch_period", "end_period"):
         if c not in df.columns:
             continue
@@ -249,9 +296,11 @@ def prepare_items(items: pd.DataFrame, gran: Granularity, *, source: str = "item
             except PeriodError as exc:
                 raise SnopError(f"{source} row {_row(i, row_offset)}, column {c}: {exc}") from None
             if p.granularity is not gran:
-                raise SnopError(f"{source} row {_row(i, row_offset)}, column {c}: {s!r} is a "
-                                f"{p.granularity.noun} but the sales are in {gran.noun}s "
-                                f"(e.g. {gran.example})")
+                raise SnopError(
+                    f"{source} row {_row(i, row_offset)}, column {c}: {s!r} is a "
+                    f"{p.granularity.noun} but the sales are in {gran.noun}s "
+                    f"(e.g. {gran.example})"
+                )
             vals.append(p.ordinal)
         df[c + "_ord"] = np.asarray(vals, dtype=np.int64)
     if "like_item" in df.columns:
@@ -263,13 +312,24 @@ def prepare_items(items: pd.DataFrame, gran: Granularity, *, source: str = "item
 def item_info(items: pd.DataFrame | None, names: Sequence[str]) -> ItemInfo:
     n = len(names)
     if items is None:
-        return ItemInfo(np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int64),
-                        [None] * n, pd.DataFrame(index=list(names)), np.ones(n))
+        return ItemInfo(
+            np.full(n, -1, dtype=np.int64),
+            np.full(n, -1, dtype=np.int64),
+            [None] * n,
+            pd.DataFrame(index=list(names)),
+            np.ones(n),
+        )
     sub = items.reindex(list(names))
-    launch = (sub["launch_period_ord"].fillna(-1).astype(np.int64).to_numpy()
-              if "launch_period_ord" in sub else np.full(n, -1, dtype=np.int64))
-    end = (sub["end_period_ord"].fillna(-1).astype(np.int64).to_numpy()
-           if "end_period_ord" in sub else np.full(n, -1, dtype=np.int64))
+    launch = (
+        sub["launch_period_ord"].fillna(-1).astype(np.int64).to_numpy()
+        if "launch_period_ord" in sub
+        else np.full(n, -1, dtype=np.int64)
+    )
+    end = (
+        sub["end_period_ord"].fillna(-1).astype(np.int64).to_numpy()
+        if "end_period_ord" in sub
+        else np.full(n, -1, dtype=np.int64)
+    )
     like: list[str | None] = [None] * n
     if "like_item" in sub:
         like = [str(v) if isinstance(v, str) and v else None for v in sub["like_item"].tolist()]
@@ -277,8 +337,9 @@ def item_info(items: pd.DataFrame | None, names: Sequence[str]) -> ItemInfo:
     if "like_factor" in sub:
         f = pd.to_numeric(sub["like_factor"].astype(str).str.strip(), errors="coerce")
         factor = np.where(np.isfinite(f) & (f >= 0), f, 1.0).astype(np.float64)
-    return ItemInfo(np.asarray(launch, dtype=np.int64), np.asarray(end, dtype=np.int64),
-                    like, sub, factor)
+    return ItemInfo(
+        np.asarray(launch, dtype=np.int64), np.asarray(end, dtype=np.int64), like, sub, factor
+    )
 
 
 def left_align(values: Array, start: IntArray) -> tuple[Array, IntArray]:
@@ -394,8 +455,7 @@ def _season_profile(detr: Array, m: int) -> Array:
     return np.asarray(prof[:, np.arange(width) % m], dtype=np.float64)
 
 
-def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray
-                    ) -> tuple[BoolArray, Array]:
+def detect_outliers(Y: Array, L: IntArray, m: int, eligible: BoolArray) -> tuple[BoolArray, Array]:
     """Flag isolated spikes and dips of a robust seasonal decomposition; return
     (flags, cleansed Y).
 

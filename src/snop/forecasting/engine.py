@@ -68,8 +68,21 @@ from snop.forecasting.theta import fit_theta
 from snop.model.limits import MAX_QUANTITY, quantity_problem
 from snop.model.periods import Granularity, labels
 
-METHODS = ("auto", "ets", "arima", "theta", "croston", "sba", "tsb", "adida", "mean", "naive",
-           "snaive", "drift", "ensemble")
+METHODS = (
+    "auto",
+    "ets",
+    "arima",
+    "theta",
+    "croston",
+    "sba",
+    "tsb",
+    "adida",
+    "mean",
+    "naive",
+    "snaive",
+    "drift",
+    "ensemble",
+)
 CONTINUOUS = ("smooth", "erratic")
 AUTO_CONTINUOUS = ["ets", "arima", "ensemble", "snaive", "naive"]
 # rate forecasts only, chosen by MSE (intermittent.select_rate): never a naive zero
@@ -133,9 +146,16 @@ class ForecastResult:
 
         per_item = []
         for d in rep.to_dict("records"):
-            per_item.append({k: (None if isinstance(v, float) and not np.isfinite(v) else
-                                 (round(v, 4) if isinstance(v, float) else v))
-                             for k, v in d.items()})
+            per_item.append(
+                {
+                    k: (
+                        None
+                        if isinstance(v, float) and not np.isfinite(v)
+                        else (round(v, 4) if isinstance(v, float) else v)
+                    )
+                    for k, v in d.items()
+                }
+            )
         return {
             "items": len(rep),
             "horizon": self.horizon,
@@ -143,12 +163,16 @@ class ForecastResult:
             "method": self.method,
             "levels": list(self.level_values),
             "reconcile": self.reconcile,
-            "models": {str(k): int(v) for k, v in rep["model"].map(_family).value_counts()
-                       .items()},
-            "demand_classes": {str(k): int(v) for k, v in rep["demand_class"].value_counts()
-                               .items()},
-            "backtest": {"mase": mean("mase"), "wape": mean("wape"),
-                         "naive_mase": mean("naive_mase"), "naive_wape": mean("naive_wape")},
+            "models": {str(k): int(v) for k, v in rep["model"].map(_family).value_counts().items()},
+            "demand_classes": {
+                str(k): int(v) for k, v in rep["demand_class"].value_counts().items()
+            },
+            "backtest": {
+                "mase": mean("mase"),
+                "wape": mean("wape"),
+                "naive_mase": mean("naive_mase"),
+                "naive_wape": mean("naive_wape"),
+            },
             "outliers_flagged": len(self.outliers),
             "inactive": self.inactive(),
             "review": self.review(),
@@ -184,8 +208,9 @@ class PanelOutput:
     fitted: Array
 
 
-def _kernel(name: str, Y: Array, L: IntArray, h: int, m: int, origins: IntArray,
-            cache: dict[str, PanelFit]) -> PanelFit:
+def _kernel(
+    name: str, Y: Array, L: IntArray, h: int, m: int, origins: IntArray, cache: dict[str, PanelFit]
+) -> PanelFit:
     if name in cache:
         return cache[name]
     if name in SIMPLE_METHODS:
@@ -218,9 +243,18 @@ def _chunk_size(m: int) -> int:
     return 4096 if m <= 12 else 1024
 
 
-def run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method: str,
-              windows: int = 3, progress: Progress | None = None,
-              progress_offset: int = 0, progress_total: int | None = None) -> PanelOutput:
+def run_panel(
+    Y: Array,
+    L: IntArray,
+    classes: ObjArray,
+    h: int,
+    m: int,
+    method: str,
+    windows: int = 3,
+    progress: Progress | None = None,
+    progress_offset: int = 0,
+    progress_total: int | None = None,
+) -> PanelOutput:
     """Fit, backtest and select for left-aligned series (all with L >= 1).
 
     Models are fitted on the last ``max(FIT_SEASONS * m, FIT_MIN)`` periods of each series
@@ -230,15 +264,17 @@ def run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method: 
     cap = max(FIT_SEASONS * max(m, 1), FIT_MIN)
     skip = np.maximum(L - cap, 0)
     if not skip.any():
-        return _run_panel(Y, L, classes, h, m, method, windows, progress, progress_offset,
-                          progress_total)
+        return _run_panel(
+            Y, L, classes, h, m, method, windows, progress, progress_offset, progress_total
+        )
     n, width = Y.shape
     cols = np.minimum(skip[:, None] + np.arange(min(cap, width))[None, :], width - 1)
     Yc = Y[np.arange(n)[:, None], cols]
     Lc = L - skip
     Yc = np.where(np.arange(Yc.shape[1])[None, :] < Lc[:, None], Yc, 0.0)
-    out = _run_panel(Yc, Lc, classes, h, m, method, windows, progress, progress_offset,
-                     progress_total)
+    out = _run_panel(
+        Yc, Lc, classes, h, m, method, windows, progress, progress_offset, progress_total
+    )
     fitted = np.full((n, width), np.nan)
     fitted[np.arange(n)[:, None], cols] = out.fitted
     fitted[~(np.arange(width)[None, :] < L[:, None])] = np.nan
@@ -246,15 +282,31 @@ def run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method: 
     return out
 
 
-def _run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method: str,
-               windows: int, progress: Progress | None, progress_offset: int,
-               progress_total: int | None) -> PanelOutput:
+def _run_panel(
+    Y: Array,
+    L: IntArray,
+    classes: ObjArray,
+    h: int,
+    m: int,
+    method: str,
+    windows: int,
+    progress: Progress | None,
+    progress_offset: int,
+    progress_total: int | None,
+) -> PanelOutput:
     n, width = Y.shape
-    out = PanelOutput(point=np.zeros((n, h)), sigma=np.zeros((n, h)),
-                      names=np.empty(n, dtype=object), runner=np.empty(n, dtype=object),
-                      mase=np.full(n, np.nan), wape=np.full(n, np.nan),
-                      naive_mase=np.full(n, np.nan), naive_wape=np.full(n, np.nan),
-                      windows=np.zeros(n, dtype=np.int64), fitted=np.full((n, width), np.nan))
+    out = PanelOutput(
+        point=np.zeros((n, h)),
+        sigma=np.zeros((n, h)),
+        names=np.empty(n, dtype=object),
+        runner=np.empty(n, dtype=object),
+        mase=np.full(n, np.nan),
+        wape=np.full(n, np.nan),
+        naive_mase=np.full(n, np.nan),
+        naive_wape=np.full(n, np.nan),
+        windows=np.zeros(n, dtype=np.int64),
+        fitted=np.full((n, width), np.nan),
+    )
     order = np.argsort(L, kind="stable")
     cs = _chunk_size(m)
     total = progress_total if progress_total is not None else n
@@ -274,8 +326,9 @@ def _run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method:
             naive = _kernel("naive", Yc, Lc, h, m, origins, cache)
             actual = backtest_actuals(Yc, Lc, origins, h)
             chooser = select if group else select_rate
-            chosen, runner, _ = chooser(cands, fits, actual, default,
-                                        HANDICAP if method == "auto" else None)
+            chosen, runner, _ = chooser(
+                cands, fits, actual, default, HANDICAP if method == "auto" else None
+            )
             fl = [fits[c] for c in cands]
             out.point[idx] = pick([f.point for f in fl], chosen)
             out.sigma[idx] = pick([f.sigma for f in fl], chosen)
@@ -299,8 +352,9 @@ def _run_panel(Y: Array, L: IntArray, classes: ObjArray, h: int, m: int, method:
     return out
 
 
-def _validate_args(horizon: int, method: str, levels: Sequence[float], reconcile_: str | None,
-                   windows: int) -> tuple[float, ...]:
+def _validate_args(
+    horizon: int, method: str, levels: Sequence[float], reconcile_: str | None, windows: int
+) -> tuple[float, ...]:
     if isinstance(horizon, bool) or not isinstance(horizon, int | np.integer) or horizon < 1:
         raise SnopError(f"horizon must be a whole number of periods >= 1 (got {horizon!r})")
     if horizon > MAX_HORIZON:
@@ -317,8 +371,9 @@ def _validate_args(horizon: int, method: str, levels: Sequence[float], reconcile
             raise SnopError(f"interval level {x!r} must be between 0 and 100 (e.g. 80 95)")
         lv.append(v)
     if reconcile_ is not None and reconcile_ not in RECONCILE_METHODS:
-        raise SnopError(f"unknown reconciliation {reconcile_!r}; valid: "
-                        f"{', '.join(RECONCILE_METHODS)}")
+        raise SnopError(
+            f"unknown reconciliation {reconcile_!r}; valid: {', '.join(RECONCILE_METHODS)}"
+        )
     if windows < 1:
         raise SnopError("backtest windows must be >= 1")
     return tuple(sorted(set(lv)))
@@ -335,21 +390,37 @@ def _add_new_items(panel: SalesPanel, items_df: pd.DataFrame | None) -> SalesPan
     k = len(new)
     T = panel.values.shape[1]
     zi = np.zeros(k, dtype=np.int64)
-    return SalesPanel(items=panel.items + new, granularity=panel.granularity, first=panel.first,
-                      values=np.vstack([panel.values, np.zeros((k, T))]),
-                      start=np.concatenate([panel.start, np.full(k, T, dtype=np.int64)]),
-                      duplicates=np.concatenate([panel.duplicates, zi]),
-                      negatives=np.concatenate([panel.negatives, zi]),
-                      blanks=np.concatenate([panel.blanks, zi]), notes=panel.notes)
+    return SalesPanel(
+        items=panel.items + new,
+        granularity=panel.granularity,
+        first=panel.first,
+        values=np.vstack([panel.values, np.zeros((k, T))]),
+        start=np.concatenate([panel.start, np.full(k, T, dtype=np.int64)]),
+        duplicates=np.concatenate([panel.duplicates, zi]),
+        negatives=np.concatenate([panel.negatives, zi]),
+        blanks=np.concatenate([panel.blanks, zi]),
+        notes=panel.notes,
+    )
 
 
-def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
-                   levels: Sequence[float] = (80, 95), items: pd.DataFrame | None = None,
-                   reconcile: str | None = None, hierarchy_levels: Sequence[str] | None = None,
-                   middle_level: str | None = None, freq: str | None = None,
-                   windows: int = 3, cleanse_outliers: bool = CLEANSE_DEFAULT,
-                   progress: Progress | None = None, source: str = "sales",
-                   items_source: str = "items", from_own_end: bool = False) -> ForecastResult:
+def forecast_panel(
+    sales: pd.DataFrame,
+    horizon: int,
+    *,
+    method: str = "auto",
+    levels: Sequence[float] = (80, 95),
+    items: pd.DataFrame | None = None,
+    reconcile: str | None = None,
+    hierarchy_levels: Sequence[str] | None = None,
+    middle_level: str | None = None,
+    freq: str | None = None,
+    windows: int = 3,
+    cleanse_outliers: bool = CLEANSE_DEFAULT,
+    progress: Progress | None = None,
+    source: str = "sales",
+    items_source: str = "items",
+    from_own_end: bool = False,
+) -> ForecastResult:
     """Forecast every item of a sales history ``horizon`` periods past its last period.
 
     sales: columns item, period (``YYYY-MM`` / ``YYYY-Qn`` / ``YYYY-Www``), qty.
@@ -368,9 +439,11 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     panel = prepare_sales(sales, source=source, freq=freq)
     _check_magnitude(panel, source)
     if from_own_end and (reconcile is not None or hierarchy_levels):
-        raise SnopError("--from-own-end forecasts each series from its own end, so their "
-                        "periods differ and cannot be added up into a hierarchy; drop one of "
-                        "--from-own-end and --reconcile/--hierarchy levels")
+        raise SnopError(
+            "--from-own-end forecasts each series from its own end, so their "
+            "periods differ and cannot be added up into a hierarchy; drop one of "
+            "--from-own-end and --reconcile/--hierarchy levels"
+        )
     gran = panel.granularity
     m = gran.season_length
     items_df = prepare_items(items, gran, source=items_source) if items is not None else None
@@ -413,14 +486,22 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     if ridx.size:
         w = int(L[ridx].max())
         po = run_panel(Yc[ridx, :w], L[ridx], classes[ridx], h, m, method, windows, progress)
-        point[ridx], sigma[ridx], names[ridx], runner[ridx] = po.point, po.sigma, po.names, \
-            po.runner
-        mase[ridx], wape[ridx], nmase[ridx], nwape[ridx] = po.mase, po.wape, po.naive_mase, \
-            po.naive_wape
+        point[ridx], sigma[ridx], names[ridx], runner[ridx] = (
+            po.point,
+            po.sigma,
+            po.names,
+            po.runner,
+        )
+        mase[ridx], wape[ridx], nmase[ridx], nwape[ridx] = (
+            po.mase,
+            po.wape,
+            po.naive_mase,
+            po.naive_wape,
+        )
         nwin[ridx] = po.windows
         if reconcile == "mint":
             for r, i in enumerate(ridx.tolist()):
-                resid_items[i, T - L[i]:] = Yc[i, : L[i]] - po.fitted[r, : L[i]]
+                resid_items[i, T - L[i] :] = Yc[i, : L[i]] - po.fitted[r, : L[i]]
     sidx = np.nonzero(short)[0]
     if sidx.size:
         Ys, Ls = Yc[sidx, :SHORT_LEN], L[sidx]
@@ -437,16 +518,19 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
             continue
         j = pos.get(like)
         if j is None or not (regular[j] or short[j]):
-            treat[i].append(f"like item {like!r} has no history; "
-                            + ("mean of own history" if short[i] else "forecast 0"))
+            treat[i].append(
+                f"like item {like!r} has no history; "
+                + ("mean of own history" if short[i] else "forecast 0")
+            )
             continue
         point[i], sigma[i] = point[j] * info.factor[i], sigma[j] * info.factor[i]
         names[i] = f"LikeItem({like})"
         treat[i] = [t for t in treat[i] if not t.startswith("short")]
-        treat[i].append(f"new/short item: forecast of like item {like!r}"
-                        + (f" x{info.factor[i]:g}" if info.factor[i] != 1 else ""))
-    _young_items(point, sigma, names, treat, regular, short, L, m, info.like, info.factor,
-                 pos)
+        treat[i].append(
+            f"new/short item: forecast of like item {like!r}"
+            + (f" x{info.factor[i]:g}" if info.factor[i] != 1 else "")
+        )
+    _young_items(point, sigma, names, treat, regular, short, L, m, info.like, info.factor, pos)
     for i in np.nonzero(classes == "zero")[0].tolist():
         if names[i] == "Zero":
             treat[i].append("no demand in history: forecast 0")
@@ -460,9 +544,11 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     for i in np.nonzero(inactive)[0].tolist():
         names[i] = INACTIVE
         stop = labels(gran, [panel.first + int(last_row[i])])[0]
-        treat[i].append(f"inactive: no sales rows after {stop} ({T - 1 - int(last_row[i])} "
-                        "periods, longer than any gap before): forecast 0; --from-own-end "
-                        "forecasts it from its own last period")
+        treat[i].append(
+            f"inactive: no sales rows after {stop} ({T - 1 - int(last_row[i])} "
+            "periods, longer than any gap before): forecast 0; --from-own-end "
+            "forecasts it from its own last period"
+        )
     for i in np.nonzero(ended)[0].tolist():
         names[i] = "Ended"
         treat[i].append(f"ended ({labels(gran, [int(info.end[i])])[0]}): forecast 0")
@@ -482,9 +568,11 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     point = np.maximum(point, 0.0)
     for i in range(n):
         if panel.duplicates[i]:
-            treat[i].append(f"summed rows per period ({panel.duplicates[i]} more than one "
-                            "per period): rows of several channels, customers, locations or "
-                            "order lines add up to the item's demand")
+            treat[i].append(
+                f"summed rows per period ({panel.duplicates[i]} more than one "
+                "per period): rows of several channels, customers, locations or "
+                "order lines add up to the item's demand"
+            )
         if panel.negatives[i]:
             treat[i].append(f"{panel.negatives[i]} negative qty set to 0")
         if panel.blanks[i]:
@@ -498,30 +586,66 @@ def forecast_panel(sales: pd.DataFrame, horizon: int, *, method: str = "auto",
     if items_df is not None and (reconcile is not None or hierarchy_levels):
         attr_cols = list(hierarchy_levels) if hierarchy_levels else _attribute_columns(items_df)
         if not attr_cols and reconcile is not None:
-            raise SnopError(f"{items_source}: no attribute column (such as family) to build "
-                            "a hierarchy from")
+            raise SnopError(
+                f"{items_source}: no attribute column (such as family) to build a hierarchy from"
+            )
         hier = build_hierarchy(info.attributes, panel.items, attr_cols, items_source)
         recon = reconcile or "bottom_up"
         point, levels_df = _hierarchy(
-            hier, recon, middle_level, panel, point, Yc, L, h, m, method, windows, lv,
-            period_labels, resid_items if recon == "mint" else None)
+            hier,
+            recon,
+            middle_level,
+            panel,
+            point,
+            Yc,
+            L,
+            h,
+            m,
+            method,
+            windows,
+            lv,
+            period_labels,
+            resid_items if recon == "mint" else None,
+        )
     forecast = _frame(panel.items, _item_periods(gran, fc_first, h), point, sigma, names, lv)
-    report = pd.DataFrame({
-        "item": panel.items, "demand_class": classes.astype(str), "n_obs": L,
-        "model": names.astype(str), "runner_up": runner.astype(str),
-        "mase": mase, "wape": wape, "naive_mase": nmase, "naive_wape": nwape,
-        "windows": nwin, "outliers": n_out.astype(np.int64),
-        "loses_to_naive": _loses_to_naive(mase, nmase, classes),
-        "forecast_from": labels(gran, fc_first.tolist()),
-        "treatment": ["; ".join(t) for t in treat]})
+    report = pd.DataFrame(
+        {
+            "item": panel.items,
+            "demand_class": classes.astype(str),
+            "n_obs": L,
+            "model": names.astype(str),
+            "runner_up": runner.astype(str),
+            "mase": mase,
+            "wape": wape,
+            "naive_mase": nmase,
+            "naive_wape": nwape,
+            "windows": nwin,
+            "outliers": n_out.astype(np.int64),
+            "loses_to_naive": _loses_to_naive(mase, nmase, classes),
+            "forecast_from": labels(gran, fc_first.tolist()),
+            "treatment": ["; ".join(t) for t in treat],
+        }
+    )
     oi, ot = np.nonzero(flags)
-    outl = pd.DataFrame({
-        "item": [panel.items[i] for i in oi],
-        "period": labels(gran, (panel.first + start[oi] + ot).tolist()),
-        "qty": Y[oi, ot], "cleansed": Yc[oi, ot]})
-    return ForecastResult(forecast=forecast, report=report, outliers=outl, levels=levels_df,
-                          granularity=gran, horizon=h, method=method, level_values=lv,
-                          reconcile=reconcile if levels_df is not None else None)
+    outl = pd.DataFrame(
+        {
+            "item": [panel.items[i] for i in oi],
+            "period": labels(gran, (panel.first + start[oi] + ot).tolist()),
+            "qty": Y[oi, ot],
+            "cleansed": Yc[oi, ot],
+        }
+    )
+    return ForecastResult(
+        forecast=forecast,
+        report=report,
+        outliers=outl,
+        levels=levels_df,
+        granularity=gran,
+        horizon=h,
+        method=method,
+        level_values=lv,
+        reconcile=reconcile if levels_df is not None else None,
+    )
 
 
 def _attribute_columns(items_df: pd.DataFrame) -> list[str]:
@@ -554,9 +678,19 @@ def _bands(point: Array, sigma: Array, levels: tuple[float, ...]) -> dict[str, A
     return out
 
 
-def _young_items(point: Array, sigma: Array, names: ObjArray, treat: list[list[str]],
-                 regular: BoolArray, short: BoolArray, L: IntArray, m: int,
-                 like: list[str | None], factor: Array, pos: dict[str, int]) -> None:
+def _young_items(
+    point: Array,
+    sigma: Array,
+    names: ObjArray,
+    treat: list[list[str]],
+    regular: BoolArray,
+    short: BoolArray,
+    L: IntArray,
+    m: int,
+    like: list[str | None],
+    factor: Array,
+    pos: dict[str, int],
+) -> None:
     """Damp the trend of items with short histories and blend them with their like item
     (rules and weights in :mod:`snop.forecasting.launch`); in place."""
     young = np.nonzero(regular & np.less(L, blend_len(m)))[0]
@@ -575,9 +709,12 @@ def _young_items(point: Array, sigma: Array, names: ObjArray, treat: list[list[s
         w = min(L[i] / blend_len(m), 1.0)
         sigma[i] = w * sigma[i] + (1 - w) * sigma[j] * factor[i]
         names[i] = f"Blend({names[i]}+LikeItem({like[i]}))"
-        treat[i].append(f"young item: {w:.0%} own forecast, {1 - w:.0%} like item "
-                        f"{like[i]!r}" + (f" x{factor[i]:g}" if factor[i] != 1 else "")
-                        + ", at most 2x the like item")
+        treat[i].append(
+            f"young item: {w:.0%} own forecast, {1 - w:.0%} like item "
+            f"{like[i]!r}"
+            + (f" x{factor[i]:g}" if factor[i] != 1 else "")
+            + ", at most 2x the like item"
+        )
 
 
 def _check_magnitude(panel: SalesPanel, source: str) -> None:
@@ -588,8 +725,10 @@ def _check_magnitude(panel: SalesPanel, source: str) -> None:
     i, t = (int(x[0]) for x in np.nonzero(big))
     period = labels(panel.granularity, [panel.first + t])[0]
     problem = quantity_problem(float(panel.values[i, t])) or "is too large"
-    raise SnopError(f"{source}: item {panel.items[i]!r}, period {period}: the quantity "
-                    f"{panel.values[i, t]:.6g} (its rows summed) {problem}; check the qty column")
+    raise SnopError(
+        f"{source}: item {panel.items[i]!r}, period {period}: the quantity "
+        f"{panel.values[i, t]:.6g} (its rows summed) {problem}; check the qty column"
+    )
 
 
 def _loses_to_naive(mase: Array, naive_mase: Array, classes: ObjArray) -> BoolArray:
@@ -610,8 +749,15 @@ def _item_periods(gran: Granularity, fc_first: IntArray, h: int) -> ObjArray:
     return out
 
 
-def _frame(keys: list[str], periods: list[str] | ObjArray, point: Array, sigma: Array,
-           names: ObjArray, levels: tuple[float, ...], key_col: str = "item") -> pd.DataFrame:
+def _frame(
+    keys: list[str],
+    periods: list[str] | ObjArray,
+    point: Array,
+    sigma: Array,
+    names: ObjArray,
+    levels: tuple[float, ...],
+    key_col: str = "item",
+) -> pd.DataFrame:
     n, h = point.shape
     per = np.asarray(periods, dtype=object)
     data: dict[str, Any] = {
@@ -625,17 +771,29 @@ def _frame(keys: list[str], periods: list[str] | ObjArray, point: Array, sigma: 
     return pd.DataFrame(data)
 
 
-def _hierarchy(hier: Hierarchy, recon: str, middle_level: str | None, panel: SalesPanel,
-               point: Array, Yc: Array, L: IntArray, h: int, m: int, method: str,
-               windows: int, lv: tuple[float, ...], period_labels: list[str],
-               res_items: Array | None) -> tuple[Array, pd.DataFrame]:
+def _hierarchy(
+    hier: Hierarchy,
+    recon: str,
+    middle_level: str | None,
+    panel: SalesPanel,
+    point: Array,
+    Yc: Array,
+    L: IntArray,
+    h: int,
+    m: int,
+    method: str,
+    windows: int,
+    lv: tuple[float, ...],
+    period_labels: list[str],
+    res_items: Array | None,
+) -> tuple[Array, pd.DataFrame]:
     """Base forecasts for every node, reconciled item forecasts, level frame."""
     n, T = panel.values.shape
     # cleansed history on the common calendar (right-aligned)
     hist = np.zeros((n, T))
     for i in range(n):
         if L[i]:
-            hist[i, T - L[i]:] = Yc[i, : L[i]]
+            hist[i, T - L[i] :] = Yc[i, : L[i]]
     node_hist = hier.aggregate(hist)
     base_lv, sig_lv, name_lv, res_lv = [], [], [], []
     for H in node_hist:
@@ -655,20 +813,34 @@ def _hierarchy(hier: Hierarchy, recon: str, middle_level: str | None, panel: Sal
             po = run_panel(Yn[oi, :w], Ln[oi], cls[oi], h, m, method, windows)
             pt[oi], sg[oi], nm[oi] = po.point, po.sigma, po.names
             for r, i in enumerate(oi.tolist()):
-                res[i, T - Ln[i]:] = Yn[i, : Ln[i]] - po.fitted[r, : Ln[i]]
+                res[i, T - Ln[i] :] = Yn[i, : Ln[i]] - po.fitted[r, : Ln[i]]
         base_lv.append(np.maximum(pt, 0.0))
         sig_lv.append(sg)
         name_lv.append(nm)
         res_lv.append(res)
-    rec = reconcile(recon, hier, point, base_lv, hist, middle_level=middle_level,
-                    residuals_items=res_items, residuals_levels=res_lv if recon == "mint"
-                    else None)
+    rec = reconcile(
+        recon,
+        hier,
+        point,
+        base_lv,
+        hist,
+        middle_level=middle_level,
+        residuals_items=res_items,
+        residuals_levels=res_lv if recon == "mint" else None,
+    )
     rec = np.maximum(rec, 0.0)
     agg = hier.aggregate(rec)
     frames = []
     for li, (lvl_name, keys) in enumerate(zip(hier.levels, hier.keys, strict=True)):
-        f = _frame([str(k) for k in keys], period_labels, agg[li], sig_lv[li], name_lv[li], lv,
-                   key_col="node")
+        f = _frame(
+            [str(k) for k in keys],
+            period_labels,
+            agg[li],
+            sig_lv[li],
+            name_lv[li],
+            lv,
+            key_col="node",
+        )
         f.insert(0, "level", lvl_name)
         frames.append(f)
     levels_df = pd.concat(frames, ignore_index=True)

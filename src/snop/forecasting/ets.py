@@ -90,8 +90,14 @@ def make_grid(trend: bool, season: bool) -> Grid:
     elif season and not trend:
         pts = [(a, 0.0, g, 1.0) for a in _A_S for g in _G_S if g <= 1 - a]
     else:
-        pts = [(a, b, g, p) for p in _PHI for a in _A_TS for b in _B_TS for g in _G_TS
-               if b <= a and g <= 1 - a]
+        pts = [
+            (a, b, g, p)
+            for p in _PHI
+            for a in _A_TS
+            for b in _B_TS
+            for g in _G_TS
+            if b <= a and g <= 1 - a
+        ]
     arr = np.array(pts, dtype=np.float64)
     return Grid(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy(), arr[:, 3].copy())
 
@@ -115,7 +121,10 @@ class Spec:
 
 
 ALL_SPECS: tuple[Spec, ...] = tuple(
-    Spec(e, t, s) for s in ("N", "A", "M") for t in ("N", "A", "Ad") for e in ("A", "M")
+    Spec(e, t, s)
+    for s in ("N", "A", "M")
+    for t in ("N", "A", "Ad")
+    for e in ("A", "M")
     if not (e == "A" and s == "M")
 )
 
@@ -125,11 +134,12 @@ def parse_spec(text: str) -> Spec:
     s = text.strip().upper().replace("ETS", "").strip("()").replace(",", "")
     err, rest = s[:1], s[1:]
     trend = "AD" if rest.startswith("AD") else rest[:1]
-    season = rest[len(trend):]
+    season = rest[len(trend) :]
     spec = Spec(err, "Ad" if trend == "AD" else trend, season)
     if spec not in ALL_SPECS:
-        raise ValueError(f"{text!r} is not an ETS form; valid: "
-                         + ", ".join(x.name for x in ALL_SPECS))
+        raise ValueError(
+            f"{text!r} is not an ETS form; valid: " + ", ".join(x.name for x in ALL_SPECS)
+        )
     return spec
 
 
@@ -184,8 +194,9 @@ def initial_states(Y: Array, ends: IntArray, m: int) -> Init:
     return Init(l0, b0, s_add, s_mul, l0s, b0s)
 
 
-def ls_initial_level_trend(Y: Array, ends: IntArray, trend: bool, alpha: Array, beta: Array,
-                           phi: Array) -> tuple[Array, Array]:
+def ls_initial_level_trend(
+    Y: Array, ends: IntArray, trend: bool, alpha: Array, beta: Array, phi: Array
+) -> tuple[Array, Array]:
     """Least-squares initial (l0, b0) for non-seasonal forms, per series and grid point.
 
     With fixed smoothing parameters the one-step errors are linear in the initial state:
@@ -264,10 +275,24 @@ class RunOut:
     fitted: Array | None = None
 
 
-def run(Y: Array, L: IntArray, TE: IntArray, m: int, trend: bool, season: str,
-        alpha: Array, beta: Array, gamma: Array, phi: Array, init: Init, *,
-        mult: bool, origins: IntArray | None = None, final: bool = False,
-        x0: tuple[Array, Array] | None = None) -> RunOut:
+def run(
+    Y: Array,
+    L: IntArray,
+    TE: IntArray,
+    m: int,
+    trend: bool,
+    season: str,
+    alpha: Array,
+    beta: Array,
+    gamma: Array,
+    phi: Array,
+    init: Init,
+    *,
+    mult: bool,
+    origins: IntArray | None = None,
+    final: bool = False,
+    x0: tuple[Array, Array] | None = None,
+) -> RunOut:
     """Run the ETS recursion for all series and all parameter columns at once.
 
     ``alpha`` etc. are (n, G) or (1, G). Accumulates the A- and M-error objectives over the
@@ -362,16 +387,25 @@ def run(Y: Array, L: IntArray, TE: IntArray, m: int, trend: bool, season: str,
                     trd = phi * trd + beta * e
                 if seasonal:
                     S[j] = s + gamma * e
-            if sched is not None and out.rec_l is not None and out.rec_b is not None \
-                    and out.rec_s is not None:
+            if (
+                sched is not None
+                and out.rec_l is not None
+                and out.rec_b is not None
+                and out.rec_s is not None
+            ):
                 ri, si = sched[t]
                 if ri.size:
                     out.rec_l[ri, si] = lvl[ri, 0]
                     out.rec_b[ri, si] = trd[ri, 0]
                     if seasonal:
                         out.rec_s[ri, si, :] = S[:, ri, 0].T
-            if final and ends_at is not None and out.end_l is not None \
-                    and out.end_b is not None and out.end_s is not None:
+            if (
+                final
+                and ends_at is not None
+                and out.end_l is not None
+                and out.end_b is not None
+                and out.end_s is not None
+            ):
                 ri = np.nonzero(ends_at == t)[0]
                 if ri.size:
                     out.end_l[ri] = lvl[ri, 0]
@@ -397,8 +431,10 @@ def _neg2loglik(acc: RunOut, which: str, error: str, nobs: Array) -> Array:
 
 def aicc_penalty(k: int, nobs: Array) -> Array:
     den = nobs - k - 1
-    return np.asarray(np.where(den > 0, 2 * k + 2 * k * (k + 1) / np.where(den > 0, den, 1),
-                               np.inf), dtype=np.float64)
+    return np.asarray(
+        np.where(den > 0, 2 * k + 2 * k * (k + 1) / np.where(den > 0, den, 1), np.inf),
+        dtype=np.float64,
+    )
 
 
 def damp_sum(phi: Array, h: int) -> Array:
@@ -407,8 +443,9 @@ def damp_sum(phi: Array, h: int) -> Array:
     return np.asarray(np.cumsum(pw, axis=-1), dtype=np.float64)
 
 
-def forecast_from_state(lvl: Array, trd: Array, S: Array, phi: Array, season: str,
-                        t_next: IntArray, h: int, m: int) -> Array:
+def forecast_from_state(
+    lvl: Array, trd: Array, S: Array, phi: Array, season: str, t_next: IntArray, h: int, m: int
+) -> Array:
     """(n, h) point forecasts ``(l + phi_j b) (+|*) s_{tau mod m}`` from states at t_next."""
     ph = damp_sum(phi, h)
     base = lvl[:, None] + ph * trd[:, None]
@@ -419,8 +456,9 @@ def forecast_from_state(lvl: Array, trd: Array, S: Array, phi: Array, season: st
     return np.asarray(base + s if season == "A" else base * s, dtype=np.float64)
 
 
-def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
-            force: Array | None = None) -> tuple[Array, Init]:
+def _search(
+    Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...], force: Array | None = None
+) -> tuple[Array, Init]:
     """Grid search of every form on Y[:, :ends]; per series the AICc-best (spec, params, x0).
 
     Returns ch (n, 7): spec index, alpha, beta, gamma, phi, l0, b0 (l0/b0 used by
@@ -438,13 +476,13 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
     ch = np.zeros((n, 7))
     ch[:, 0] = -1
     spec_index = {sp: i for i, sp in enumerate(ALL_SPECS)}
-    combos = sorted({(sp.trend != "N", sp.season) for sp in specs},
-                    key=lambda c: (c[1] != "N", c))
+    combos = sorted({(sp.trend != "N", sp.season) for sp in specs}, key=lambda c: (c[1] != "N", c))
     if force is not None:
         forced = {ALL_SPECS[int(i)] for i in np.unique(force)}
         specs = tuple(sp for sp in specs if sp in forced)
-        combos = sorted({(sp.trend != "N", sp.season) for sp in specs},
-                        key=lambda c: (c[1] != "N", c))
+        combos = sorted(
+            {(sp.trend != "N", sp.season) for sp in specs}, key=lambda c: (c[1] != "N", c)
+        )
     found: list[tuple[bool, str, bool, list[tuple[Spec, Array, Array, Array]]]] = []
     for trend, season in combos:
         if season != "N" and not season_ok.any():
@@ -453,17 +491,23 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
             continue
         grid = make_grid(trend, season != "N")
         a, b, g, ph = (x[None, :] for x in (grid.alpha, grid.beta, grid.gamma, grid.phi))
-        mult = any(sp.error == "M" for sp in specs
-                   if (sp.trend != "N") == trend and sp.season == season) and bool(pos.any())
+        mult = any(
+            sp.error == "M" for sp in specs if (sp.trend != "N") == trend and sp.season == season
+        ) and bool(pos.any())
         x0 = None
         if season == "N":
             l0g, b0g = ls_initial_level_trend(Y, ends, trend, a, b, ph)
             fb_l = init.l0[:, None]
-            x0 = (np.where(np.isfinite(l0g), l0g, fb_l),
-                  np.where(np.isfinite(b0g), b0g, init.b0[:, None]))
+            x0 = (
+                np.where(np.isfinite(l0g), l0g, fb_l),
+                np.where(np.isfinite(b0g), b0g, init.b0[:, None]),
+            )
         acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
-        own = [sp for sp in specs if (sp.trend != "N") == trend and sp.season == season
-               and (sp.error == "A" or mult)]
+        own = [
+            sp
+            for sp in specs
+            if (sp.trend != "N") == trend and sp.season == season and (sp.error == "A" or mult)
+        ]
         starts: list[tuple[Spec, Array, Array, Array]] = []
         for spec in own:
             sub = grid.phi == 1.0 if spec.trend in ("N", "A") else grid.phi < 1.0
@@ -471,15 +515,19 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
             val = _neg2loglik(acc, "f", spec.error, nobs)[:, cols]
             gi = cols[val.argmin(axis=1)]
             par = np.stack([grid.alpha[gi], grid.beta[gi], grid.gamma[gi], grid.phi[gi]], 1)
-            lb = (np.stack([x0[0][np.arange(n), gi], x0[1][np.arange(n), gi]], axis=1)
-                  if x0 is not None else np.zeros((n, 2)))
+            lb = (
+                np.stack([x0[0][np.arange(n), gi], x0[1][np.arange(n), gi]], axis=1)
+                if x0 is not None
+                else np.zeros((n, 2))
+            )
             eligible = np.ones(n, dtype=bool) if force is None else force == spec_index[spec]
             if spec.error == "M" or spec.season == "M":
                 eligible &= pos
             if spec.season != "N":
                 eligible &= season_ok
-            crit = val.min(axis=1) + (aicc_penalty(spec.n_params(m), nobs) if force is None
-                                      else 0.0)
+            crit = val.min(axis=1) + (
+                aicc_penalty(spec.n_params(m), nobs) if force is None else 0.0
+            )
             starts.append((spec, np.where(eligible, crit, np.inf), par, lb))
         found.append((trend, season, mult, starts))
     # Refine the parameters of the forms that are competitive after the grid: within
@@ -487,16 +535,26 @@ def _search(Y: Array, ends: IntArray, m: int, specs: tuple[Spec, ...],
     gbest = np.min([st[1] for *_, sts in found for st in sts], axis=0, initial=np.inf)
     # The backtest (force) fit stays on the grid: it only ranks candidates, and the
     # refinement would double the cost of ETS.
-    for trend, season, mult, starts in ([] if force is not None else found):
+    for trend, season, mult, starts in [] if force is not None else found:
         near = np.any([st[1] <= gbest + REFINE_MARGIN for st in starts], axis=0)
         idx = np.nonzero(near & np.isfinite(gbest))[0]
         if idx.size:
             sub_st = [(sp, c[idx], p[idx], lb[idx]) for sp, c, p, lb in starts]
-            pen = [aicc_penalty(sp.n_params(m), nobs[idx]) if force is None else 0.0
-                   for sp, *_ in starts]
-            refined = _refine(Y[idx], ends[idx], m, trend, season, _subset_init(init, idx),
-                              nobs[idx], [(sp, c - pk, p) for (sp, c, p, _), pk
-                                          in zip(sub_st, pen, strict=True)], mult)
+            pen = [
+                aicc_penalty(sp.n_params(m), nobs[idx]) if force is None else 0.0
+                for sp, *_ in starts
+            ]
+            refined = _refine(
+                Y[idx],
+                ends[idx],
+                m,
+                trend,
+                season,
+                _subset_init(init, idx),
+                nobs[idx],
+                [(sp, c - pk, p) for (sp, c, p, _), pk in zip(sub_st, pen, strict=True)],
+                mult,
+            )
             for k, (v, par, lbr) in enumerate(refined):
                 spec, crit, p0, lb0 = starts[k]
                 new_c = np.where(np.isfinite(crit[idx]), v + pen[k], np.inf)
@@ -538,19 +596,41 @@ def to_free(par: Array) -> Array:
     admissible: logit alpha, logit beta/alpha, logit gamma/(1 - alpha), logit of phi
     rescaled from [0.8, 0.98]."""
     a = np.clip(par[..., 0], _LO, _HI)
-    return np.stack([_logit(a), _logit(par[..., 1] / a), _logit(par[..., 2] / (1 - a)),
-                     _logit((par[..., 3] - PHI_LO) / (PHI_HI - PHI_LO))], axis=-1)
+    return np.stack(
+        [
+            _logit(a),
+            _logit(par[..., 1] / a),
+            _logit(par[..., 2] / (1 - a)),
+            _logit((par[..., 3] - PHI_LO) / (PHI_HI - PHI_LO)),
+        ],
+        axis=-1,
+    )
 
 
 def from_free(u: Array) -> Array:
     a = _expit(u[..., 0])
-    return np.stack([a, a * _expit(u[..., 1]), (1 - a) * _expit(u[..., 2]),
-                     PHI_LO + (PHI_HI - PHI_LO) * _expit(u[..., 3])], axis=-1)
+    return np.stack(
+        [
+            a,
+            a * _expit(u[..., 1]),
+            (1 - a) * _expit(u[..., 2]),
+            PHI_LO + (PHI_HI - PHI_LO) * _expit(u[..., 3]),
+        ],
+        axis=-1,
+    )
 
 
-def _refine(Y: Array, ends: IntArray, m: int, trend: bool, season: str, init: Init,
-            nobs: Array, starts: list[tuple[Spec, Array, Array]], mult: bool
-            ) -> list[tuple[Array, Array, Array]]:
+def _refine(
+    Y: Array,
+    ends: IntArray,
+    m: int,
+    trend: bool,
+    season: str,
+    init: Init,
+    nobs: Array,
+    starts: list[tuple[Spec, Array, Array]],
+    mult: bool,
+) -> list[tuple[Array, Array, Array]]:
     """Pattern search from each spec's grid optimum, all series and specs in one run per step.
 
     In the unbounded coordinates of :func:`to_free` every free parameter of a spec (alpha;
@@ -594,8 +674,10 @@ def _refine(Y: Array, ends: IntArray, m: int, trend: bool, season: str, init: In
         x0 = None
         if season == "N":
             l0g, b0g = ls_initial_level_trend(Y, ends, trend, a, b, ph)
-            x0 = (np.where(np.isfinite(l0g), l0g, init.l0[:, None]),
-                  np.where(np.isfinite(b0g), b0g, init.b0[:, None]))
+            x0 = (
+                np.where(np.isfinite(l0g), l0g, init.l0[:, None]),
+                np.where(np.isfinite(b0g), b0g, init.b0[:, None]),
+            )
         acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
         c0 = 0
         for k, (spec, _, _) in enumerate(starts):
@@ -606,15 +688,21 @@ def _refine(Y: Array, ends: IntArray, m: int, trend: bool, season: str, init: In
             gi = val.argmin(axis=1)
             v = val[np.arange(n), gi]
             pk = P[:, sl][np.arange(n), gi]
-            lbk = (np.stack([x0[0][:, sl][np.arange(n), gi], x0[1][:, sl][np.arange(n), gi]],
-                            axis=1) if x0 is not None else np.zeros((n, 2)))
+            lbk = (
+                np.stack([x0[0][:, sl][np.arange(n), gi], x0[1][:, sl][np.arange(n), gi]], axis=1)
+                if x0 is not None
+                else np.zeros((n, 2))
+            )
             if it == 0:
                 cur[k] = (v, pk, to_free(pk))
                 lb[k] = lbk
                 continue
             better = v < cur[k][0] - 1e-9
-            cur[k] = (np.where(better, v, cur[k][0]), np.where(better[:, None], pk, cur[k][1]),
-                      np.where(better[:, None], to_free(pk), cur[k][2]))
+            cur[k] = (
+                np.where(better, v, cur[k][0]),
+                np.where(better[:, None], pk, cur[k][1]),
+                np.where(better[:, None], to_free(pk), cur[k][2]),
+            )
             lb[k] = np.where(better[:, None], lbk, lb[k])
             steps[k] = np.where(better, steps[k], steps[k] / 2)
     return [(cur[k][0], cur[k][1], lb[k]) for k in range(len(starts))]
@@ -627,8 +715,15 @@ def _chosen_init(init: Init, ch: Array, idx: IntArray, spec: Spec) -> tuple[Init
     return sub, None
 
 
-def fit_ets(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int,
-            specs: tuple[Spec, ...] = ALL_SPECS) -> PanelFit:
+def fit_ets(
+    Y: Array,
+    L: IntArray,
+    h: int,
+    m: int,
+    origins: IntArray,
+    hb: int,
+    specs: tuple[Spec, ...] = ALL_SPECS,
+) -> PanelFit:
     """AICc-selected ETS on every series; see the module docstring for the method."""
     n, width = Y.shape
     k_bt = origins.shape[1]
@@ -649,13 +744,27 @@ def fit_ets(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int,
         idx = np.nonzero(ch_f[:, 0] == si)[0]
         sub_init, x0 = _chosen_init(init_f, ch_f, idx, spec)
         p = ch_f[idx]
-        acc = run(Y[idx], L[idx], L[idx], m, spec.trend != "N", spec.season, p[:, 1:2],
-                  p[:, 2:3], p[:, 3:4], p[:, 4:5], sub_init, mult=spec.error == "M",
-                  final=True, x0=x0)
+        acc = run(
+            Y[idx],
+            L[idx],
+            L[idx],
+            m,
+            spec.trend != "N",
+            spec.season,
+            p[:, 1:2],
+            p[:, 2:3],
+            p[:, 3:4],
+            p[:, 4:5],
+            sub_init,
+            mult=spec.error == "M",
+            final=True,
+            x0=x0,
+        )
         assert acc.end_l is not None and acc.end_b is not None and acc.end_s is not None
         assert acc.fitted is not None
-        pt = forecast_from_state(acc.end_l, acc.end_b, acc.end_s, p[:, 4], spec.season,
-                                 L[idx], h, m)
+        pt = forecast_from_state(
+            acc.end_l, acc.end_b, acc.end_s, p[:, 4], spec.season, L[idx], h, m
+        )
         point[idx] = pt
         nob = nobs_f[idx]
         den = np.maximum(nob - spec.n_params(m), 0.5 * nob)
@@ -667,8 +776,14 @@ def fit_ets(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int,
         fitted[idx, : acc.fitted.shape[1]] = acc.fitted
         names[idx] = spec.name
     if not has_bt.any():
-        return PanelFit(point=point, sigma=sigma, backtest=bt, fitted=fitted, names=names,
-                        ok=np.ones(n, dtype=bool))
+        return PanelFit(
+            point=point,
+            sigma=sigma,
+            backtest=bt,
+            fitted=fitted,
+            names=names,
+            ok=np.ones(n, dtype=bool),
+        )
     # Backtest of the chosen form: its parameters and initial states are estimated on the
     # data before the first origin, then the states are filtered through later data and
     # recorded at each origin, so no forecast uses a value at or after its origin.
@@ -682,25 +797,55 @@ def fit_ets(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int,
         p = ch_t[loc]
         o = origins[idx]
         sub_init, x0 = _chosen_init(init_t, ch_t, loc, spec)
-        acc = run(Yb[loc], L[idx], TE[idx], m, spec.trend != "N", spec.season, p[:, 1:2],
-                  p[:, 2:3], p[:, 3:4], p[:, 4:5], sub_init, mult=False, origins=o, x0=x0)
+        acc = run(
+            Yb[loc],
+            L[idx],
+            TE[idx],
+            m,
+            spec.trend != "N",
+            spec.season,
+            p[:, 1:2],
+            p[:, 2:3],
+            p[:, 3:4],
+            p[:, 4:5],
+            sub_init,
+            mult=False,
+            origins=o,
+            x0=x0,
+        )
         assert acc.rec_l is not None and acc.rec_b is not None and acc.rec_s is not None
         for s_ in range(k_bt):
             valid = o[:, s_] > 0
-            fc = forecast_from_state(acc.rec_l[:, s_], acc.rec_b[:, s_], acc.rec_s[:, s_, :],
-                                     p[:, 4], spec.season, np.maximum(o[:, s_], 0), hb, m)
+            fc = forecast_from_state(
+                acc.rec_l[:, s_],
+                acc.rec_b[:, s_],
+                acc.rec_s[:, s_, :],
+                p[:, 4],
+                spec.season,
+                np.maximum(o[:, s_], 0),
+                hb,
+                m,
+            )
             bt[idx, s_, :] = np.where(valid[:, None], fc, np.nan)
-    return PanelFit(point=point, sigma=sigma, backtest=bt, fitted=fitted, names=names,
-                    ok=np.ones(n, dtype=bool))
+    return PanelFit(
+        point=point, sigma=sigma, backtest=bt, fitted=fitted, names=names, ok=np.ones(n, dtype=bool)
+    )
 
 
 def _subset_init(init: Init, idx: IntArray) -> Init:
-    return Init(init.l0[idx], init.b0[idx], init.s_add[:, idx], init.s_mul[:, idx],
-                init.l0_season[idx], init.b0_season[idx])
+    return Init(
+        init.l0[idx],
+        init.b0[idx],
+        init.s_add[:, idx],
+        init.s_mul[:, idx],
+        init.l0_season[idx],
+        init.b0_season[idx],
+    )
 
 
-def _psi_factor(alpha: Array, beta: Array, gamma: Array, phi: Array, spec: Spec,
-                h: int, m: int) -> Array:
+def _psi_factor(
+    alpha: Array, beta: Array, gamma: Array, phi: Array, spec: Spec, h: int, m: int
+) -> Array:
     """(n, h) sqrt(1 + sum_{j=1}^{h-1} c_j^2), the linear-class h-step multiplier."""
     n = alpha.size
     if h <= 1:

@@ -41,8 +41,9 @@ ADIDA_MAX_BUCKET = 12
 VARIANTS = {"croston": "Croston", "sba": "SBA", "tsb": "TSB"}
 
 
-def fit_intermittent(variant: str, Y: Array, L: IntArray, h: int, origins: IntArray,
-                     hb: int) -> PanelFit:
+def fit_intermittent(
+    variant: str, Y: Array, L: IntArray, h: int, origins: IntArray, hb: int
+) -> PanelFit:
     """Croston-family forecasts: final, backtest from each origin, fitted, spread."""
     n, width = Y.shape
     k = origins.shape[1]
@@ -94,8 +95,14 @@ def fit_intermittent(variant: str, Y: Array, L: IntArray, h: int, origins: IntAr
     j = np.arange(1, h + 1)[None, :]
     sigma = sd[:, None] * np.sqrt(1 + a * a * (j - 1))
     bt = np.where((origins > 0)[:, :, None], np.repeat(rec[:, :, None], hb, axis=2), np.nan)
-    return PanelFit(point=point, sigma=sigma, backtest=bt, fitted=fitted,
-                    names=names_array(n, VARIANTS[variant]), ok=np.ones(n, dtype=bool))
+    return PanelFit(
+        point=point,
+        sigma=sigma,
+        backtest=bt,
+        fitted=fitted,
+        names=names_array(n, VARIANTS[variant]),
+        ok=np.ones(n, dtype=bool),
+    )
 
 
 def _adida_rate(Y: Array, ends: IntArray, a: float) -> Array:
@@ -122,11 +129,16 @@ def _adida_rate(Y: Array, ends: IntArray, a: float) -> Array:
         j = np.arange(J)[None, :]
         hi = es[:, None] - j * kk
         valid = j < nb[:, None]
-        B = np.where(valid, cs[sel[:, None], np.clip(hi, 0, width)]
-                     - cs[sel[:, None], np.clip(hi - kk, 0, width)], 0.0)
-        W = np.where(j < (nb - 1)[:, None], a * (1 - a) ** j,
-                     np.where(j == (nb - 1)[:, None], (1 - a) ** np.maximum(nb - 1, 0)[:, None],
-                              0.0))
+        B = np.where(
+            valid,
+            cs[sel[:, None], np.clip(hi, 0, width)] - cs[sel[:, None], np.clip(hi - kk, 0, width)],
+            0.0,
+        )
+        W = np.where(
+            j < (nb - 1)[:, None],
+            a * (1 - a) ** j,
+            np.where(j == (nb - 1)[:, None], (1 - a) ** np.maximum(nb - 1, 0)[:, None], 0.0),
+        )
         level = (W * B).sum(axis=1) / kk
         mean = cs[sel, es] / np.maximum(es, 1)
         out[sel] = np.where(nb >= 1, level, mean)
@@ -150,13 +162,23 @@ def fit_adida(Y: Array, L: IntArray, h: int, origins: IntArray, hb: int) -> Pane
     sd = np.sqrt((resid * resid).sum(axis=1) / np.maximum(L, 1))
     j = np.arange(1, h + 1)[None, :]
     sigma = sd[:, None] * np.sqrt(1 + a * a * (j - 1))
-    return PanelFit(point=np.repeat(rate[:, None], h, axis=1), sigma=sigma, backtest=bt,
-                    fitted=fitted, names=names_array(n, "ADIDA"), ok=np.ones(n, dtype=bool))
+    return PanelFit(
+        point=np.repeat(rate[:, None], h, axis=1),
+        sigma=sigma,
+        backtest=bt,
+        fitted=fitted,
+        names=names_array(n, "ADIDA"),
+        ok=np.ones(n, dtype=bool),
+    )
 
 
-def select_rate(candidates: list[str], fits: dict[str, PanelFit], actual: Array,
-                default: str, handicap: dict[str, float] | None = None
-                ) -> tuple[IntArray, IntArray, Array]:
+def select_rate(
+    candidates: list[str],
+    fits: dict[str, PanelFit],
+    actual: Array,
+    default: str,
+    handicap: dict[str, float] | None = None,
+) -> tuple[IntArray, IntArray, Array]:
     """Chosen and runner-up candidate per series by backtest MSE, and the MSE matrix (n, C).
 
     Same contract as :func:`snop.forecasting.selection.select` (``handicap`` is accepted and

@@ -153,6 +153,10 @@ class Ensemble(BaseModel):
         self.season_length = season_length
 
     def _kernel(self, Y: Array, L: npt.NDArray[np.int64], h: int) -> PanelFit:
-        return combine([ETS(self.season_length)._kernel(Y, L, h),
-                        ARIMA(self.season_length)._kernel(Y, L, h),
-                        Theta(self.season_length)._kernel(Y, L, h)])
+        return combine(
+            [
+                ETS(self.season_length)._kernel(Y, L, h),
+                ARIMA(self.season_length)._kernel(Y, L, h),
+                Theta(self.season_length)._kernel(Y, L, h),
+            ]
+        )

@@ -62,8 +62,9 @@ class Hierarchy:
         return np.vstack(blocks)
 
 
-def build_hierarchy(attributes: pd.DataFrame, items: list[str], levels: list[str],
-                    source: str = "items") -> Hierarchy:
+def build_hierarchy(
+    attributes: pd.DataFrame, items: list[str], levels: list[str], source: str = "items"
+) -> Hierarchy:
     """Total plus one level per attribute column; items missing an attribute go to '(none)'."""
     names = ["total"]
     keys: list[list[str]] = [["total"]]
@@ -72,8 +73,9 @@ def build_hierarchy(attributes: pd.DataFrame, items: list[str], levels: list[str
         c = col.strip().lower()
         if c not in attributes.columns:
             have = [x for x in attributes.columns if not x.endswith("_ord")]
-            raise SnopError(f"{source}: no column {col!r} for the hierarchy; columns are "
-                            + ", ".join(have))
+            raise SnopError(
+                f"{source}: no column {col!r} for the hierarchy; columns are " + ", ".join(have)
+            )
         vals = attributes[c].reindex(items)
         vals = vals.fillna("(none)").astype(str).str.strip().replace("", "(none)")
         codes, uniq = pd.factorize(vals)
@@ -90,14 +92,23 @@ def _shares(history: Array, member: IntArray, n_nodes: int) -> Array:
     np.add.at(tot_node, member, tot_item)
     count = np.bincount(member, minlength=n_nodes).astype(np.float64)
     den = tot_node[member]
-    return np.asarray(np.where(den > 0, tot_item / np.where(den > 0, den, 1.0),
-                               1.0 / count[member]), dtype=np.float64)
+    return np.asarray(
+        np.where(den > 0, tot_item / np.where(den > 0, den, 1.0), 1.0 / count[member]),
+        dtype=np.float64,
+    )
 
 
-def reconcile(method: str, hier: Hierarchy, base_items: Array, base_levels: list[Array],
-              history: Array, *, middle_level: str | None = None,
-              residuals_items: Array | None = None,
-              residuals_levels: list[Array] | None = None) -> Array:
+def reconcile(
+    method: str,
+    hier: Hierarchy,
+    base_items: Array,
+    base_levels: list[Array],
+    history: Array,
+    *,
+    middle_level: str | None = None,
+    residuals_items: Array | None = None,
+    residuals_levels: list[Array] | None = None,
+) -> Array:
     """Reconciled item forecasts (n_items, h); levels are then ``hier.aggregate(result)``.
 
     ``history`` is the item x period history (for proportions); residual matrices (node x
@@ -111,8 +122,10 @@ def reconcile(method: str, hier: Hierarchy, base_items: Array, base_levels: list
     if method == "middle_out":
         lvl = (middle_level or (hier.levels[1] if len(hier.levels) > 1 else "total")).lower()
         if lvl not in hier.levels:
-            raise SnopError(f"middle level {middle_level!r} is not a hierarchy level; levels: "
-                            + ", ".join(hier.levels))
+            raise SnopError(
+                f"middle level {middle_level!r} is not a hierarchy level; levels: "
+                + ", ".join(hier.levels)
+            )
         li = hier.levels.index(lvl)
         mem = hier.member[li]
         p = _shares(history, mem, len(hier.keys[li]))
@@ -147,8 +160,13 @@ def _node_variance(res: Array) -> Array:
     return np.asarray(np.where(np.isfinite(v) & (v > 0), v, 1e-12), dtype=np.float64)
 
 
-def _wls_var_cg(hier: Hierarchy, base_items: Array, base_levels: list[Array],
-                res_items: Array, res_levels: list[Array]) -> Array:
+def _wls_var_cg(
+    hier: Hierarchy,
+    base_items: Array,
+    base_levels: list[Array],
+    res_items: Array,
+    res_levels: list[Array],
+) -> Array:
     """MinT with diagonal W (``wls_var``) for large hierarchies, without forming S.
 
     Bottom forecasts b solve ``(S' W^-1 S) b = S' W^-1 y_hat``; with S = [A_1; ...; A_k; I]
@@ -163,8 +181,9 @@ def _wls_var_cg(hier: Hierarchy, base_items: Array, base_levels: list[Array],
     wl = [1.0 / _node_variance(r) for r in res_levels]
 
     def agg(x: Array, li: int) -> Array:
-        return np.asarray(np.bincount(hier.member[li], weights=x,
-                                      minlength=len(hier.keys[li])), dtype=np.float64)
+        return np.asarray(
+            np.bincount(hier.member[li], weights=x, minlength=len(hier.keys[li])), dtype=np.float64
+        )
 
     def matvec(x: Array) -> Array:
         out = wb * x
@@ -185,8 +204,13 @@ def _wls_var_cg(hier: Hierarchy, base_items: Array, base_levels: list[Array],
     return np.asarray(np.nan_to_num(out), dtype=np.float64)
 
 
-def _mint(hier: Hierarchy, base_items: Array, base_levels: list[Array],
-          res_items: Array | None, res_levels: list[Array] | None) -> Array:
+def _mint(
+    hier: Hierarchy,
+    base_items: Array,
+    base_levels: list[Array],
+    res_items: Array | None,
+    res_levels: list[Array] | None,
+) -> Array:
     y_hat = np.vstack([*base_levels, base_items])
     n_nodes, n = y_hat.shape[0], base_items.shape[0]
     with warnings.catch_warnings():
@@ -204,7 +228,8 @@ def _mint(hier: Hierarchy, base_items: Array, base_levels: list[Array],
             # MinT needs y_insample and y_hat_insample; residual = y - y_hat, so pass
             # y_insample = residual, y_hat_insample = 0.
             out = MinTrace(method="mint_shrink").fit_predict(
-                S=S, y_hat=y_hat, y_insample=res, y_hat_insample=np.zeros_like(res))
+                S=S, y_hat=y_hat, y_insample=res, y_hat_insample=np.zeros_like(res)
+            )
         else:
             return _wls_var_cg(hier, base_items, base_levels, res_items, res_levels)
     mean = np.asarray(out["mean"], dtype=np.float64)

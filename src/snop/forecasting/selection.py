@@ -88,9 +88,13 @@ def combine(fits: list[PanelFit], label: str = "Ensemble") -> PanelFit:
     return PanelFit(point=point, sigma=sigma, backtest=bt, fitted=fitted, names=names, ok=ok)
 
 
-def select(candidates: list[str], fits: dict[str, PanelFit], actual: Array,
-           default: str, handicap: dict[str, float] | None = None
-           ) -> tuple[IntArray, IntArray, Array]:
+def select(
+    candidates: list[str],
+    fits: dict[str, PanelFit],
+    actual: Array,
+    default: str,
+    handicap: dict[str, float] | None = None,
+) -> tuple[IntArray, IntArray, Array]:
     """Index of the chosen and runner-up candidate per series, and the MAE matrix (n, C).
 
     ``handicap`` multiplies a candidate's backtest MAE before ranking: a benchmark such as

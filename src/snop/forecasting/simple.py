@@ -111,15 +111,19 @@ def fitted_values(method: str, Y: Array, ends: IntArray, m: int) -> Array:
         if width > m:
             f[:, m:] = Y[:, :-m]
     else:
-        b = np.where(ends > 1, (Y[np.arange(n), np.maximum(ends, 1) - 1] - Y[:, 0])
-                     / np.maximum(ends - 1, 1), 0.0)
+        b = np.where(
+            ends > 1,
+            (Y[np.arange(n), np.maximum(ends, 1) - 1] - Y[:, 0]) / np.maximum(ends - 1, 1),
+            0.0,
+        )
         f[:, 1:] = Y[:, :-1] + b[:, None]
     f[~time_mask(ends, width)] = np.nan
     return f
 
 
-def fit_simple(method: str, Y: Array, L: IntArray, h: int, m: int,
-               origins: IntArray, hb: int) -> PanelFit:
+def fit_simple(
+    method: str, Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int
+) -> PanelFit:
     """Fit a benchmark method on every series: final forecast, spread, backtest, fitted."""
     n = Y.shape[0]
     k = origins.shape[1]
@@ -130,11 +134,17 @@ def fit_simple(method: str, Y: Array, L: IntArray, h: int, m: int,
         o = origins[:, s]
         valid = o > 0
         if valid.any():
-            bt[:, s, :] = np.where(valid[:, None],
-                                   point_forecast(method, Y, np.maximum(o, 1), hb, m), np.nan)
+            bt[:, s, :] = np.where(
+                valid[:, None], point_forecast(method, Y, np.maximum(o, 1), hb, m), np.nan
+            )
     ok = np.ones(n, dtype=bool)
     if method == "snaive":
         ok = m + 1 <= L
-    return PanelFit(point=point, sigma=sigma, backtest=bt,
-                    fitted=fitted_values(method, Y, L, m),
-                    names=names_array(n, SIMPLE_NAMES[method]), ok=ok)
+    return PanelFit(
+        point=point,
+        sigma=sigma,
+        backtest=bt,
+        fitted=fitted_values(method, Y, L, m),
+        names=names_array(n, SIMPLE_NAMES[method]),
+        ok=ok,
+    )

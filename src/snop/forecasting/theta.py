@@ -64,8 +64,11 @@ def seasonal_indices(Y: Array, ends: IntArray, m: int) -> Array:
     hi = np.clip(t + half + 1, 0, width)
     if m % 2 == 0:
         full = cs[:, hi] - cs[:, lo]
-        ma = (full - 0.5 * Y[:, np.clip(t - half, 0, width - 1)]
-              - 0.5 * Y[:, np.clip(t + half, 0, width - 1)]) / m
+        ma = (
+            full
+            - 0.5 * Y[:, np.clip(t - half, 0, width - 1)]
+            - 0.5 * Y[:, np.clip(t + half, 0, width - 1)]
+        ) / m
     else:
         ma = (cs[:, hi] - cs[:, lo]) / m
     valid = (t[None, :] >= half) & (t[None, :] + half < ends[:, None])
@@ -98,8 +101,9 @@ def _ses_grid(X: Array, ends: IntArray, TE: IntArray) -> tuple[Array, Array]:
     return sse_t, sse_f
 
 
-def _ses_levels(X: Array, alpha: Array, ends: IntArray, origins: IntArray | None
-                ) -> tuple[Array, Array, Array]:
+def _ses_levels(
+    X: Array, alpha: Array, ends: IntArray, origins: IntArray | None
+) -> tuple[Array, Array, Array]:
     """SES with one alpha per series: end level, levels at origins, one-step fitted."""
     n, width = X.shape
     lvl = X[:, 0].copy()
@@ -135,8 +139,9 @@ def _slope_at(X: Array, ends: IntArray) -> Array:
     st = e * (e - 1) / 2
     stt = (e - 1) * e * (2 * e - 1) / 6
     den = e * stt - st * st
-    return np.asarray(np.where(den > 0, (e * stx - st * sx) / np.where(den > 0, den, 1), 0.0),
-                      dtype=np.float64)
+    return np.asarray(
+        np.where(den > 0, (e * stx - st * sx) / np.where(den > 0, den, 1), 0.0), dtype=np.float64
+    )
 
 
 def theta_forecast(level: Array, slope: Array, alpha: Array, nobs: Array, h: int) -> Array:
@@ -200,5 +205,11 @@ def fit_theta(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int)
                 pt = theta_forecast(rec[:, s], slope, alpha, oo.astype(np.float64), hb)
                 sfut = si[r, (oo[:, None] + np.arange(hb)[None, :]) % max(m, 1)]
                 bt[:, s, :] = np.where(valid[:, None], pt * sfut, np.nan)
-    return PanelFit(point=out_point, sigma=out_sigma, backtest=bt, fitted=fitted_all,
-                    names=names, ok=np.ones(n, dtype=bool))
+    return PanelFit(
+        point=out_point,
+        sigma=out_sigma,
+        backtest=bt,
+        fitted=fitted_all,
+        names=names,
+        ok=np.ones(n, dtype=bool),
+    )

@@ -10,12 +10,20 @@ from snop.io.validate import ValidationResult, validate
 from snop.io.writer import write_workbook
 from snop.model.workbook import Workbook
 
-__all__ = ["Problem", "Severity", "ValidationResult", "WorkbookInvalid", "check_workbook",
-           "read_workbook", "write_workbook"]
+__all__ = [
+    "Problem",
+    "Severity",
+    "ValidationResult",
+    "WorkbookInvalid",
+    "check_workbook",
+    "read_workbook",
+    "write_workbook",
+]
 
 
-def check_workbook(path: Path, base: Workbook | None = None,
-                   replace_sales: bool = False) -> ValidationResult:
+def check_workbook(
+    path: Path, base: Workbook | None = None, replace_sales: bool = False
+) -> ValidationResult:
     """Read and validate a CSV folder or .xlsx (merged over ``base`` when given)."""
     return validate(read_raw(Path(path)), base, replace_sales)
 

@@ -75,8 +75,9 @@ def atomic_file(path: Path) -> Iterator[Path]:
         raise SnopError(f"{path} is a folder; give a file name")
     try:
         _folder(path.parent, path)
-        fd, name = tempfile.mkstemp(prefix=f"{_PREFIX}{path.stem}-", suffix=path.suffix,
-                                    dir=path.parent)
+        fd, name = tempfile.mkstemp(
+            prefix=f"{_PREFIX}{path.stem}-", suffix=path.suffix, dir=path.parent
+        )
     except OSError as exc:
         raise _failed(path, exc) from None
     os.close(fd)
@@ -91,8 +92,9 @@ def atomic_file(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def replace_folder_files(dest: Path, files: Mapping[str, FileWriter],
-                         remove: Iterable[str] = ()) -> Written:
+def replace_folder_files(
+    dest: Path, files: Mapping[str, FileWriter], remove: Iterable[str] = ()
+) -> Written:
     """Write ``files`` (file name -> writer) into the folder ``dest`` all or nothing, then
     delete the files named in ``remove`` that are not among them (old outputs of the same
     kind that would be stale now). Nothing else in ``dest`` is touched.

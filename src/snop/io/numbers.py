@@ -46,8 +46,10 @@ def decimal_mark(value: str, option: str = "--decimal") -> DecimalMark:
     try:
         return DecimalMark(value.strip())
     except ValueError:
-        raise SnopError(f"{option} {value!r} is not a decimal mark; valid: '.' (1234.5, the "
-                        "default) or ',' (1234,5 or 1.234,5)") from None
+        raise SnopError(
+            f"{option} {value!r} is not a decimal mark; valid: '.' (1234.5, the "
+            "default) or ',' (1234,5 or 1.234,5)"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -74,15 +76,22 @@ class Numbers:
 def _comma_problem(text: str, how: str) -> str:
     """Why a cell with a comma is refused when the decimal mark is the point."""
     if re.fullmatch(_THOUSANDS_COMMA, text):
-        return ("is ambiguous: a thousands separator or a decimal comma? write numbers with a "
-                "decimal point and no thousands separator (1234.5)" + how)
+        return (
+            "is ambiguous: a thousands separator or a decimal comma? write numbers with a "
+            "decimal point and no thousands separator (1234.5)" + how
+        )
     if re.fullmatch(_COMMA, text):  # 1,5 or 1.234,5
         return "has a decimal comma; write a decimal point (1.5)" + how
     return NOT_A_NUMBER
 
 
-def parse_numbers(cells: pd.Series, decimal: DecimalMark = DecimalMark.POINT, *,
-                  how: str = "", blanks: frozenset[str] = frozenset()) -> Numbers:
+def parse_numbers(
+    cells: pd.Series,
+    decimal: DecimalMark = DecimalMark.POINT,
+    *,
+    how: str = "",
+    blanks: frozenset[str] = frozenset(),
+) -> Numbers:
     """Read every cell of ``cells`` as a number.
 
     A cell is blank when it is None, NaN, only spaces or (case-insensitively) one of
@@ -119,11 +128,13 @@ def _comma_values(obj: pd.Series) -> npt.NDArray[np.float64]:
     """Values of cells written with a decimal comma (NaN where not such a number)."""
     is_num = obj.map(lambda v: isinstance(v, Real) and not isinstance(v, bool))
     direct = obj.where(is_num).astype(float).to_numpy(dtype=np.float64)
-    text = obj.where(~is_num & obj.notna()).astype(object).map(
-        lambda v: v.strip() if isinstance(v, str) else None)
+    text = (
+        obj.where(~is_num & obj.notna())
+        .astype(object)
+        .map(lambda v: v.strip() if isinstance(v, str) else None)
+    )
     ok = text.str.fullmatch(_COMMA).eq(True)
-    canon = text.where(ok).str.replace(_GROUPING, "", regex=True).str.replace(",", ".",
-                                                                               regex=False)
+    canon = text.where(ok).str.replace(_GROUPING, "", regex=True).str.replace(",", ".", regex=False)
     parsed = _exact(canon, pd.to_numeric(canon, errors="coerce").to_numpy(dtype=np.float64))
     return np.where(is_num.to_numpy(), direct, parsed)
 
@@ -150,6 +161,8 @@ def _problem(text: str, decimal: DecimalMark, how: str) -> str:
     if decimal is DecimalMark.POINT and "," in text:
         return _comma_problem(text, how)
     if decimal is DecimalMark.COMMA and "." in text and "," not in text:
-        return ("is not a number with a decimal comma: a dot may only group thousands "
-                "(1.234,5); write 1,5 for one and a half")
+        return (
+            "is not a number with a decimal comma: a dot may only group thousands "
+            "(1.234,5); write 1,5 for one and a half"
+        )
     return NOT_A_NUMBER

@@ -39,8 +39,9 @@ class Problem:
 class WorkbookInvalid(SnopError):
     """A workbook with errors; carries every problem found, not only the first."""
 
-    def __init__(self, problems: list[Problem], source: str,
-                 outcome: str = "nothing was imported") -> None:
+    def __init__(
+        self, problems: list[Problem], source: str, outcome: str = "nothing was imported"
+    ) -> None:
         self.problems = problems
         errors = [p for p in problems if p.severity is Severity.ERROR]
         if len(errors) == 1:  # one line, as every other user error

@@ -45,13 +45,16 @@ def normalize_header(name: object) -> str:
     return str(name).strip().lower().replace(" ", "_").replace("-", "_")
 
 
-def _frame(header: list[str], rows: list[list[str | None]], first_row: int,
-           row_numbers: list[int] | None = None) -> pd.DataFrame:
+def _frame(
+    header: list[str],
+    rows: list[list[str | None]],
+    first_row: int,
+    row_numbers: list[int] | None = None,
+) -> pd.DataFrame:
     width = len(header)
     fixed = [(r + [None] * width)[:width] for r in rows]
     df = pd.DataFrame(fixed, columns=[f"_c{i}" for i in range(width)], dtype=object)
-    df["_row"] = row_numbers if row_numbers is not None else range(first_row,
-                                                                     first_row + len(rows))
+    df["_row"] = row_numbers if row_numbers is not None else range(first_row, first_row + len(rows))
     return df
 
 
@@ -65,8 +68,9 @@ def read_csv_table(path: Path, name: str, problems: list[Problem]) -> RawTable |
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(source, f"is not UTF-8 text (byte {exc.start}); save it as "
-                                "CSV UTF-8"))
+        problems.append(
+            Problem(source, f"is not UTF-8 text (byte {exc.start}); save it as CSV UTF-8")
+        )
         return None
     except OSError as exc:
         problems.append(Problem(source, f"cannot be read: {exc.strerror}"))
@@ -129,8 +133,11 @@ def read_xlsx(path: Path, raw: RawWorkbook) -> None:
 
 def _not_excel(path: Path, exc: Exception) -> Problem:
     why = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    return Problem(str(path), f"cannot be read as an Excel workbook ({why}); give an .xlsx "
-                   "file saved by Excel, or a folder of CSV files")
+    return Problem(
+        str(path),
+        f"cannot be read as an Excel workbook ({why}); give an .xlsx "
+        "file saved by Excel, or a folder of CSV files",
+    )
 
 
 def _read_sheets(path: Path, book: Any, raw: RawWorkbook) -> None:
@@ -144,8 +151,7 @@ def _read_sheets(path: Path, book: Any, raw: RawWorkbook) -> None:
         rows_iter = sheet.iter_rows(values_only=True)
         head = next(rows_iter, None)
         if head is None:
-            raw.problems.append(Problem(source, "is empty; the first row must name the "
-                                        "columns"))
+            raw.problems.append(Problem(source, "is empty; the first row must name the columns"))
             continue
         while head and head[-1] is None:
             head = head[:-1]
@@ -154,13 +160,16 @@ def _read_sheets(path: Path, book: Any, raw: RawWorkbook) -> None:
         rows: list[list[str | None]] = []
         numbers: list[int] = []
         for i, values in enumerate(rows_iter, start=2):
-            cells = [_cell_text(v, kinds[j] if j < len(kinds) else None)
-                     for j, v in enumerate(values[: len(header)])]
+            cells = [
+                _cell_text(v, kinds[j] if j < len(kinds) else None)
+                for j, v in enumerate(values[: len(header)])
+            ]
             if any(c is not None for c in cells):
                 rows.append(cells)
                 numbers.append(i)
-        raw.tables[name] = RawTable(name, source, header,
-                                    _frame(header, rows, 2, numbers), from_excel=True)
+        raw.tables[name] = RawTable(
+            name, source, header, _frame(header, rows, 2, numbers), from_excel=True
+        )
 
 
 def _kinds(table: str, header: list[str]) -> list[Kind | None]:
@@ -173,21 +182,28 @@ def _unknown_table(source: str, name: str) -> Problem:
 
     close = difflib.get_close_matches(name, TABLES, n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return Problem(source, f"{name!r} is not a workbook table{hint}; tables are: "
-                   + ", ".join(TABLES))
+    return Problem(
+        source, f"{name!r} is not a workbook table{hint}; tables are: " + ", ".join(TABLES)
+    )
 
 
 def read_raw(path: Path) -> RawWorkbook:
     """Read every table of a CSV folder or an .xlsx file, collecting read problems."""
     raw = RawWorkbook(path)
     if not path.exists():
-        raw.problems.append(Problem(str(path), "does not exist; give a folder of CSV files or "
-                                    "an .xlsx workbook"))
+        raw.problems.append(
+            Problem(str(path), "does not exist; give a folder of CSV files or an .xlsx workbook")
+        )
         raw.unreadable = True
     elif path.is_dir() and not any(f.suffix.lower() == ".csv" for f in path.iterdir()):
-        raw.problems.append(Problem(str(path), "is a folder with no CSV files; give a folder "
-                                    "of TABLE.csv files (items.csv, sales.csv...) or an .xlsx "
-                                    "workbook"))
+        raw.problems.append(
+            Problem(
+                str(path),
+                "is a folder with no CSV files; give a folder "
+                "of TABLE.csv files (items.csv, sales.csv...) or an .xlsx "
+                "workbook",
+            )
+        )
         raw.unreadable = True
     elif path.is_dir():
         for file in sorted(path.iterdir()):
@@ -205,7 +221,8 @@ def read_raw(path: Path) -> RawWorkbook:
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
         read_xlsx(path, raw)
     else:
-        raw.problems.append(Problem(str(path), "is neither a folder of CSV files nor an .xlsx "
-                                    "workbook"))
+        raw.problems.append(
+            Problem(str(path), "is neither a folder of CSV files nor an .xlsx workbook")
+        )
         raw.unreadable = True
     return raw

@@ -81,9 +81,16 @@ class _Report:
     def add(self, problem: Problem) -> None:
         self.problems.append(problem)
 
-    def rows(self, source: str, df: pd.DataFrame, mask: pd.Series | np.ndarray, column: str | None,
-             message: str | Callable[[pd.Series], str], value_col: str | None = None,
-             severity: Severity = Severity.ERROR) -> None:
+    def rows(
+        self,
+        source: str,
+        df: pd.DataFrame,
+        mask: pd.Series | np.ndarray,
+        column: str | None,
+        message: str | Callable[[pd.Series], str],
+        value_col: str | None = None,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
         """One problem per row selected by ``mask`` (the first MAX_LISTED, then a count)."""
         bad = df[np.asarray(mask, dtype=bool)]
         if bad.empty:
@@ -92,12 +99,23 @@ class _Report:
         for _, r in bad.head(MAX_LISTED).iterrows():
             text = message(r) if callable(message) else message
             value = r.get(vcol) if vcol else None
-            shown = None if value is None or (isinstance(value, float) and np.isnan(value)) \
+            shown = (
+                None
+                if value is None or (isinstance(value, float) and np.isnan(value))
                 else str(value)
+            )
             self.add(Problem(source, text, int(r["_row"]), column, shown, severity))
         if len(bad) > MAX_LISTED:
-            self.add(Problem(source, f"... and {len(bad) - MAX_LISTED} more rows like these",
-                             None, column, None, severity))
+            self.add(
+                Problem(
+                    source,
+                    f"... and {len(bad) - MAX_LISTED} more rows like these",
+                    None,
+                    column,
+                    None,
+                    severity,
+                )
+            )
 
 
 def _suggest(name: str, options: Iterable[str]) -> str:
@@ -105,33 +123,67 @@ def _suggest(name: str, options: Iterable[str]) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
-                 raw: pd.Series, periods: dict[str, Counter[Granularity]],
-                 given: bool = True, decimal: DecimalMark = DecimalMark.POINT) -> pd.Series:
+def _type_column(
+    rep: _Report,
+    t: RawTable,
+    df: pd.DataFrame,
+    col: Column,
+    raw: pd.Series,
+    periods: dict[str, Counter[Granularity]],
+    given: bool = True,
+    decimal: DecimalMark = DecimalMark.POINT,
+) -> pd.Series:
     present = raw.notna()
     if col.required and given:  # a missing column is reported once, with the header
-        rep.rows(t.source, df, ~present, col.name,
-                 f"is blank; {col.name} is required ({col.valid})")
+        rep.rows(
+            t.source, df, ~present, col.name, f"is blank; {col.name} is required ({col.valid})"
+        )
     if col.kind is Kind.NUMBER:
-        parsed = (parse_numbers(raw, how="; in Excel, enter it as a number (not as text)")
-                  if t.from_excel else parse_numbers(raw, decimal, how=DECIMAL_HOW))
+        parsed = (
+            parse_numbers(raw, how="; in Excel, enter it as a number (not as text)")
+            if t.from_excel
+            else parse_numbers(raw, decimal, how=DECIMAL_HOW)
+        )
         num = pd.Series(parsed.values, index=raw.index, dtype=float)
         why = pd.Series(parsed.problems, index=raw.index, dtype=object)
         not_num = why.notna()
         if not_num.any():  # (assign copies the frame: only when there is something to say)
-            rep.rows(t.source, df.assign(_v=raw, _why=why), not_num, col.name,
-                     lambda r: f"{r['_why']}; expected {col.valid}"
-                     if r["_why"] in (NOT_A_NUMBER, NOT_FINITE) else str(r["_why"]), "_v")
+            rep.rows(
+                t.source,
+                df.assign(_v=raw, _why=why),
+                not_num,
+                col.name,
+                lambda r: (
+                    f"{r['_why']}; expected {col.valid}"
+                    if r["_why"] in (NOT_A_NUMBER, NOT_FINITE)
+                    else str(r["_why"])
+                ),
+                "_v",
+            )
         huge = num.abs() > col.limit
         if huge.any():
-            rep.rows(t.source, df.assign(_v=raw, _n=num), huge, col.name,
-                     lambda r: f"{quantity_problem(r['_n'], limit=col.limit)}; no real "
-                     f"{col.unit or 'value'} is that large", "_v")
+            rep.rows(
+                t.source,
+                df.assign(_v=raw, _n=num),
+                huge,
+                col.name,
+                lambda r: (
+                    f"{quantity_problem(r['_n'], limit=col.limit)}; no real "
+                    f"{col.unit or 'value'} is that large"
+                ),
+                "_v",
+            )
             num = num.where(~huge)
         if col.minimum is not None:
             low = num < col.minimum if not col.positive else num <= col.minimum
-            rep.rows(t.source, df.assign(_v=num), low.fillna(False), col.name,
-                     f"is out of range; expected {col.valid}", "_v")
+            rep.rows(
+                t.source,
+                df.assign(_v=num),
+                low.fillna(False),
+                col.name,
+                f"is out of range; expected {col.valid}",
+                "_v",
+            )
             num = num.where(~low.fillna(False))
         return num
     if col.kind is Kind.PERIOD:
@@ -145,34 +197,57 @@ def _type_column(rep: _Report, t: RawTable, df: pd.DataFrame, col: Column,
                 labels[v] = None
                 msg = str(exc).split(": ", 1)[-1] if str(v) in str(exc) else str(exc)
                 bad = raw == v
-                rep.rows(t.source, df.assign(_v=raw), bad, col.name,
-                         f"is not a period ({msg}); expected YYYY-MM, YYYY-Qn or YYYY-Www",
-                         "_v")
+                rep.rows(
+                    t.source,
+                    df.assign(_v=raw),
+                    bad,
+                    col.name,
+                    f"is not a period ({msg}); expected YYYY-MM, YYYY-Qn or YYYY-Www",
+                    "_v",
+                )
         return raw.map(lambda v: labels.get(v) if v is not None else None)
     if col.kind is Kind.CHOICE:
         lowered = raw.where(present).str.lower()
         bad = present & ~lowered.isin(col.choices)
-        rep.rows(t.source, df.assign(_v=raw), bad, col.name,
-                 lambda r: f"is not valid; expected {col.valid}"
-                 + _suggest(str(r["_v"]).lower(), col.choices), "_v")
+        rep.rows(
+            t.source,
+            df.assign(_v=raw),
+            bad,
+            col.name,
+            lambda r: (
+                f"is not valid; expected {col.valid}" + _suggest(str(r["_v"]).lower(), col.choices)
+            ),
+            "_v",
+        )
         return lowered.where(~bad)
     return _checked_text(rep, t.source, df, col, raw)
 
 
-def _checked_text(rep: _Report, source: str, df: pd.DataFrame, col: Column, raw: pd.Series
-                  ) -> pd.Series:
+def _checked_text(
+    rep: _Report, source: str, df: pd.DataFrame, col: Column, raw: pd.Series
+) -> pd.Series:
     """Text the store can hold, the same on every database (see snop.model.limits)."""
     why = {v: text_problem(v, key=col.is_code) for v in raw.dropna().unique()}
     bad = raw.isin([v for v, problem in why.items() if problem is not None])
     if bad.any():
         shown = raw.map(lambda v: v if v is None or len(v) <= 60 else v[:60] + "...")
-        rep.rows(source, df.assign(_v=shown, _why=raw.map(why.get)), bad, col.name,
-                 lambda r: f"{r['_why']} ({'a code' if col.is_code else 'free text'})", "_v")
+        rep.rows(
+            source,
+            df.assign(_v=shown, _why=raw.map(why.get)),
+            bad,
+            col.name,
+            lambda r: f"{r['_why']} ({'a code' if col.is_code else 'free text'})",
+            "_v",
+        )
     return raw.where(~bad)
 
 
-def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularity]],
-                decimal: DecimalMark = DecimalMark.POINT) -> _Typed | None:
+def _first_pass(
+    rep: _Report,
+    t: RawTable,
+    periods: dict[str, Counter[Granularity]],
+    decimal: DecimalMark = DecimalMark.POINT,
+) -> _Typed | None:
     spec = TABLES[t.name]
     header = t.header
     seen: set[str] = set()
@@ -184,8 +259,9 @@ def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularit
     for i, h in enumerate(header):
         if not h:
             if t.cells[f"_c{i}"].notna().any():
-                rep.add(Problem(t.source, f"column {i + 1} has values but no name in the "
-                                "header row", 1))
+                rep.add(
+                    Problem(t.source, f"column {i + 1} has values but no name in the header row", 1)
+                )
             continue
         if h in seen:
             rep.add(Problem(t.source, f"column {h!r} appears twice in the header", 1, h))
@@ -202,24 +278,51 @@ def _first_pass(rep: _Report, t: RawTable, periods: dict[str, Counter[Granularit
             extras.append(h)
         else:
             valid = list(spec.names) + list(allowed_extra)
-            what = (f"numeric columns of {spec.period_overrides_of}" if allowed_extra
-                    else "columns")
-            rep.add(Problem(t.source, f"{h!r} is not a column of {t.name}{_suggest(h, valid)}; "
-                            f"valid {what}: {', '.join(valid)}", 1, h))
+            what = f"numeric columns of {spec.period_overrides_of}" if allowed_extra else "columns"
+            rep.add(
+                Problem(
+                    t.source,
+                    f"{h!r} is not a column of {t.name}{_suggest(h, valid)}; "
+                    f"valid {what}: {', '.join(valid)}",
+                    1,
+                    h,
+                )
+            )
     missing = [c.name for c in spec.columns if c.required and c.name not in keep]
     for m in missing:
-        rep.add(Problem(t.source, f"required column {m!r} is missing; the header row must "
-                        f"name {', '.join(c.name for c in spec.columns if c.required)}", 1, m))
+        rep.add(
+            Problem(
+                t.source,
+                f"required column {m!r} is missing; the header row must "
+                f"name {', '.join(c.name for c in spec.columns if c.required)}",
+                1,
+                m,
+            )
+        )
     df = pd.DataFrame({"_row": t.cells["_row"].to_numpy()})
     for col in spec.columns:
-        raw = (t.cells[f"_c{keep[col.name]}"] if col.name in keep
-               else pd.Series([None] * len(df), dtype=object))
-        df[col.name] = _type_column(rep, t, df, col, raw.reset_index(drop=True), periods,
-                                    given=col.name in keep, decimal=decimal)
+        raw = (
+            t.cells[f"_c{keep[col.name]}"]
+            if col.name in keep
+            else pd.Series([None] * len(df), dtype=object)
+        )
+        df[col.name] = _type_column(
+            rep,
+            t,
+            df,
+            col,
+            raw.reset_index(drop=True),
+            periods,
+            given=col.name in keep,
+            decimal=decimal,
+        )
     for name in extras:
         raw = t.cells[f"_c{keep[name]}"].reset_index(drop=True)
-        col = (TABLES[spec.period_overrides_of].column(name) if spec.period_overrides_of
-               else Column(name, Kind.TEXT, ""))
+        col = (
+            TABLES[spec.period_overrides_of].column(name)
+            if spec.period_overrides_of
+            else Column(name, Kind.TEXT, "")
+        )
         df[name] = _type_column(rep, t, df, col, raw, periods, decimal=decimal)
     if missing:
         return None
@@ -232,25 +335,35 @@ def _duplicates(rep: _Report, source: str, df: pd.DataFrame, key: tuple[str, ...
     dup = keys.duplicated(keep=False)
     if not dup.any():
         return
-    first_row = df.assign(_k=keys.astype(str).agg("|".join, axis=1)).groupby("_k")["_row"] \
-        .transform("min")
+    first_row = (
+        df.assign(_k=keys.astype(str).agg("|".join, axis=1)).groupby("_k")["_row"].transform("min")
+    )
     later = keys.duplicated(keep="first")
     shown = " + ".join(key)
-    rep.rows(source, df.assign(_first=first_row,
-                               _v=keys.astype(str).agg(" / ".join, axis=1)), later, shown,
-             lambda r: f"repeats row {r['_first']} ({shown} must be unique)", "_v")
+    rep.rows(
+        source,
+        df.assign(_first=first_row, _v=keys.astype(str).agg(" / ".join, axis=1)),
+        later,
+        shown,
+        lambda r: f"repeats row {r['_first']} ({shown} must be unique)",
+        "_v",
+    )
 
 
 def _from_store(wb: Workbook, name: str) -> _Typed:
     df = wb.table(name).copy()
     df.insert(0, "_row", STORED)
-    extras = list(wb.attributes) if name == "items" else [
-        c for c in df.columns if c not in TABLES[name].names and c != "_row"]
+    extras = (
+        list(wb.attributes)
+        if name == "items"
+        else [c for c in df.columns if c not in TABLES[name].names and c != "_row"]
+    )
     return _Typed(TABLES[name], f"{name}", df, extras)
 
 
-def validate(raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool = False
-             ) -> ValidationResult:
+def validate(
+    raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool = False
+) -> ValidationResult:
     """Check a workbook read by :func:`snop.io.reader.read_raw` (merged over ``base``)."""
     rep = _Report()
     for p in raw.problems:
@@ -286,8 +399,10 @@ def validate(raw: RawWorkbook, base: Workbook | None = None, replace_sales: bool
 
 
 DECIMAL = "decimal"
-DECIMAL_HOW = ("; or, when the CSV files are written with a decimal comma, add the setting "
-               "decimal with the value , to the settings table")
+DECIMAL_HOW = (
+    "; or, when the CSV files are written with a decimal comma, add the setting "
+    "decimal with the value , to the settings table"
+)
 
 
 def _decimal(rep: _Report, raw: RawWorkbook) -> DecimalMark:
@@ -302,13 +417,26 @@ def _decimal(rep: _Report, raw: RawWorkbook) -> DecimalMark:
             try:
                 return DecimalMark((value or "").strip())
             except ValueError:
-                rep.add(Problem(t.source, "decimal must be . (1234.5) or , (1234,5 or "
-                                "1.234,5)", int(row), "value", value))
+                rep.add(
+                    Problem(
+                        t.source,
+                        "decimal must be . (1234.5) or , (1234,5 or 1.234,5)",
+                        int(row),
+                        "value",
+                        value,
+                    )
+                )
     return DecimalMark.POINT
 
 
-def _required(rep: _Report, raw: RawWorkbook, typed: dict[str, _Typed], broken: set[str],
-              base: Workbook | None, replace_sales: bool) -> None:
+def _required(
+    rep: _Report,
+    raw: RawWorkbook,
+    typed: dict[str, _Typed],
+    broken: set[str],
+    base: Workbook | None,
+    replace_sales: bool,
+) -> None:
     """Sales history is needed to forecast, not to plan: a workbook with a demand table and
     no sales (a textbook case, a plan from another tool) is valid, and needs no items when
     its demand is given per family. A sales table without rows is never taken as history."""
@@ -319,31 +447,56 @@ def _required(rep: _Report, raw: RawWorkbook, typed: dict[str, _Typed], broken: 
     stored = len(base.sales) if base is not None else 0
     if replace_sales and stored and (new_sales is None or new_sales.cells.empty):
         what = "an empty sales table" if new_sales is not None else "no sales table"
-        rep.add(Problem(new_sales.source if new_sales is not None else "sales",
-                        f"--replace-sales with {what}: replacing the sales history with it "
-                        f"would remove all {stored} stored sales rows; give the full history "
-                        "to replace it, or import without --replace-sales to keep it"))
+        rep.add(
+            Problem(
+                new_sales.source if new_sales is not None else "sales",
+                f"--replace-sales with {what}: replacing the sales history with it "
+                f"would remove all {stored} stored sales rows; give the full history "
+                "to replace it, or import without --replace-sales to keep it",
+            )
+        )
     elif new_sales is not None and new_sales.cells.empty and "sales" in typed:
         if stored:
-            message, severity = (f"has a header and no rows; the {stored} stored sales rows "
-                                 "are kept unchanged"), Severity.WARNING
+            message, severity = (
+                (f"has a header and no rows; the {stored} stored sales rows are kept unchanged"),
+                Severity.WARNING,
+            )
         elif planning_only:
-            message, severity = ("has a header and no rows: the workbook is planned on its "
-                                 "demand table, and has no history to forecast"), Severity.WARNING
+            message, severity = (
+                (
+                    "has a header and no rows: the workbook is planned on its "
+                    "demand table, and has no history to forecast"
+                ),
+                Severity.WARNING,
+            )
         else:
-            message, severity = ("has a header and no rows; give the sales history (one item, "
-                                 "period, qty row per sale), or a demand table to plan on"),\
-                Severity.ERROR
+            message, severity = (
+                (
+                    "has a header and no rows; give the sales history (one item, "
+                    "period, qty row per sale), or a demand table to plan on"
+                ),
+                Severity.ERROR,
+            )
         rep.add(Problem(new_sales.source, message, severity=severity))
     has_sales = "sales" in broken or ("sales" in typed and not typed["sales"].df.empty)
     if "sales" not in typed and "sales" not in broken and not planning_only:
-        rep.add(Problem("sales", "the workbook has no sales table (sales.csv or an .xlsx "
-                        "sheet named sales); it is required to forecast (a workbook with a "
-                        "demand table is planned without one)"))
+        rep.add(
+            Problem(
+                "sales",
+                "the workbook has no sales table (sales.csv or an .xlsx "
+                "sheet named sales); it is required to forecast (a workbook with a "
+                "demand table is planned without one)",
+            )
+        )
     if "items" not in typed and "items" not in broken and (has_sales or not planning_only):
-        rep.add(Problem("items", "the workbook has no items table (items.csv or an .xlsx "
-                        "sheet named items); it is required (only a workbook planned on a "
-                        "family-level demand table, without sales, may leave it out)"))
+        rep.add(
+            Problem(
+                "items",
+                "the workbook has no items table (items.csv or an .xlsx "
+                "sheet named items); it is required (only a workbook planned on a "
+                "family-level demand table, without sales, may leave it out)",
+            )
+        )
 
 
 def _merge_sales(stored: _Typed, new: _Typed) -> _Typed:
@@ -356,8 +509,9 @@ def _merge_sales(stored: _Typed, new: _Typed) -> _Typed:
     return _Typed(new.spec, new.source, df, new.extras)
 
 
-def _granularity(rep: _Report, periods: dict[str, Counter[Granularity]],
-                 typed: dict[str, _Typed]) -> Granularity:
+def _granularity(
+    rep: _Report, periods: dict[str, Counter[Granularity]], typed: dict[str, _Typed]
+) -> Granularity:
     total: Counter[Granularity] = Counter()
     sales_source = typed["sales"].source if "sales" in typed else None
     for where, counts in periods.items():
@@ -379,21 +533,30 @@ def _granularity(rep: _Report, periods: dict[str, Counter[Granularity]],
                 continue
             vals = t.df[col.name]
             other = vals.notna() & vals.map(
-                lambda v: v is not None and parse_period(v).granularity is not gran)
-            rep.rows(t.source, t.df.assign(_v=vals), other, col.name,
-                     f"is not a {gran.noun}: one workbook uses one granularity, and this one "
-                     f"is in {gran.noun}s (e.g. {gran.example})", "_v")
+                lambda v: v is not None and parse_period(v).granularity is not gran
+            )
+            rep.rows(
+                t.source,
+                t.df.assign(_v=vals),
+                other,
+                col.name,
+                f"is not a {gran.noun}: one workbook uses one granularity, and this one "
+                f"is in {gran.noun}s (e.g. {gran.example})",
+                "_v",
+            )
             t.df[col.name] = vals.where(~other)
     return gran
 
 
 def _col(typed: dict[str, _Typed], name: str) -> pd.DataFrame:
-    return typed[name].df if name in typed else pd.DataFrame(
-        {c: pd.Series(dtype=object) for c in (*TABLES[name].names, "_row")})
+    return (
+        typed[name].df
+        if name in typed
+        else pd.DataFrame({c: pd.Series(dtype=object) for c in (*TABLES[name].names, "_row")})
+    )
 
 
-def _known(typed: dict[str, _Typed], broken: set[str], table: str, column: str
-           ) -> set[str] | None:
+def _known(typed: dict[str, _Typed], broken: set[str], table: str, column: str) -> set[str] | None:
     """The codes ``table`` defines in ``column``; None when the table is broken (its codes are
     unknown, so references to it are not checked: its own errors say what to fix)."""
     if table in broken:
@@ -401,8 +564,9 @@ def _known(typed: dict[str, _Typed], broken: set[str], table: str, column: str
     return set(_col(typed, table)[column].dropna())
 
 
-def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
-                  broken: set[str]) -> None:
+def _cross_checks(
+    rep: _Report, typed: dict[str, _Typed], gran: Granularity, broken: set[str]
+) -> None:
     """Check every table that parsed against the others; references to a table that did not
     parse are skipped, so one broken table hides no other problem."""
     src = {name: t.source for name, t in typed.items()}
@@ -420,28 +584,52 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
         df = typed[name].df
         vals = df[column]
         bad = vals.notna() & ~vals.isin(valid)
-        rep.rows(src[name], df.assign(_v=vals), bad, column,
-                 lambda r: f"is not {what}{_suggest(str(r['_v']), valid)}; {where}", "_v")
+        rep.rows(
+            src[name],
+            df.assign(_v=vals),
+            bad,
+            column,
+            lambda r: f"is not {what}{_suggest(str(r['_v']), valid)}; {where}",
+            "_v",
+        )
 
     where_items = "items are listed in the items table"
     unknown("sales", "item", item_set, "an item", where_items)
     unknown("inventory", "item", item_set, "an item", where_items)
     unknown("demand", "item", item_set, "an item", where_items)
-    where_fam = ("families are named by the families table" if no_items
-                 else "families are named by the items table's family column")
+    where_fam = (
+        "families are named by the families table"
+        if no_items
+        else "families are named by the items table's family column"
+    )
     unknown("families", "family", families, "the family of any item", where_fam)
     unknown("family_periods", "family", families, "a family", where_fam)
     unknown("routings", "family", families, "a family", where_fam)
     unknown("demand", "family", families, "a family", where_fam)
     unknown("budget", "family", families, "a family", where_fam + " (blank: company total)")
     pools = _known(typed, broken, "workforce", "pool")
-    unknown("families", "workforce_pool", pools, "a workforce pool",
-            "pools are listed in the workforce table")
-    unknown("workforce_periods", "pool", pools, "a workforce pool",
-            "pools are listed in the workforce table")
+    unknown(
+        "families",
+        "workforce_pool",
+        pools,
+        "a workforce pool",
+        "pools are listed in the workforce table",
+    )
+    unknown(
+        "workforce_periods",
+        "pool",
+        pools,
+        "a workforce pool",
+        "pools are listed in the workforce table",
+    )
     resources = _known(typed, broken, "resources", "resource")
-    unknown("routings", "resource", resources, "a resource",
-            "resources are listed in the resources table")
+    unknown(
+        "routings",
+        "resource",
+        resources,
+        "a resource",
+        "resources are listed in the resources table",
+    )
 
     if "sales" in typed:
         s = typed["sales"].df
@@ -449,41 +637,85 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
 
     if "families" in typed:
         f = typed["families"].df
-        rep.rows(src["families"], f, f["workforce_pool"].notna() & f["labor_hours_per_unit"].isna(),
-                 "labor_hours_per_unit",
-                 lambda r: f"is blank but the family is made by workforce pool "
-                 f"{r['workforce_pool']}; give the labor hours per unit")
+        rep.rows(
+            src["families"],
+            f,
+            f["workforce_pool"].notna() & f["labor_hours_per_unit"].isna(),
+            "labor_hours_per_unit",
+            lambda r: (
+                f"is blank but the family is made by workforce pool "
+                f"{r['workforce_pool']}; give the labor hours per unit"
+            ),
+        )
         for low in ("safety_stock", "min_ending_inventory", "initial_inventory"):
             over = (f[low] > f["max_inventory"]).fillna(False)
-            rep.rows(src["families"], f.assign(_low=f[low]), over, low,
-                     lambda r: f"{r['_low']:g} is above max_inventory "
-                     f"{r['max_inventory']:g}; it must fit in storage")
+            rep.rows(
+                src["families"],
+                f.assign(_low=f[low]),
+                over,
+                low,
+                lambda r: (
+                    f"{r['_low']:g} is above max_inventory "
+                    f"{r['max_inventory']:g}; it must fit in storage"
+                ),
+            )
         both = f["lost_sales_cost"].notna() & f["max_backlog"].notna() & (f["max_backlog"] > 0)
-        rep.rows(src["families"], f, both, "max_backlog",
-                 "is set together with lost_sales_cost; unmet demand is either backlogged "
-                 "or lost: clear one of them")
-        rep.rows(src["families"], f, f["subcontract_capacity"].notna()
-                 & f["subcontract_cost"].isna() & (f["subcontract_capacity"] > 0),
-                 "subcontract_cost",
-                 "is blank but subcontract_capacity is set; give the cost per subcontracted unit")
+        rep.rows(
+            src["families"],
+            f,
+            both,
+            "max_backlog",
+            "is set together with lost_sales_cost; unmet demand is either backlogged "
+            "or lost: clear one of them",
+        )
+        rep.rows(
+            src["families"],
+            f,
+            f["subcontract_capacity"].notna()
+            & f["subcontract_cost"].isna()
+            & (f["subcontract_capacity"] > 0),
+            "subcontract_cost",
+            "is blank but subcontract_capacity is set; give the cost per subcontracted unit",
+        )
 
     if "workforce" in typed:
         w = typed["workforce"].df
-        rep.rows(src["workforce"], w, w["regular_hours_per_worker"].isna()
-                 & w["hours_per_worker_per_day"].isna(), "regular_hours_per_worker",
-                 "and hours_per_worker_per_day are both blank; give one of them")
-        rep.rows(src["workforce"], w, (w["min_workers"] > w["max_workers"]).fillna(False),
-                 "min_workers", lambda r: f"{r['min_workers']:g} is above max_workers "
-                 f"{r['max_workers']:g}")
-        rep.rows(src["workforce"], w, (w["overtime_wage"] < w["regular_wage"]).fillna(False),
-                 "overtime_wage", lambda r: f"{r['overtime_wage']:g} is below regular_wage "
-                 f"{r['regular_wage']:g}: overtime usually costs more", severity=Severity.WARNING)
+        rep.rows(
+            src["workforce"],
+            w,
+            w["regular_hours_per_worker"].isna() & w["hours_per_worker_per_day"].isna(),
+            "regular_hours_per_worker",
+            "and hours_per_worker_per_day are both blank; give one of them",
+        )
+        rep.rows(
+            src["workforce"],
+            w,
+            (w["min_workers"] > w["max_workers"]).fillna(False),
+            "min_workers",
+            lambda r: f"{r['min_workers']:g} is above max_workers {r['max_workers']:g}",
+        )
+        rep.rows(
+            src["workforce"],
+            w,
+            (w["overtime_wage"] < w["regular_wage"]).fillna(False),
+            "overtime_wage",
+            lambda r: (
+                f"{r['overtime_wage']:g} is below regular_wage "
+                f"{r['regular_wage']:g}: overtime usually costs more"
+            ),
+            severity=Severity.WARNING,
+        )
 
     if "demand" in typed:
         d = typed["demand"].df
         n = d["item"].notna().astype(int) + d["family"].notna().astype(int)
-        rep.rows(src["demand"], d, n != 1, "item",
-                 "fill exactly one of item and family on each demand row")
+        rep.rows(
+            src["demand"],
+            d,
+            n != 1,
+            "item",
+            "fill exactly one of item and family on each demand row",
+        )
 
     if "calendar" in typed:
         _calendar(rep, src["calendar"], typed["calendar"].df)
@@ -494,10 +726,16 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
         per_period = set(r["resource"]) - has_default
         if per_period and "calendar" not in typed:
             for res in sorted(per_period):
-                rep.add(Problem(src["resources"], f"resource {res!r} has capacities for some "
-                                "periods only and no row with a blank period; add a row with "
-                                "a blank period for the capacity of the other periods",
-                                column="period", severity=Severity.WARNING))
+                rep.add(
+                    Problem(
+                        src["resources"],
+                        f"resource {res!r} has capacities for some "
+                        "periods only and no row with a blank period; add a row with "
+                        "a blank period for the capacity of the other periods",
+                        column="period",
+                        severity=Severity.WARNING,
+                    )
+                )
 
     if "settings" in typed:
         st = typed["settings"].df
@@ -507,20 +745,35 @@ def _cross_checks(rep: _Report, typed: dict[str, _Typed], gran: Granularity,
                 try:
                     p = parse_period(value)
                     if p.granularity is not gran:
-                        raise PeriodError(f"a {p.granularity.noun}, but the workbook is in "
-                                          f"{gran.noun}s")
+                        raise PeriodError(
+                            f"a {p.granularity.noun}, but the workbook is in {gran.noun}s"
+                        )
                 except PeriodError as exc:
-                    rep.add(Problem(src["settings"], f"first_period is not valid ({exc}); "
-                                    f"expected a period like {gran.example}", int(row),
-                                    "value", value))
+                    rep.add(
+                        Problem(
+                            src["settings"],
+                            f"first_period is not valid ({exc}); "
+                            f"expected a period like {gran.example}",
+                            int(row),
+                            "value",
+                            value,
+                        )
+                    )
             elif name == "horizon":
                 try:
                     h = float(value)
                     if not (h.is_integer() and 1 <= h <= 520):
                         raise ValueError
                 except ValueError:
-                    rep.add(Problem(src["settings"], "horizon must be a whole number of periods "
-                                    "from 1 to 520", int(row), "value", value))
+                    rep.add(
+                        Problem(
+                            src["settings"],
+                            "horizon must be a whole number of periods from 1 to 520",
+                            int(row),
+                            "value",
+                            value,
+                        )
+                    )
 
     layers = _demand_layers(rep, typed)
     if "overrides" in typed and "items" not in broken:
@@ -531,21 +784,45 @@ def _items(rep: _Report, source: str, items: pd.DataFrame) -> None:
     """The items table against itself: like items, launch before end, margins."""
     item_set = set(items["item"].dropna())
     like = items["like_item"]
-    rep.rows(source, items, like.notna() & ~like.isin(item_set), "like_item",
-             "is not an item of the items table; like_item names an existing item")
-    rep.rows(source, items, like.notna() & (like == items["item"]), "like_item",
-             "is the item itself; like_item names another item whose history to follow")
+    rep.rows(
+        source,
+        items,
+        like.notna() & ~like.isin(item_set),
+        "like_item",
+        "is not an item of the items table; like_item names an existing item",
+    )
+    rep.rows(
+        source,
+        items,
+        like.notna() & (like == items["item"]),
+        "like_item",
+        "is the item itself; like_item names another item whose history to follow",
+    )
     both = items["launch_period"].notna() & items["end_period"].notna()
     late = both & items.apply(
-        lambda r: bool(both[r.name]) and parse_period(r["launch_period"])
-        > parse_period(r["end_period"]), axis=1)
-    rep.rows(source, items, late, "end_period",
-             lambda r: f"is before launch_period {r['launch_period']}; an item must launch "
-             "before it ends")
+        lambda r: (
+            bool(both[r.name]) and parse_period(r["launch_period"]) > parse_period(r["end_period"])
+        ),
+        axis=1,
+    )
+    rep.rows(
+        source,
+        items,
+        late,
+        "end_period",
+        lambda r: (
+            f"is before launch_period {r['launch_period']}; an item must launch before it ends"
+        ),
+    )
     margin = items["unit_cost"] > items["unit_price"]
-    rep.rows(source, items, margin.fillna(False), "unit_cost",
-             lambda r: f"is above unit_price {r['unit_price']:g}: the item sells at a loss",
-             severity=Severity.WARNING)
+    rep.rows(
+        source,
+        items,
+        margin.fillna(False),
+        "unit_cost",
+        lambda r: f"is above unit_price {r['unit_price']:g}: the item sells at a loss",
+        severity=Severity.WARNING,
+    )
 
 
 def _is_statistical(v: object) -> bool:
@@ -559,8 +836,14 @@ def _or(names: list[str]) -> str:
 def _flagged(rep: _Report, source: str, columns: Iterable[str]) -> set[int]:
     """Rows of ``source`` with an error already reported in one of ``columns``."""
     cols = set(columns)
-    return {p.row for p in rep.problems if p.source == source and p.column in cols
-            and p.row is not None and p.severity is Severity.ERROR}
+    return {
+        p.row
+        for p in rep.problems
+        if p.source == source
+        and p.column in cols
+        and p.row is not None
+        and p.severity is Severity.ERROR
+    }
 
 
 def _period(v: object) -> Period | None:
@@ -578,17 +861,36 @@ def _demand_layers(rep: _Report, typed: dict[str, _Typed]) -> tuple[Layer, ...] 
     t = typed["demand_layers"]
     d = t.df
     reserved = d["layer"].map(_is_statistical).astype(bool)
-    rep.rows(t.source, d, reserved, "layer",
-             f"is reserved: {STATISTICAL} is the baseline that comes from the forecast; name "
-             "only the layers after it (e.g. sales, marketing, consensus)")
+    rep.rows(
+        t.source,
+        d,
+        reserved,
+        "layer",
+        f"is reserved: {STATISTICAL} is the baseline that comes from the forecast; name "
+        "only the layers after it (e.g. sales, marketing, consensus)",
+    )
     pos = d["position"]
     later = pos.notna() & pos.duplicated(keep="first")
     first_row = d.groupby("position")["_row"].transform("min")
-    rep.rows(t.source, d.assign(_first=first_row, _v=pos.map(lambda x: f"{x:g}")), later,
-             "position", lambda r: f"is also the position of row {int(r['_first'])}; each layer "
-             "needs its own position (layers apply from the lowest position up)", "_v")
-    broken = (d["layer"].isna() | d["role"].isna() | pos.isna() | reserved | later
-              | d["layer"].duplicated(keep=False))
+    rep.rows(
+        t.source,
+        d.assign(_first=first_row, _v=pos.map(lambda x: f"{x:g}")),
+        later,
+        "position",
+        lambda r: (
+            f"is also the position of row {int(r['_first'])}; each layer "
+            "needs its own position (layers apply from the lowest position up)"
+        ),
+        "_v",
+    )
+    broken = (
+        d["layer"].isna()
+        | d["role"].isna()
+        | pos.isna()
+        | reserved
+        | later
+        | d["layer"].duplicated(keep=False)
+    )
     if broken.any():
         return None
     return editable_layers(d[["layer", "role", "position"]])
@@ -599,8 +901,11 @@ def _horizon(typed: dict[str, _Typed], gran: Granularity) -> tuple[Period, Perio
     settings: dict[str, str] = {}
     if "settings" in typed:
         st = typed["settings"].df
-        settings = {str(n): str(v) for n, v in zip(st["name"], st["value"], strict=True)
-                    if n is not None and v is not None}
+        settings = {
+            str(n): str(v)
+            for n, v in zip(st["name"], st["value"], strict=True)
+            if n is not None and v is not None
+        }
     if settings.get("first_period"):
         try:
             if parse_period(settings["first_period"]).granularity is not gran:
@@ -608,9 +913,13 @@ def _horizon(typed: dict[str, _Typed], gran: Granularity) -> tuple[Period, Perio
         except PeriodError:
             return None
     try:
-        first, h = planning_span(settings.get("first_period"), settings.get("horizon"),
-                                 _col(typed, "sales")["period"].dropna(),
-                                 _col(typed, "demand")["period"].dropna(), gran)
+        first, h = planning_span(
+            settings.get("first_period"),
+            settings.get("horizon"),
+            _col(typed, "sales")["period"].dropna(),
+            _col(typed, "demand")["period"].dropna(),
+            gran,
+        )
     except (SnopError, PeriodError, ValueError):
         return None  # reported with the settings, or no period to start from
     given = settings.get("horizon")
@@ -618,8 +927,10 @@ def _horizon(typed: dict[str, _Typed], gran: Granularity) -> tuple[Period, Perio
         return None  # reported with the settings
     return first, first + (h - 1)
 
-def _overrides(rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...] | None,
-               gran: Granularity) -> None:
+
+def _overrides(
+    rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...] | None, gran: Granularity
+) -> None:
     """Overrides against the (merged) items, sales, settings and demand layers."""
     t = typed["overrides"]
     o, src = t.df, t.source
@@ -633,35 +944,73 @@ def _overrides(rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...]
         names = [lay.name for lay in layers]
         owner = {lay.name: lay.role for lay in layers}
         stat = layer.map(_is_statistical).astype(bool)
-        rep.rows(src, o, stat, "layer",
-                 f"the statistical baseline comes from the forecast; override {_or(names)}")
+        rep.rows(
+            src,
+            o,
+            stat,
+            "layer",
+            f"the statistical baseline comes from the forecast; override {_or(names)}",
+        )
         known = layer.isin(names)
         hint = "" if "demand_layers" in typed else " (other layers: list them in demand_layers)"
-        rep.rows(src, o, layer.notna() & ~stat & ~known, "layer",
-                 lambda r: f"is not a layer of the demand plan{_suggest(str(r['layer']), names)}"
-                 f"; the layers are {', '.join(names)}{hint}")
+        rep.rows(
+            src,
+            o,
+            layer.notna() & ~stat & ~known,
+            "layer",
+            lambda r: (
+                f"is not a layer of the demand plan{_suggest(str(r['layer']), names)}"
+                f"; the layers are {', '.join(names)}{hint}"
+            ),
+        )
         role = o["role"]
-        rep.rows(src, o, known & role.notna() & (role != layer.map(owner)), "role",
-                 lambda r: f"role {r['role']} may not edit layer {r['layer']} (owned by role "
-                 f"{owner[r['layer']]}); give role {owner[r['layer']]} or leave it blank")
-    split_msg = pd.Series([
-        None if not isinstance(s, str)
-        else split_error(s, lay, layers) if layers is not None and ok
-        else None if s.startswith(LAYER_SPLIT)  # cannot tell without a valid layer
-        else split_error(s, "", ())
-        for s, lay, ok in zip(o["split"], layer, known, strict=True)], index=o.index, dtype=object)
-    rep.rows(src, o.assign(_m=split_msg), split_msg.notna(), "split",
-             lambda r: str(r["_m"]))
+        rep.rows(
+            src,
+            o,
+            known & role.notna() & (role != layer.map(owner)),
+            "role",
+            lambda r: (
+                f"role {r['role']} may not edit layer {r['layer']} (owned by role "
+                f"{owner[r['layer']]}); give role {owner[r['layer']]} or leave it blank"
+            ),
+        )
+    split_msg = pd.Series(
+        [
+            None
+            if not isinstance(s, str)
+            else split_error(s, lay, layers)
+            if layers is not None and ok
+            else None
+            if s.startswith(LAYER_SPLIT)  # cannot tell without a valid layer
+            else split_error(s, "", ())
+            for s, lay, ok in zip(o["split"], layer, known, strict=True)
+        ],
+        index=o.index,
+        dtype=object,
+    )
+    rep.rows(src, o.assign(_m=split_msg), split_msg.notna(), "split", lambda r: str(r["_m"]))
 
     # level and key
     levels = [ITEM, FAMILY, TOTAL, *attributes]
-    attr_text = (f"an items attribute column ({', '.join(attributes)})" if attributes
-                 else "an items attribute column (the items table has none)")
-    rep.rows(src, o, level.notna() & ~level.isin(levels), "level",
-             lambda r: f"is not a level{_suggest(str(r['level']), levels)}; use item, family, "
-             f"total or {attr_text}")
-    values: dict[str, set[str]] = {ITEM: set(items["item"].dropna()),
-                                   FAMILY: set(items["family"].dropna())}
+    attr_text = (
+        f"an items attribute column ({', '.join(attributes)})"
+        if attributes
+        else "an items attribute column (the items table has none)"
+    )
+    rep.rows(
+        src,
+        o,
+        level.notna() & ~level.isin(levels),
+        "level",
+        lambda r: (
+            f"is not a level{_suggest(str(r['level']), levels)}; use item, family, "
+            f"total or {attr_text}"
+        ),
+    )
+    values: dict[str, set[str]] = {
+        ITEM: set(items["item"].dropna()),
+        FAMILY: set(items["family"].dropna()),
+    }
     what = {ITEM: "an item of the items table", FAMILY: "a family named in the items table"}
     for a in attributes:
         values[a] = set(items[a].dropna())
@@ -669,37 +1018,77 @@ def _overrides(rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...]
         listed = ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "")
         what[a] = f"a value the items column {a} takes ({listed})"
     keyed = level.isin(list(values))
-    rep.rows(src, o, (level == TOTAL) & key.notna(), "key",
-             "must be blank for level total (the whole company's demand); give level item, "
-             "family or an attribute to change part of it")
-    rep.rows(src, o, keyed & key.isna(), "key",
-             lambda r: f"is blank; level {r['level']} needs a key: {what[r['level']]}")
-    bad_key = pd.Series([isinstance(k, str) and lev in values and k not in values[lev]
-                         for k, lev in zip(key, level, strict=True)], index=o.index)
-    rep.rows(src, o, bad_key, "key",
-             lambda r: f"is not {what[r['level']]}"
-             f"{_suggest(str(r['key']), values[r['level']])}; level {r['level']} needs one")
+    rep.rows(
+        src,
+        o,
+        (level == TOTAL) & key.notna(),
+        "key",
+        "must be blank for level total (the whole company's demand); give level item, "
+        "family or an attribute to change part of it",
+    )
+    rep.rows(
+        src,
+        o,
+        keyed & key.isna(),
+        "key",
+        lambda r: f"is blank; level {r['level']} needs a key: {what[r['level']]}",
+    )
+    bad_key = pd.Series(
+        [
+            isinstance(k, str) and lev in values and k not in values[lev]
+            for k, lev in zip(key, level, strict=True)
+        ],
+        index=o.index,
+    )
+    rep.rows(
+        src,
+        o,
+        bad_key,
+        "key",
+        lambda r: (
+            f"is not {what[r['level']]}"
+            f"{_suggest(str(r['key']), values[r['level']])}; level {r['level']} needs one"
+        ),
+    )
 
     # exactly one of qty, delta, pct (rows with an invalid amount are reported already)
     amounts = list(KINDS)
     unsure = o["_row"].isin(_flagged(rep, src, amounts))
     given = o[amounts].notna()
-    rep.rows(src, o, ~unsure & ~given.any(axis=1), "qty",
-             "is blank, and so are delta and pct; give one of qty, delta or pct (a new "
-             "quantity, a change in units or a change in percent)")
+    rep.rows(
+        src,
+        o,
+        ~unsure & ~given.any(axis=1),
+        "qty",
+        "is blank, and so are delta and pct; give one of qty, delta or pct (a new "
+        "quantity, a change in units or a change in percent)",
+    )
     for i, col in enumerate(amounts[1:], start=1):
         second = ~unsure & given[col] & (given[amounts[:i]].sum(axis=1) == 1)
-        rep.rows(src, o.assign(_first=given[amounts[:i]].idxmax(axis=1),
-                               _v=o[col].map(lambda x: f"{x:g}")), second, col,
-                 lambda r: f"is given together with {r['_first']}; give only one of qty, "
-                 "delta or pct", "_v")
+        rep.rows(
+            src,
+            o.assign(_first=given[amounts[:i]].idxmax(axis=1), _v=o[col].map(lambda x: f"{x:g}")),
+            second,
+            col,
+            lambda r: f"is given together with {r['_first']}; give only one of qty, delta or pct",
+            "_v",
+        )
 
     # each amount within the bounds every override path shares (snop.demand.replay)
     for col in amounts:
-        bound = pd.Series([amount_problem(col, float(v)) if pd.notna(v) else None
-                           for v in o[col]], index=o.index, dtype=object)
-        rep.rows(src, o.assign(_m=bound, _v=o[col].map(lambda x: f"{x:g}")),
-                 ~unsure & bound.notna(), col, lambda r: str(r["_m"]), "_v")
+        bound = pd.Series(
+            [amount_problem(col, float(v)) if pd.notna(v) else None for v in o[col]],
+            index=o.index,
+            dtype=object,
+        )
+        rep.rows(
+            src,
+            o.assign(_m=bound, _v=o[col].map(lambda x: f"{x:g}")),
+            ~unsure & bound.notna(),
+            col,
+            lambda r: str(r["_m"]),
+            "_v",
+        )
 
     # periods: inside the planning horizon, ranges forwards
     start = [_period(v) for v in o["period"]]
@@ -720,15 +1109,28 @@ def _overrides(rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...]
                 end_outside = out
             # stored overrides fall out of the horizon when new sales move it: a warning
             for sev, rows in ((Severity.ERROR, ~stored), (Severity.WARNING, stored)):
-                rep.rows(src, o, out & rows, col,
-                         f"is outside the planning horizon {lo}..{hi}; overrides change "
-                         "periods of the horizon (first_period to first_period + horizon - 1)",
-                         severity=sev)
-    backwards = mask(a is not None and b is not None and b < a
-                     for a, b in zip(start, end, strict=True))
-    rep.rows(src, o, backwards & ~end_outside, "to_period",
-             lambda r: f"is before period {r['period']}; a range runs from period to "
-             "to_period (leave to_period blank for one period)")
+                rep.rows(
+                    src,
+                    o,
+                    out & rows,
+                    col,
+                    f"is outside the planning horizon {lo}..{hi}; overrides change "
+                    "periods of the horizon (first_period to first_period + horizon - 1)",
+                    severity=sev,
+                )
+    backwards = mask(
+        a is not None and b is not None and b < a for a, b in zip(start, end, strict=True)
+    )
+    rep.rows(
+        src,
+        o,
+        backwards & ~end_outside,
+        "to_period",
+        lambda r: (
+            f"is before period {r['period']}; a range runs from period to "
+            "to_period (leave to_period blank for one period)"
+        ),
+    )
 
     # no demand for an item before its launch or after its end: there only qty 0 is allowed
     # (the demand review rejects any other change of a period the item does not sell in)
@@ -737,18 +1139,34 @@ def _overrides(rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...]
     adds = given.any(axis=1) & ~(o["qty"] == 0) & ~unsure & (level == ITEM)
     launch_of = [launch.get(k) if isinstance(k, str) else None for k in key]
     end_of = [ends.get(k) if isinstance(k, str) else None for k in key]
-    early = adds & mask(a is not None and la is not None and a < la
-                        for a, la in zip(start, launch_of, strict=True))
-    rep.rows(src, o.assign(_at=[str(p) for p in launch_of]), early, "period",
-             lambda r: f"item {r['key']} launches {r['_at']}: no demand before its launch "
-             f"period; start the change at {r['_at']} or later (before it only qty 0)")
-    late = adds & mask(b is not None and e is not None and b > e
-                       for b, e in zip(last, end_of, strict=True))
+    early = adds & mask(
+        a is not None and la is not None and a < la for a, la in zip(start, launch_of, strict=True)
+    )
+    rep.rows(
+        src,
+        o.assign(_at=[str(p) for p in launch_of]),
+        early,
+        "period",
+        lambda r: (
+            f"item {r['key']} launches {r['_at']}: no demand before its launch "
+            f"period; start the change at {r['_at']} or later (before it only qty 0)"
+        ),
+    )
+    late = adds & mask(
+        b is not None and e is not None and b > e for b, e in zip(last, end_of, strict=True)
+    )
     has_to = mask(b is not None for b in end)
     for col, which in (("to_period", has_to), ("period", ~has_to)):
-        rep.rows(src, o.assign(_at=[str(p) for p in end_of]), late & which, col,
-                 lambda r: f"item {r['key']} ends {r['_at']}: no demand after its end period; "
-                 f"change periods up to {r['_at']} only (after it only qty 0)")
+        rep.rows(
+            src,
+            o.assign(_at=[str(p) for p in end_of]),
+            late & which,
+            col,
+            lambda r: (
+                f"item {r['key']} ends {r['_at']}: no demand after its end period; "
+                f"change periods up to {r['_at']} only (after it only qty 0)"
+            ),
+        )
 
 
 def _sales_gaps(rep: _Report, source: str, s: pd.DataFrame) -> None:
@@ -768,9 +1186,15 @@ def _sales_gaps(rep: _Report, source: str, s: pd.DataFrame) -> None:
         from snop.model.periods import format_ordinal
 
         listed = ", ".join(format_ordinal(gran, o) for o in missing[:12])
-        rep.add(Problem(source, f"no item has any sales in {listed}, inside the history; a "
-                        "period seems to be missing from the file (if nothing was sold, add "
-                        "rows with qty 0)", column="period"))
+        rep.add(
+            Problem(
+                source,
+                f"no item has any sales in {listed}, inside the history; a "
+                "period seems to be missing from the file (if nothing was sold, add "
+                "rows with qty 0)",
+                column="period",
+            )
+        )
 
 
 def _calendar(rep: _Report, source: str, cal: pd.DataFrame) -> None:
@@ -781,9 +1205,13 @@ def _calendar(rep: _Report, source: str, cal: pd.DataFrame) -> None:
     days = parsed.map(lambda p: (p.end - p.start).days + 1)
     over = (cal.loc[ok, "working_days"] > days).fillna(False)
     sub = cal.loc[ok]
-    rep.rows(source, sub.assign(_d=days), over, "working_days",
-             lambda r: f"{r['working_days']:g} is more than the {r['_d']} days in "
-             f"{r['period']}")
+    rep.rows(
+        source,
+        sub.assign(_d=days),
+        over,
+        "working_days",
+        lambda r: f"{r['working_days']:g} is more than the {r['_d']} days in {r['period']}",
+    )
     ords = sorted(p.ordinal for p in parsed)
     gran = parsed.iloc[0].granularity
     gaps = [o for a, b in itertools.pairwise(ords) for o in range(a + 1, b)]
@@ -792,5 +1220,6 @@ def _calendar(rep: _Report, source: str, cal: pd.DataFrame) -> None:
 
         listed = ", ".join(format_ordinal(gran, o) for o in gaps[:12])
         more = f" and {len(gaps) - 12} more" if len(gaps) > 12 else ""
-        rep.add(Problem(source, f"periods must be consecutive; missing {listed}{more}",
-                        column="period"))
+        rep.add(
+            Problem(source, f"periods must be consecutive; missing {listed}{more}", column="period")
+        )

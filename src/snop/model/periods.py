@@ -31,13 +31,19 @@ class Granularity(StrEnum):
 
     @property
     def example(self) -> str:
-        return {Granularity.MONTH: "2027-03", Granularity.QUARTER: "2027-Q1",
-                Granularity.WEEK: "2027-W09"}[self]
+        return {
+            Granularity.MONTH: "2027-03",
+            Granularity.QUARTER: "2027-Q1",
+            Granularity.WEEK: "2027-W09",
+        }[self]
 
     @property
     def noun(self) -> str:
-        return {Granularity.MONTH: "month", Granularity.QUARTER: "quarter",
-                Granularity.WEEK: "ISO week"}[self]
+        return {
+            Granularity.MONTH: "month",
+            Granularity.QUARTER: "quarter",
+            Granularity.WEEK: "ISO week",
+        }[self]
 
 
 class PeriodError(ValueError):
@@ -70,8 +76,9 @@ class Period:
 
     def __sub__(self, other: Period) -> int:
         if other.granularity is not self.granularity:
-            raise PeriodError(f"cannot subtract a {other.granularity.noun} from a "
-                              f"{self.granularity.noun}")
+            raise PeriodError(
+                f"cannot subtract a {other.granularity.noun} from a {self.granularity.noun}"
+            )
         return self.ordinal - other.ordinal
 
     @property
@@ -186,7 +193,9 @@ def parse_labels(values: Sequence[object]) -> tuple[Granularity, npt.NDArray[np.
         if gran is None:
             gran = p.granularity
         elif p.granularity is not gran:
-            raise PeriodError(f"position {i}: {v!r} is a {p.granularity.noun} but earlier "
-                              f"periods are {gran.noun}s; one file uses one granularity")
+            raise PeriodError(
+                f"position {i}: {v!r} is a {p.granularity.noun} but earlier "
+                f"periods are {gran.noun}s; one file uses one granularity"
+            )
         out[i] = p.ordinal
     return (gran or Granularity.MONTH), out

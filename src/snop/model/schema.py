@@ -102,17 +102,33 @@ ITEMS = Table(
         Column("item", T, "Item code, unique.", required=True),
         Column("family", T, "Product family the item is planned in.", required=True),
         Column("description", T, "Free text.", free_text=True),
-        Column("unit_price", N, "Selling price per unit; values the sales plan.", default=0.0,
-               unit=f"{MONEY}/unit"),
-        Column("unit_cost", N, "Standard cost per unit; values COGS and inventory.",
-               default=0.0, unit=f"{MONEY}/unit"),
-        Column("launch_period", P, "First period the item sells (new product); blank: "
-               "already selling."),
+        Column(
+            "unit_price",
+            N,
+            "Selling price per unit; values the sales plan.",
+            default=0.0,
+            unit=f"{MONEY}/unit",
+        ),
+        Column(
+            "unit_cost",
+            N,
+            "Standard cost per unit; values COGS and inventory.",
+            default=0.0,
+            unit=f"{MONEY}/unit",
+        ),
+        Column(
+            "launch_period", P, "First period the item sells (new product); blank: already selling."
+        ),
         Column("end_period", P, "Last period the item sells (phase-out); blank: no end."),
         Column("like_item", T, "An existing item whose history shapes this item's launch."),
-        Column("like_factor", N, "Scale of the launch curve taken from like_item (0.8: sells "
-               "80% of what the like item sold after its own launch).", default=1.0,
-               unit="ratio"),
+        Column(
+            "like_factor",
+            N,
+            "Scale of the launch curve taken from like_item (0.8: sells "
+            "80% of what the like item sold after its own launch).",
+            default=1.0,
+            unit="ratio",
+        ),
     ),
     key=("item",),
     required=True,
@@ -138,44 +154,116 @@ SALES = Table(
 _FAMILY_COLUMNS = (
     Column("family", T, "Family code, as in `items`.", required=True),
     Column("description", T, "Free text.", free_text=True),
-    Column("initial_inventory", N, "On hand at the start of the horizon.", default=0.0,
-           unit="units"),
-    Column("initial_backlog", N, "Demand owed to customers at the start of the horizon.",
-           default=0.0, unit="units"),
-    Column("min_ending_inventory", N, "Inventory required at the end of the horizon.",
-           default=0.0, unit="units"),
-    Column("safety_stock", N, "Minimum ending inventory in every period.", default=0.0,
-           unit="units"),
-    Column("max_inventory", N, "Storage limit on ending inventory; blank: unlimited.",
-           unit="units"),
-    Column("holding_cost", N, "Cost of holding one unit for one period.", default=0.0,
-           unit=f"{MONEY}/unit/period"),
-    Column("holding_basis", C, "Inventory the holding cost is charged on: `ending` or "
-           "`average` ((begin+end)/2).", default="ending", choices=("ending", "average")),
-    Column("backlog_cost", N, "Cost of one unit of demand served one period late; blank: "
-           "backlog not allowed.", unit=f"{MONEY}/unit/period"),
-    Column("max_backlog", N, "Largest backlog in any period; blank: unlimited.",
-           unit="units"),
-    Column("lost_sales_cost", N, "When set, unmet demand is lost (at this cost per unit) "
-           "instead of backlogged.", unit=f"{MONEY}/unit"),
-    Column("material_cost", N, "Material cost per unit made in house.", default=0.0,
-           unit=f"{MONEY}/unit"),
-    Column("regular_capacity", N, "Units per period on regular time, for families planned "
-           "without a workforce; blank: unlimited.", unit="units/period"),
-    Column("regular_cost", N, "Cost per unit on regular time (families without a "
-           "workforce).", default=0.0, unit=f"{MONEY}/unit"),
-    Column("overtime_capacity", N, "Extra units per period on overtime (families without a "
-           "workforce).", default=0.0, unit="units/period"),
-    Column("overtime_cost", N, "Cost per unit made on overtime (families without a "
-           "workforce).", default=0.0, unit=f"{MONEY}/unit"),
-    Column("subcontract_cost", N, "All-in cost per unit bought from a subcontractor; blank: "
-           "no subcontracting.", unit=f"{MONEY}/unit"),
-    Column("subcontract_capacity", N, "Most units subcontracted per period; blank: "
-           "unlimited.", unit="units/period"),
-    Column("labor_hours_per_unit", N, "Labor hours to make one unit (families with a "
-           "workforce pool).", unit="hours/unit", positive=True),
-    Column("workforce_pool", T, "Workforce pool (from `workforce`) that makes the family; "
-           "blank: planned in units with regular/overtime capacity."),
+    Column(
+        "initial_inventory", N, "On hand at the start of the horizon.", default=0.0, unit="units"
+    ),
+    Column(
+        "initial_backlog",
+        N,
+        "Demand owed to customers at the start of the horizon.",
+        default=0.0,
+        unit="units",
+    ),
+    Column(
+        "min_ending_inventory",
+        N,
+        "Inventory required at the end of the horizon.",
+        default=0.0,
+        unit="units",
+    ),
+    Column(
+        "safety_stock", N, "Minimum ending inventory in every period.", default=0.0, unit="units"
+    ),
+    Column(
+        "max_inventory", N, "Storage limit on ending inventory; blank: unlimited.", unit="units"
+    ),
+    Column(
+        "holding_cost",
+        N,
+        "Cost of holding one unit for one period.",
+        default=0.0,
+        unit=f"{MONEY}/unit/period",
+    ),
+    Column(
+        "holding_basis",
+        C,
+        "Inventory the holding cost is charged on: `ending` or `average` ((begin+end)/2).",
+        default="ending",
+        choices=("ending", "average"),
+    ),
+    Column(
+        "backlog_cost",
+        N,
+        "Cost of one unit of demand served one period late; blank: backlog not allowed.",
+        unit=f"{MONEY}/unit/period",
+    ),
+    Column("max_backlog", N, "Largest backlog in any period; blank: unlimited.", unit="units"),
+    Column(
+        "lost_sales_cost",
+        N,
+        "When set, unmet demand is lost (at this cost per unit) instead of backlogged.",
+        unit=f"{MONEY}/unit",
+    ),
+    Column(
+        "material_cost",
+        N,
+        "Material cost per unit made in house.",
+        default=0.0,
+        unit=f"{MONEY}/unit",
+    ),
+    Column(
+        "regular_capacity",
+        N,
+        "Units per period on regular time, for families planned "
+        "without a workforce; blank: unlimited.",
+        unit="units/period",
+    ),
+    Column(
+        "regular_cost",
+        N,
+        "Cost per unit on regular time (families without a workforce).",
+        default=0.0,
+        unit=f"{MONEY}/unit",
+    ),
+    Column(
+        "overtime_capacity",
+        N,
+        "Extra units per period on overtime (families without a workforce).",
+        default=0.0,
+        unit="units/period",
+    ),
+    Column(
+        "overtime_cost",
+        N,
+        "Cost per unit made on overtime (families without a workforce).",
+        default=0.0,
+        unit=f"{MONEY}/unit",
+    ),
+    Column(
+        "subcontract_cost",
+        N,
+        "All-in cost per unit bought from a subcontractor; blank: no subcontracting.",
+        unit=f"{MONEY}/unit",
+    ),
+    Column(
+        "subcontract_capacity",
+        N,
+        "Most units subcontracted per period; blank: unlimited.",
+        unit="units/period",
+    ),
+    Column(
+        "labor_hours_per_unit",
+        N,
+        "Labor hours to make one unit (families with a workforce pool).",
+        unit="hours/unit",
+        positive=True,
+    ),
+    Column(
+        "workforce_pool",
+        T,
+        "Workforce pool (from `workforce`) that makes the family; "
+        "blank: planned in units with regular/overtime capacity.",
+    ),
 )
 
 FAMILIES = Table(
@@ -193,26 +281,46 @@ WORKFORCE = Table(
     (
         Column("pool", T, "Pool code.", required=True),
         Column("description", T, "Free text.", free_text=True),
-        Column("initial_workers", N, "Workers at the start of the horizon.", default=0.0,
-               unit="workers"),
-        Column("regular_hours_per_worker", N, "Regular hours per worker per period.",
-               unit="hours/period"),
-        Column("hours_per_worker_per_day", N, "Regular hours per worker per working day.",
-               unit="hours/day"),
-        Column("regular_wage", N, "Wage per regular hour, paid on all regular hours.",
-               default=0.0, unit=f"{MONEY}/hour"),
-        Column("overtime_wage", N, "Wage per overtime hour.", default=0.0,
-               unit=f"{MONEY}/hour"),
-        Column("max_overtime_hours_per_worker", N, "Overtime cap per worker per period.",
-               default=0.0, unit="hours/period"),
-        Column("hiring_cost", N, "Cost of hiring one worker.", default=0.0,
-               unit=f"{MONEY}/worker"),
-        Column("layoff_cost", N, "Cost of laying off one worker.", default=0.0,
-               unit=f"{MONEY}/worker"),
-        Column("min_workers", N, "Fewest workers in any period.", default=0.0,
-               unit="workers"),
-        Column("max_workers", N, "Most workers in any period; blank: unlimited.",
-               unit="workers"),
+        Column(
+            "initial_workers",
+            N,
+            "Workers at the start of the horizon.",
+            default=0.0,
+            unit="workers",
+        ),
+        Column(
+            "regular_hours_per_worker",
+            N,
+            "Regular hours per worker per period.",
+            unit="hours/period",
+        ),
+        Column(
+            "hours_per_worker_per_day",
+            N,
+            "Regular hours per worker per working day.",
+            unit="hours/day",
+        ),
+        Column(
+            "regular_wage",
+            N,
+            "Wage per regular hour, paid on all regular hours.",
+            default=0.0,
+            unit=f"{MONEY}/hour",
+        ),
+        Column("overtime_wage", N, "Wage per overtime hour.", default=0.0, unit=f"{MONEY}/hour"),
+        Column(
+            "max_overtime_hours_per_worker",
+            N,
+            "Overtime cap per worker per period.",
+            default=0.0,
+            unit="hours/period",
+        ),
+        Column("hiring_cost", N, "Cost of hiring one worker.", default=0.0, unit=f"{MONEY}/worker"),
+        Column(
+            "layoff_cost", N, "Cost of laying off one worker.", default=0.0, unit=f"{MONEY}/worker"
+        ),
+        Column("min_workers", N, "Fewest workers in any period.", default=0.0, unit="workers"),
+        Column("max_workers", N, "Most workers in any period; blank: unlimited.", unit="workers"),
     ),
     key=("pool",),
 )
@@ -248,8 +356,13 @@ CALENDAR = Table(
     "periods must be consecutive.",
     (
         Column("period", P, "Period.", required=True),
-        Column("working_days", N, "Working days in the period (at most the days in it).",
-               required=True, unit="days"),
+        Column(
+            "working_days",
+            N,
+            "Working days in the period (at most the days in it).",
+            required=True,
+            unit="days",
+        ),
     ),
     key=("period",),
 )
@@ -261,8 +374,13 @@ RESOURCES = Table(
     (
         Column("resource", T, "Resource code.", required=True),
         Column("period", P, "Period this capacity applies to; blank: every period."),
-        Column("capacity_hours", N, "Available hours in the period.", required=True,
-               unit="hours/period"),
+        Column(
+            "capacity_hours",
+            N,
+            "Available hours in the period.",
+            required=True,
+            unit="hours/period",
+        ),
         Column("plant", T, "Plant or site of the resource."),
         Column("description", T, "Free text.", free_text=True),
     ),
@@ -275,8 +393,14 @@ ROUTINGS = Table(
     (
         Column("family", T, "Family code.", required=True),
         Column("resource", T, "Resource code from `resources`.", required=True),
-        Column("hours_per_unit", N, "Resource hours per unit.", required=True,
-               unit="hours/unit", positive=True),
+        Column(
+            "hours_per_unit",
+            N,
+            "Resource hours per unit.",
+            required=True,
+            unit="hours/unit",
+            positive=True,
+        ),
     ),
     key=("family", "resource"),
 )
@@ -324,11 +448,15 @@ DEMAND_LAYERS = Table(
     "consensus that is approved and planned. Without this table the layers are sales "
     "(role sales), marketing (role marketing) and consensus (role demand_planner).",
     (
-        Column("layer", T, "Layer name (not `statistical`, which is the baseline).",
-               required=True),
+        Column("layer", T, "Layer name (not `statistical`, which is the baseline).", required=True),
         Column("role", T, "Role that may edit the layer.", required=True),
-        Column("position", N, "Order of the layer: layers apply from the lowest position "
-               "up.", required=True, positive=True),
+        Column(
+            "position",
+            N,
+            "Order of the layer: layers apply from the lowest position up.",
+            required=True,
+            positive=True,
+        ),
     ),
     key=("layer",),
 )
@@ -341,31 +469,59 @@ OVERRIDES = Table(
     "coarse to fine (total, attributes, family, item), before overrides entered later with "
     "`snop demand override`.",
     (
-        Column("layer", T, "Layer changed (from `demand_layers`; default layers sales, "
-               "marketing, consensus).", required=True),
-        Column("level", T, "`item`, `family`, `total` or an items attribute column.",
-               required=True),
+        Column(
+            "layer",
+            T,
+            "Layer changed (from `demand_layers`; default layers sales, marketing, consensus).",
+            required=True,
+        ),
+        Column(
+            "level", T, "`item`, `family`, `total` or an items attribute column.", required=True
+        ),
         Column("key", T, "The item, family or attribute value changed; blank for total."),
         Column("period", P, "Period changed (the first of a range).", required=True),
         Column("to_period", P, "Last period of a range; blank: just `period`."),
         Column("qty", N, "New quantity in each period of the range.", unit="units"),
-        Column("delta", N, "Change in quantity in each period (negative lowers it).",
-               unit="units", minimum=None),
-        Column("pct", N, "Change in percent in each period (-10 lowers it a tenth).",
-               unit="%", minimum=-100.0),
-        Column("split", T, "How a change above item level reaches items: `proportional` "
-               "(to the values it changes), `equal`, `history` (last 12 periods' sales mix) or "
-               "`layer:NAME` (another layer's mix).", default="proportional"),
-        Column("lock", C, "`yes` keeps the items' new values when later overrides, of this "
-               "layer or a later one, change a level above them (until an unlock).",
-               default="no", choices=("yes", "no")),
+        Column(
+            "delta",
+            N,
+            "Change in quantity in each period (negative lowers it).",
+            unit="units",
+            minimum=None,
+        ),
+        Column(
+            "pct",
+            N,
+            "Change in percent in each period (-10 lowers it a tenth).",
+            unit="%",
+            minimum=-100.0,
+        ),
+        Column(
+            "split",
+            T,
+            "How a change above item level reaches items: `proportional` "
+            "(to the values it changes), `equal`, `history` (last 12 periods' sales mix) or "
+            "`layer:NAME` (another layer's mix).",
+            default="proportional",
+        ),
+        Column(
+            "lock",
+            C,
+            "`yes` keeps the items' new values when later overrides, of this "
+            "layer or a later one, change a level above them (until an unlock).",
+            default="no",
+            choices=("yes", "no"),
+        ),
         Column("author", T, "Who made the change.", default="workbook"),
-        Column("role", T, "Role of the author; must own the layer (blank: the layer's "
-               "role)."),
+        Column("role", T, "Role of the author; must own the layer (blank: the layer's role)."),
         Column("reason", T, "Reason code (promo, customer, price, launch...).", required=True),
         Column("comment", T, "Free text: the assumption behind the change.", free_text=True),
-        Column("event", T, "Named event (a promotion, a tender) the change belongs to; the "
-               "assumption log groups changes by it."),
+        Column(
+            "event",
+            T,
+            "Named event (a promotion, a tender) the change belongs to; the "
+            "assumption log groups changes by it.",
+        ),
     ),
     key=("layer", "level", "key", "period", "to_period", "reason", "event"),
 )
@@ -374,31 +530,63 @@ SETTINGS = Table(
     "settings",
     "Company-wide settings as name/value rows.",
     (
-        Column("name", C, "Setting name.", required=True,
-               choices=("company", "currency", "first_period", "horizon", "approver_role",
-                        "decimal", "allow_ending_backlog", "safety_stock",
-                        "ending_workforce")),
-        Column("value", T, "Value: company and currency are text; first_period is the first "
-               "planning period (default: the period after the last sales, or the first demand "
-               "period without sales); horizon is the number of periods planned (default 18, "
-               "or the demand's span without sales); approver_role is the role that "
-               "approves the consensus demand plan (default executive); decimal is the "
-               "decimal mark of the workbook's CSV files, `.` (default) or `,` (it describes "
-               "the files, and is not stored); allow_ending_backlog (yes/no, default no) lets "
-               "backlog remain at the horizon end; safety_stock (soft/hard, default soft) says "
-               "whether going below safety stock is penalised or forbidden; ending_workforce "
-               "(demand/none, default demand) keeps each pool's last-period workforce at what "
-               "the last periods' demand needs.", required=True,
-               free_text=True),
+        Column(
+            "name",
+            C,
+            "Setting name.",
+            required=True,
+            choices=(
+                "company",
+                "currency",
+                "first_period",
+                "horizon",
+                "approver_role",
+                "decimal",
+                "allow_ending_backlog",
+                "safety_stock",
+                "ending_workforce",
+            ),
+        ),
+        Column(
+            "value",
+            T,
+            "Value: company and currency are text; first_period is the first "
+            "planning period (default: the period after the last sales, or the first demand "
+            "period without sales); horizon is the number of periods planned (default 18, "
+            "or the demand's span without sales); approver_role is the role that "
+            "approves the consensus demand plan (default executive); decimal is the "
+            "decimal mark of the workbook's CSV files, `.` (default) or `,` (it describes "
+            "the files, and is not stored); allow_ending_backlog (yes/no, default no) lets "
+            "backlog remain at the horizon end; safety_stock (soft/hard, default soft) says "
+            "whether going below safety stock is penalised or forbidden; ending_workforce "
+            "(demand/none, default demand) keeps each pool's last-period workforce at what "
+            "the last periods' demand needs.",
+            required=True,
+            free_text=True,
+        ),
     ),
     key=("name",),
 )
 
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (ITEMS, SALES, FAMILIES, WORKFORCE, FAMILY_PERIODS, WORKFORCE_PERIODS, CALENDAR,
-              RESOURCES, ROUTINGS, DEMAND, INVENTORY, BUDGET, DEMAND_LAYERS, OVERRIDES,
-              SETTINGS)
+    for t in (
+        ITEMS,
+        SALES,
+        FAMILIES,
+        WORKFORCE,
+        FAMILY_PERIODS,
+        WORKFORCE_PERIODS,
+        CALENDAR,
+        RESOURCES,
+        ROUTINGS,
+        DEMAND,
+        INVENTORY,
+        BUDGET,
+        DEMAND_LAYERS,
+        OVERRIDES,
+        SETTINGS,
+    )
 }
 
 DEFAULT_HORIZON = 18

@@ -23,9 +23,13 @@ from snop.model.schema import DEFAULT_HORIZON, TABLES, Kind, defaults, numeric_c
 PERIOD_TABLES = {"families": "family_periods", "workforce": "workforce_periods"}
 
 
-def planning_span(first_setting: str | None, horizon_setting: str | None,
-                  sold: Iterable[str], demanded: Iterable[str], granularity: Granularity
-                  ) -> tuple[Period, int]:
+def planning_span(
+    first_setting: str | None,
+    horizon_setting: str | None,
+    sold: Iterable[str],
+    demanded: Iterable[str],
+    granularity: Granularity,
+) -> tuple[Period, int]:
     """First planning period and horizon (in periods), the one rule for both.
 
     first: the ``first_period`` setting, else the period after the last sale, else (a
@@ -43,10 +47,12 @@ def planning_span(first_setting: str | None, horizon_setting: str | None,
     elif demand_periods:
         first = min(demand_periods)
     else:
-        raise SnopError("the first planning period is unknown: there is no sales history, no "
-                        "demand table and no first_period setting; import sales (a sales "
-                        "table) or a demand table, or add the row first_period,"
-                        f"{granularity.example} to the settings table")
+        raise SnopError(
+            "the first planning period is unknown: there is no sales history, no "
+            "demand table and no first_period setting; import sales (a sales "
+            "table) or a demand table, or add the row first_period,"
+            f"{granularity.example} to the settings table"
+        )
     if horizon_setting:
         return first, int(float(horizon_setting))
     if sales_periods or not demand_periods or max(demand_periods) < first:
@@ -110,9 +116,13 @@ class Workbook:
         return max(parse_period(p) for p in self.sales["period"].unique())
 
     def _span(self) -> tuple[Period, int]:
-        return planning_span(self.setting("first_period"), self.setting("horizon"),
-                             self.sales["period"].dropna(),
-                             self.table("demand")["period"].dropna(), self.granularity)
+        return planning_span(
+            self.setting("first_period"),
+            self.setting("horizon"),
+            self.sales["period"].dropna(),
+            self.table("demand")["period"].dropna(),
+            self.granularity,
+        )
 
     @property
     def first_period(self) -> Period:
@@ -157,15 +167,19 @@ class Workbook:
         blank means "none" or "unlimited").
         """
         key = TABLES[name].key[0]
-        base = (self.families_with_defaults() if name == "families"
-                else self.with_defaults(name).set_index(key))
+        base = (
+            self.families_with_defaults()
+            if name == "families"
+            else self.with_defaults(name).set_index(key)
+        )
         labels = [p.label for p in periods]
         over = self.table(PERIOD_TABLES[name])
         out: dict[str, pd.DataFrame] = {}
         for col in numeric_columns(name):
             frame = pd.DataFrame(
                 np.repeat(base[col].to_numpy(dtype=float)[:, None], len(labels), axis=1),
-                index=base.index, columns=labels,
+                index=base.index,
+                columns=labels,
             )
             if col in over.columns and not over.empty:
                 given = over.dropna(subset=[col])

@@ -39,7 +39,7 @@ def database_url(db: str | None) -> str:
         return f"sqlite:///{DEFAULT_DB}"
     if "://" in db:
         if db.startswith("postgresql://"):  # use psycopg 3, the driver snop installs
-            return "postgresql+psycopg://" + db[len("postgresql://"):]
+            return "postgresql+psycopg://" + db[len("postgresql://") :]
         return db
     return f"sqlite:///{db}"
 
@@ -72,8 +72,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             if conn.dialect.name == "postgresql":
                 # as SQLite's busy_timeout: a writer stuck elsewhere does not hang this one
                 conn.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
-                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"),
-                             {"key": WRITE_LOCK_KEY})
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK_KEY})
             yield conn
 
 
@@ -83,18 +82,23 @@ def open_store(db: str | None = None, migrate: bool = True) -> Engine:
     try:
         engine = sa.create_engine(url)
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-        raise SnopError(f"--db {db!r} is not a database URL ({exc}); use a SQLite file path "
-                        "or postgresql+psycopg://user:password@host/dbname") from None
+        raise SnopError(
+            f"--db {db!r} is not a database URL ({exc}); use a SQLite file path "
+            "or postgresql+psycopg://user:password@host/dbname"
+        ) from None
     except ModuleNotFoundError as exc:
-        raise SnopError(f"the driver for {url.split(':', 1)[0]} is not installed ({exc.name}); "
-                        "for PostgreSQL: pip install 'snop[postgres]'") from None
+        raise SnopError(
+            f"the driver for {url.split(':', 1)[0]} is not installed ({exc.name}); "
+            "for PostgreSQL: pip install 'snop[postgres]'"
+        ) from None
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
         path = engine.url.database
         if path and path != ":memory:" and not Path(path).parent.exists():
-            raise SnopError(f"cannot create the store {path}: folder {Path(path).parent} "
-                            "does not exist")
+            raise SnopError(
+                f"cannot create the store {path}: folder {Path(path).parent} does not exist"
+            )
     if migrate:
         try:
             upgrade(engine)
@@ -109,8 +113,7 @@ def _open_problem(engine: Engine, exc: sa.exc.DBAPIError) -> str:
         return f"{engine.url.database} is not a snop store (not a SQLite database)"
     if _is_connect_error(exc):
         return f"cannot connect to the store at {where}: {_first_line(exc.orig)}"
-    return store_error_message(exc) or \
-        f"cannot open the store at {where}: {_first_line(exc.orig)}"
+    return store_error_message(exc) or f"cannot open the store at {where}: {_first_line(exc.orig)}"
 
 
 def alembic_config(connection: sa.Connection) -> Config:
@@ -144,9 +147,11 @@ def _up_to_date(conn: Connection) -> bool:
         except CommandError:
             known = None
         if known is None:
-            raise SnopError(f"this store was written by a newer snop (schema {rev}); this "
-                            f"snop knows schemas up to {scripts.get_current_head()}; "
-                            "upgrade snop. The store was not changed")
+            raise SnopError(
+                f"this store was written by a newer snop (schema {rev}); this "
+                f"snop knows schemas up to {scripts.get_current_head()}; "
+                "upgrade snop. The store was not changed"
+            )
     if not current:
         _refuse_foreign(conn)
     return tuple(current) == (scripts.get_current_head(),)
@@ -174,19 +179,26 @@ def _refuse_foreign(conn: Connection) -> None:
         return
     name = _store_name(conn)
     if tables <= {*metadata.tables, "alembic_version"}:
-        raise SnopError(f"{name} is an incomplete snop store (its creation by an older snop "
-                        "was interrupted); remove it and run the command again")
-    raise SnopError(f"{name} is not a snop store: it holds other tables; give a new file "
-                    "or an empty database")
+        raise SnopError(
+            f"{name} is an incomplete snop store (its creation by an older snop "
+            "was interrupted); remove it and run the command again"
+        )
+    raise SnopError(
+        f"{name} is not a snop store: it holds other tables; give a new file or an empty database"
+    )
 
 
 def _store_name(conn: Connection) -> str:
     url = conn.engine.url
-    return str(url.database) if url.get_backend_name() == "sqlite" else \
-        url.render_as_string(hide_password=True)
+    return (
+        str(url.database)
+        if url.get_backend_name() == "sqlite"
+        else url.render_as_string(hide_password=True)
+    )
 
 
 # --- driver errors as messages -------------------------------------------------------------
+
 
 def _first_line(exc: object) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -200,8 +212,11 @@ def _is_connect_error(exc: BaseException) -> bool:
     orig = _driver_error(exc)
     text = str(orig)
     return type(orig).__module__.startswith("psycopg") and (
-        "connection failed" in text or "Connection refused" in text
-        or "could not connect" in text or "connection to server" in text)
+        "connection failed" in text
+        or "Connection refused" in text
+        or "could not connect" in text
+        or "connection to server" in text
+    )
 
 
 def store_error_message(exc: BaseException) -> str | None:
@@ -213,10 +228,15 @@ def store_error_message(exc: BaseException) -> str | None:
     text = str(orig)
     if "database or disk is full" in text or type(orig).__name__ == "DiskFull":
         return "disk full: nothing was changed"
-    if "database is locked" in text or "database table is locked" in text or \
-            type(orig).__name__ == "LockNotAvailable":
-        return ("the store is busy: another snop command is writing to it; nothing was "
-                "changed; try again")
+    if (
+        "database is locked" in text
+        or "database table is locked" in text
+        or type(orig).__name__ == "LockNotAvailable"
+    ):
+        return (
+            "the store is busy: another snop command is writing to it; nothing was "
+            "changed; try again"
+        )
     if _is_connect_error(orig):
         return f"cannot connect to the store: {_first_line(orig)}"
     if "not a database" in text:

@@ -33,8 +33,9 @@ def _columns(spec: Table) -> list[sa.Column[object]]:
     cols: list[sa.Column[object]] = []
     for c in spec.columns:
         if c.name == "item" and spec.name in ITEM_CHILDREN:
-            cols.append(sa.Column(c.name, KEY_TEXT, sa.ForeignKey("wb_items.item"),
-                                  primary_key=True))
+            cols.append(
+                sa.Column(c.name, KEY_TEXT, sa.ForeignKey("wb_items.item"), primary_key=True)
+            )
         elif c.name in spec.key:
             cols.append(sa.Column(c.name, KEY_TEXT, primary_key=True, server_default=""))
         elif c.kind is Kind.NUMBER:
@@ -49,18 +50,19 @@ def _workbook_table(name: str) -> sa.Table:
 
 
 WORKBOOK_TABLES: dict[str, sa.Table] = {
-    name: _workbook_table(name) for name, spec in TABLES.items()
-    if spec.period_overrides_of is None
+    name: _workbook_table(name) for name, spec in TABLES.items() if spec.period_overrides_of is None
 }
 
 # items' hierarchy attributes (category, brand...), in the user's column order
 item_attribute_name = sa.Table(
-    "wb_item_attribute_name", metadata,
+    "wb_item_attribute_name",
+    metadata,
     sa.Column("name", KEY_TEXT, primary_key=True),
     sa.Column("position", sa.Integer, nullable=False),
 )
 item_attribute = sa.Table(
-    "wb_item_attribute", metadata,
+    "wb_item_attribute",
+    metadata,
     sa.Column("item", KEY_TEXT, sa.ForeignKey("wb_items.item"), primary_key=True),
     sa.Column("name", KEY_TEXT, primary_key=True),
     sa.Column("value", sa.Text, nullable=True),
@@ -71,7 +73,8 @@ def _period_values(name: str, key: str) -> sa.Table:
     # family_periods / workforce_periods are wide in the workbook, long here: one row per
     # key, period and parameter, so a new numeric column needs no migration.
     return sa.Table(
-        f"wb_{name}", metadata,
+        f"wb_{name}",
+        metadata,
         sa.Column(key, KEY_TEXT, primary_key=True),
         sa.Column("period", KEY_TEXT, primary_key=True),
         sa.Column("parameter", KEY_TEXT, primary_key=True),
@@ -86,7 +89,8 @@ PERIOD_VALUE_TABLES: dict[str, sa.Table] = {
 
 # store-wide facts: granularity, when the workbook was last imported
 meta = sa.Table(
-    "snop_meta", metadata,
+    "snop_meta",
+    metadata,
     sa.Column("name", KEY_TEXT, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
@@ -94,7 +98,8 @@ meta = sa.Table(
 # Forecast layers of a cycle (the cycle is named by its first planning period). The
 # statistical baseline is layer "statistical"; the demand review adds its layers beside it.
 forecast = sa.Table(
-    "forecast", metadata,
+    "forecast",
+    metadata,
     sa.Column("cycle", KEY_TEXT, primary_key=True),
     sa.Column("layer", KEY_TEXT, primary_key=True),
     sa.Column("item", KEY_TEXT, primary_key=True),
@@ -103,7 +108,8 @@ forecast = sa.Table(
     sa.Column("model", sa.Text, nullable=True),
 )
 forecast_interval = sa.Table(
-    "forecast_interval", metadata,
+    "forecast_interval",
+    metadata,
     sa.Column("cycle", KEY_TEXT, primary_key=True),
     sa.Column("layer", KEY_TEXT, primary_key=True),
     sa.Column("item", KEY_TEXT, primary_key=True),
@@ -114,7 +120,8 @@ forecast_interval = sa.Table(
 )
 # Why each item got its model: the backtest report of the baseline.
 forecast_report = sa.Table(
-    "forecast_report", metadata,
+    "forecast_report",
+    metadata,
     sa.Column("cycle", KEY_TEXT, primary_key=True),
     sa.Column("item", KEY_TEXT, primary_key=True),
     sa.Column("demand_class", sa.Text, nullable=False),
@@ -131,7 +138,8 @@ forecast_report = sa.Table(
 # Supply plans of a cycle per strategy, long (family, period, measure, value) so the plan's
 # columns can grow without migrations; and the constrained demand fed back to the demand review.
 supply_plan = sa.Table(
-    "supply_plan", metadata,
+    "supply_plan",
+    metadata,
     sa.Column("cycle", KEY_TEXT, primary_key=True),
     sa.Column("strategy", KEY_TEXT, primary_key=True),
     sa.Column("family", KEY_TEXT, primary_key=True),
@@ -140,7 +148,8 @@ supply_plan = sa.Table(
     sa.Column("value", sa.Double, nullable=False),
 )
 constrained_demand = sa.Table(
-    "constrained_demand", metadata,
+    "constrained_demand",
+    metadata,
     sa.Column("cycle", KEY_TEXT, primary_key=True),
     sa.Column("strategy", KEY_TEXT, primary_key=True),
     sa.Column("family", KEY_TEXT, primary_key=True),
@@ -159,7 +168,8 @@ constrained_demand = sa.Table(
 # baseline), and approval freezes every layer's values and each override's effect, so an
 # approved version reads back the same whatever later cycles or releases do.
 demand_plan = sa.Table(
-    "demand_plan", metadata,
+    "demand_plan",
+    metadata,
     sa.Column("cycle", KEY_TEXT, primary_key=True),
     sa.Column("status", KEY_TEXT, nullable=False),
     sa.Column("based_on", KEY_TEXT, nullable=True),
@@ -172,10 +182,10 @@ demand_plan = sa.Table(
     sa.Column("note", sa.Text, nullable=True),
 )
 demand_override = sa.Table(
-    "demand_override", metadata,
+    "demand_override",
+    metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("demand_plan.cycle"), nullable=False,
-              index=True),
+    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("demand_plan.cycle"), nullable=False, index=True),
     sa.Column("layer", KEY_TEXT, nullable=False),
     sa.Column("level", KEY_TEXT, nullable=False),
     sa.Column("key", KEY_TEXT, nullable=False),
@@ -195,7 +205,8 @@ demand_override = sa.Table(
     sa.Column("created_at", KEY_TEXT, nullable=False),
 )
 demand_version = sa.Table(
-    "demand_version", metadata,
+    "demand_version",
+    metadata,
     sa.Column("cycle", KEY_TEXT, sa.ForeignKey("demand_plan.cycle"), primary_key=True),
     sa.Column("layer", KEY_TEXT, primary_key=True),
     sa.Column("item", KEY_TEXT, primary_key=True),
@@ -203,7 +214,8 @@ demand_version = sa.Table(
     sa.Column("qty", sa.Double, nullable=False),
 )
 demand_effect = sa.Table(
-    "demand_effect", metadata,
+    "demand_effect",
+    metadata,
     sa.Column("cycle", KEY_TEXT, sa.ForeignKey("demand_plan.cycle"), primary_key=True),
     sa.Column("override_id", sa.Integer, primary_key=True),
     sa.Column("item", KEY_TEXT, primary_key=True),
@@ -214,7 +226,8 @@ demand_effect = sa.Table(
 # The hierarchy an approved version was approved with (item -> family and attributes), so its
 # family and attribute views stay the same when items move family later.
 demand_version_group = sa.Table(
-    "demand_version_group", metadata,
+    "demand_version_group",
+    metadata,
     sa.Column("cycle", KEY_TEXT, sa.ForeignKey("demand_plan.cycle"), primary_key=True),
     sa.Column("item", KEY_TEXT, primary_key=True),
     sa.Column("level", KEY_TEXT, primary_key=True),

@@ -27,9 +27,13 @@ from snop.store.tables import (
 )
 
 # Children before parents, so deletes never trip a foreign key (inserts go the other way).
-_DELETE_ORDER = [item_attribute, item_attribute_name,
-                 *[t for n, t in WORKBOOK_TABLES.items() if n != "items"],
-                 *PERIOD_VALUE_TABLES.values(), WORKBOOK_TABLES["items"]]
+_DELETE_ORDER = [
+    item_attribute,
+    item_attribute_name,
+    *[t for n, t in WORKBOOK_TABLES.items() if n != "items"],
+    *PERIOD_VALUE_TABLES.values(),
+    WORKBOOK_TABLES["items"],
+]
 
 
 def _value(v: object) -> object:
@@ -69,21 +73,28 @@ def save_workbook(conn: Connection, wb: Workbook) -> dict[str, int]:
         counts[name] = len(recs)
     items = wb.table("items")
     if wb.attributes:
-        conn.execute(item_attribute_name.insert(),
-                     [{"name": a, "position": i} for i, a in enumerate(wb.attributes)])
-        recs = [{"item": it, "name": a, "value": _value(v)}
-                for a in wb.attributes
-                for it, v in zip(items["item"], items[a], strict=True) if _value(v) is not None]
+        conn.execute(
+            item_attribute_name.insert(),
+            [{"name": a, "position": i} for i, a in enumerate(wb.attributes)],
+        )
+        recs = [
+            {"item": it, "name": a, "value": _value(v)}
+            for a in wb.attributes
+            for it, v in zip(items["item"], items[a], strict=True)
+            if _value(v) is not None
+        ]
         if recs:
             conn.execute(item_attribute.insert(), recs)
     for name, table in PERIOD_VALUE_TABLES.items():
         df = wb.table(name)
         key = TABLES[name].key[0]
         params = [c for c in df.columns if c not in (key, "period")]
-        recs = [{key: k, "period": p, "parameter": c, "value": float(v)}
-                for c in params
-                for k, p, v in zip(df[key], df["period"], df[c], strict=True)
-                if _value(v) is not None]
+        recs = [
+            {key: k, "period": p, "parameter": c, "value": float(v)}
+            for c in params
+            for k, p, v in zip(df[key], df["period"], df[c], strict=True)
+            if _value(v) is not None
+        ]
         if recs:
             conn.execute(table.insert(), recs)
         counts[name] = len(df)
@@ -130,13 +141,22 @@ def load_workbook(engine: Engine | Connection) -> Workbook | None:
         rows = list(conn.execute(sa.select(table).order_by(*key_order)))
         if rows:
             tables[name] = _typed(name, rows, list(TABLES[name].names))
-    attributes = [r.name for r in conn.execute(
-        sa.select(item_attribute_name).order_by(item_attribute_name.c.position))]
+    attributes = [
+        r.name
+        for r in conn.execute(
+            sa.select(item_attribute_name).order_by(item_attribute_name.c.position)
+        )
+    ]
     if "items" in tables and attributes:
-        attrs = pd.DataFrame([tuple(r) for r in conn.execute(sa.select(item_attribute))],
-                             columns=["item", "name", "value"])
-        wide = attrs.pivot(index="item", columns="name", values="value") if len(attrs) else \
-            pd.DataFrame(index=pd.Index([], name="item"))
+        attrs = pd.DataFrame(
+            [tuple(r) for r in conn.execute(sa.select(item_attribute))],
+            columns=["item", "name", "value"],
+        )
+        wide = (
+            attrs.pivot(index="item", columns="name", values="value")
+            if len(attrs)
+            else pd.DataFrame(index=pd.Index([], name="item"))
+        )
         items = tables["items"]
         for a in attributes:
             vals = items["item"].map(wide[a]) if a in wide else pd.Series([None] * len(items))
@@ -148,8 +168,9 @@ def load_workbook(engine: Engine | Connection) -> Workbook | None:
             continue
         long = pd.DataFrame([tuple(r) for r in rows], columns=[key, "period", "parameter", "value"])
         wide = long.pivot(index=[key, "period"], columns="parameter", values="value")
-        order: list[str] = [c for c in numeric_columns(TABLES[name].period_overrides_of or "")
-                 if c in wide.columns]
+        order: list[str] = [
+            c for c in numeric_columns(TABLES[name].period_overrides_of or "") if c in wide.columns
+        ]
         wide = wide[order].reset_index().sort_values([key, "period"], ignore_index=True)
         wide.columns.name = None
         tables[name] = wide

@@ -18,12 +18,15 @@ def _supply_step(ctx: CycleContext) -> list[str]:
         return lines
     short = gap[gap["gap"] > 0.5]
     unmet = float(gap["unmet"].sum()) if "unmet" in gap.columns else 0.0
-    lines.append(f"feedback to the demand review (optimal plan): {len(short)} family-periods "
-                 f"served late, lost or not served, {short['gap'].sum():,.0f} units in all "
-                 f"({unmet:,.0f} never served within the horizon); stored as the constrained "
-                 "demand plan")
+    lines.append(
+        f"feedback to the demand review (optimal plan): {len(short)} family-periods "
+        f"served late, lost or not served, {short['gap'].sum():,.0f} units in all "
+        f"({unmet:,.0f} never served within the horizon); stored as the constrained "
+        "demand plan"
+    )
     return lines
 
 
-register(Step("supply", "Supply review: level, chase and optimal plans", "supply planner",
-              _supply_step))
+register(
+    Step("supply", "Supply review: level, chase and optimal plans", "supply planner", _supply_step)
+)

@@ -78,15 +78,17 @@ class Policy:
             out = replace(out, ending_workforce=EndingWorkforce(ew))
         return out
 
-    def override(self, *, allow_ending_backlog: bool | None = None,
-                 hard_safety_stock: bool | None = None) -> Policy:
+    def override(
+        self, *, allow_ending_backlog: bool | None = None, hard_safety_stock: bool | None = None
+    ) -> Policy:
         """This policy with the options given on the command line (None keeps the setting)."""
         out = self
         if allow_ending_backlog is not None:
             out = replace(out, allow_ending_backlog=allow_ending_backlog)
         if hard_safety_stock is not None:
-            out = replace(out, safety_stock=SafetyStock.HARD if hard_safety_stock
-                          else SafetyStock.SOFT)
+            out = replace(
+                out, safety_stock=SafetyStock.HARD if hard_safety_stock else SafetyStock.SOFT
+            )
         return out
 
 
@@ -170,8 +172,9 @@ def _arr(frames: dict[str, pd.DataFrame], col: str, nan: float | None = None) ->
     return a
 
 
-def family_demand_array(demand: pd.DataFrame, families: list[str], periods: list[str]
-                        ) -> FloatArray:
+def family_demand_array(
+    demand: pd.DataFrame, families: list[str], periods: list[str]
+) -> FloatArray:
     """Pivot a ``family, period, qty`` frame into an (F, T) array (missing cells are 0).
 
     Rows for unknown families or periods outside the horizon are ignored by design: the
@@ -184,12 +187,13 @@ def family_demand_array(demand: pd.DataFrame, families: list[str], periods: list
     qty = pd.to_numeric(d["qty"], errors="coerce")
     if qty.isna().any():
         bad = d[qty.isna()].iloc[0]
-        raise SnopError(f"demand qty for family {bad['family']} in {bad['period']} is not a "
-                        "number")
+        raise SnopError(f"demand qty for family {bad['family']} in {bad['period']} is not a number")
     if (qty < 0).any():
         bad = d[qty < 0].iloc[0]
-        raise SnopError(f"demand qty for family {bad['family']} in {bad['period']} is "
-                        f"negative ({bad['qty']}); demand must be >= 0")
+        raise SnopError(
+            f"demand qty for family {bad['family']} in {bad['period']} is "
+            f"negative ({bad['qty']}); demand must be >= 0"
+        )
     out = np.zeros((len(families), len(periods)))
     fi = pd.Index(families).get_indexer(pd.Index(d["family"]))
     ti = pd.Index(periods).get_indexer(pd.Index(d["period"]))
@@ -200,10 +204,12 @@ def family_demand_array(demand: pd.DataFrame, families: list[str], periods: list
     if over.any():
         f, t = np.argwhere(over)[0]
         problem = quantity_problem(float(out[f, t])) or "is beyond what snop plans"
-        raise SnopError(f"demand for family {families[f]} in {periods[t]} "
-                        f"({out[f, t]:.4g} units) {problem} per family and period "
-                        f"(MAX_QUANTITY {MAX_QUANTITY:,.0f}); check the overrides and demand "
-                        "rows of that family")
+        raise SnopError(
+            f"demand for family {families[f]} in {periods[t]} "
+            f"({out[f, t]:.4g} units) {problem} per family and period "
+            f"(MAX_QUANTITY {MAX_QUANTITY:,.0f}); check the overrides and demand "
+            "rows of that family"
+        )
     return out
 
 
@@ -212,22 +218,28 @@ def workbook_demand(workbook: Workbook) -> pd.DataFrame:
     plus family rows. Returns ``family, period, qty``."""
     d = workbook.table("demand")
     if d.empty:
-        raise SnopError("the workbook has no demand table; give one (item or family rows) or "
-                        "plan on the store's consensus demand")
+        raise SnopError(
+            "the workbook has no demand table; give one (item or family rows) or "
+            "plan on the store's consensus demand"
+        )
     fam_of = dict(zip(workbook.items["item"], workbook.items["family"], strict=True))
     fam = d["family"].where(d["family"].notna(), d["item"].map(fam_of))
     unknown = d[fam.isna()]
     if not unknown.empty:
-        raise SnopError(f"demand row for item {unknown.iloc[0]['item']!r} in "
-                        f"{unknown.iloc[0]['period']}: the item is not in `items`")
+        raise SnopError(
+            f"demand row for item {unknown.iloc[0]['item']!r} in "
+            f"{unknown.iloc[0]['period']}: the item is not in `items`"
+        )
     out = pd.DataFrame({"family": fam, "period": d["period"], "qty": d["qty"].astype(float)})
     summed: pd.DataFrame = out.groupby(["family", "period"], as_index=False, sort=False).agg(
-        qty=("qty", "sum"))
+        qty=("qty", "sum")
+    )
     return summed
 
 
-def planning_data(workbook: Workbook, demand: pd.DataFrame,
-                  periods: list[Period] | None = None) -> PlanningData:
+def planning_data(
+    workbook: Workbook, demand: pd.DataFrame, periods: list[Period] | None = None
+) -> PlanningData:
     """Read every supply lever of the workbook into arrays over ``periods`` (default: the
     workbook's planning periods). Raises SnopError naming the family, pool or resource when a
     value the model needs is missing or inconsistent."""
@@ -249,17 +261,20 @@ def planning_data(workbook: Workbook, demand: pd.DataFrame,
     for i, (fam, pool) in enumerate(zip(families, fam_df["workforce_pool"], strict=True)):
         if isinstance(pool, str) and pool:
             if pool not in pool_idx:
-                raise SnopError(f"family {fam}: workforce_pool {pool!r} is not a pool in "
-                                "`workforce`")
+                raise SnopError(
+                    f"family {fam}: workforce_pool {pool!r} is not a pool in `workforce`"
+                )
             pool_of[i] = pool_idx[pool]
     lhpu = _arr(fv, "labor_hours_per_unit")
     has_pool = pool_of >= 0
     bad = has_pool[:, None] & ~(lhpu > 0)
     if bad.any():
         f, t = np.argwhere(bad)[0]
-        raise SnopError(f"family {families[f]} (pool {pools[pool_of[f]]}) in {labels[t]}: "
-                        "labor_hours_per_unit must be a number > 0 for a family made by a "
-                        "workforce pool")
+        raise SnopError(
+            f"family {families[f]} (pool {pools[pool_of[f]]}) in {labels[t]}: "
+            "labor_hours_per_unit must be a number > 0 for a family made by a "
+            "workforce pool"
+        )
     lhpu = np.where(has_pool[:, None], np.nan_to_num(lhpu), 0.0)
 
     # regular hours per worker: direct, else hours per day times working days
@@ -271,8 +286,10 @@ def planning_data(workbook: Workbook, demand: pd.DataFrame,
         missing = np.isnan(reg_hours)
         if missing.any():
             k, t = np.argwhere(missing)[0]
-            raise SnopError(f"workforce pool {pools[k]} in {labels[t]}: give "
-                            "regular_hours_per_worker or hours_per_worker_per_day")
+            raise SnopError(
+                f"workforce pool {pools[k]} in {labels[t]}: give "
+                "regular_hours_per_worker or hours_per_worker_per_day"
+            )
         initial_workers = wf["initial_workers"].to_numpy(dtype=float)
         min_w = _arr(wv, "min_workers", 0.0)
         max_w = _arr(wv, "max_workers", np.inf)
@@ -297,25 +314,29 @@ def planning_data(workbook: Workbook, demand: pd.DataFrame,
         capacity[r_idx[str(r)], :] = cap
     dated = res[res["period"].notna() & res["period"].isin(labels)]
     t_idx = {p: i for i, p in enumerate(labels)}
-    for r, p, cap in zip(dated["resource"], dated["period"], dated["capacity_hours"],
-                         strict=True):
+    for r, p, cap in zip(dated["resource"], dated["period"], dated["capacity_hours"], strict=True):
         capacity[r_idx[str(r)], t_idx[p]] = cap
     given = set(res["resource"].astype(str))
     for r in rout["resource"].astype(str):
         if r not in given:
-            raise SnopError(f"routing uses resource {r!r}, which has no capacity row in "
-                            "`resources`")
+            raise SnopError(
+                f"routing uses resource {r!r}, which has no capacity row in `resources`"
+            )
     f_idx = {f: i for i, f in enumerate(families)}
 
     lost = _arr(fv, "lost_sales_cost")
     backlog_cost = np.where(np.isnan(lost), _arr(fv, "backlog_cost"), np.nan)
     data = PlanningData(
-        families=families, pools=pools, resources=resources, periods=labels,
+        families=families,
+        pools=pools,
+        resources=resources,
+        periods=labels,
         demand=family_demand_array(demand, families, labels),
         initial_inventory=fam_df["initial_inventory"].to_numpy(dtype=float),
         initial_backlog=fam_df["initial_backlog"].to_numpy(dtype=float),
-        min_ending_inventory=_arr(fv, "min_ending_inventory", 0.0)[:, -1] if n_t else
-        np.zeros(len(families)),
+        min_ending_inventory=_arr(fv, "min_ending_inventory", 0.0)[:, -1]
+        if n_t
+        else np.zeros(len(families)),
         safety_stock=_arr(fv, "safety_stock", 0.0),
         max_inventory=_arr(fv, "max_inventory", np.inf),
         holding_cost=_arr(fv, "holding_cost", 0.0),

@@ -31,15 +31,19 @@ def item_mix_from_workbook(workbook: Workbook) -> pd.DataFrame:
         m = d[["item", "period", "qty"]].merge(items, on="item")
         return m[["item", "family", "period", "qty"]]
     s = workbook.sales
-    tot = s.groupby("item", as_index=False).agg(qty=("qty", "sum")) if not s.empty else \
-        pd.DataFrame({"item": items["item"], "qty": 0.0})
+    tot = (
+        s.groupby("item", as_index=False).agg(qty=("qty", "sum"))
+        if not s.empty
+        else pd.DataFrame({"item": items["item"], "qty": 0.0})
+    )
     m = items.merge(tot, on="item", how="left").fillna({"qty": 0.0})
     m["period"] = None
     return m[["item", "family", "period", "qty"]]
 
 
-def disaggregate(plan: Any, item_mix: pd.DataFrame,
-                 columns: Sequence[str] = ("production",)) -> pd.DataFrame:
+def disaggregate(
+    plan: Any, item_mix: pd.DataFrame, columns: Sequence[str] = ("production",)
+) -> pd.DataFrame:
     """Split family quantities to items in whole units, keeping each family total.
 
     ``plan``: a :class:`~snop.supply.plan.SupplyPlan` or its plan table (family, period and
@@ -59,8 +63,11 @@ def disaggregate(plan: Any, item_mix: pd.DataFrame,
         raise SnopError(f"no items for families {sorted(missing)} in the item mix")
     # weights per (item, period): same period if the family has demand then, else horizon
     grid = table[["family", "period"]].merge(items, on="family")
-    per = mix[mix["period"].notna()].groupby(["item", "period"], as_index=False).agg(
-        w_per=("qty", "sum"))
+    per = (
+        mix[mix["period"].notna()]
+        .groupby(["item", "period"], as_index=False)
+        .agg(w_per=("qty", "sum"))
+    )
     tot = mix.groupby("item", as_index=False).agg(w_all=("qty", "sum"))
     grid = grid.merge(per, on=["item", "period"], how="left")
     grid = grid.merge(tot, on="item", how="left").fillna({"w_per": 0.0, "w_all": 0.0})
@@ -68,20 +75,27 @@ def disaggregate(plan: Any, item_mix: pd.DataFrame,
     fam_per = grid.groupby(key)["w_per"].transform("sum")
     fam_all = grid.groupby(key)["w_all"].transform("sum")
     n_items = grid.groupby(key)["item"].transform("count")
-    share = np.where(fam_per > 0, grid["w_per"] / fam_per.where(fam_per > 0, 1.0),
-                     np.where(fam_all > 0, grid["w_all"] / fam_all.where(fam_all > 0, 1.0),
-                              1.0 / n_items))
+    share = np.where(
+        fam_per > 0,
+        grid["w_per"] / fam_per.where(fam_per > 0, 1.0),
+        np.where(fam_all > 0, grid["w_all"] / fam_all.where(fam_all > 0, 1.0), 1.0 / n_items),
+    )
     out = grid[["item", "family", "period"]].copy()
     for c in columns:
         total = grid[["family", "period"]].merge(
-            table[["family", "period", c]], on=["family", "period"], how="left")[c]
-        out[c] = _largest_remainder(np.round(total.to_numpy(dtype=float)), share,
-                                    grid["family"].astype(str) + "\x00" + grid["period"])
+            table[["family", "period", c]], on=["family", "period"], how="left"
+        )[c]
+        out[c] = _largest_remainder(
+            np.round(total.to_numpy(dtype=float)),
+            share,
+            grid["family"].astype(str) + "\x00" + grid["period"],
+        )
     return out.reset_index(drop=True)
 
 
-def _largest_remainder(total: npt.NDArray[np.float64], share: npt.NDArray[np.float64],
-                       group: pd.Series) -> npt.NDArray[np.int64]:
+def _largest_remainder(
+    total: npt.NDArray[np.float64], share: npt.NDArray[np.float64], group: pd.Series
+) -> npt.NDArray[np.int64]:
     raw = total * share
     base = np.floor(raw + 1e-9)
     frac = raw - base

@@ -124,9 +124,11 @@ def penalties(data: PlanningData, holding: FloatArray | None = None) -> Penaltie
     unmet = step * (n_t + 2 + (n_t - 1 - np.arange(n_t, dtype=float)))
     h = data.holding_cost if holding is None else holding
     top = float(unmet[0]) if n_t else 0.0
-    late = np.where(~np.isnan(data.lost_sales_cost), data.lost_sales_cost / (2 * max(n_t, 1)),
-                    np.where(~np.isnan(data.backlog_cost), data.backlog_cost / 2,
-                             top / (2 * max(n_t, 1))))
+    late = np.where(
+        ~np.isnan(data.lost_sales_cost),
+        data.lost_sales_cost / (2 * max(n_t, 1)),
+        np.where(~np.isnan(data.backlog_cost), data.backlog_cost / 2, top / (2 * max(n_t, 1))),
+    )
     make = dearest_supply(data)
     safety = h + late
     if n_t:
@@ -142,14 +144,17 @@ def dearest_supply(data: PlanningData) -> FloatArray:
     if not n_t:
         return np.zeros(n_f)
     mat = data.material_cost[:, -1]
-    ways = [mat + data.regular_cost[:, -1],
-            np.where(data.overtime_capacity[:, -1] > 0, mat + data.overtime_cost[:, -1], 0.0),
-            np.nan_to_num(data.subcontract_cost[:, -1])]
+    ways = [
+        mat + data.regular_cost[:, -1],
+        np.where(data.overtime_capacity[:, -1] > 0, mat + data.overtime_cost[:, -1], 0.0),
+        np.nan_to_num(data.subcontract_cost[:, -1]),
+    ]
     if data.pools and data.has_pool.any():
         k = np.where(data.has_pool, data.pool_of, 0)
-        wage = np.maximum(data.regular_wage[k, -1],
-                          np.where(data.max_overtime_hours[k, -1] > 0,
-                                   data.overtime_wage[k, -1], 0.0))
+        wage = np.maximum(
+            data.regular_wage[k, -1],
+            np.where(data.max_overtime_hours[k, -1] > 0, data.overtime_wage[k, -1], 0.0),
+        )
         ways.append(np.where(data.has_pool, mat + data.labor_hours_per_unit[:, -1] * wage, 0.0))
     out: FloatArray = np.max(np.stack(ways), axis=0)
     return out
@@ -178,7 +183,7 @@ def ending_workforce(data: PlanningData) -> tuple[int, FloatArray, FloatArray]:
     n = min(ENDING_WORKFORCE_PERIODS, n_t)
     r = n_t - 1 - n
     need = pool_need(data)
-    end = need[:, n_t - n:].mean(axis=1) if n else np.zeros(len(data.pools))
+    end = need[:, n_t - n :].mean(axis=1) if n else np.zeros(len(data.pools))
     ref_need = need[:, max(r, 0)]
     ref_cap = data.max_workers[:, r] if r >= 0 else data.initial_workers
     cap_end = data.max_workers[:, -1]
@@ -242,8 +247,14 @@ class _Cols:
         self.names: list[str] = []
         self.block_id: list[npt.NDArray[np.int8]] = []
 
-    def add(self, name: str, mask: npt.NDArray[np.bool_], lb: FloatArray | float,
-            ub: FloatArray | float, cost: FloatArray | float) -> IntArray:
+    def add(
+        self,
+        name: str,
+        mask: npt.NDArray[np.bool_],
+        lb: FloatArray | float,
+        ub: FloatArray | float,
+        cost: FloatArray | float,
+    ) -> IntArray:
         grid = np.full(mask.shape, -1, dtype=np.int64)
         k = int(mask.sum())
         grid[mask] = np.arange(self.n, self.n + k)
@@ -270,8 +281,14 @@ class _Rows:
         self.c: list[IntArray] = []
         self.v: list[FloatArray] = []
 
-    def add(self, kind: Row, entity: IntArray, period: IntArray, lo: FloatArray | float,
-            hi: FloatArray | float) -> IntArray:
+    def add(
+        self,
+        kind: Row,
+        entity: IntArray,
+        period: IntArray,
+        lo: FloatArray | float,
+        hi: FloatArray | float,
+    ) -> IntArray:
         """Add one row per (entity, period) pair given as flat arrays; return row numbers."""
         k = entity.size
         rows = np.arange(self.m, self.m + k, dtype=np.int64)
@@ -299,19 +316,31 @@ def _cat(parts: Sequence[npt.NDArray[Any]], dtype: type) -> npt.NDArray[Any]:
 def level_requirement(data: PlanningData, frozen: FrozenArrays | None = None) -> FloatArray:
     """Units the level rate must make over the free periods of each family:
     ``sum_t D + initial_backlog + ending_target - initial_inventory - frozen supply`` (>= 0)."""
-    req = (data.demand.sum(axis=1) + data.initial_backlog + data.ending_target()[:, -1]
-           - data.initial_inventory)
+    req = (
+        data.demand.sum(axis=1)
+        + data.initial_backlog
+        + data.ending_target()[:, -1]
+        - data.initial_inventory
+    )
     if frozen is not None and frozen.periods > 0:
         n = frozen.periods
-        req -= (np.nan_to_num(frozen.regular[:, :n]) + np.nan_to_num(frozen.overtime[:, :n])
-                + np.nan_to_num(frozen.subcontract[:, :n])).sum(axis=1)
+        req -= (
+            np.nan_to_num(frozen.regular[:, :n])
+            + np.nan_to_num(frozen.overtime[:, :n])
+            + np.nan_to_num(frozen.subcontract[:, :n])
+        ).sum(axis=1)
     out: FloatArray = np.maximum(req, 0.0)
     return out
 
 
-def build_model(data: PlanningData, strategy: str = "optimal", *,
-                integer_workforce: bool = False, frozen: FrozenArrays | None = None,
-                policy: Policy | None = None) -> LpModel:
+def build_model(
+    data: PlanningData,
+    strategy: str = "optimal",
+    *,
+    integer_workforce: bool = False,
+    frozen: FrozenArrays | None = None,
+    policy: Policy | None = None,
+) -> LpModel:
     """Build the LP (MIP with ``integer_workforce``) of one strategy under ``policy``.
 
     Objective (every term summed over families f or pools k, and periods t)::
@@ -368,10 +397,12 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
         w_lb[:, -1] = np.maximum(w_lb[:, -1], np.minimum(w0 - drop, w_ub[:, -1]))
     if frozen is not None and n_frozen > 0:
         n = n_frozen
-        for lo_a, hi_a, given in ((reg_lb, reg_ub, frozen.regular),
-                                  (ot_lb, ot_ub, frozen.overtime),
-                                  (sub_lb, sub_ub, frozen.subcontract),
-                                  (w_lb, w_ub, frozen.workers)):
+        for lo_a, hi_a, given in (
+            (reg_lb, reg_ub, frozen.regular),
+            (ot_lb, ot_ub, frozen.overtime),
+            (sub_lb, sub_ub, frozen.subcontract),
+            (w_lb, w_ub, frozen.workers),
+        ):
             g = given[:, :n]
             m = ~np.isnan(g)
             # a frozen value outside its limits leaves lower bound > upper bound, which
@@ -384,10 +415,20 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
 
     make_cost = data.material_cost + data.regular_cost
     reg = cols.add("reg", fam_mask, reg_lb, reg_ub, make_cost)
-    ot = cols.add("ot", ~has_pool[:, None] & (data.overtime_capacity > 0), ot_lb, ot_ub,
-                  data.material_cost + data.overtime_cost)
-    sub = cols.add("sub", ~np.isnan(data.subcontract_cost), sub_lb, sub_ub,
-                   np.nan_to_num(data.subcontract_cost))
+    ot = cols.add(
+        "ot",
+        ~has_pool[:, None] & (data.overtime_capacity > 0),
+        ot_lb,
+        ot_ub,
+        data.material_cost + data.overtime_cost,
+    )
+    sub = cols.add(
+        "sub",
+        ~np.isnan(data.subcontract_cost),
+        sub_lb,
+        sub_ub,
+        np.nan_to_num(data.subcontract_cost),
+    )
 
     hold = data.holding_cost
     hold_coef = hold.copy()
@@ -447,8 +488,16 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
     if n_t:
         rhs[:, 0] += data.initial_backlog - data.initial_inventory
     bal = rows.add(Row.BALANCE, ff, tt, rhs.ravel(), rhs.ravel()).reshape(n_f, n_t)
-    for grid, sign in ((reg, 1.0), (ot, 1.0), (sub, 1.0), (lost, 1.0), (unmet, 1.0),
-                       (inv, -1.0), (inv_ss, -1.0), (back, 1.0)):
+    for grid, sign in (
+        (reg, 1.0),
+        (ot, 1.0),
+        (sub, 1.0),
+        (lost, 1.0),
+        (unmet, 1.0),
+        (inv, -1.0),
+        (inv_ss, -1.0),
+        (back, 1.0),
+    ):
         rows.terms(bal, grid, sign)
     rows.terms(bal[:, 1:], inv[:, :-1], 1.0)  # inv[t-1]
     rows.terms(bal[:, 1:], inv_ss[:, :-1], 1.0)
@@ -466,8 +515,9 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
         rows.terms(wrow, layoff, 1.0)
 
         if ending and ref >= 0:
-            erow = rows.add(Row.ENDING_WORKFORCE, np.arange(n_k), np.full(n_k, n_t - 1),
-                            -drop, np.inf)
+            erow = rows.add(
+                Row.ENDING_WORKFORCE, np.arange(n_k), np.full(n_k, n_t - 1), -drop, np.inf
+            )
             rows.terms(erow, workers[:, -1], 1.0)
             rows.terms(erow, workers[:, ref], -1.0)
 
@@ -514,8 +564,7 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
                 rows.terms(lrow, grid[lf, lt], 1.0)
             rows.terms(lrow, rate[lf, 0], -1.0)
             req = level_requirement(data, frozen)
-            srow = rows.add(Row.LEVEL_SIZE, np.arange(n_f), np.full(n_f, n_t - 1), req,
-                            np.inf)
+            srow = rows.add(Row.LEVEL_SIZE, np.arange(n_f), np.full(n_f, n_t - 1), req, np.inf)
             rows.terms(srow, rate[:, 0], float(n_free))
         if n_free >= 2 and n_k:
             wk, wt = np.indices((n_k, n_free - 1)).reshape(2, -1)
@@ -527,8 +576,8 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
     # ---- assemble ------------------------------------------------------------------------
     n = cols.n
     matrix = sp.csc_matrix(
-        (_cat(rows.v, float), (_cat(rows.r, np.int64), _cat(rows.c, np.int64))),
-        shape=(rows.m, n))
+        (_cat(rows.v, float), (_cat(rows.r, np.int64), _cat(rows.c, np.int64))), shape=(rows.m, n)
+    )
     matrix.sum_duplicates()
     cost = _cat(cols.cost, float)
     true_cost = cost.copy()
@@ -542,12 +591,24 @@ def build_model(data: PlanningData, strategy: str = "optimal", *,
     if integer_workforce and n_k:
         integer[workers.ravel()] = 1
     return LpModel(
-        cost=cost, lb=_cat(cols.lb, float), ub=_cat(cols.ub, float), matrix=matrix,
-        row_lo=_cat(rows.lo, float), row_hi=_cat(rows.hi, float), offset=offset,
-        integer=integer, cols=cols.grids, col_block=cols.names,
-        col_block_id=_cat(cols.block_id, np.int8), row_kind=_cat(rows.kind, np.int8),
-        row_entity=_cat(rows.entity, np.int64), row_period=_cat(rows.period, np.int64),
-        true_cost=true_cost, strategy=strategy, policy=policy, frozen_periods=n_frozen,
+        cost=cost,
+        lb=_cat(cols.lb, float),
+        ub=_cat(cols.ub, float),
+        matrix=matrix,
+        row_lo=_cat(rows.lo, float),
+        row_hi=_cat(rows.hi, float),
+        offset=offset,
+        integer=integer,
+        cols=cols.grids,
+        col_block=cols.names,
+        col_block_id=_cat(cols.block_id, np.int8),
+        row_kind=_cat(rows.kind, np.int8),
+        row_entity=_cat(rows.entity, np.int64),
+        row_period=_cat(rows.period, np.int64),
+        true_cost=true_cost,
+        strategy=strategy,
+        policy=policy,
+        frozen_periods=n_frozen,
         penalties=pen,
     )
 
@@ -557,8 +618,15 @@ def _largest_unit_cost(data: PlanningData) -> float:
     labor = 0.0
     if data.pools and data.has_pool.any():
         per_hour = data.regular_wage + data.overtime_wage
-        labor = float(np.nanmax(per_hour) * np.nanmax(data.labor_hours_per_unit)
-                      + np.nanmax(data.hiring_cost + data.layoff_cost))
-    parts = [data.material_cost, data.regular_cost, data.overtime_cost,
-             np.nan_to_num(data.subcontract_cost), data.holding_cost * max(len(data.periods), 1)]
+        labor = float(
+            np.nanmax(per_hour) * np.nanmax(data.labor_hours_per_unit)
+            + np.nanmax(data.hiring_cost + data.layoff_cost)
+        )
+    parts = [
+        data.material_cost,
+        data.regular_cost,
+        data.overtime_cost,
+        np.nan_to_num(data.subcontract_cost),
+        data.holding_cost * max(len(data.periods), 1),
+    ]
     return labor + sum(float(np.max(p)) if p.size else 0.0 for p in parts)

@@ -25,8 +25,15 @@ from snop.supply.explain import Explanation, conflicts, diagnose, explain
 from snop.supply.model import STRATEGIES, FrozenArrays, LpModel, Row, build_model
 from snop.supply.solve import LpSolution, SolveOptions, solve
 
-FAMILY_COST_COMPONENTS = ("material", "regular_production", "overtime_production",
-                          "subcontract", "holding", "backlog", "lost_sales")
+FAMILY_COST_COMPONENTS = (
+    "material",
+    "regular_production",
+    "overtime_production",
+    "subcontract",
+    "holding",
+    "backlog",
+    "lost_sales",
+)
 POOL_COST_COMPONENTS = ("regular_labor", "overtime_labor", "hiring", "layoffs")
 COST_COMPONENTS = FAMILY_COST_COMPONENTS + POOL_COST_COMPONENTS
 HEADCOUNT_WHOLE = "whole workers (integer plan)"
@@ -53,8 +60,7 @@ class FrozenPlan:
     def arrays(self, data: PlanningData) -> FrozenArrays:
         n_t = data.shape[1]
 
-        def grid(df: pd.DataFrame | None, key: str, names: list[str], col: str
-                 ) -> FloatArray:
+        def grid(df: pd.DataFrame | None, key: str, names: list[str], col: str) -> FloatArray:
             out = np.full((len(names), n_t), np.nan)
             if df is None or col not in df.columns or df.empty:
                 return out
@@ -81,7 +87,9 @@ class FrozenPlan:
         regular[pool] = np.where(split, both, np.nan)
         overtime[pool] = np.nan
         return FrozenArrays(
-            periods=min(self.periods, n_t), regular=regular, overtime=overtime,
+            periods=min(self.periods, n_t),
+            regular=regular,
+            overtime=overtime,
             subcontract=grid(self.production, "family", fam, "subcontract"),
             workers=grid(self.workforce, "pool", data.pools, "workers"),
         )
@@ -138,9 +146,10 @@ class SupplyPlan:
         return float(self.plan["unmet"].sum()) if "unmet" in self.plan.columns else 0.0
 
     def explanations_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([e.__dict__ for e in self.explanations],
-                            columns=["kind", "text", "value", "family", "pool", "resource",
-                                     "period"])
+        return pd.DataFrame(
+            [e.__dict__ for e in self.explanations],
+            columns=["kind", "text", "value", "family", "pool", "resource", "period"],
+        )
 
     def to_json(self, top: int = 10) -> dict[str, Any]:
         """The summary ``snop plan --json`` prints."""
@@ -152,21 +161,32 @@ class SupplyPlan:
             "cost_breakdown": {k: round(v, 6) for k, v in self.cost_breakdown().items()},
             "unmet_units": round(self.unmet_units, 6),
             "target_penalty": round(self.target_penalty, 6),
-            "headcount": {str(k): [int(v) for v in g["headcount"]]
-                          for k, g in self.workforce.groupby("pool", sort=False)}
-            if not self.workforce.empty else {},
-            "headcount_basis": (str(self.workforce["headcount_basis"].iloc[0])
-                                if not self.workforce.empty else None),
+            "headcount": {
+                str(k): [int(v) for v in g["headcount"]]
+                for k, g in self.workforce.groupby("pool", sort=False)
+            }
+            if not self.workforce.empty
+            else {},
+            "headcount_basis": (
+                str(self.workforce["headcount_basis"].iloc[0]) if not self.workforce.empty else None
+            ),
             "explanations": [e.text for e in self.explanations[:top]],
             "diagnosis": self.diagnosis,
         }
 
 
-def plan_supply(workbook: Workbook, demand: pd.DataFrame, strategy: str = "optimal", *,
-                integer_workforce: bool = False, frozen: FrozenPlan | None = None,
-                allow_ending_backlog: bool | None = None, hard_safety_stock: bool | None = None,
-                options: SolveOptions | None = None,
-                periods: list[Period] | None = None) -> SupplyPlan:
+def plan_supply(
+    workbook: Workbook,
+    demand: pd.DataFrame,
+    strategy: str = "optimal",
+    *,
+    integer_workforce: bool = False,
+    frozen: FrozenPlan | None = None,
+    allow_ending_backlog: bool | None = None,
+    hard_safety_stock: bool | None = None,
+    options: SolveOptions | None = None,
+    periods: list[Period] | None = None,
+) -> SupplyPlan:
     """Plan family production for one strategy (``level``, ``chase`` or ``optimal``).
 
     ``demand``: family, period, qty (consensus or forecast aggregated to family; see
@@ -180,28 +200,45 @@ def plan_supply(workbook: Workbook, demand: pd.DataFrame, strategy: str = "optim
     t0 = time.perf_counter()
     data = planning_data(workbook, demand, periods)
     policy = Policy.from_workbook(workbook).override(
-        allow_ending_backlog=allow_ending_backlog, hard_safety_stock=hard_safety_stock)
+        allow_ending_backlog=allow_ending_backlog, hard_safety_stock=hard_safety_stock
+    )
     currency = workbook.setting("currency") or "$"
-    plan = plan_from_data(data, strategy, integer_workforce=integer_workforce,
-                          frozen=frozen.arrays(data) if frozen is not None else None,
-                          policy=policy, options=options, currency=currency)
+    plan = plan_from_data(
+        data,
+        strategy,
+        integer_workforce=integer_workforce,
+        frozen=frozen.arrays(data) if frozen is not None else None,
+        policy=policy,
+        options=options,
+        currency=currency,
+    )
     plan.timings["total"] = time.perf_counter() - t0
     return plan
 
 
-def compare_strategies(workbook: Workbook, demand: pd.DataFrame,
-                       strategies: Sequence[str] = STRATEGIES, **kwargs: Any
-                       ) -> dict[str, SupplyPlan]:
+def compare_strategies(
+    workbook: Workbook, demand: pd.DataFrame, strategies: Sequence[str] = STRATEGIES, **kwargs: Any
+) -> dict[str, SupplyPlan]:
     """Plan several strategies on the same data and cost model (keyword arguments as
     :func:`plan_supply`)."""
     data = planning_data(workbook, demand, kwargs.pop("periods", None))
     frozen: FrozenPlan | None = kwargs.pop("frozen", None)
     policy = Policy.from_workbook(workbook).override(
         allow_ending_backlog=kwargs.pop("allow_ending_backlog", None),
-        hard_safety_stock=kwargs.pop("hard_safety_stock", None))
+        hard_safety_stock=kwargs.pop("hard_safety_stock", None),
+    )
     currency = workbook.setting("currency") or "$"
-    return {s: plan_from_data(data, s, frozen=frozen.arrays(data) if frozen else None,
-                              policy=policy, currency=currency, **kwargs) for s in strategies}
+    return {
+        s: plan_from_data(
+            data,
+            s,
+            frozen=frozen.arrays(data) if frozen else None,
+            policy=policy,
+            currency=currency,
+            **kwargs,
+        )
+        for s in strategies
+    }
 
 
 def comparison_table(plans: dict[str, SupplyPlan]) -> pd.DataFrame:
@@ -209,22 +246,28 @@ def comparison_table(plans: dict[str, SupplyPlan]) -> pd.DataFrame:
     cols: dict[str, list[object]] = {}
     for name, p in plans.items():
         b = p.cost_breakdown()
-        cols[name] = [p.status, p.total_cost if p.ok else np.nan,
-                      *(b[c] for c in COST_COMPONENTS)]
+        cols[name] = [p.status, p.total_cost if p.ok else np.nan, *(b[c] for c in COST_COMPONENTS)]
     return pd.DataFrame(cols, index=["status", "total_cost", *COST_COMPONENTS])
 
 
-def plan_from_data(data: PlanningData, strategy: str = "optimal", *,
-                   integer_workforce: bool = False, frozen: FrozenArrays | None = None,
-                   policy: Policy | None = None, options: SolveOptions | None = None,
-                   currency: str = "$") -> SupplyPlan:
+def plan_from_data(
+    data: PlanningData,
+    strategy: str = "optimal",
+    *,
+    integer_workforce: bool = False,
+    frozen: FrozenArrays | None = None,
+    policy: Policy | None = None,
+    options: SolveOptions | None = None,
+    currency: str = "$",
+) -> SupplyPlan:
     """:func:`plan_supply` on prepared arrays (what the benchmark times)."""
     if strategy not in STRATEGIES:
         raise SnopError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     opts = options or SolveOptions()
     t0 = time.perf_counter()
-    model = build_model(data, strategy, integer_workforce=integer_workforce, frozen=frozen,
-                        policy=policy)
+    model = build_model(
+        data, strategy, integer_workforce=integer_workforce, frozen=frozen, policy=policy
+    )
     t1 = time.perf_counter()
     timings = {"build": t1 - t0}
     contradictions = conflicts(model, data)
@@ -241,8 +284,10 @@ def plan_from_data(data: PlanningData, strategy: str = "optimal", *,
             status = "infeasible"
         elif sol.status == "unbounded":
             neg = np.flatnonzero(model.cost < 0)
-            diag = [f"the {strategy} model is unbounded: {neg.size} variables have a negative "
-                    "cost and no limit; check for negative costs in the workbook"]
+            diag = [
+                f"the {strategy} model is unbounded: {neg.size} variables have a negative "
+                "cost and no limit; check for negative costs in the workbook"
+            ]
             status = "unbounded"
         else:
             diag = [f"HiGHS stopped: {sol.message}"]
@@ -252,8 +297,11 @@ def plan_from_data(data: PlanningData, strategy: str = "optimal", *,
         return empty
     duals = sol
     unmet = model.values(sol.x, "unmet")
-    if (integer_workforce and model.integer.any()) or strategy in ("chase", "level") \
-            or unmet.max(initial=0.0) > 1e-6:
+    if (
+        (integer_workforce and model.integer.any())
+        or strategy in ("chase", "level")
+        or unmet.max(initial=0.0) > 1e-6
+    ):
         # duals for the explanations from an LP at true costs: the MIP's workforce fixed;
         # chase's inventory, backlog and lost sales fixed, level's rate and dips fixed, unmet
         # demand fixed (their penalties would swamp the true values of capacity)
@@ -281,21 +329,36 @@ def _fix_blocks(model: LpModel, x: FloatArray, blocks: list[str]) -> LpModel:
         j = j[j >= 0]
         val = np.round(x[j]) if b == "workers" and model.integer.any() else x[j]
         lb[j] = ub[j] = np.clip(val, model.lb[j], model.ub[j])
-    return LpModel(**{**model.__dict__, "lb": lb, "ub": ub, "cost": model.true_cost,
-                      "integer": np.zeros_like(model.integer)})
+    return LpModel(
+        **{
+            **model.__dict__,
+            "lb": lb,
+            "ub": ub,
+            "cost": model.true_cost,
+            "integer": np.zeros_like(model.integer),
+        }
+    )
 
 
 def _empty_plan(strategy: str, status: str, diag: list[str], integer: bool) -> SupplyPlan:
     e = pd.DataFrame()
-    return SupplyPlan(strategy=strategy, status=status, total_cost=float("nan"), plan=e,
-                      workforce=e, costs=pd.DataFrame(columns=["component", "owner_type",
-                                                               "owner", "period", "cost"]),
-                      capacity=e, constrained_demand=e, diagnosis=diag,
-                      integer_workforce=integer)
+    return SupplyPlan(
+        strategy=strategy,
+        status=status,
+        total_cost=float("nan"),
+        plan=e,
+        workforce=e,
+        costs=pd.DataFrame(columns=["component", "owner_type", "owner", "period", "cost"]),
+        capacity=e,
+        constrained_demand=e,
+        diagnosis=diag,
+        integer_workforce=integer,
+    )
 
 
-def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSolution, *,
-            currency: str = "$") -> SupplyPlan:
+def extract(
+    model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSolution, *, currency: str = "$"
+) -> SupplyPlan:
     """Result tables from a solution (vectorized over the grids)."""
     v = model.values
     x = sol.x
@@ -326,14 +389,30 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
     }
     frames = []
     for comp, g in fam_cost.items():
-        frames.append(pd.DataFrame({"component": comp, "owner_type": "family",
-                                    "owner": _rep(data.families, n_t),
-                                    "period": _tile(data.periods, n_f), "cost": g.ravel()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "component": comp,
+                    "owner_type": "family",
+                    "owner": _rep(data.families, n_t),
+                    "period": _tile(data.periods, n_f),
+                    "cost": g.ravel(),
+                }
+            )
+        )
     n_k = len(data.pools)
     for comp, g in pool_cost.items():
-        frames.append(pd.DataFrame({"component": comp, "owner_type": "pool",
-                                    "owner": _rep(data.pools, n_t),
-                                    "period": _tile(data.periods, n_k), "cost": g.ravel()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "component": comp,
+                    "owner_type": "pool",
+                    "owner": _rep(data.pools, n_t),
+                    "period": _tile(data.periods, n_k),
+                    "cost": g.ravel(),
+                }
+            )
+        )
     costs = pd.concat(frames, ignore_index=True)
     total = float(costs["cost"].sum())
 
@@ -346,8 +425,11 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
         np.add.at(pool_hours, data.pool_of[pf], fam_hours[pf])
         members = np.bincount(data.pool_of[pf], minlength=n_k).astype(float)
         ph = pool_hours[data.pool_of[pf]]
-        share[pf] = np.where(ph > 1e-12, fam_hours[pf] / np.where(ph > 1e-12, ph, 1.0),
-                             1.0 / members[data.pool_of[pf]][:, None])
+        share[pf] = np.where(
+            ph > 1e-12,
+            fam_hours[pf] / np.where(ph > 1e-12, ph, 1.0),
+            1.0 / members[data.pool_of[pf]][:, None],
+        )
     pk = np.where(data.has_pool, data.pool_of, 0)
 
     def alloc(g: FloatArray) -> FloatArray:
@@ -357,39 +439,46 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
     back_prev = np.concatenate([data.initial_backlog[:, None], back[:, :-1]], axis=1)
     shipped = np.maximum(data.demand + back_prev - back - lost - unmet, 0.0)
     # overtime units of a pool family: its share of the pool's overtime hours in units
-    ot_units = np.where(data.has_pool[:, None],
-                        np.minimum(alloc(oth) / np.where(data.labor_hours_per_unit > 0,
-                                                         data.labor_hours_per_unit, 1.0), prod),
-                        ot)
+    ot_units = np.where(
+        data.has_pool[:, None],
+        np.minimum(
+            alloc(oth) / np.where(data.labor_hours_per_unit > 0, data.labor_hours_per_unit, 1.0),
+            prod,
+        ),
+        ot,
+    )
     fam_total = sum(fam_cost.values(), np.zeros((n_f, n_t))) + alloc(labor_cost)
     target = data.ending_target()
-    plan = pd.DataFrame({
-        "family": _rep(data.families, n_t),
-        "period": _tile(data.periods, n_f),
-        "demand": data.demand.ravel(),
-        "production": prod.ravel(),
-        "regular_production": (prod - ot_units).ravel(),
-        "overtime_production": ot_units.ravel(),
-        "subcontract": sub.ravel(),
-        "inventory": inv.ravel(),
-        "inventory_target": target.ravel(),
-        "below_target": np.maximum(target - inv, 0.0).ravel(),
-        "backlog": back.ravel(),
-        "lost_sales": lost.ravel(),
-        "unmet": unmet.ravel(),
-        "shipped": shipped.ravel(),
-        "pool": _rep([data.pools[k] if k >= 0 else None for k in data.pool_of], n_t),
-        "labor_hours": fam_hours.ravel(),
-        "cost_material": fam_cost["material"].ravel(),
-        "cost_production": (fam_cost["regular_production"]
-                            + fam_cost["overtime_production"]).ravel(),
-        "cost_labor": alloc(labor_cost).ravel(),
-        "cost_subcontract": fam_cost["subcontract"].ravel(),
-        "cost_holding": fam_cost["holding"].ravel(),
-        "cost_backlog": fam_cost["backlog"].ravel(),
-        "cost_lost_sales": fam_cost["lost_sales"].ravel(),
-        "cost_total": fam_total.ravel(),
-    })
+    plan = pd.DataFrame(
+        {
+            "family": _rep(data.families, n_t),
+            "period": _tile(data.periods, n_f),
+            "demand": data.demand.ravel(),
+            "production": prod.ravel(),
+            "regular_production": (prod - ot_units).ravel(),
+            "overtime_production": ot_units.ravel(),
+            "subcontract": sub.ravel(),
+            "inventory": inv.ravel(),
+            "inventory_target": target.ravel(),
+            "below_target": np.maximum(target - inv, 0.0).ravel(),
+            "backlog": back.ravel(),
+            "lost_sales": lost.ravel(),
+            "unmet": unmet.ravel(),
+            "shipped": shipped.ravel(),
+            "pool": _rep([data.pools[k] if k >= 0 else None for k in data.pool_of], n_t),
+            "labor_hours": fam_hours.ravel(),
+            "cost_material": fam_cost["material"].ravel(),
+            "cost_production": (
+                fam_cost["regular_production"] + fam_cost["overtime_production"]
+            ).ravel(),
+            "cost_labor": alloc(labor_cost).ravel(),
+            "cost_subcontract": fam_cost["subcontract"].ravel(),
+            "cost_holding": fam_cost["holding"].ravel(),
+            "cost_backlog": fam_cost["backlog"].ravel(),
+            "cost_lost_sales": fam_cost["lost_sales"].ravel(),
+            "cost_total": fam_total.ravel(),
+        }
+    )
     # ---- workforce ----------------------------------------------------------------------
     labor_used = np.zeros((n_k, n_t))
     if pf.size:
@@ -399,17 +488,23 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
     # people, not fractions: the MIP's workers are whole; the LP's are rounded up, since the
     # plan needs all the hours of its fractional worker
     headcount = np.round(workers) if whole else np.ceil(workers - 1e-6)
-    workforce = pd.DataFrame({
-        "pool": _rep(data.pools, n_t), "period": _tile(data.periods, n_k),
-        "headcount": headcount.ravel(),
-        "headcount_basis": HEADCOUNT_WHOLE if whole else HEADCOUNT_ROUNDED,
-        "workers": workers.ravel(), "hires": hire.ravel(), "layoffs": layoff.ravel(),
-        "regular_hours": reg_avail.ravel(), "labor_hours": labor_used.ravel(),
-        "overtime_hours": oth.ravel(),
-        "overtime_capacity": (data.max_overtime_hours * workers).ravel(),
-        "utilization": _ratio(labor_used, reg_avail).ravel(),
-        "cost": labor_cost.ravel(),
-    })
+    workforce = pd.DataFrame(
+        {
+            "pool": _rep(data.pools, n_t),
+            "period": _tile(data.periods, n_k),
+            "headcount": headcount.ravel(),
+            "headcount_basis": HEADCOUNT_WHOLE if whole else HEADCOUNT_ROUNDED,
+            "workers": workers.ravel(),
+            "hires": hire.ravel(),
+            "layoffs": layoff.ravel(),
+            "regular_hours": reg_avail.ravel(),
+            "labor_hours": labor_used.ravel(),
+            "overtime_hours": oth.ravel(),
+            "overtime_capacity": (data.max_overtime_hours * workers).ravel(),
+            "utilization": _ratio(labor_used, reg_avail).ravel(),
+            "cost": labor_cost.ravel(),
+        }
+    )
 
     # ---- rough-cut capacity -------------------------------------------------------------
     capacity = rough_cut(model, data, prod, workers, labor_used, duals)
@@ -417,27 +512,47 @@ def extract(model: LpModel, data: PlanningData, sol: LpSolution, duals: LpSoluti
     # ---- constrained demand / feedback --------------------------------------------------
     # units demanded in t not shipped in t (backlogged or lost); catch-up shows as negative
     short = np.maximum(back - back_prev, 0.0) + lost + unmet
-    expl = explain(model, data, duals, short=short, currency=currency, inventory=inv,
-                   backlog=back, unmet=unmet)
-    reasons = {(e.family, e.period): e.text.split(": ", 1)[1] for e in expl
-               if e.kind == "shortage"}
+    expl = explain(
+        model, data, duals, short=short, currency=currency, inventory=inv, backlog=back, unmet=unmet
+    )
+    reasons = {(e.family, e.period): e.text.split(": ", 1)[1] for e in expl if e.kind == "shortage"}
     lead = fifo_delay(data.demand, data.initial_backlog, shipped + lost + unmet)
-    cd = pd.DataFrame({
-        "family": _rep(data.families, n_t), "period": _tile(data.periods, n_f),
-        "demand": data.demand.ravel(), "constrained": shipped.ravel(),
-        "gap": (data.demand - shipped).ravel(), "short": short.ravel(),
-        "backlog": back.ravel(), "lost_sales": lost.ravel(), "unmet": unmet.ravel(),
-        "lead_time_periods": lead.ravel(),
-    })
-    cd["reason"] = [reasons.get((f, p), "") for f, p in zip(cd["family"], cd["period"],
-                                                              strict=True)]
+    cd = pd.DataFrame(
+        {
+            "family": _rep(data.families, n_t),
+            "period": _tile(data.periods, n_f),
+            "demand": data.demand.ravel(),
+            "constrained": shipped.ravel(),
+            "gap": (data.demand - shipped).ravel(),
+            "short": short.ravel(),
+            "backlog": back.ravel(),
+            "lost_sales": lost.ravel(),
+            "unmet": unmet.ravel(),
+            "lead_time_periods": lead.ravel(),
+        }
+    )
+    cd["reason"] = [
+        reasons.get((f, p), "") for f, p in zip(cd["family"], cd["period"], strict=True)
+    ]
     below = np.maximum(target - inv, 0.0)
     soft = model.policy.safety_stock is not SafetyStock.HARD and model.penalties is not None
-    target_penalty = float((model.penalties.safety * below).sum()) if soft and \
-        model.penalties is not None else 0.0
-    return SupplyPlan(strategy=model.strategy, status="optimal", total_cost=total, plan=plan,
-                      workforce=workforce, costs=costs, capacity=capacity,
-                      constrained_demand=cd, explanations=expl, target_penalty=target_penalty)
+    target_penalty = (
+        float((model.penalties.safety * below).sum())
+        if soft and model.penalties is not None
+        else 0.0
+    )
+    return SupplyPlan(
+        strategy=model.strategy,
+        status="optimal",
+        total_cost=total,
+        plan=plan,
+        workforce=workforce,
+        costs=costs,
+        capacity=capacity,
+        constrained_demand=cd,
+        explanations=expl,
+        target_penalty=target_penalty,
+    )
 
 
 def _rep(names: Sequence[str | None], n: int) -> npt.NDArray[np.object_]:
@@ -452,12 +567,10 @@ def _tile(names: Sequence[str], n: int) -> npt.NDArray[np.object_]:
 
 
 def _ratio(a: FloatArray, b: FloatArray) -> FloatArray:
-    return np.where(b > 1e-12, a / np.where(b > 1e-12, b, 1.0), np.where(a > 1e-12, np.inf,
-                                                                          0.0))
+    return np.where(b > 1e-12, a / np.where(b > 1e-12, b, 1.0), np.where(a > 1e-12, np.inf, 0.0))
 
 
-def fifo_delay(demand: FloatArray, initial_backlog: FloatArray, served: FloatArray
-               ) -> FloatArray:
+def fifo_delay(demand: FloatArray, initial_backlog: FloatArray, served: FloatArray) -> FloatArray:
     """Periods between a period's demand and its shipment, first in first out: the first
     period ``s`` where cumulative served >= cumulative demand through ``t`` (initial backlog
     first), minus ``t``; NaN when not served within the horizon."""
@@ -472,8 +585,14 @@ def fifo_delay(demand: FloatArray, initial_backlog: FloatArray, served: FloatArr
     return np.maximum(out, 0.0)
 
 
-def rough_cut(model: LpModel, data: PlanningData, prod: FloatArray, workers: FloatArray,
-              labor_used: FloatArray, duals: LpSolution) -> pd.DataFrame:
+def rough_cut(
+    model: LpModel,
+    data: PlanningData,
+    prod: FloatArray,
+    workers: FloatArray,
+    labor_used: FloatArray,
+    duals: LpSolution,
+) -> pd.DataFrame:
     """Load vs capacity per resource and period for the plan (``load``) and for making the
     unconstrained demand in its own period (``required_load``, the classic RCCP), with
     utilization, overload and the shadow price of one more hour. Pools appear as
@@ -490,12 +609,21 @@ def rough_cut(model: LpModel, data: PlanningData, prod: FloatArray, workers: Flo
     m = model.row_kind == int(Row.RESOURCE)
     price[model.row_entity[m], model.row_period[m]] = -duals.row_dual[m]
     cap = data.capacity
-    frames = [pd.DataFrame({
-        "kind": "resource", "resource": _rep(data.resources, n_t),
-        "period": _tile(data.periods, n_r), "capacity": cap.ravel(), "load": load.ravel(),
-        "utilization": _ratio(load, cap).ravel(), "required_load": req.ravel(),
-        "overload": np.maximum(req - cap, 0.0).ravel(),
-        "shadow_price": price.ravel()})]
+    frames = [
+        pd.DataFrame(
+            {
+                "kind": "resource",
+                "resource": _rep(data.resources, n_t),
+                "period": _tile(data.periods, n_r),
+                "capacity": cap.ravel(),
+                "load": load.ravel(),
+                "utilization": _ratio(load, cap).ravel(),
+                "required_load": req.ravel(),
+                "overload": np.maximum(req - cap, 0.0).ravel(),
+                "shadow_price": price.ravel(),
+            }
+        )
+    ]
     n_k = len(data.pools)
     if n_k:
         pcap = (data.regular_hours + data.max_overtime_hours) * workers
@@ -505,10 +633,19 @@ def rough_cut(model: LpModel, data: PlanningData, prod: FloatArray, workers: Flo
         lab = model.row_kind == int(Row.LABOR)
         lprice = np.zeros((n_k, n_t))
         lprice[model.row_entity[lab], model.row_period[lab]] = -duals.row_dual[lab]
-        frames.append(pd.DataFrame({
-            "kind": "pool", "resource": _rep([f"pool:{p}" for p in data.pools], n_t),
-            "period": _tile(data.periods, n_k), "capacity": pcap.ravel(),
-            "load": labor_used.ravel(), "utilization": _ratio(labor_used, pcap).ravel(),
-            "required_load": preq.ravel(), "overload": np.maximum(preq - pcap, 0.0).ravel(),
-            "shadow_price": lprice.ravel()}))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "kind": "pool",
+                    "resource": _rep([f"pool:{p}" for p in data.pools], n_t),
+                    "period": _tile(data.periods, n_k),
+                    "capacity": pcap.ravel(),
+                    "load": labor_used.ravel(),
+                    "utilization": _ratio(labor_used, pcap).ravel(),
+                    "required_load": preq.ravel(),
+                    "overload": np.maximum(preq - pcap, 0.0).ravel(),
+                    "shadow_price": lprice.ravel(),
+                }
+            )
+        )
     return pd.concat(frames, ignore_index=True)

@@ -46,8 +46,7 @@ def demand_for(workbook: Workbook) -> tuple[pd.DataFrame, str]:
     return naive_family_demand(workbook), "seasonal-naive demand (no demand table)"
 
 
-def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int = 5
-                     ) -> list[str]:
+def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int = 5) -> list[str]:
     """Strategies side by side (costs by component), then per plan its ``top`` largest
     shortages and ``top`` most valuable reliefs."""
     table = comparison_table(plans)
@@ -56,13 +55,19 @@ def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int
     for row in ["status", "total_cost", *COST_COMPONENTS]:
         vals: list[Any] = list(table.loc[row].to_numpy())
         if row != "status" and all(
-                (isinstance(v, float) and (np.isnan(v) or abs(v) < 0.5)) for v in vals):
+            (isinstance(v, float) and (np.isnan(v) or abs(v) < 0.5)) for v in vals
+        ):
             continue  # a component no strategy uses
-        cells = [str(v) if row == "status" else
-                 ("-" if isinstance(v, float) and np.isnan(v) else
-                  money(float(round(float(v))) + 0.0 if abs(float(v)) >= 0.5 else 0.0,
-                        currency))
-                 for v in vals]
+        cells = [
+            str(v)
+            if row == "status"
+            else (
+                "-"
+                if isinstance(v, float) and np.isnan(v)
+                else money(float(round(float(v))) + 0.0 if abs(float(v)) >= 0.5 else 0.0, currency)
+            )
+            for v in vals
+        ]
         body.append((row, cells))
     width = 2 + max(len(c) for _, cells in body for c in [*cells, *names])
     out = ["component".ljust(20) + "".join(n.rjust(width) for n in names)]
@@ -73,10 +78,10 @@ def comparison_lines(plans: dict[str, SupplyPlan], currency: str = "$", top: int
             continue
         # demand never served, the largest shortages, safety stock, the most valuable reliefs
         unmet = [e for e in p.explanations if e.kind == "unmet"]
-        short = sorted((e for e in p.explanations if e.kind == "shortage"),
-                       key=lambda e: -e.value)
-        stock = sorted((e for e in p.explanations if e.kind == "safety_stock"),
-                       key=lambda e: -e.value)
+        short = sorted((e for e in p.explanations if e.kind == "shortage"), key=lambda e: -e.value)
+        stock = sorted(
+            (e for e in p.explanations if e.kind == "safety_stock"), key=lambda e: -e.value
+        )
         relief = [e for e in p.explanations if e.kind not in _PEOPLE_FIRST]
         out += [f"{n}: {e.text}" for e in [*unmet, *short[:top], *stock[:1], *relief[:top]]]
         if head := headcount_line(p):
@@ -127,9 +132,14 @@ def write_outputs(plans: dict[str, SupplyPlan], out: Path) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
     for name, p in plans.items():
-        frames = {"plan": p.plan, "workforce": p.workforce, "costs": p.costs,
-                  "capacity": p.capacity, "constrained_demand": p.constrained_demand,
-                  "explanations": p.explanations_frame()}
+        frames = {
+            "plan": p.plan,
+            "workforce": p.workforce,
+            "costs": p.costs,
+            "capacity": p.capacity,
+            "constrained_demand": p.constrained_demand,
+            "explanations": p.explanations_frame(),
+        }
         if p.diagnosis:
             frames["diagnosis"] = pd.DataFrame({"diagnosis": p.diagnosis})
         for kind, df in frames.items():
@@ -139,7 +149,6 @@ def write_outputs(plans: dict[str, SupplyPlan], out: Path) -> list[Path]:
     path = out / "comparison.csv"
     table = comparison_table(plans)
     costs: pd.DataFrame = table.drop(index="status").astype(float).round(2) + 0.0
-    pd.concat([table.loc[["status"]], costs.astype(object)]).to_csv(
-        path, index_label="component")
+    pd.concat([table.loc[["status"]], costs.astype(object)]).to_csv(path, index_label="component")
     written.append(path)
     return written

@@ -113,13 +113,21 @@ def make_highs(model: LpModel, options: SolveOptions | None = None) -> highspy.H
         a = sp.csc_matrix(a)
     inf = highspy.kHighsInf
     status = h.passModel(
-        model.num_col, model.num_row, int(a.nnz), int(highspy.MatrixFormat.kColwise),
-        int(highspy.ObjSense.kMinimize), float(model.offset),
+        model.num_col,
+        model.num_row,
+        int(a.nnz),
+        int(highspy.MatrixFormat.kColwise),
+        int(highspy.ObjSense.kMinimize),
+        float(model.offset),
         np.ascontiguousarray(model.cost, dtype=np.float64),
-        np.clip(model.lb, -inf, inf), np.clip(model.ub, -inf, inf),
-        np.clip(model.row_lo, -inf, inf), np.clip(model.row_hi, -inf, inf),
-        a.indptr[:-1].astype(np.int32), a.indices.astype(np.int32),
-        a.data.astype(np.float64), model.integer.astype(np.int32),
+        np.clip(model.lb, -inf, inf),
+        np.clip(model.ub, -inf, inf),
+        np.clip(model.row_lo, -inf, inf),
+        np.clip(model.row_hi, -inf, inf),
+        a.indptr[:-1].astype(np.int32),
+        a.indices.astype(np.int32),
+        a.data.astype(np.float64),
+        model.integer.astype(np.int32),
     )
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS rejected the model (internal error in the model build)")
@@ -150,13 +158,21 @@ def run(h: highspy.Highs, model: LpModel, basis: Any = None) -> LpSolution:
         has_duals, objective = False, float("nan")
     iterations = int(info.simplex_iteration_count) + int(info.ipm_iteration_count)
     basis_out = h.getBasis() if status == "optimal" and not model.integer.any() else None
-    return LpSolution(status=status, objective=objective, x=x, row_value=row_value,
-                      row_dual=row_dual, col_dual=col_dual, has_duals=has_duals,
-                      seconds=seconds, iterations=iterations,
-                      message=h.modelStatusToString(ms), basis=basis_out)
+    return LpSolution(
+        status=status,
+        objective=objective,
+        x=x,
+        row_value=row_value,
+        row_dual=row_dual,
+        col_dual=col_dual,
+        has_duals=has_duals,
+        seconds=seconds,
+        iterations=iterations,
+        message=h.modelStatusToString(ms),
+        basis=basis_out,
+    )
 
 
-def solve(model: LpModel, options: SolveOptions | None = None, basis: Any = None
-          ) -> LpSolution:
+def solve(model: LpModel, options: SolveOptions | None = None, basis: Any = None) -> LpSolution:
     """Build a Highs instance for ``model`` and solve it (optionally from a basis)."""
     return run(make_highs(model, options), model, basis)

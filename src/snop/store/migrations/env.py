@@ -13,7 +13,10 @@ if connection is None:  # `alembic` run by hand: use the URL given with -x url=.
     url = context.get_x_argument(as_dictionary=True).get("url", "sqlite:///snop.db")
     connection = sa.create_engine(url).connect()
 
-context.configure(connection=connection, target_metadata=metadata,
-                  render_as_batch=connection.dialect.name == "sqlite")
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
 with context.begin_transaction():
     context.run_migrations()
