@@ -187,3 +187,16 @@ def test_excel_dates_in_period_columns_read_as_months(tmp_path: Path) -> None:
     again = check_workbook(path)
     assert again.ok and again.workbook is not None
     assert again.workbook.sales["period"].iloc[0] == "2026-05"
+
+
+def test_supply_policy_settings_are_checked_with_row_and_valid_values(tmp_path: Path) -> None:
+    settings = SMALL["settings"].rstrip("\n") + (
+        "\nallow_ending_backlog,maybe\nsafety_stock,Hard\nending_workforce,keep\n"
+    )
+    result = check_workbook(write_small(tmp_path / "wb", {"settings": settings}))
+    found = {(p.row, p.value, p.message) for p in result.errors if p.source == "settings.csv"}
+    first = len(SMALL["settings"].strip().splitlines()) + 1  # header is row 1
+    assert found == {
+        (first, "maybe", "allow_ending_backlog must be one of yes, no, true, false"),
+        (first + 2, "keep", "ending_workforce must be one of demand, none"),
+    }  # "Hard" is valid: settings are case-insensitive

@@ -40,6 +40,7 @@ from snop.model.limits import quantity_problem, text_problem
 from snop.model.periods import Granularity, Period, PeriodError, parse_period
 from snop.model.schema import TABLES, Column, Kind, Table, numeric_columns
 from snop.model.workbook import Workbook, planning_span
+from snop.supply.data import policy_setting_problem
 
 # Per table, column and kind of problem, list this many rows, then count the rest.
 MAX_LISTED = 20
@@ -759,6 +760,8 @@ def _cross_checks(
                             value,
                         )
                     )
+            elif (why := policy_setting_problem(str(name), value)) is not None:
+                rep.add(Problem(src["settings"], why, int(row), "value", value))
             elif name == "horizon":
                 try:
                     h = float(value)

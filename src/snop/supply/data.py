@@ -104,6 +104,19 @@ def _choice(workbook: Workbook, name: str, enum: type[StrEnum]) -> str | None:
     return value
 
 
+def policy_setting_problem(name: str, raw: str) -> str | None:
+    """Why ``raw`` is not a valid value of the policy setting ``name`` (None when it is, or
+    when ``name`` is not a policy setting): the rule ``snop validate`` applies."""
+    choices = {
+        "allow_ending_backlog": tuple(_YES_NO),
+        "safety_stock": tuple(e.value for e in SafetyStock),
+        "ending_workforce": tuple(e.value for e in EndingWorkforce),
+    }.get(name)
+    if choices is None or not raw.strip() or raw.strip().lower() in choices:
+        return None
+    return f"{name} must be one of {', '.join(choices)}"
+
+
 @dataclass
 class PlanningData:
     """All inputs of the aggregate planning model as arrays (see ``docs/supply.md``)."""
