@@ -258,14 +258,10 @@ def ls_initial_level_trend(
 
 @dataclass
 class RunOut:
-    sse_t: Array
-    sse_f: Array
-    rel_t: Array
-    rel_f: Array
-    lg_t: Array
-    lg_f: Array
-    bad_t: BoolArray
-    bad_f: BoolArray
+    sse: Array
+    rel: Array
+    lg: Array
+    bad: BoolArray
     rec_l: Array | None = None
     rec_b: Array | None = None
     rec_s: Array | None = None
@@ -278,7 +274,6 @@ class RunOut:
 def run(
     Y: Array,
     L: IntArray,
-    TE: IntArray,
     m: int,
     trend: bool,
     season: str,
@@ -295,15 +290,19 @@ def run(
 ) -> RunOut:
     """Run the ETS recursion for all series and all parameter columns at once.
 
-    ``alpha`` etc. are (n, G) or (1, G). Accumulates the A- and M-error objectives over the
-    training window (t < TE) and the full window (t < L). After a series ends its error is
-    set to 0 so its states stay finite. With ``origins`` (n, k) records the states from which
-    each backtest window is forecast (G must be 1); with ``final`` records end states and
-    fitted values (G must be 1).
+    ``alpha`` etc. are (n, G) or (1, G). Accumulates the A- and M-error objectives over
+    t < L. After a series ends its error is set to 0 so its states stay finite. With
+    ``origins`` (n, k) records the states from which each backtest window is forecast (G must
+    be 1); with ``final`` records end states and fitted values (G must be 1).
+
+    Speed: the loop runs once per time step on small (n, G) arrays, so its cost is the number
+    of numpy calls per step; steps where every series is active skip the activity mask, and
+    updates are done in place.
     """
     n = Y.shape[0]
     G = max(alpha.shape[1], 1)
     width = int(L.max())
+    all_active = int(L.min())
     shape = (n, G)
     seasonal = season != "N"
     if seasonal:
@@ -319,13 +318,10 @@ def run(
     if seasonal:
         s0 = init.s_add if season == "A" else init.s_mul
         S = np.broadcast_to(s0[:, :, None], (m, n, G)).copy()
-    zeros = np.zeros(shape)
-    sse_t, sse_f = zeros.copy(), zeros.copy()
-    rel_t, rel_f = zeros.copy(), zeros.copy()
-    lg_t, lg_f = zeros.copy(), zeros.copy()
-    bad_t = np.zeros(shape, dtype=bool)
-    bad_f = np.zeros(shape, dtype=bool)
-    out = RunOut(sse_t, sse_f, rel_t, rel_f, lg_t, lg_f, bad_t, bad_f)
+    out = RunOut(np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool))
+    sse, rel, lg = out.sse, out.rel, out.lg
+    # the smallest mean over active steps: a form is inadmissible if it ever reaches TINY
+    mu_min = np.full(shape, np.inf)
     sched = None
     if origins is not None:
         k = origins.shape[1]
@@ -339,54 +335,73 @@ def run(
         out.end_b = np.zeros(n)
         out.end_s = np.zeros((n, max(m, 1)))
     act_f = (np.arange(width)[None, :] < L[:, None]).astype(np.float64)
-    act_t = (np.arange(width)[None, :] < TE[:, None]).astype(np.float64)
     ends_at = (L - 1) if final else None
+    p = np.empty(shape)
+    mu = np.empty(shape)
+    e = np.empty(shape)
+    w = np.empty(shape)
+    es = np.empty(shape)
     with np.errstate(all="ignore"):
         for t in range(width):
             y = Y[:, t : t + 1]
+            masked = t >= all_active
             af = act_f[:, t : t + 1]
-            at = act_t[:, t : t + 1]
-            p = lvl + phi * trd if trend else lvl
+            if trend:
+                np.multiply(phi, trd, out=p)
+                p += lvl
+            else:
+                p[...] = lvl
             if seasonal:
                 j = t % m
                 s = S[j]
-                mu = p + s if season == "A" else p * s
+                if season == "A":
+                    np.add(p, s, out=mu)
+                else:
+                    np.multiply(p, s, out=mu)
             else:
-                mu = p
-            e = (y - mu) * af
-            e2 = e * e
-            sse_f += e2
-            e2 *= at
-            sse_t += e2
+                mu[...] = p
+            np.subtract(y, mu, out=e)
+            if masked:
+                e *= af
+            np.multiply(e, e, out=w)
+            sse += w
             if mult:
                 mpos = np.maximum(mu, TINY)
-                r = e / mpos
-                r *= r
-                rel_f += r
-                r *= at
-                rel_t += r
-                lgm = np.log(mpos) * af
-                lg_f += lgm
-                lgm *= at
-                lg_t += lgm
-                nonpos = mu <= TINY
-                bad_f |= nonpos & (af > 0)
-                bad_t |= nonpos & (at > 0)
+                np.divide(e, mpos, out=w)
+                w *= w
+                rel += w
+                np.log(mpos, out=w)
+                if masked:
+                    w *= af
+                    np.minimum(mu_min, np.where(af > 0, mu, np.inf), out=mu_min)
+                else:
+                    np.minimum(mu_min, mu, out=mu_min)
+                lg += w
             if final and out.fitted is not None:
                 out.fitted[:, t] = np.where(af[:, 0] > 0, mu[:, 0], np.nan)
             if season == "M":
-                sc = np.maximum(s, 1e-3)
-                es = e / sc
-                lvl = p + alpha * es
+                np.maximum(s, 1e-3, out=es)
+                np.divide(e, es, out=es)
+                np.multiply(alpha, es, out=w)
+                np.add(p, w, out=lvl)
                 if trend:
-                    trd = phi * trd + beta * es
-                S[j] = np.maximum(s + gamma * e / np.where(np.abs(p) > TINY, p, TINY), 1e-3)
+                    trd *= phi
+                    np.multiply(beta, es, out=w)
+                    trd += w
+                np.multiply(gamma, e, out=es)
+                es /= np.where(np.abs(p) > TINY, p, TINY)
+                s += es
+                np.maximum(s, 1e-3, out=s)
             else:
-                lvl = p + alpha * e
+                np.multiply(alpha, e, out=w)
+                np.add(p, w, out=lvl)
                 if trend:
-                    trd = phi * trd + beta * e
+                    trd *= phi
+                    np.multiply(beta, e, out=w)
+                    trd += w
                 if seasonal:
-                    S[j] = s + gamma * e
+                    np.multiply(gamma, e, out=w)
+                    s += w
             if (
                 sched is not None
                 and out.rec_l is not None
@@ -412,20 +427,18 @@ def run(
                     out.end_b[ri] = trd[ri, 0]
                     if seasonal:
                         out.end_s[ri, :] = S[:, ri, 0].T
+    if mult:
+        out.bad = mu_min <= TINY
     return out
 
 
-def _neg2loglik(acc: RunOut, which: str, error: str, nobs: Array) -> Array:
-    sse = acc.sse_t if which == "t" else acc.sse_f
+def _neg2loglik(acc: RunOut, error: str, nobs: Array) -> Array:
     nob = nobs[:, None]
     if error == "A":
-        val = nob * np.log(np.maximum(sse / nob, 1e-300))
+        val = nob * np.log(np.maximum(acc.sse / nob, 1e-300))
     else:
-        rel = acc.rel_t if which == "t" else acc.rel_f
-        lg = acc.lg_t if which == "t" else acc.lg_f
-        bad = acc.bad_t if which == "t" else acc.bad_f
-        val = nob * np.log(np.maximum(rel / nob, 1e-300)) + 2.0 * lg
-        val = np.where(bad, np.inf, val)
+        val = nob * np.log(np.maximum(acc.rel / nob, 1e-300)) + 2.0 * acc.lg
+        val = np.where(acc.bad, np.inf, val)
     return np.asarray(np.where(np.isfinite(val), val, np.inf), dtype=np.float64)
 
 
@@ -502,7 +515,7 @@ def _search(
                 np.where(np.isfinite(l0g), l0g, fb_l),
                 np.where(np.isfinite(b0g), b0g, init.b0[:, None]),
             )
-        acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
+        acc = run(Y, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
         own = [
             sp
             for sp in specs
@@ -512,7 +525,7 @@ def _search(
         for spec in own:
             sub = grid.phi == 1.0 if spec.trend in ("N", "A") else grid.phi < 1.0
             cols = np.nonzero(sub)[0]
-            val = _neg2loglik(acc, "f", spec.error, nobs)[:, cols]
+            val = _neg2loglik(acc, spec.error, nobs)[:, cols]
             gi = cols[val.argmin(axis=1)]
             par = np.stack([grid.alpha[gi], grid.beta[gi], grid.gamma[gi], grid.phi[gi]], 1)
             lb = (
@@ -678,13 +691,13 @@ def _refine(
                 np.where(np.isfinite(l0g), l0g, init.l0[:, None]),
                 np.where(np.isfinite(b0g), b0g, init.b0[:, None]),
             )
-        acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
+        acc = run(Y, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
         c0 = 0
         for k, (spec, _, _) in enumerate(starts):
             width = blocks[k].shape[1]
             sl = slice(c0, c0 + width)
             c0 += width
-            val = _neg2loglik(acc, "f", spec.error, nobs)[:, sl]
+            val = _neg2loglik(acc, spec.error, nobs)[:, sl]
             gi = val.argmin(axis=1)
             v = val[np.arange(n), gi]
             pk = P[:, sl][np.arange(n), gi]
@@ -747,7 +760,6 @@ def fit_ets(
         acc = run(
             Y[idx],
             L[idx],
-            L[idx],
             m,
             spec.trend != "N",
             spec.season,
@@ -769,9 +781,9 @@ def fit_ets(
         nob = nobs_f[idx]
         den = np.maximum(nob - spec.n_params(m), 0.5 * nob)
         if spec.error == "A":
-            sd = np.sqrt(acc.sse_f[:, 0] / den)[:, None] * np.ones((1, h))
+            sd = np.sqrt(acc.sse[:, 0] / den)[:, None] * np.ones((1, h))
         else:
-            sd = np.sqrt(acc.rel_f[:, 0] / den)[:, None] * np.abs(pt)
+            sd = np.sqrt(acc.rel[:, 0] / den)[:, None] * np.abs(pt)
         sigma[idx] = sd * _psi_factor(p[:, 1], p[:, 2], p[:, 3], p[:, 4], spec, h, m)
         fitted[idx, : acc.fitted.shape[1]] = acc.fitted
         names[idx] = spec.name
@@ -800,7 +812,6 @@ def fit_ets(
         acc = run(
             Yb[loc],
             L[idx],
-            TE[idx],
             m,
             spec.trend != "N",
             spec.season,
