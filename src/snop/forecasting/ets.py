@@ -215,32 +215,54 @@ def ls_initial_level_trend(
     zero = np.zeros(shape)
     d11, d12, d21, d22 = one.copy(), zero.copy(), zero.copy(), one.copy()
     s11, s12, s22, c1, c2 = (zero.copy() for _ in range(5))
-    ph = phi if trend else zero
-    for t in range(width):
-        act = (t < ends)[:, None].astype(np.float64)
-        p = lv + ph * tr
-        c = (Y[:, t : t + 1] - p) * act
-        v1 = d11 + ph * d21
-        v2 = d12 + ph * d22
-        v1a = v1 * act
-        s11 += v1a * v1
-        c1 += c * v1
-        if trend:
-            v2a = v2 * act
-            s12 += v1a * v2
-            s22 += v2a * v2
-            c2 += c * v2
-        lv = p + alpha * c
-        if trend:
-            tr = ph * tr + beta * c
+    all_active = int(ends.min())
+    oma = 1 - alpha
+    if trend:
+        nb = -beta
+        q = phi * (1 - beta)
+        v1, v2, w = np.empty(shape), np.empty(shape), np.empty(shape)
+        for t in range(width):
+            act = (t < ends)[:, None].astype(np.float64) if t >= all_active else None
+            p = phi * tr
+            p += lv
+            c = Y[:, t : t + 1] - p
+            if act is not None:
+                c *= act
+            np.multiply(phi, d21, out=v1)
+            v1 += d11
+            np.multiply(phi, d22, out=v2)
+            v2 += d12
+            v1a = v1 * act if act is not None else v1
+            v2a = v2 * act if act is not None else v2
+            s11 += np.multiply(v1a, v1, out=w)
+            c1 += np.multiply(c, v1, out=w)
+            s12 += np.multiply(v1a, v2, out=w)
+            s22 += np.multiply(v2a, v2, out=w)
+            c2 += np.multiply(c, v2, out=w)
+            lv = p + alpha * c
+            tr *= phi
+            tr += np.multiply(beta, c, out=w)
             # D <- (F - g w) D with F - g w = [[1 - a, phi (1 - a)], [-b, phi (1 - b)]]
-            n11 = (1 - alpha) * (d11 + ph * d21)
-            n12 = (1 - alpha) * (d12 + ph * d22)
-            n21 = -beta * d11 + ph * (1 - beta) * d21
-            n22 = -beta * d12 + ph * (1 - beta) * d22
-            d11, d12, d21, d22 = n11, n12, n21, n22
-        else:
-            d11 = (1 - alpha) * d11
+            n21 = nb * d11
+            n21 += np.multiply(q, d21, out=w)
+            n22 = nb * d12
+            n22 += np.multiply(q, d22, out=w)
+            d11 = oma * v1
+            d12 = oma * v2
+            d21, d22 = n21, n22
+    else:
+        for t in range(width):
+            act = (t < ends)[:, None].astype(np.float64) if t >= all_active else None
+            # without a trend p = l and v = d11 (the trend terms are exact zeros)
+            c = Y[:, t : t + 1] - lv
+            if act is not None:
+                c *= act
+                s11 += (d11 * act) * d11
+            else:
+                s11 += d11 * d11
+            c1 += c * d11
+            lv = lv + alpha * c
+            d11 = oma * d11
     with np.errstate(divide="ignore", invalid="ignore"):
         if trend:
             ridge = 1e-9 * (s11 + s22) + 1e-12
