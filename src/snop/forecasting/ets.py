@@ -587,7 +587,7 @@ def _search(
                 season,
                 _subset_init(init, idx),
                 nobs[idx],
-                [(sp, c - pk, p) for (sp, c, p, _), pk in zip(sub_st, pen, strict=True)],
+                [(sp, c - pk, p, lb) for (sp, c, p, lb), pk in zip(sub_st, pen, strict=True)],
                 mult,
             )
             for k, (v, par, lbr) in enumerate(refined):
@@ -663,7 +663,7 @@ def _refine(
     season: str,
     init: Init,
     nobs: Array,
-    starts: list[tuple[Spec, Array, Array]],
+    starts: list[tuple[Spec, Array, Array, Array]],
     mult: bool,
 ) -> list[tuple[Array, Array, Array]]:
     """Pattern search from each spec's grid optimum, all series and specs in one run per step.
@@ -672,24 +672,22 @@ def _refine(
     beta with a trend; gamma with a season; phi when damped) is moved by +-s and +-s/3;
     a series keeps the best point, and its step s halves when nothing improves. Non-seasonal
     forms re-solve their least-squares initial level and trend at every point.
+    Starts are per spec (-2 log L, parameters, initial level/trend) at the grid optimum.
     Returns per spec (-2 log L, parameters (n, 4), initial level/trend (n, 2)).
     """
     n = Y.shape[0]
     free_of = []
-    for spec, _, _ in starts:
+    for spec, *_ in starts:
         f = [0] + ([1] if spec.trend != "N" else []) + ([2] if spec.season != "N" else [])
         free_of.append(f + ([3] if spec.trend == "Ad" else []))
-    cur = [(v.copy(), p.copy(), to_free(p)) for _, v, p in starts]
+    cur = [(v.copy(), p.copy(), to_free(p)) for _, v, p, _ in starts]
     steps = [np.ones(n) for _ in starts]
-    lb = [np.zeros((n, 2)) for _ in starts]
-    fixed_phi = [spec.trend != "Ad" for spec, _, _ in starts]
-    for it in range(REFINE_ITER + 1):
+    lb = [x.copy() for *_, x in starts]
+    fixed_phi = [spec.trend != "Ad" for spec, *_ in starts]
+    for _ in range(REFINE_ITER):
         blocks: list[Array] = []
-        for k, (_spec, _v, p) in enumerate(starts):
+        for k, (_spec, _v, p, _lb) in enumerate(starts):
             u = cur[k][2]
-            if it == 0:  # first pass: evaluate the grid optimum itself (for x0 and l0/b0)
-                blocks.append(cur[k][1][:, None, :])
-                continue
             cand = []
             for j in free_of[k]:
                 for sgn in (1.0, -1.0, 1 / 3, -1 / 3):
@@ -715,7 +713,7 @@ def _refine(
             )
         acc = run(Y, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
         c0 = 0
-        for k, (spec, _, _) in enumerate(starts):
+        for k, (spec, *_) in enumerate(starts):
             width = blocks[k].shape[1]
             sl = slice(c0, c0 + width)
             c0 += width
@@ -728,10 +726,6 @@ def _refine(
                 if x0 is not None
                 else np.zeros((n, 2))
             )
-            if it == 0:
-                cur[k] = (v, pk, to_free(pk))
-                lb[k] = lbk
-                continue
             better = v < cur[k][0] - 1e-9
             cur[k] = (
                 np.where(better, v, cur[k][0]),
