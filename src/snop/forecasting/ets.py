@@ -767,42 +767,44 @@ def fit_ets(
     bt = np.full((n, k_bt, hb), np.nan)
     fitted = np.full((n, width), np.nan)
     names = np.empty(n, dtype=object)
-    # Final pass per chosen form: end states, fitted values, residual spread.
-    for si in np.unique(ch_f[:, 0]).astype(int):
-        spec = ALL_SPECS[si]
-        idx = np.nonzero(ch_f[:, 0] == si)[0]
-        sub_init, x0 = _chosen_init(init_f, ch_f, idx, spec)
+    # Final pass per recursion (forms differing only in error type or damping share one run):
+    # end states, fitted values, residual spread.
+    for trend, season, idx in _recursion_groups(ch_f[:, 0]):
+        spec0 = ALL_SPECS[int(ch_f[idx[0], 0])]
+        sub_init, x0 = _chosen_init(init_f, ch_f, idx, spec0)
         p = ch_f[idx]
         acc = run(
             Y[idx],
             L[idx],
             m,
-            spec.trend != "N",
-            spec.season,
+            trend,
+            season,
             p[:, 1:2],
             p[:, 2:3],
             p[:, 3:4],
             p[:, 4:5],
             sub_init,
-            mult=spec.error == "M",
+            mult=any(ALL_SPECS[int(si)].error == "M" for si in p[:, 0]),
             final=True,
             x0=x0,
         )
         assert acc.end_l is not None and acc.end_b is not None and acc.end_s is not None
         assert acc.fitted is not None
-        pt = forecast_from_state(
-            acc.end_l, acc.end_b, acc.end_s, p[:, 4], spec.season, L[idx], h, m
-        )
+        pt = forecast_from_state(acc.end_l, acc.end_b, acc.end_s, p[:, 4], season, L[idx], h, m)
         point[idx] = pt
-        nob = nobs_f[idx]
-        den = np.maximum(nob - spec.n_params(m), 0.5 * nob)
-        if spec.error == "A":
-            sd = np.sqrt(acc.sse[:, 0] / den)[:, None] * np.ones((1, h))
-        else:
-            sd = np.sqrt(acc.rel[:, 0] / den)[:, None] * np.abs(pt)
-        sigma[idx] = sd * _psi_factor(p[:, 1], p[:, 2], p[:, 3], p[:, 4], spec, h, m)
         fitted[idx, : acc.fitted.shape[1]] = acc.fitted
-        names[idx] = spec.name
+        for si in np.unique(p[:, 0]).astype(int):
+            spec = ALL_SPECS[si]
+            r = np.nonzero(p[:, 0] == si)[0]
+            nob = nobs_f[idx[r]]
+            den = np.maximum(nob - spec.n_params(m), 0.5 * nob)
+            if spec.error == "A":
+                sd = np.sqrt(acc.sse[r, 0] / den)[:, None] * np.ones((1, h))
+            else:
+                sd = np.sqrt(acc.rel[r, 0] / den)[:, None] * np.abs(pt[r])
+            pr = p[r]
+            sigma[idx[r]] = sd * _psi_factor(pr[:, 1], pr[:, 2], pr[:, 3], pr[:, 4], spec, h, m)
+            names[idx[r]] = spec.name
     if not has_bt.any():
         return PanelFit(
             point=point,
@@ -818,9 +820,8 @@ def fit_ets(
     bi = np.nonzero(has_bt)[0]
     Yb = Y[bi, : int(L[bi].max())]
     ch_t, init_t = _search(Yb, TE[bi], m, specs, force=ch_f[bi, 0])
-    for si in np.unique(ch_t[:, 0]).astype(int):
-        spec = ALL_SPECS[si]
-        loc = np.nonzero(ch_t[:, 0] == si)[0]
+    for trend, season, loc in _recursion_groups(ch_t[:, 0]):
+        spec = ALL_SPECS[int(ch_t[loc[0], 0])]
         idx = bi[loc]
         p = ch_t[loc]
         o = origins[idx]
@@ -829,8 +830,8 @@ def fit_ets(
             Yb[loc],
             L[idx],
             m,
-            spec.trend != "N",
-            spec.season,
+            trend,
+            season,
             p[:, 1:2],
             p[:, 2:3],
             p[:, 3:4],
@@ -848,7 +849,7 @@ def fit_ets(
                 acc.rec_b[:, s_],
                 acc.rec_s[:, s_, :],
                 p[:, 4],
-                spec.season,
+                season,
                 np.maximum(o[:, s_], 0),
                 hb,
                 m,
@@ -857,6 +858,15 @@ def fit_ets(
     return PanelFit(
         point=point, sigma=sigma, backtest=bt, fitted=fitted, names=names, ok=np.ones(n, dtype=bool)
     )
+
+
+def _recursion_groups(spec_idx: Array) -> list[tuple[bool, str, IntArray]]:
+    """Rows per recursion (has trend, season) of their chosen forms (spec indices)."""
+    keys = [(ALL_SPECS[int(si)].trend != "N", ALL_SPECS[int(si)].season) for si in spec_idx]
+    return [
+        (tr, se, np.array([i for i, k in enumerate(keys) if k == (tr, se)], dtype=np.int64))
+        for tr, se in sorted(set(keys), key=lambda k: (k[1], k[0]))
+    ]
 
 
 def _subset_init(init: Init, idx: IntArray) -> Init:
