@@ -77,7 +77,6 @@ def test_ets_recursion_is_ses_by_hand() -> None:
     acc = run(
         y,
         np.array([4]),
-        np.array([4]),
         1,
         False,
         "N",
@@ -92,7 +91,7 @@ def test_ets_recursion_is_ses_by_hand() -> None:
     # levels: 10 -> 10 (e=0) -> 11 (e=2) -> 11 (e=0) -> 12 (e=2); SSE = 8
     assert acc.end_l is not None and acc.fitted is not None
     assert acc.end_l[0] == pytest.approx(12.0)
-    assert acc.sse_f[0, 0] == pytest.approx(8.0)
+    assert acc.sse[0, 0] == pytest.approx(8.0)
     np.testing.assert_allclose(acc.fitted[0], [10.0, 10.0, 11.0, 11.0])
 
 

@@ -215,32 +215,54 @@ def ls_initial_level_trend(
     zero = np.zeros(shape)
     d11, d12, d21, d22 = one.copy(), zero.copy(), zero.copy(), one.copy()
     s11, s12, s22, c1, c2 = (zero.copy() for _ in range(5))
-    ph = phi if trend else zero
-    for t in range(width):
-        act = (t < ends)[:, None].astype(np.float64)
-        p = lv + ph * tr
-        c = (Y[:, t : t + 1] - p) * act
-        v1 = d11 + ph * d21
-        v2 = d12 + ph * d22
-        v1a = v1 * act
-        s11 += v1a * v1
-        c1 += c * v1
-        if trend:
-            v2a = v2 * act
-            s12 += v1a * v2
-            s22 += v2a * v2
-            c2 += c * v2
-        lv = p + alpha * c
-        if trend:
-            tr = ph * tr + beta * c
+    all_active = int(ends.min())
+    oma = 1 - alpha
+    if trend:
+        nb = -beta
+        q = phi * (1 - beta)
+        v1, v2, w = np.empty(shape), np.empty(shape), np.empty(shape)
+        for t in range(width):
+            act = (t < ends)[:, None].astype(np.float64) if t >= all_active else None
+            p = phi * tr
+            p += lv
+            c = Y[:, t : t + 1] - p
+            if act is not None:
+                c *= act
+            np.multiply(phi, d21, out=v1)
+            v1 += d11
+            np.multiply(phi, d22, out=v2)
+            v2 += d12
+            v1a = v1 * act if act is not None else v1
+            v2a = v2 * act if act is not None else v2
+            s11 += np.multiply(v1a, v1, out=w)
+            c1 += np.multiply(c, v1, out=w)
+            s12 += np.multiply(v1a, v2, out=w)
+            s22 += np.multiply(v2a, v2, out=w)
+            c2 += np.multiply(c, v2, out=w)
+            lv = p + alpha * c
+            tr *= phi
+            tr += np.multiply(beta, c, out=w)
             # D <- (F - g w) D with F - g w = [[1 - a, phi (1 - a)], [-b, phi (1 - b)]]
-            n11 = (1 - alpha) * (d11 + ph * d21)
-            n12 = (1 - alpha) * (d12 + ph * d22)
-            n21 = -beta * d11 + ph * (1 - beta) * d21
-            n22 = -beta * d12 + ph * (1 - beta) * d22
-            d11, d12, d21, d22 = n11, n12, n21, n22
-        else:
-            d11 = (1 - alpha) * d11
+            n21 = nb * d11
+            n21 += np.multiply(q, d21, out=w)
+            n22 = nb * d12
+            n22 += np.multiply(q, d22, out=w)
+            d11 = oma * v1
+            d12 = oma * v2
+            d21, d22 = n21, n22
+    else:
+        for t in range(width):
+            act = (t < ends)[:, None].astype(np.float64) if t >= all_active else None
+            # without a trend p = l and v = d11 (the trend terms are exact zeros)
+            c = Y[:, t : t + 1] - lv
+            if act is not None:
+                c *= act
+                s11 += (d11 * act) * d11
+            else:
+                s11 += d11 * d11
+            c1 += c * d11
+            lv = lv + alpha * c
+            d11 = oma * d11
     with np.errstate(divide="ignore", invalid="ignore"):
         if trend:
             ridge = 1e-9 * (s11 + s22) + 1e-12
@@ -258,14 +280,10 @@ def ls_initial_level_trend(
 
 @dataclass
 class RunOut:
-    sse_t: Array
-    sse_f: Array
-    rel_t: Array
-    rel_f: Array
-    lg_t: Array
-    lg_f: Array
-    bad_t: BoolArray
-    bad_f: BoolArray
+    sse: Array
+    rel: Array
+    lg: Array
+    bad: BoolArray
     rec_l: Array | None = None
     rec_b: Array | None = None
     rec_s: Array | None = None
@@ -278,7 +296,6 @@ class RunOut:
 def run(
     Y: Array,
     L: IntArray,
-    TE: IntArray,
     m: int,
     trend: bool,
     season: str,
@@ -295,15 +312,19 @@ def run(
 ) -> RunOut:
     """Run the ETS recursion for all series and all parameter columns at once.
 
-    ``alpha`` etc. are (n, G) or (1, G). Accumulates the A- and M-error objectives over the
-    training window (t < TE) and the full window (t < L). After a series ends its error is
-    set to 0 so its states stay finite. With ``origins`` (n, k) records the states from which
-    each backtest window is forecast (G must be 1); with ``final`` records end states and
-    fitted values (G must be 1).
+    ``alpha`` etc. are (n, G) or (1, G). Accumulates the A- and M-error objectives over
+    t < L. After a series ends its error is set to 0 so its states stay finite. With
+    ``origins`` (n, k) records the states from which each backtest window is forecast (G must
+    be 1); with ``final`` records end states and fitted values (G must be 1).
+
+    Speed: the loop runs once per time step on small (n, G) arrays, so its cost is the number
+    of numpy calls per step; steps where every series is active skip the activity mask, and
+    updates are done in place.
     """
     n = Y.shape[0]
     G = max(alpha.shape[1], 1)
     width = int(L.max())
+    all_active = int(L.min())
     shape = (n, G)
     seasonal = season != "N"
     if seasonal:
@@ -319,13 +340,10 @@ def run(
     if seasonal:
         s0 = init.s_add if season == "A" else init.s_mul
         S = np.broadcast_to(s0[:, :, None], (m, n, G)).copy()
-    zeros = np.zeros(shape)
-    sse_t, sse_f = zeros.copy(), zeros.copy()
-    rel_t, rel_f = zeros.copy(), zeros.copy()
-    lg_t, lg_f = zeros.copy(), zeros.copy()
-    bad_t = np.zeros(shape, dtype=bool)
-    bad_f = np.zeros(shape, dtype=bool)
-    out = RunOut(sse_t, sse_f, rel_t, rel_f, lg_t, lg_f, bad_t, bad_f)
+    out = RunOut(np.zeros(shape), np.zeros(shape), np.zeros(shape), np.zeros(shape, dtype=bool))
+    sse, rel, lg = out.sse, out.rel, out.lg
+    # the smallest mean over active steps: a form is inadmissible if it ever reaches TINY
+    mu_min = np.full(shape, np.inf)
     sched = None
     if origins is not None:
         k = origins.shape[1]
@@ -339,54 +357,73 @@ def run(
         out.end_b = np.zeros(n)
         out.end_s = np.zeros((n, max(m, 1)))
     act_f = (np.arange(width)[None, :] < L[:, None]).astype(np.float64)
-    act_t = (np.arange(width)[None, :] < TE[:, None]).astype(np.float64)
     ends_at = (L - 1) if final else None
+    p = np.empty(shape)
+    mu = np.empty(shape)
+    e = np.empty(shape)
+    w = np.empty(shape)
+    es = np.empty(shape)
     with np.errstate(all="ignore"):
         for t in range(width):
             y = Y[:, t : t + 1]
+            masked = t >= all_active
             af = act_f[:, t : t + 1]
-            at = act_t[:, t : t + 1]
-            p = lvl + phi * trd if trend else lvl
+            if trend:
+                np.multiply(phi, trd, out=p)
+                p += lvl
+            else:
+                p[...] = lvl
             if seasonal:
                 j = t % m
                 s = S[j]
-                mu = p + s if season == "A" else p * s
+                if season == "A":
+                    np.add(p, s, out=mu)
+                else:
+                    np.multiply(p, s, out=mu)
             else:
-                mu = p
-            e = (y - mu) * af
-            e2 = e * e
-            sse_f += e2
-            e2 *= at
-            sse_t += e2
+                mu[...] = p
+            np.subtract(y, mu, out=e)
+            if masked:
+                e *= af
+            np.multiply(e, e, out=w)
+            sse += w
             if mult:
                 mpos = np.maximum(mu, TINY)
-                r = e / mpos
-                r *= r
-                rel_f += r
-                r *= at
-                rel_t += r
-                lgm = np.log(mpos) * af
-                lg_f += lgm
-                lgm *= at
-                lg_t += lgm
-                nonpos = mu <= TINY
-                bad_f |= nonpos & (af > 0)
-                bad_t |= nonpos & (at > 0)
+                np.divide(e, mpos, out=w)
+                w *= w
+                rel += w
+                np.log(mpos, out=w)
+                if masked:
+                    w *= af
+                    np.minimum(mu_min, np.where(af > 0, mu, np.inf), out=mu_min)
+                else:
+                    np.minimum(mu_min, mu, out=mu_min)
+                lg += w
             if final and out.fitted is not None:
                 out.fitted[:, t] = np.where(af[:, 0] > 0, mu[:, 0], np.nan)
             if season == "M":
-                sc = np.maximum(s, 1e-3)
-                es = e / sc
-                lvl = p + alpha * es
+                np.maximum(s, 1e-3, out=es)
+                np.divide(e, es, out=es)
+                np.multiply(alpha, es, out=w)
+                np.add(p, w, out=lvl)
                 if trend:
-                    trd = phi * trd + beta * es
-                S[j] = np.maximum(s + gamma * e / np.where(np.abs(p) > TINY, p, TINY), 1e-3)
+                    trd *= phi
+                    np.multiply(beta, es, out=w)
+                    trd += w
+                np.multiply(gamma, e, out=es)
+                es /= np.where(np.abs(p) > TINY, p, TINY)
+                s += es
+                np.maximum(s, 1e-3, out=s)
             else:
-                lvl = p + alpha * e
+                np.multiply(alpha, e, out=w)
+                np.add(p, w, out=lvl)
                 if trend:
-                    trd = phi * trd + beta * e
+                    trd *= phi
+                    np.multiply(beta, e, out=w)
+                    trd += w
                 if seasonal:
-                    S[j] = s + gamma * e
+                    np.multiply(gamma, e, out=w)
+                    s += w
             if (
                 sched is not None
                 and out.rec_l is not None
@@ -412,20 +449,18 @@ def run(
                     out.end_b[ri] = trd[ri, 0]
                     if seasonal:
                         out.end_s[ri, :] = S[:, ri, 0].T
+    if mult:
+        out.bad = mu_min <= TINY
     return out
 
 
-def _neg2loglik(acc: RunOut, which: str, error: str, nobs: Array) -> Array:
-    sse = acc.sse_t if which == "t" else acc.sse_f
+def _neg2loglik(acc: RunOut, error: str, nobs: Array) -> Array:
     nob = nobs[:, None]
     if error == "A":
-        val = nob * np.log(np.maximum(sse / nob, 1e-300))
+        val = nob * np.log(np.maximum(acc.sse / nob, 1e-300))
     else:
-        rel = acc.rel_t if which == "t" else acc.rel_f
-        lg = acc.lg_t if which == "t" else acc.lg_f
-        bad = acc.bad_t if which == "t" else acc.bad_f
-        val = nob * np.log(np.maximum(rel / nob, 1e-300)) + 2.0 * lg
-        val = np.where(bad, np.inf, val)
+        val = nob * np.log(np.maximum(acc.rel / nob, 1e-300)) + 2.0 * acc.lg
+        val = np.where(acc.bad, np.inf, val)
     return np.asarray(np.where(np.isfinite(val), val, np.inf), dtype=np.float64)
 
 
@@ -502,7 +537,7 @@ def _search(
                 np.where(np.isfinite(l0g), l0g, fb_l),
                 np.where(np.isfinite(b0g), b0g, init.b0[:, None]),
             )
-        acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
+        acc = run(Y, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
         own = [
             sp
             for sp in specs
@@ -512,7 +547,7 @@ def _search(
         for spec in own:
             sub = grid.phi == 1.0 if spec.trend in ("N", "A") else grid.phi < 1.0
             cols = np.nonzero(sub)[0]
-            val = _neg2loglik(acc, "f", spec.error, nobs)[:, cols]
+            val = _neg2loglik(acc, spec.error, nobs)[:, cols]
             gi = cols[val.argmin(axis=1)]
             par = np.stack([grid.alpha[gi], grid.beta[gi], grid.gamma[gi], grid.phi[gi]], 1)
             lb = (
@@ -552,7 +587,7 @@ def _search(
                 season,
                 _subset_init(init, idx),
                 nobs[idx],
-                [(sp, c - pk, p) for (sp, c, p, _), pk in zip(sub_st, pen, strict=True)],
+                [(sp, c - pk, p, lb) for (sp, c, p, lb), pk in zip(sub_st, pen, strict=True)],
                 mult,
             )
             for k, (v, par, lbr) in enumerate(refined):
@@ -628,7 +663,7 @@ def _refine(
     season: str,
     init: Init,
     nobs: Array,
-    starts: list[tuple[Spec, Array, Array]],
+    starts: list[tuple[Spec, Array, Array, Array]],
     mult: bool,
 ) -> list[tuple[Array, Array, Array]]:
     """Pattern search from each spec's grid optimum, all series and specs in one run per step.
@@ -637,24 +672,22 @@ def _refine(
     beta with a trend; gamma with a season; phi when damped) is moved by +-s and +-s/3;
     a series keeps the best point, and its step s halves when nothing improves. Non-seasonal
     forms re-solve their least-squares initial level and trend at every point.
+    Starts are per spec (-2 log L, parameters, initial level/trend) at the grid optimum.
     Returns per spec (-2 log L, parameters (n, 4), initial level/trend (n, 2)).
     """
     n = Y.shape[0]
     free_of = []
-    for spec, _, _ in starts:
+    for spec, *_ in starts:
         f = [0] + ([1] if spec.trend != "N" else []) + ([2] if spec.season != "N" else [])
         free_of.append(f + ([3] if spec.trend == "Ad" else []))
-    cur = [(v.copy(), p.copy(), to_free(p)) for _, v, p in starts]
+    cur = [(v.copy(), p.copy(), to_free(p)) for _, v, p, _ in starts]
     steps = [np.ones(n) for _ in starts]
-    lb = [np.zeros((n, 2)) for _ in starts]
-    fixed_phi = [spec.trend != "Ad" for spec, _, _ in starts]
-    for it in range(REFINE_ITER + 1):
+    lb = [x.copy() for *_, x in starts]
+    fixed_phi = [spec.trend != "Ad" for spec, *_ in starts]
+    for _ in range(REFINE_ITER):
         blocks: list[Array] = []
-        for k, (_spec, _v, p) in enumerate(starts):
+        for k, (_spec, _v, p, _lb) in enumerate(starts):
             u = cur[k][2]
-            if it == 0:  # first pass: evaluate the grid optimum itself (for x0 and l0/b0)
-                blocks.append(cur[k][1][:, None, :])
-                continue
             cand = []
             for j in free_of[k]:
                 for sgn in (1.0, -1.0, 1 / 3, -1 / 3):
@@ -678,13 +711,13 @@ def _refine(
                 np.where(np.isfinite(l0g), l0g, init.l0[:, None]),
                 np.where(np.isfinite(b0g), b0g, init.b0[:, None]),
             )
-        acc = run(Y, ends, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
+        acc = run(Y, ends, m, trend, season, a, b, g, ph, init, mult=mult, x0=x0)
         c0 = 0
-        for k, (spec, _, _) in enumerate(starts):
+        for k, (spec, *_) in enumerate(starts):
             width = blocks[k].shape[1]
             sl = slice(c0, c0 + width)
             c0 += width
-            val = _neg2loglik(acc, "f", spec.error, nobs)[:, sl]
+            val = _neg2loglik(acc, spec.error, nobs)[:, sl]
             gi = val.argmin(axis=1)
             v = val[np.arange(n), gi]
             pk = P[:, sl][np.arange(n), gi]
@@ -693,10 +726,6 @@ def _refine(
                 if x0 is not None
                 else np.zeros((n, 2))
             )
-            if it == 0:
-                cur[k] = (v, pk, to_free(pk))
-                lb[k] = lbk
-                continue
             better = v < cur[k][0] - 1e-9
             cur[k] = (
                 np.where(better, v, cur[k][0]),
@@ -738,43 +767,44 @@ def fit_ets(
     bt = np.full((n, k_bt, hb), np.nan)
     fitted = np.full((n, width), np.nan)
     names = np.empty(n, dtype=object)
-    # Final pass per chosen form: end states, fitted values, residual spread.
-    for si in np.unique(ch_f[:, 0]).astype(int):
-        spec = ALL_SPECS[si]
-        idx = np.nonzero(ch_f[:, 0] == si)[0]
-        sub_init, x0 = _chosen_init(init_f, ch_f, idx, spec)
+    # Final pass per recursion (forms differing only in error type or damping share one run):
+    # end states, fitted values, residual spread.
+    for trend, season, idx in _recursion_groups(ch_f[:, 0]):
+        spec0 = ALL_SPECS[int(ch_f[idx[0], 0])]
+        sub_init, x0 = _chosen_init(init_f, ch_f, idx, spec0)
         p = ch_f[idx]
         acc = run(
             Y[idx],
             L[idx],
-            L[idx],
             m,
-            spec.trend != "N",
-            spec.season,
+            trend,
+            season,
             p[:, 1:2],
             p[:, 2:3],
             p[:, 3:4],
             p[:, 4:5],
             sub_init,
-            mult=spec.error == "M",
+            mult=any(ALL_SPECS[int(si)].error == "M" for si in p[:, 0]),
             final=True,
             x0=x0,
         )
         assert acc.end_l is not None and acc.end_b is not None and acc.end_s is not None
         assert acc.fitted is not None
-        pt = forecast_from_state(
-            acc.end_l, acc.end_b, acc.end_s, p[:, 4], spec.season, L[idx], h, m
-        )
+        pt = forecast_from_state(acc.end_l, acc.end_b, acc.end_s, p[:, 4], season, L[idx], h, m)
         point[idx] = pt
-        nob = nobs_f[idx]
-        den = np.maximum(nob - spec.n_params(m), 0.5 * nob)
-        if spec.error == "A":
-            sd = np.sqrt(acc.sse_f[:, 0] / den)[:, None] * np.ones((1, h))
-        else:
-            sd = np.sqrt(acc.rel_f[:, 0] / den)[:, None] * np.abs(pt)
-        sigma[idx] = sd * _psi_factor(p[:, 1], p[:, 2], p[:, 3], p[:, 4], spec, h, m)
         fitted[idx, : acc.fitted.shape[1]] = acc.fitted
-        names[idx] = spec.name
+        for si in np.unique(p[:, 0]).astype(int):
+            spec = ALL_SPECS[si]
+            r = np.nonzero(p[:, 0] == si)[0]
+            nob = nobs_f[idx[r]]
+            den = np.maximum(nob - spec.n_params(m), 0.5 * nob)
+            if spec.error == "A":
+                sd = np.sqrt(acc.sse[r, 0] / den)[:, None] * np.ones((1, h))
+            else:
+                sd = np.sqrt(acc.rel[r, 0] / den)[:, None] * np.abs(pt[r])
+            pr = p[r]
+            sigma[idx[r]] = sd * _psi_factor(pr[:, 1], pr[:, 2], pr[:, 3], pr[:, 4], spec, h, m)
+            names[idx[r]] = spec.name
     if not has_bt.any():
         return PanelFit(
             point=point,
@@ -790,9 +820,8 @@ def fit_ets(
     bi = np.nonzero(has_bt)[0]
     Yb = Y[bi, : int(L[bi].max())]
     ch_t, init_t = _search(Yb, TE[bi], m, specs, force=ch_f[bi, 0])
-    for si in np.unique(ch_t[:, 0]).astype(int):
-        spec = ALL_SPECS[si]
-        loc = np.nonzero(ch_t[:, 0] == si)[0]
+    for trend, season, loc in _recursion_groups(ch_t[:, 0]):
+        spec = ALL_SPECS[int(ch_t[loc[0], 0])]
         idx = bi[loc]
         p = ch_t[loc]
         o = origins[idx]
@@ -800,10 +829,9 @@ def fit_ets(
         acc = run(
             Yb[loc],
             L[idx],
-            TE[idx],
             m,
-            spec.trend != "N",
-            spec.season,
+            trend,
+            season,
             p[:, 1:2],
             p[:, 2:3],
             p[:, 3:4],
@@ -821,7 +849,7 @@ def fit_ets(
                 acc.rec_b[:, s_],
                 acc.rec_s[:, s_, :],
                 p[:, 4],
-                spec.season,
+                season,
                 np.maximum(o[:, s_], 0),
                 hb,
                 m,
@@ -830,6 +858,15 @@ def fit_ets(
     return PanelFit(
         point=point, sigma=sigma, backtest=bt, fitted=fitted, names=names, ok=np.ones(n, dtype=bool)
     )
+
+
+def _recursion_groups(spec_idx: Array) -> list[tuple[bool, str, IntArray]]:
+    """Rows per recursion (has trend, season) of their chosen forms (spec indices)."""
+    keys = [(ALL_SPECS[int(si)].trend != "N", ALL_SPECS[int(si)].season) for si in spec_idx]
+    return [
+        (tr, se, np.array([i for i, k in enumerate(keys) if k == (tr, se)], dtype=np.int64))
+        for tr, se in sorted(set(keys), key=lambda k: (k[1], k[0]))
+    ]
 
 
 def _subset_init(init: Init, idx: IntArray) -> Init:
