@@ -18,6 +18,7 @@ from snop.cli.common import console, err_console, esc, store
 from snop.cli.main import app
 from snop.errors import SnopError
 from snop.model.periods import PERIOD_FORMATS, PeriodError, parse_period
+from snop.model.vocabulary import PlanStatus
 
 demand = typer.Typer(
     help="Demand review: layers, overrides, consensus approval, forecast value added.",
@@ -102,7 +103,7 @@ def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
 def _header(plan: Any) -> str:
     based = f", started from approved cycle {plan.based_on}" if plan.based_on else ""
     extra = ""
-    if plan.status == "approved":
+    if plan.status == PlanStatus.APPROVED:
         extra = (
             f", approved by {plan.record.get('approved_by')} "
             f"({plan.record.get('approved_role')}) on {plan.record.get('approved_at')}"
@@ -363,7 +364,7 @@ def _transition(
     fn = {"submit": review.submit, "approve": review.approve, "reject": review.reject}[action]
     plan = fn(store(ctx), author=_author(author), role=role, note=note)
     console.print(_header(plan))
-    if plan.status == "approved":
+    if plan.status == PlanStatus.APPROVED:
         total = plan.view("total")[[plan.consensus]].sum().iloc[0]
         console.print(
             f"frozen as version {esc(plan.cycle)}: {total:,.0f} units of consensus "

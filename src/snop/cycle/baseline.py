@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from snop.demand.lifecycle import apply_launch_curves
 from snop.errors import NotFoundError, SnopError
 from snop.forecasting import ForecastResult, forecast_panel
+from snop.model.vocabulary import PlanStatus
 from snop.model.workbook import Workbook
 from snop.store.db import write_transaction
 from snop.store.tables import demand_plan, forecast, forecast_interval, forecast_report
@@ -88,7 +89,7 @@ def save_baseline(engine: Engine, cycle: str, result: ForecastResult) -> None:
         status = conn.execute(
             sa.select(demand_plan.c.status).where(demand_plan.c.cycle == cycle)
         ).scalar()
-        if status in ("submitted", "approved"):
+        if status is not None and PlanStatus(status).frozen:
             # the demand plan stands on this baseline; changing it would change the plan
             raise SnopError(
                 f"the demand plan of cycle {cycle} is {status}, so its baseline "

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 
 from snop.cycle.baseline import BASELINE, family_demand, load_layer
 from snop.errors import NotFoundError, SnopError
+from snop.model.vocabulary import PlanStatus
 from snop.model.workbook import Workbook
 from snop.store.tables import constrained_demand, supply_plan
 from snop.store.workbook_repo import load_workbook
@@ -30,7 +31,9 @@ def cycle_demand(engine: Engine, wb: Workbook) -> tuple[pd.DataFrame, str]:
     if not layer.empty:
         plan = open_plan(engine, cycle)
         consensus = plan.frame(plan.consensus)
-        what = "approved" if plan.status == "approved" else f"{plan.status}, not yet approved"
+        what = (
+            "approved" if plan.status == PlanStatus.APPROVED else f"{plan.status}, not yet approved"
+        )
         return (
             family_demand(wb, consensus),
             f"the {plan.consensus} demand plan of cycle {cycle} ({what})",

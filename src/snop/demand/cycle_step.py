@@ -12,6 +12,7 @@ from snop.cycle.steps import DEMAND_REVIEW_ACTIONS, CycleContext, Step, register
 from snop.demand.accuracy import FvaReport
 from snop.demand.review import DemandPlan
 from snop.errors import NotFoundError
+from snop.model.vocabulary import PlanStatus
 
 ReviewActions = Callable[[Engine], list[str]]
 
@@ -73,7 +74,7 @@ def summary_lines(plan: DemandPlan) -> list[str]:
         )
     )
     rec = plan.record
-    if plan.status == "approved":
+    if plan.status == PlanStatus.APPROVED:
         lines.append(
             f"approved by {rec.get('approved_by')} ({rec.get('approved_role')}): "
             f"frozen as the version of cycle {plan.cycle}"

@@ -44,6 +44,7 @@ from snop.demand.replay import (
 )
 from snop.errors import ConflictError, NotFoundError, SnopError
 from snop.model.periods import parse_period
+from snop.model.vocabulary import PlanStatus
 from snop.model.workbook import Workbook
 from snop.store.db import write_transaction
 from snop.store.tables import (
@@ -56,7 +57,7 @@ from snop.store.tables import (
 )
 from snop.store.workbook_repo import get_meta, load_workbook
 
-DRAFT, SUBMITTED, APPROVED = "draft", "submitted", "approved"
+DRAFT, SUBMITTED, APPROVED = PlanStatus.DRAFT, PlanStatus.SUBMITTED, PlanStatus.APPROVED
 
 
 class FrozenError(SnopError):
