@@ -9,3 +9,11 @@ def test_plan_statuses_are_stored_as_their_words_and_only_a_draft_changes() -> N
     assert [s.value for s in PlanStatus] == ["draft", "submitted", "approved"]
     assert PlanStatus("approved") is PlanStatus.APPROVED and PlanStatus.APPROVED == "approved"
     assert [s for s in PlanStatus if not s.frozen] == [PlanStatus.DRAFT]
+
+
+def test_strategies_in_the_order_plans_show_them() -> None:
+    from snop.model.vocabulary import Strategy
+    from snop.supply import STRATEGIES
+
+    assert STRATEGIES == (Strategy.LEVEL, Strategy.CHASE, Strategy.OPTIMAL)
+    assert list(STRATEGIES) == ["level", "chase", "optimal"]  # stored and typed as words

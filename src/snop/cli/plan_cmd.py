@@ -11,6 +11,7 @@ import typer
 from snop.cli.common import console, esc
 from snop.cli.main import app
 from snop.errors import SnopError
+from snop.model.vocabulary import Strategy
 
 
 @app.command("plan")
@@ -22,7 +23,7 @@ def plan_cmd(
     ] = None,
     strategy: Annotated[
         str, typer.Option(help="level, chase, optimal, or all (the three side by side).")
-    ] = "optimal",
+    ] = Strategy.OPTIMAL.value,
     integer_workforce: Annotated[
         bool, typer.Option("--integer-workforce", help="Whole workers (a MIP).")
     ] = False,

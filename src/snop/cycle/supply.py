@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 
 from snop.cycle.baseline import BASELINE, family_demand, load_layer
 from snop.errors import NotFoundError, SnopError
-from snop.model.vocabulary import PlanStatus
+from snop.model.vocabulary import PlanStatus, Strategy
 from snop.model.workbook import Workbook
 from snop.store.tables import constrained_demand, supply_plan
 from snop.store.workbook_repo import load_workbook
@@ -123,7 +123,9 @@ def save_plans(engine: Engine, cycle: str, plans: dict[str, SupplyPlan]) -> None
             )
 
 
-def load_constrained_demand(engine: Engine, cycle: str, strategy: str = "optimal") -> pd.DataFrame:
+def load_constrained_demand(
+    engine: Engine, cycle: str, strategy: str = Strategy.OPTIMAL
+) -> pd.DataFrame:
     """The stored constrained demand plan of a cycle (what the demand review sees)."""
     with engine.connect() as conn:
         rows = (

@@ -17,3 +17,12 @@ class PlanStatus(StrEnum):
     def frozen(self) -> bool:
         """Its baseline and overrides may no longer change."""
         return self is not PlanStatus.DRAFT
+
+
+class Strategy(StrEnum):
+    """How the supply plan meets demand: a constant rate (level), production following
+    demand (chase), or the cheapest mix the LP finds (optimal). Stored as its value."""
+
+    LEVEL = "level"
+    CHASE = "chase"
+    OPTIMAL = "optimal"

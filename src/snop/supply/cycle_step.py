@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from snop.cycle.steps import CycleContext, Step, register
+from snop.model.vocabulary import Strategy
 
 
 def _supply_step(ctx: CycleContext) -> list[str]:
@@ -11,7 +12,7 @@ def _supply_step(ctx: CycleContext) -> list[str]:
 
     wb, plans, source = plan_cycle(ctx.engine)
     ctx.results["supply_plans"] = plans
-    gap = plans["optimal"].constrained_demand
+    gap = plans[Strategy.OPTIMAL].constrained_demand
     currency = wb.setting("currency") or "$"
     lines = [f"planned on {source}", *comparison_lines(plans, currency, top=2)]
     if gap.empty:  # no feasible plan: the comparison lines say why

@@ -50,6 +50,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from snop.model.vocabulary import Strategy
 from snop.supply.data import (
     ENDING_WORKFORCE_PERIODS,
     EndingWorkforce,
@@ -60,7 +61,7 @@ from snop.supply.data import (
     SafetyStock,
 )
 
-STRATEGIES = ("level", "chase", "optimal")
+STRATEGIES = tuple(Strategy)
 
 
 class Row(IntEnum):
@@ -212,7 +213,7 @@ class LpModel:
     row_entity: IntArray
     row_period: IntArray
     true_cost: FloatArray  # objective without the strategies' shape penalties
-    strategy: str = "optimal"
+    strategy: str = Strategy.OPTIMAL
     notes: list[str] = field(default_factory=list)
     policy: Policy = field(default_factory=Policy)
     frozen_periods: int = 0
@@ -335,7 +336,7 @@ def level_requirement(data: PlanningData, frozen: FrozenArrays | None = None) ->
 
 def build_model(
     data: PlanningData,
-    strategy: str = "optimal",
+    strategy: str = Strategy.OPTIMAL,
     *,
     integer_workforce: bool = False,
     frozen: FrozenArrays | None = None,
@@ -459,7 +460,7 @@ def build_model(
     unmet_ub = np.cumsum(lost_ub, axis=1)
     true_back, true_lost = np.nan_to_num(back_cost), np.nan_to_num(lost_cost)
     inv_cost = hold_coef
-    if strategy == "chase":
+    if strategy == Strategy.CHASE:
         inv_cost = hold_coef + pen.shape
         back_cost = back_cost + pen.shape
         lost_cost = lost_cost + pen.shape
@@ -547,7 +548,7 @@ def build_model(
         rows.terms(rrow[re], ot[fe], he[:, None])
 
     level_cols: list[IntArray] = []
-    if strategy == "level":
+    if strategy == Strategy.LEVEL:
         # in-house production = rate - dip; rate * free periods >= requirement; dips (a
         # capacity dip below the rate) cost the penalty, so the rate holds wherever it can
         start = n_frozen
@@ -583,7 +584,7 @@ def build_model(
     true_cost = cost.copy()
     for grid in level_cols:
         true_cost[grid[grid >= 0]] = 0.0
-    if strategy == "chase":
+    if strategy == Strategy.CHASE:
         true_cost[inv.ravel()] = hold_coef.ravel()
         true_cost[back[back_mask]] = true_back[back_mask]
         true_cost[lost[lost_mask]] = true_lost[lost_mask]

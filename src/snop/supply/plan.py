@@ -19,6 +19,7 @@ import pandas as pd
 
 from snop.errors import SnopError
 from snop.model.periods import Period
+from snop.model.vocabulary import Strategy
 from snop.model.workbook import Workbook
 from snop.supply.data import FloatArray, PlanningData, Policy, SafetyStock, planning_data
 from snop.supply.explain import Explanation, conflicts, diagnose, explain
@@ -178,7 +179,7 @@ class SupplyPlan:
 def plan_supply(
     workbook: Workbook,
     demand: pd.DataFrame,
-    strategy: str = "optimal",
+    strategy: str = Strategy.OPTIMAL,
     *,
     integer_workforce: bool = False,
     frozen: FrozenPlan | None = None,
@@ -252,7 +253,7 @@ def comparison_table(plans: dict[str, SupplyPlan]) -> pd.DataFrame:
 
 def plan_from_data(
     data: PlanningData,
-    strategy: str = "optimal",
+    strategy: str = Strategy.OPTIMAL,
     *,
     integer_workforce: bool = False,
     frozen: FrozenArrays | None = None,
@@ -299,16 +300,16 @@ def plan_from_data(
     unmet = model.values(sol.x, "unmet")
     if (
         (integer_workforce and model.integer.any())
-        or strategy in ("chase", "level")
+        or strategy in (Strategy.CHASE, Strategy.LEVEL)
         or unmet.max(initial=0.0) > 1e-6
     ):
         # duals for the explanations from an LP at true costs: the MIP's workforce fixed;
         # chase's inventory, backlog and lost sales fixed, level's rate and dips fixed, unmet
         # demand fixed (their penalties would swamp the true values of capacity)
         blocks = ["workers"] if model.integer.any() else []
-        if strategy == "chase":
+        if strategy == Strategy.CHASE:
             blocks += ["inv", "inv_ss", "back", "lost"]
-        if strategy == "level":
+        if strategy == Strategy.LEVEL:
             blocks += [b for b in ("rate", "dip") if b in model.cols]
         blocks.append("unmet")
         lp_sol = solve(_fix_blocks(model, sol.x, blocks), opts)
