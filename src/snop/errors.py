@@ -14,6 +14,11 @@ class NotFoundError(SnopError):
     """Something the user named (a file, a cycle, a version) does not exist."""
 
 
+class NotAllowed(SnopError):
+    """An actor doing what none of its roles may do (edit another role's layer, sign off
+    another role's step, approve without the approver's role)."""
+
+
 class ConflictError(SnopError):
     """Someone else changed the same thing first (a race lost); nothing was changed."""
 

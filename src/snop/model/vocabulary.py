@@ -26,3 +26,36 @@ class Strategy(StrEnum):
     LEVEL = "level"
     CHASE = "chase"
     OPTIMAL = "optimal"
+
+
+class CycleStatus(StrEnum):
+    """Where a monthly cycle stands: open while it is planned, approved once the executive
+    meeting froze its plan as the cycle's version, closed once the next cycle rolled on
+    from it. Stored as its value."""
+
+    OPEN = "open"
+    APPROVED = "approved"
+    CLOSED = "closed"
+
+
+class StepStatus(StrEnum):
+    """Where a step of a cycle stands: pending until it is done, done once it ran (or, for
+    a meeting, once its owner signed it off), stale when a step before it ran again after
+    it. Stored as its value."""
+
+    PENDING = "pending"
+    DONE = "done"
+    STALE = "stale"
+
+
+class Role(StrEnum):
+    """The roles that own the steps of the cycle (a workbook's demand layers may name more).
+
+    An actor acts in one or more roles; a step is signed off by an actor in its owner role.
+    """
+
+    DEMAND_PLANNER = "demand_planner"
+    SUPPLY_PLANNER = "supply_planner"
+    FINANCE = "finance"
+    SOP_LEADER = "sop_leader"
+    EXECUTIVE = "executive"

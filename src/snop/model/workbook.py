@@ -143,6 +143,29 @@ class Workbook:
     def planning_periods(self) -> list[Period]:
         return period_range(self.first_period, self.horizon)
 
+    def for_cycle(self, first: Period, horizon: int) -> Workbook:
+        """The workbook as a cycle planning from ``first`` sees it: sales before ``first``
+        only, and the planning span fixed to ``first`` and ``horizon`` periods.
+
+        A cycle fixes its span when it opens, so actuals imported later (of its own first
+        period, or beyond) never move it.
+        """
+        tables = dict(self.tables)
+        if self.has("sales"):
+            sales = self.sales
+            before = [parse_period(p).ordinal < first.ordinal for p in sales["period"]]
+            tables["sales"] = sales[before].reset_index(drop=True)
+        settings = self.table("settings")
+        keep = settings[~settings["name"].isin(["first_period", "horizon"])]
+        fixed = pd.DataFrame(
+            {"name": ["first_period", "horizon"], "value": [first.label, str(horizon)]}
+        )
+        extra = [c for c in settings.columns if c not in ("name", "value")]
+        for c in extra:
+            fixed[c] = None
+        tables["settings"] = pd.concat([keep, fixed[settings.columns]], ignore_index=True)
+        return Workbook(self.granularity, tables, list(self.attributes))
+
     def with_defaults(self, name: str) -> pd.DataFrame:
         """The table with every blank that has a default filled in."""
         df = self.table(name).copy()

@@ -233,3 +233,73 @@ demand_version_group = sa.Table(
     sa.Column("level", KEY_TEXT, primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
+
+# The monthly cycle (named by its first planning period). One cycle is open at a time; the
+# executive approval freezes its plan as the cycle's version, and opening the next cycle
+# closes it. ``horizon`` and ``actuals_cutoff`` (the last period of actuals it plans from)
+# are fixed when it opens, so importing new actuals never moves a cycle.
+cycle = sa.Table(
+    "cycle",
+    metadata,
+    sa.Column("period", KEY_TEXT, primary_key=True),
+    sa.Column("status", KEY_TEXT, nullable=False),
+    sa.Column("horizon", sa.Integer, nullable=False),
+    sa.Column("actuals_cutoff", KEY_TEXT, nullable=True),
+    sa.Column("based_on", KEY_TEXT, nullable=True),
+    sa.Column("opened_by", sa.Text, nullable=False),
+    sa.Column("opened_at", KEY_TEXT, nullable=False),
+    sa.Column("approved_by", sa.Text, nullable=True),
+    sa.Column("approved_at", KEY_TEXT, nullable=True),
+    sa.Column("strategy", KEY_TEXT, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("closed_at", KEY_TEXT, nullable=True),
+)
+# The steps of each cycle: owner role, status, due date, who ran it and who signed it off.
+cycle_step = sa.Table(
+    "cycle_step",
+    metadata,
+    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("cycle.period"), primary_key=True),
+    sa.Column("step", KEY_TEXT, primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("owner", KEY_TEXT, nullable=False),
+    sa.Column("status", KEY_TEXT, nullable=False),
+    sa.Column("due", KEY_TEXT, nullable=True),
+    sa.Column("ran_by", sa.Text, nullable=True),
+    sa.Column("ran_at", KEY_TEXT, nullable=True),
+    sa.Column("signed_by", sa.Text, nullable=True),
+    sa.Column("signed_at", KEY_TEXT, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("summary", sa.Text, nullable=True),
+)
+# What a cycle opened with: inventory, backlog and workers per family or pool, and where each
+# came from (an actual, derived from actuals, or the last version's projection).
+cycle_opening = sa.Table(
+    "cycle_opening",
+    metadata,
+    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("cycle.period"), primary_key=True),
+    sa.Column("measure", KEY_TEXT, primary_key=True),
+    sa.Column("key", KEY_TEXT, primary_key=True),
+    sa.Column("value", sa.Double, nullable=False),
+    sa.Column("source", KEY_TEXT, nullable=False),
+)
+# Plans as JSON documents: a cycle's working drafts (replaced by each run) and its version
+# (written once, at the executive approval, and never changed).
+plan_document = sa.Table(
+    "plan_document",
+    metadata,
+    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("cycle.period"), primary_key=True),
+    sa.Column("kind", KEY_TEXT, primary_key=True),
+    sa.Column("part", KEY_TEXT, primary_key=True),
+    sa.Column("content", sa.Text, nullable=False),
+)
+# Who did what when: cycle events, sign-offs, late actuals.
+audit = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", KEY_TEXT, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", KEY_TEXT, nullable=False),
+    sa.Column("cycle", KEY_TEXT, nullable=True, index=True),
+    sa.Column("detail", sa.Text, nullable=False),
+)

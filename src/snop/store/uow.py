@@ -1,0 +1,63 @@
+"""The unit of work: one store transaction per use case, with the repositories bound to it.
+
+A service opens ``uow.read()`` to read or ``uow.write()`` to change the store; everything
+it does inside the ``with`` block commits together or not at all. ``write`` holds the
+store's write lock from its first read to its commit (see :func:`write_transaction`), so a
+use case that checks a status and then writes never interleaves with another writer.
+Never open a transaction inside another: the second one would wait for the first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cached_property
+
+from sqlalchemy.engine import Connection, Engine
+
+from snop.store.cycle_repo import CycleRepo
+from snop.store.db import open_store, write_transaction
+from snop.store.document_repo import DocumentRepo
+
+
+class Tx:
+    """One open transaction and the repositories that read and write through it."""
+
+    def __init__(self, conn: Connection, *, writable: bool) -> None:
+        self.conn = conn
+        self.writable = writable
+
+    @cached_property
+    def cycles(self) -> CycleRepo:
+        return CycleRepo(self.conn)
+
+    @cached_property
+    def documents(self) -> DocumentRepo:
+        return DocumentRepo(self.conn)
+
+
+class UnitOfWork:
+    """The store a door works on (a SQLite file or a PostgreSQL database)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, db: str | None = None) -> UnitOfWork:
+        """The store at ``db`` (a path or URL; None: ``snop.db`` here), migrated."""
+        return cls(open_store(db))
+
+    @contextmanager
+    def read(self) -> Iterator[Tx]:
+        """A read-only transaction (one consistent view of the store)."""
+        with self.engine.connect() as conn, conn.begin():
+            yield Tx(conn, writable=False)
+
+    @contextmanager
+    def write(self) -> Iterator[Tx]:
+        """A transaction holding the write lock; it commits when the block ends cleanly."""
+        with write_transaction(self.engine) as conn:
+            yield Tx(conn, writable=True)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
