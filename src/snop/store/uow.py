@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from snop.store.cycle_repo import CycleRepo
 from snop.store.db import open_store, write_transaction
 from snop.store.document_repo import DocumentRepo
+from snop.store.forecast_repo import ForecastRepo
 
 
 class Tx:
@@ -34,6 +35,10 @@ class Tx:
     @cached_property
     def documents(self) -> DocumentRepo:
         return DocumentRepo(self.conn)
+
+    @cached_property
+    def forecasts(self) -> ForecastRepo:
+        return ForecastRepo(self.conn)
 
 
 class UnitOfWork:

@@ -1,0 +1,160 @@
+"""Use cases of the forecast step: the statistical baseline of the current cycle, and the
+forecast of a sales file (nothing stored)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from snop.demand.lifecycle import apply_launch_curves
+from snop.errors import SnopError
+from snop.forecasting import ForecastResult, forecast_panel
+from snop.model.vocabulary import PlanStatus
+from snop.model.workbook import Workbook
+from snop.services.context import Actor, UnitOfWork, cycle_workbook
+from snop.services.steps import open_cycle_for_work, record_run
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class BaselineResult:
+    cycle: str
+    result: ForecastResult
+    family_totals: dict[str, float]  # units over the horizon per family
+    stale: list[str]  # later steps this run made stale
+
+
+def run_baseline(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    method: str = "auto",
+    levels: Sequence[float] = (80.0, 95.0),
+    horizon: int | None = None,
+    progress: Progress | None = None,
+) -> BaselineResult:
+    """Forecast every item's history up to the current cycle's cut-off over its horizon,
+    and save it as the cycle's statistical layer (a rerun replaces it).
+
+    Sales are summed over location, customer and channel; items with no history yet
+    (launches) get a forecast from their like item. ``horizon``, when given, must be the
+    cycle's. Refused once the cycle's demand plan is submitted or approved.
+    """
+    with uow.write() as tx:
+        cycle = open_cycle_for_work(tx, "a new baseline")
+        wb = cycle_workbook(tx, cycle)
+        _check_horizon(cycle.horizon, horizon)
+        status = tx.forecasts.demand_status(cycle.period)
+        if status is not None and PlanStatus(status).frozen:
+            raise SnopError(
+                f"the demand plan of cycle {cycle.period} is {status}, so its baseline is "
+                "frozen; an approver can send it back to draft (`snop demand reject`)"
+            )
+        result = forecast_baseline(wb, method=method, levels=levels, progress=progress)
+        tx.forecasts.save_baseline(cycle.period, result)
+        totals = family_demand(wb, result.forecast.rename(columns={"forecast": "qty"}))
+        by_family = {str(f): float(q) for f, q in totals.groupby("family")["qty"].sum().items()}
+        summary = result.summary()
+        record_run(tx, actor, cycle.period, "forecast", summary)
+        stale = [s.step for s in tx.cycles.steps(cycle.period) if s.status.value == "stale"]
+    return BaselineResult(cycle.period, result, by_family, stale)
+
+
+def forecast_baseline(
+    wb: Workbook,
+    *,
+    method: str = "auto",
+    levels: Sequence[float] = (80.0, 95.0),
+    progress: Progress | None = None,
+) -> ForecastResult:
+    """The baseline of ``wb`` (a cycle's workbook) over its planning periods (pure)."""
+    h = wb.horizon
+    sales = wb.sales.groupby(["item", "period"])["qty"].sum().reset_index()
+    last = wb.last_actual
+    gap = 0 if last is None else max(0, wb.first_period - last - 1)
+    result = forecast_panel(
+        sales,
+        h + gap,
+        method=method,
+        levels=tuple(levels),
+        items=wb.items,
+        progress=progress,
+        source="stored sales",
+        items_source="stored items",
+    )
+    planning = {p.label for p in wb.planning_periods[:h]}
+    fc = result.forecast[result.forecast["period"].isin(planning)].reset_index(drop=True)
+    result.forecast = apply_launch_curves(wb, fc)
+    return result
+
+
+def _check_horizon(cycle_horizon: int, asked: int | None) -> None:
+    if asked is None:
+        return
+    if isinstance(asked, bool) or not isinstance(asked, int) or asked < 1:
+        raise SnopError(f"--horizon must be a whole number of periods >= 1 (got {asked!r})")
+    if asked != cycle_horizon:
+        raise SnopError(
+            f"--horizon {asked} differs from the current cycle's horizon ({cycle_horizon} "
+            "periods), which the demand and supply plans cover; omit --horizon"
+        )
+
+
+def family_demand(wb: Workbook, layer: pd.DataFrame) -> pd.DataFrame:
+    """A forecast layer (item, period, qty) summed to family and period."""
+    fam = layer.merge(wb.items[["item", "family"]], on="item")
+    return fam.groupby(["family", "period"])["qty"].sum().reset_index()
+
+
+@dataclass
+class FileForecast:
+    result: ForecastResult
+    frame: pd.DataFrame  # the forecast, with the reconciled levels when asked
+
+
+def forecast_file(
+    path: Path,
+    horizon: int,
+    *,
+    freq: str | None = None,
+    decimal: str | None = None,
+    method: str = "auto",
+    levels: Sequence[float] = (80.0, 95.0),
+    hierarchy: Path | None = None,
+    reconcile: str | None = None,
+    middle_level: str | None = None,
+    from_own_end: bool = False,
+    progress: Progress | None = None,
+) -> FileForecast:
+    """Forecast a sales file (item, period, qty) ``horizon`` periods ahead; nothing stored."""
+    from snop.forecasting.data import frequency, read_table
+    from snop.io.numbers import decimal_mark
+
+    if freq is not None:
+        frequency(freq)  # a wrong option before any reading
+    sales = read_table(str(path), "sales", numbers=("qty",), decimal=decimal_mark(decimal))
+    items = read_table(str(hierarchy), "items") if hierarchy is not None else None
+    result = forecast_panel(
+        sales,
+        horizon,
+        method=method,
+        levels=list(levels),
+        items=items,
+        reconcile=reconcile,
+        middle_level=middle_level,
+        freq=freq,
+        progress=progress,
+        source=Path(path).name,
+        items_source=hierarchy.name if hierarchy is not None else "items",
+        from_own_end=from_own_end,
+    )
+    frame = result.forecast
+    if result.levels is not None:
+        lv = result.levels.rename(columns={"node": "item"})
+        frame = frame.assign(level="item")
+        frame = pd.concat([frame, lv[frame.columns]], ignore_index=True)
+    return FileForecast(result, frame)
