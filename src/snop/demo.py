@@ -11,11 +11,9 @@ real choices to make. The same seed always gives the same company.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy.engine import Engine
 
 from snop.model.periods import Granularity, Period, parse_period, period_range
 from snop.model.schema import TABLES, Kind
@@ -415,140 +413,47 @@ def _conform(name: str, df: pd.DataFrame) -> pd.DataFrame:
 # and erin (executive, approves).
 
 
-def previous_cycle(engine: Engine, wb: Workbook, folder: Path, months_back: int = 6) -> list[str]:
-    """Replay the cycle of ``months_back`` periods ago: import the history as it was then,
-    forecast, take the planners' overrides and approve. Its periods have actuals now, so
-    the demand review can measure what each layer added."""
-    from snop.cycle.baseline import run_baseline
-    from snop.cycle.data import import_workbook
-    from snop.demand.replay import Override
-    from snop.demand.review import add_override, approve, submit
-    from snop.io import write_workbook
-
-    cycle = wb.first_period + (-months_back)
-    tables = {n: df for n, df in wb.tables.items() if n != "overrides"}
-    sales = tables["sales"]
-    tables["sales"] = sales[[parse_period(p).ordinal < cycle.ordinal for p in sales["period"]]]
-    then = Workbook(wb.granularity, tables, list(wb.attributes))
-    path = folder / f"workbook-{cycle.label}"
-    write_workbook(then, path)
-    import_workbook(engine, path)
-    run_baseline(engine)
-
-    def p(k: int) -> str:
-        return (cycle + k).label
-
-    changes = [
-        Override(
-            "sales",
-            "family",
-            "APPL",
-            p(1),
-            p(4),
-            "pct",
-            15.0,
-            author="sam",
-            reason="customer",
-            comment="national chain listing expected in June",
-        ),
-        Override(
-            "marketing",
-            "family",
-            SUMMER_SALE[0],
-            SUMMER_SALE[1],
-            SUMMER_SALE[1],
-            "pct",
-            25.0,
-            author="maya",
-            reason="promo",
-            event="Summer sale 2026",
-            comment="20% off all cookware for three weeks",
-        ),
-        Override(
-            "marketing",
-            "family",
-            "APPL",
-            p(6),
-            p(7),
-            "pct",
-            10.0,
-            author="maya",
-            reason="promo",
-            event="Holiday campaign",
-            comment="TV campaign for the appliance range",
-        ),
-        Override(
-            "consensus",
-            "total",
-            "",
-            p(3),
-            p(4),
-            "pct",
-            -3.0,
-            author="dana",
-            reason="price",
-            comment="list prices up 4% from August",
-        ),
-    ]
-    for ov in changes:
-        add_override(engine, ov)
-    submit(engine, author="dana", role="demand_planner")
-    plan = approve(engine, author="erin", role="executive")
-    return [
-        f"cycle {cycle.label} (history up to {cycle + -1}), as planned then: baseline "
-        f"forecast, {len(changes)} overrides (" + "; ".join(ov.describe() for ov in changes) + ")",
-        f"submitted by dana, approved by erin: version {plan.cycle} frozen; its "
-        f"{months_back} periods have actuals now",
-    ]
-
-
-def demand_review(engine: Engine) -> list[str]:
-    """This cycle's review: sales and the demand planner adjust, submit, erin approves."""
-    from snop.demand.replay import Override
-    from snop.demand.review import add_override, approve, open_plan, submit
-
-    first = parse_period(open_plan(engine).cycle)
-    restock = Override(
-        "sales",
-        "family",
-        "CUTL",
-        (first + 2).label,
-        (first + 4).label,
-        "delta",
-        300.0,
-        author="sam",
-        reason="customer",
-        comment="distributor restocking after the hotel tender",
-    )
-    price = Override(
-        "consensus",
-        "total",
-        "",
-        (first + 2).label,
-        (first + 2).label,
-        "pct",
-        -2.0,
-        author="dana",
-        reason="price",
-        comment="list prices up 3% in January",
-    )
-    lines = []
-    for ov in (restock, price):
-        result = add_override(engine, ov)
-        moved = result.effects
-        lines.append(
-            f"{ov.author}: {ov.describe()} -> {len(moved)} item-periods changed, "
-            f"{(moved['after'] - moved['before']).sum():+,.0f} units"
+def month_actuals(
+    truth: Workbook,
+    period: str,
+    plan: pd.DataFrame,
+    workforce: pd.DataFrame,
+    opening: dict[str, tuple[float, float]],
+    seed: int,
+) -> dict[str, pd.DataFrame]:
+    """What happened in ``period``, as the next month's import: the sales the company's
+    model drew for it (``truth`` is the demo company with a longer history), production
+    as planned give or take 3%, the crew as planned, and the inventory and backlog that
+    follow from them (``opening``: family -> inventory, backlog at the start).
+    """
+    rng = np.random.default_rng([seed, parse_period(period).ordinal])
+    sales = truth.sales[truth.sales["period"] == period].reset_index(drop=True)
+    fam_of = truth.items.set_index("item")["family"]
+    sold = sales.assign(family=sales["item"].map(fam_of)).groupby("family")["qty"].sum()
+    rows = plan[plan["period"] == period]
+    made = {
+        str(f): round(float(q) * float(rng.normal(1.0, 0.03)))
+        for f, q in zip(rows["family"], rows["production"], strict=True)
+    }
+    inventory = []
+    for f, q in made.items():
+        i0, b0 = opening.get(f, (0.0, 0.0))
+        net = i0 - b0 + q - float(sold.get(f, 0.0))
+        inventory.append(
+            {"family": f, "period": period, "on_hand": max(net, 0.0), "backlog": max(-net, 0.0)}
         )
-    held = open_plan(engine).view("item", ["consensus"])
-    tender = held[(held["key"] == "CUTL-002") & (held["period"] == (first + 2).label)][
-        "consensus"
-    ].iloc[0]
-    lines.append(
-        f"the locked hotel tender kept CUTL-002 at {tender:,.0f} in "
-        f"{(first + 2).label} up to the consensus; the other items absorbed the "
-        "restock and the price cut"
-    )
-    submit(engine, author="dana", role="demand_planner")
-    approve(engine, author="erin", role="executive", note="consensus for the supply review")
-    return lines
+    crew = workforce[workforce["period"] == period]
+    return {
+        "sales": sales,
+        "actual_production": pd.DataFrame(
+            {"family": list(made), "period": period, "qty": [float(q) for q in made.values()]}
+        ),
+        "actual_inventory": pd.DataFrame(inventory),
+        "actual_workers": pd.DataFrame(
+            {
+                "pool": crew["pool"].tolist(),
+                "period": period,
+                "workers": crew["headcount"].astype(float).tolist(),
+            }
+        ),
+    }

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.markup import escape
-from sqlalchemy.engine import Engine
 
-from snop.store.db import open_store
+from snop.io.jsonable import dumps
+from snop.services.context import Actor, UnitOfWork
 
 # No highlighting and no :emoji: codes (user text prints as typed); when the output is not a
 # terminal (a file, a pipe, a test), lines are never broken, so each message stays one line.
@@ -39,10 +39,41 @@ DbOption = Annotated[
 ]
 
 
-def store(ctx: typer.Context) -> Engine:
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        envvar="SNOP_USER",
+        help="Who acts (recorded in the audit trail, sign-offs and approvals). "
+        "Default: the login name.",
+    ),
+]
+
+
+def store(ctx: typer.Context) -> UnitOfWork:
     """The store named by the global ``--db`` option, opened and migrated."""
     obj: dict[str, Any] = ctx.ensure_object(dict)
-    if "engine" not in obj:
-        obj["engine"] = open_store(obj.get("db"))
-    engine: Engine = obj["engine"]
-    return engine
+    if "uow" not in obj:
+        obj["uow"] = UnitOfWork.open(obj.get("db"))
+    uow: UnitOfWork = obj["uow"]
+    return uow
+
+
+def actor(ctx: typer.Context, *roles: str | None, name: str | None = None) -> Actor:
+    """Who runs this command: ``name`` (a command's --author), else the global --user,
+    else the login name; acting in ``roles`` (none given: the action's owner role)."""
+    import getpass
+
+    obj: dict[str, Any] = ctx.ensure_object(dict)
+    who = name or obj.get("user")
+    if not who:
+        try:
+            who = getpass.getuser()
+        except (OSError, KeyError):  # no login name (a container): still someone
+            who = "local"
+    return Actor.of(str(who), *(r for r in roles if r))
+
+
+def print_json(value: Any) -> None:
+    """``value`` as JSON on stdout (the one JSON form: :mod:`snop.io.jsonable`)."""
+    sys.stdout.write(dumps(value) + "\n")

@@ -5,17 +5,16 @@ from __future__ import annotations
 import shutil
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from snop.cli.common import console, esc
 from snop.cli.main import app
-from snop.cycle.steps import DEMAND_REVIEW_ACTIONS, CycleContext, load_steps
-from snop.demo import build_demo_workbook, demand_review, previous_cycle
 from snop.errors import SnopError
-from snop.io import write_workbook
-from snop.store.db import open_store
+
+if TYPE_CHECKING:
+    from snop.services.demo import MonthRun
 
 # The demo's folder holds this marker, listing every entry the demo created there; a later
 # demo removes those entries, and only those, and refuses a folder holding anything else.
@@ -83,36 +82,81 @@ def demo_cmd(
         "snop-demo"
     ),
     seed: Annotated[int, typer.Option(help="Seed of the demo company's random history.")] = 7,
+    months: Annotated[
+        int, typer.Option(help="Monthly cycles to run (at least 1; the last ends approved).")
+    ] = 4,
 ) -> None:
-    """Create the demo company, import it and run every step of the S&OP cycle."""
+    """Create the demo company and run months of its S&OP cycle in a fresh folder.
+
+    Each month: forecast, demand review, supply review, sign-offs and the executive
+    approval; then the month's actuals arrive and the next cycle rolls forward."""
+    from snop.services.context import UnitOfWork
+    from snop.services.demo import simulate
+
+    if months < 1 or months > 12:
+        raise SnopError(f"--months {months}: run 1 to 12 cycles")
     start = time.perf_counter()
     _prepare(folder)
     _record(folder)
-    workbook = folder / "workbook"
-    wb = build_demo_workbook(seed)
-    write_workbook(wb, workbook)
     db = folder / "snop.db"
-    engine = open_store(str(db))
-    console.print(
-        f"[bold]snop demo[/]: Alder Housewares, workbook in {esc(workbook)}, store {esc(db)}"
-    )
-    t0 = time.perf_counter()
-    lines = previous_cycle(engine, wb, folder)
-    _record(folder)
-    console.rule(
-        f"[bold]Last approved cycle[/] (replayed from history, {time.perf_counter() - t0:.1f}s)"
-    )
-    for line in lines:
-        console.print(line, markup=False)
-    ctx = CycleContext(engine, workbook, {DEMAND_REVIEW_ACTIONS: demand_review})
-    for n, step in enumerate(load_steps()):
-        t0 = time.perf_counter()
-        lines = step.run(ctx)
-        console.rule(f"[bold]{n}. {step.title}[/] ({step.owner}, {time.perf_counter() - t0:.1f}s)")
-        for line in lines:
+    uow = UnitOfWork.open(str(db))
+    console.print(f"[bold]snop demo[/]: Alder Housewares, {months} monthly cycles, store {esc(db)}")
+    clock = [time.perf_counter()]
+
+    def show(run: MonthRun) -> None:
+        took = time.perf_counter() - clock[0]
+        clock[0] = time.perf_counter()
+        console.rule(f"[bold]cycle {esc(run.cycle)}[/] ({took:.1f}s)")
+        for line in month_lines(run):
             console.print(line, markup=False)
-    _record(folder)
+
+    try:
+        result = simulate(uow, folder, seed=seed, months=months, on_month=show)
+    finally:
+        _record(folder)
+        uow.dispose()
     console.rule()
+    last = result.months[-1].cycle
     console.print(
-        f"done in {time.perf_counter() - start:.1f}s. Try: snop --db {esc(db)} export alder.xlsx"
+        f"done in {time.perf_counter() - start:.1f}s; versions "
+        f"{', '.join(r.cycle for r in result.months)}. Try: snop --db {esc(db)} cycle status, "
+        f"snop --db {esc(db)} plan show --version {esc(last)}"
     )
+
+
+def month_lines(run: MonthRun) -> list[str]:
+    """The demo's report of one cycle."""
+    lines = []
+    if run.openings:
+        est = [o for o in run.openings if o.source != "actual"]
+        lines.append(
+            f"opened from the last version: {len(run.openings) - len(est)} opening values "
+            f"from actuals, {len(est)} estimated"
+            + (
+                " (" + ", ".join(f"{o.measure} {o.key}: {o.source}" for o in est[:4]) + ")"
+                if est
+                else ""
+            )
+        )
+    if run.fenced:
+        lines.append(
+            "frozen zone kept from the last version: "
+            + ", ".join(f"{f} {n} period(s)" for f, n in run.fenced.items())
+        )
+    lines.append(
+        f"forecast: {run.items} items, median backtest MASE {run.median_mase:.2f} "
+        f"(naive {run.median_naive_mase:.2f})"
+    )
+    carried = f"; {run.carried} carried from the last version" if run.carried else ""
+    lines.append(f"demand review: {len(run.overrides)} new override(s){carried}")
+    lines += [f"  {o}" for o in run.overrides]
+    lines.append(
+        "consensus over the horizon: "
+        + ", ".join(f"{f} {q:,.0f}" for f, q in run.consensus.items())
+    )
+    lines.append(
+        "supply review: "
+        + ", ".join(f"{s} {'-' if c is None else f'{c:,.0f}'}" for s, c in run.costs.items())
+    )
+    lines.append(f"signed off by every owner; approved by the executives ({run.strategy} plan)")
+    return lines

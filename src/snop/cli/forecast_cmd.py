@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from snop.cli.common import print_json
 from snop.cli.main import app
 from snop.errors import SnopError
 
@@ -163,7 +162,7 @@ def forecast_cmd(
         Path(files[0]),
         horizon=horizon or DEFAULT_HORIZON,
         freq=freq,
-        decimal=decimal or ".",
+        decimal=decimal,
         method=method,
         levels=levels,
         hierarchy=hierarchy,
@@ -187,7 +186,7 @@ def _forecast_file(
     *,
     horizon: int,
     freq: str | None,
-    decimal: str,
+    decimal: str | None,
     method: str,
     levels: list[float],
     hierarchy: Path | None,
@@ -198,42 +197,26 @@ def _forecast_file(
     as_json: bool,
     from_own_end: bool = False,
 ) -> None:
-    from snop.forecasting import forecast_panel
-    from snop.forecasting.data import frequency, read_table
-    from snop.io.numbers import decimal_mark
+    from snop.services.forecast import forecast_file
 
-    if freq is not None:
-        frequency(freq)  # a wrong option before any reading
-    sales = read_table(str(path), "sales", numbers=("qty",), decimal=decimal_mark(decimal))
-    items = read_table(str(hierarchy), "items") if hierarchy is not None else None
-    cols = {str(c).strip().lower(): c for c in sales.columns}
-    n_items = int(sales[cols["item"]].nunique()) if "item" in cols else 0
-    progress_cb, stop = _progress(n_items)
+    progress_cb, stop = _progress()
     try:
-        result = forecast_panel(
-            sales,
+        done = forecast_file(
+            path,
             horizon,
+            freq=freq,
+            decimal=decimal,
             method=method,
             levels=levels,
-            items=items,
+            hierarchy=hierarchy,
             reconcile=reconcile,
             middle_level=middle_level,
-            freq=freq,
-            progress=progress_cb,
-            source=path.name,
-            items_source=hierarchy.name if hierarchy is not None else "items",
             from_own_end=from_own_end,
+            progress=progress_cb,
         )
     finally:
         stop()
-    frame = result.forecast
-    if result.levels is not None:
-        lv = result.levels.rename(columns={"node": "item"})
-        frame = frame.assign(level="item")
-        lv = lv[[*frame.columns]] if set(frame.columns) <= set(lv.columns) else lv
-        import pandas as pd
-
-        frame = pd.concat([frame, lv[frame.columns]], ignore_index=True)
+    result, frame = done.result, done.frame
     if out is not None:
         _write(frame, out)
     if report is not None:
@@ -242,7 +225,7 @@ def _forecast_file(
         summary: dict[str, Any] = result.summary()
         if out is not None:
             summary["out"] = str(out)
-        sys.stdout.write(json.dumps(summary, indent=1, allow_nan=False) + "\n")
+        print_json(summary)
     else:
         from snop.cli.common import console, esc
 
@@ -292,29 +275,37 @@ def _write(frame: Any, path: Path) -> None:
         raise SnopError(f"{path}: cannot write ({exc.strerror})") from None
 
 
-def _progress(n_items: int) -> tuple[Any, Any]:
-    """A rich progress bar on stderr for long runs; (callback, stop)."""
-    if n_items < PROGRESS_MIN_SERIES:
-        return None, lambda: None
+def _progress() -> tuple[Any, Any]:
+    """A rich progress bar on stderr, shown once a run turns out long; (callback, stop)."""
     from rich.progress import BarColumn, Progress, TimeElapsedColumn
 
     from snop.cli.common import err_console
 
-    bar = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        "{task.completed}/{task.total} series",
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    )
-    task = bar.add_task("forecasting", total=n_items)
-    bar.start()
+    bar: list[Progress] = []
 
     def cb(done: int, total: int) -> None:
-        bar.update(task, completed=done, total=total)
+        if total < PROGRESS_MIN_SERIES:
+            return
+        if not bar:
+            bar.append(
+                Progress(
+                    "[progress.description]{task.description}",
+                    BarColumn(),
+                    "{task.completed}/{task.total} series",
+                    TimeElapsedColumn(),
+                    console=err_console,
+                    transient=True,
+                )
+            )
+            bar[0].add_task("forecasting", total=total)
+            bar[0].start()
+        bar[0].update(bar[0].task_ids[0], completed=done, total=total)
 
-    return cb, bar.stop
+    def stop() -> None:
+        if bar:
+            bar[0].stop()
+
+    return cb, stop
 
 
 def _forecast_store(
@@ -326,23 +317,26 @@ def _forecast_store(
     reconcile: str | None,
     as_json: bool,
 ) -> None:
-    """Store mode (no file): forecast the stored history, save the baseline layer."""
-    from snop.cli.common import store
-    from snop.cycle.baseline import run_baseline
+    """Store mode (no file): forecast the current cycle's history, save the baseline."""
+    from snop.cli.common import actor, store
+    from snop.services.forecast import run_baseline
 
     if reconcile is not None:
         raise SnopError(
             "--reconcile works with --hierarchy ITEMS.csv on a sales file; the "
             "stored baseline is forecast per item"
         )
-    wb, result = run_baseline(store(ctx), method=method, levels=levels, horizon=horizon)
+    done = run_baseline(store(ctx), actor(ctx), method=method, levels=levels, horizon=horizon)
+    result = done.result
     if as_json:
-        typer.echo(json.dumps(result.summary(), default=str))
+        print_json(result.summary())
         return
     typer.echo(
-        f"saved the statistical baseline of cycle {wb.first_period}: "
+        f"saved the statistical baseline of cycle {done.cycle}: "
         f"{result.forecast['item'].nunique()} items x {result.forecast['period'].nunique()}"
         " periods"
     )
     for line in _listings(result.summary()):
         typer.echo("  " + line)
+    if done.stale:
+        typer.echo(f"  now stale, to run again: {', '.join(done.stale)}")

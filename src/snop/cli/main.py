@@ -7,7 +7,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from snop.cli.common import DbOption
+from snop.cli.common import DbOption, UserOption
 from snop.errors import user_message
 
 
@@ -41,14 +41,15 @@ app = typer.Typer(
 
 
 @app.callback()
-def _root(ctx: typer.Context, db: DbOption = None) -> None:
+def _root(ctx: typer.Context, db: DbOption = None, user: UserOption = None) -> None:
     """Sales & Operations Planning: forecast, demand review and supply plan."""
-    ctx.ensure_object(dict)["db"] = db
+    ctx.ensure_object(dict).update(db=db, user=user)
 
 
 def _register() -> None:
     # Sub-command modules register themselves on ``app``; importing them here keeps one list.
     from snop.cli import (  # noqa: F401
+        cycle_cmd,
         demand_cmd,
         demo_cmd,
         forecast_cmd,

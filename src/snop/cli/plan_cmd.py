@@ -1,20 +1,28 @@
-"""``snop plan``: the aggregate production plan of a workbook (level, chase, optimal)."""
+"""``snop plan``: the aggregate production plan (level, chase, optimal), and its versions."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from snop.cli.common import console, esc
+from snop.cli.common import actor, console, esc, print_json, store
 from snop.cli.main import app
 from snop.errors import SnopError
 from snop.model.vocabulary import Strategy
 
+plan_app = typer.Typer(
+    help="Aggregate production plan per family and period: level, chase or optimal.",
+    no_args_is_help=False,
+    invoke_without_command=True,
+)
+app.add_typer(plan_app, name="plan")
 
-@app.command("plan")
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+@plan_app.callback()
 def plan_cmd(
     ctx: typer.Context,
     workbook: Annotated[
@@ -47,55 +55,85 @@ def plan_cmd(
         Path | None,
         typer.Option("--out", help="Folder for the plan, capacity and explanation CSVs."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    as_json: Json = False,
 ) -> None:
     """Aggregate production plan per family and period: level, chase or optimal.
 
     Production, workforce, overtime, subcontracting, inventory and backlog; what each strategy
-    costs and which constraints bind. Plans the store's current cycle (and stores the plans),
-    or a workbook given with --workbook (nothing stored)."""
-    from snop.supply.model import STRATEGIES
-    from snop.supply.plan import compare_strategies
-    from snop.supply.report import comparison_lines, demand_for, write_outputs
+    costs and which constraints bind. Plans the store's current cycle (and keeps the plans as
+    its supply drafts), or a workbook given with --workbook (nothing stored). `snop plan show
+    --version CYCLE` reads an approved version."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from snop.services.supply import plan_cycle_supply, plan_workbook_file
+    from snop.supply.report import comparison_lines, write_outputs
 
-    chosen = list(STRATEGIES) if strategy == "all" else [strategy]
-    if any(s not in STRATEGIES for s in chosen):
+    chosen = list(Strategy) if strategy == "all" else [strategy]
+    if any(s not in Strategy._value2member_map_ for s in chosen):
         raise SnopError(f"unknown strategy {strategy!r}; use level, chase, optimal or all")
-    if workbook is None:  # the store's current cycle; plans and feedback are stored
-        from snop.cli.common import store
-        from snop.cycle.supply import plan_cycle
-
-        wb, plans, source = plan_cycle(
-            store(ctx),
-            chosen,
-            integer_workforce=integer_workforce,
-            allow_ending_backlog=allow_ending_backlog,
-            hard_safety_stock=hard_safety_stock,
-        )
+    options = {
+        "integer_workforce": integer_workforce,
+        "allow_ending_backlog": allow_ending_backlog,
+        "hard_safety_stock": hard_safety_stock,
+    }
+    if workbook is None:
+        result = plan_cycle_supply(store(ctx), actor(ctx), chosen, **options)
     else:
-        from snop.io import read_workbook
-
-        wb = read_workbook(workbook)
-        demand, source = demand_for(wb)
-        plans = compare_strategies(
-            wb,
-            demand,
-            chosen,
-            integer_workforce=integer_workforce,
-            allow_ending_backlog=allow_ending_backlog,
-            hard_safety_stock=hard_safety_stock,
-        )
-    written = write_outputs(plans, out) if out is not None else []
+        result = plan_workbook_file(workbook, chosen, **options)
+    written = write_outputs(result.plans, out) if out is not None else []
     if as_json:
-        print(
-            json.dumps(
-                {"demand": source, "strategies": [p.to_json() for p in plans.values()]}, indent=2
-            )
+        print_json(
+            {"demand": result.source, "strategies": [p.to_json() for p in result.plans.values()]}
         )
         return
-    currency = wb.setting("currency") or "$"
-    console.print(f"[bold]supply plan[/] on {esc(source)}")
-    for line in comparison_lines(plans, currency):
+    console.print(f"[bold]supply plan[/] on {esc(result.source)}")
+    if result.fenced:
+        fence = ", ".join(f"{f} {n}" for f, n in result.fenced.items())
+        console.print(f"frozen zone kept from the last approved plan (periods): {esc(fence)}")
+    for line in comparison_lines(result.plans, result.currency):
         console.print(line, markup=False)
     if written:
         console.print(f"wrote {len(written)} files to {esc(out)}")
+
+
+@plan_app.command("show")
+def show_cmd(
+    ctx: typer.Context,
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="An approved cycle (e.g. 2026-11): read its version."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Show the current cycle's supply plans, or an approved version (--version CYCLE)."""
+    from snop.services.supply import current_plans
+    from snop.services.versions import read_version
+    from snop.supply.report import comparison_lines
+
+    if version is not None:
+        v = read_version(store(ctx), actor(ctx), version)
+        if as_json:
+            print_json(v.summary())
+            return
+        h = v.header
+        console.print(
+            f"[bold]version {esc(v.cycle)}[/]: approved by {esc(h['approved_by'])} at "
+            f"{esc(h['approved_at'])}, strategy {esc(h['strategy'])}, "
+            f"{h['horizon']} periods from {esc(v.cycle)}"
+        )
+        plans = {s: v.plan(s) for s in v.supply}
+        for line in comparison_lines(plans, h["currency"]):
+            console.print(line, markup=False)
+        return
+    result = current_plans(store(ctx), actor(ctx))
+    if as_json:
+        print_json(
+            {"cycle": result.cycle, "strategies": [p.to_json() for p in result.plans.values()]}
+        )
+        return
+    if not result.plans:
+        console.print(f"cycle {esc(result.cycle)} has no supply plan yet (`snop plan`)")
+        return
+    console.print(f"[bold]supply plans of cycle {esc(result.cycle)}[/]")
+    for line in comparison_lines(result.plans, result.currency):
+        console.print(line, markup=False)

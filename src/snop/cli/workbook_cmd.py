@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from snop.cli.common import console, err_console, esc, store
+from snop.cli.common import actor, console, err_console, esc, print_json, store
 from snop.cli.main import app
-from snop.cycle.data import export_store, import_workbook
-from snop.io import Severity, check_workbook
+from snop.io import Severity
+from snop.services.workbook import export_store, import_workbook, validate_workbook
 
 WorkbookArg = Annotated[Path, typer.Argument(help="A folder of CSV files or an .xlsx file.")]
 
@@ -22,26 +21,23 @@ def validate_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print problems as JSON.")] = False,
 ) -> None:
     """Check a workbook and list every problem (exit code 1 when there are errors)."""
-    result = check_workbook(workbook)
+    result = validate_workbook(workbook)
     if as_json:
-        typer.echo(
-            json.dumps(
-                {
-                    "ok": result.ok,
-                    "problems": [
-                        {
-                            "severity": p.severity.value,
-                            "source": p.source,
-                            "row": p.row,
-                            "column": p.column,
-                            "value": None if p.value is None else str(p.value),
-                            "message": p.message,
-                        }
-                        for p in result.problems
-                    ],
-                },
-                indent=2,
-            )
+        print_json(
+            {
+                "ok": result.ok,
+                "problems": [
+                    {
+                        "severity": p.severity.value,
+                        "source": p.source,
+                        "row": p.row,
+                        "column": p.column,
+                        "value": None if p.value is None else str(p.value),
+                        "message": p.message,
+                    }
+                    for p in result.problems
+                ],
+            },
         )
     else:
         for p in result.problems:
@@ -73,11 +69,25 @@ def import_cmd(
     ] = False,
 ) -> None:
     """Load a workbook into the store: all of it or nothing (tables left out are kept)."""
-    result = import_workbook(store(ctx), workbook, replace_sales)
+    result = import_workbook(store(ctx), actor(ctx), workbook, replace_sales=replace_sales)
     for p in result.warnings:
         err_console.print(f"[yellow]warning[/]: {esc(p)}")
     summary = ", ".join(f"{n} {t}" for t, n in result.rows.items() if n)
     console.print(f"[green]imported[/] {esc(workbook)}: {summary}")
+    c = result.cycle
+    if result.opened:
+        console.print(
+            f"opened cycle {c.period}: {c.horizon} periods from {c.period}, actuals up to "
+            f"{c.actuals_cutoff or 'none'}"
+        )
+    for la in result.late_actuals:
+        console.print(
+            f"late actuals for {la.period} (at or before the cut-off of cycle {c.period}): "
+            f"{la.rows} row(s) changed, {la.before:,.0f} -> {la.after:,.0f} units; recorded "
+            "in the audit trail, approved versions unchanged"
+        )
+    if result.stale:
+        console.print(f"cycle {c.period}: now stale, to run again: {', '.join(result.stale)}")
 
 
 @app.command("export")
@@ -90,7 +100,7 @@ def export_cmd(
     Into a folder (CSV files) or a .xlsx file, replacing the old files only once the new ones
     are complete. In a folder, the CSV files of workbook tables the store does not hold are
     removed; other files are kept."""
-    result = export_store(store(ctx), dest)
+    result = export_store(store(ctx), actor(ctx), dest)
     console.print(f"wrote {len(result.written)} file(s) to {esc(dest)}")
     if result.removed:
         names = ", ".join(p.name for p in result.removed)

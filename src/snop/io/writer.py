@@ -58,13 +58,16 @@ def _numeric_columns(name: str, cols: list[str]) -> set[str]:
     return {c for c in cols if c in base.names and base.column(c).kind is Kind.NUMBER}
 
 
-def write_workbook(wb: Workbook, path: Path) -> Written:
+def write_workbook(wb: Workbook, path: Path, *, partial_workbook: bool = False) -> Written:
     """Write every non-empty table; ``path`` is a folder (CSV) or a file ending in .xlsx.
 
     In a folder, the CSV files of workbook tables this workbook does not have are removed (they
-    would be read back as part of it); other files are left alone.
+    would be read back as part of it); other files are left alone. A whole workbook always
+    has ``items`` and ``sales`` (header only when empty); a ``partial_workbook`` (new actuals
+    to import over a store) has only its non-empty tables, as an import would keep the rest.
     """
-    names = [n for n in TABLES if wb.has(n) or n in ("items", "sales")]
+    always = () if partial_workbook else ("items", "sales")
+    names = [n for n in TABLES if wb.has(n) or n in always]
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         with atomic_file(path) as tmp:

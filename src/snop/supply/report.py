@@ -39,8 +39,16 @@ def naive_family_demand(workbook: Workbook) -> pd.DataFrame:
     return out[["family", "period", "qty"]].reset_index(drop=True)
 
 
-def demand_for(workbook: Workbook) -> tuple[pd.DataFrame, str]:
-    """The workbook's demand table when it has one, else the seasonal-naive stand-in."""
+def demand_for(
+    workbook: Workbook, consensus: pd.DataFrame | None = None, consensus_source: str = ""
+) -> tuple[pd.DataFrame, str]:
+    """The demand to plan on, by family and period, and where it comes from: the one rule.
+
+    The consensus demand plan when the cycle has one (``consensus``: family, period, qty),
+    else the workbook's demand table, else seasonal-naive demand from the sales history.
+    """
+    if consensus is not None:
+        return consensus, consensus_source or "the consensus demand plan"
     if workbook.has("demand"):
         return workbook_demand(workbook), "the workbook's demand table"
     return naive_family_demand(workbook), "seasonal-naive demand (no demand table)"

@@ -1,0 +1,213 @@
+"""``snop cycle``: the monthly S&OP cycle: open, status, run, sign off, approve."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from snop.cli.common import actor, console, esc, print_json, store
+from snop.cli.main import app
+
+cycle_app = typer.Typer(help="The monthly S&OP cycle: open, status, run, signoff, approve.")
+app.add_typer(cycle_app, name="cycle")
+
+Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+RoleOption = Annotated[
+    list[str] | None,
+    typer.Option("--role", help="The role you act in (e.g. demand_planner, executive)."),
+]
+Note = Annotated[str | None, typer.Option("--note", help="A note kept with the action.")]
+
+
+@cycle_app.command("open")
+def open_cmd(
+    ctx: typer.Context,
+    period: Annotated[
+        str | None,
+        typer.Argument(help="The cycle to open (default: the one after the current cycle)."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Open the next cycle: roll forward from the current cycle's approved version.
+
+    Takes the new actuals (sales; actual production, inventory and workers when imported)
+    as the opening inventory, backlog and workers, or the version's projection where an
+    actual is missing (flagged); moves the horizon; keeps each family's frozen zone; and
+    carries the demand overrides that still apply."""
+    from snop.services.cycles import open_cycle
+
+    r = open_cycle(store(ctx), actor(ctx), period)
+    if as_json:
+        print_json(r)
+        return
+    c = r.cycle
+    based = f", rolled on from the approved version of {r.previous}" if r.previous else ""
+    console.print(
+        f"[bold]opened cycle {esc(c.period)}[/]: {c.horizon} periods, actuals up to "
+        f"{esc(c.actuals_cutoff or 'none')}{esc(based)}"
+    )
+    if r.missing_sales and r.previous:
+        console.print(
+            f"no sales of {esc(c.actuals_cutoff)} in the store yet: import them before the "
+            "forecast (`snop import`)"
+        )
+    for o in r.openings:
+        flag = "" if o.source == "actual" else f" ({o.source}: no actual)"
+        console.print(f"  opening {o.measure} {esc(o.key)}: {o.value:,.1f}{esc(flag)}")
+    if r.carried:
+        console.print(f"carried {len(r.carried)} demand override(s) into the new horizon")
+    for ov, why in r.expired:
+        console.print(f"  expired: {esc(ov.describe())}: {esc(why)}")
+
+
+@cycle_app.command("status")
+def status_cmd(
+    ctx: typer.Context,
+    cycle: Annotated[
+        str | None, typer.Option("--cycle", help="A cycle (default: current).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """Where the cycle stands: each step's owner, status, due date and sign-off."""
+    from snop.services.cycles import cycle_status
+
+    v = cycle_status(store(ctx), actor(ctx), cycle)
+    if as_json:
+        print_json(v)
+        return
+    c = v.cycle
+    console.print(
+        f"[bold]cycle {esc(c.period)}[/] ({c.status.value}): {c.horizon} periods, actuals up "
+        f"to {esc(c.actuals_cutoff or 'none')}; demand plan {esc(v.demand_status or 'none')}; "
+        f"supply plans: {esc(', '.join(v.supply_strategies) or 'none')}"
+    )
+    for s in v.steps:
+        st = s.state
+        signed = f", signed off by {st.signed_by}" if st.signed_by else ""
+        late = " OVERDUE" if s.overdue else ""
+        console.print(
+            f"  {st.position + 1}. {esc(st.step):<17} {esc(st.owner):<15} "
+            f"{st.status.value:<8} due {esc(st.due or '-')}{esc(signed)}{late}"
+        )
+    if v.next_step and c.status.value == "open":
+        console.print(f"next: {esc(v.next_step)}")
+
+
+@cycle_app.command("run")
+def run_cmd(
+    ctx: typer.Context,
+    force: Annotated[bool, typer.Option("--force", help="Run the steps done already too.")] = False,
+    as_json: Json = False,
+) -> None:
+    """Run the automatic steps that are pending or stale: forecast, then supply plans."""
+    from snop.services.cycles import run_cycle
+    from snop.services.forecast import BaselineResult
+    from snop.services.supply import SupplyResult
+    from snop.supply.report import comparison_lines
+
+    runs = run_cycle(store(ctx), actor(ctx), force=force)
+    if as_json:
+        print_json([{"step": r.step, "summary": _summary(r.result)} for r in runs])
+        return
+    if not runs:
+        console.print("nothing to run: every automatic step is done (--force runs them again)")
+    for r in runs:
+        if isinstance(r.result, BaselineResult):
+            res = r.result.result
+            console.print(
+                f"[bold]forecast[/]: {res.forecast['item'].nunique()} items, cycle "
+                f"{esc(r.result.cycle)}"
+            )
+        elif isinstance(r.result, SupplyResult):
+            console.print(f"[bold]supply review[/] on {esc(r.result.source)}")
+            for line in comparison_lines(r.result.plans, r.result.currency, top=2):
+                console.print(line, markup=False)
+
+
+def _summary(result: Any) -> Any:
+    from snop.services.forecast import BaselineResult
+    from snop.services.supply import SupplyResult
+
+    if isinstance(result, BaselineResult):
+        return {"cycle": result.cycle, **result.result.summary(), "stale": result.stale}
+    if isinstance(result, SupplyResult):
+        return {
+            "cycle": result.cycle,
+            "demand": result.source,
+            "strategies": [p.to_json() for p in result.plans.values()],
+        }
+    return None
+
+
+@cycle_app.command("signoff")
+def signoff_cmd(
+    ctx: typer.Context,
+    step: Annotated[str, typer.Argument(help="The step to sign off (see `snop cycle status`).")],
+    role: RoleOption = None,
+    note: Note = None,
+    as_json: Json = False,
+) -> None:
+    """Sign off a step of the current cycle, as its owner role."""
+    from snop.services.cycles import signoff
+
+    s = signoff(store(ctx), actor(ctx, *(role or [])), step, note)
+    if as_json:
+        print_json(s)
+        return
+    console.print(f"signed off {esc(s.step)} of cycle {esc(s.cycle)} as {esc(s.signed_by)}")
+
+
+@cycle_app.command("approve")
+def approve_cmd(
+    ctx: typer.Context,
+    strategy: Annotated[str, typer.Option(help="The supply strategy approved.")] = "optimal",
+    role: RoleOption = None,
+    note: Note = None,
+    as_json: Json = False,
+) -> None:
+    """Approve the current cycle: freeze the whole plan as the cycle's version."""
+    from snop.services.cycles import approve_cycle
+
+    c = approve_cycle(store(ctx), actor(ctx, *(role or [])), strategy=strategy, note=note)
+    if as_json:
+        print_json(c)
+        return
+    console.print(
+        f"[bold]approved cycle {esc(c.period)}[/] ({esc(c.strategy)} plan) by "
+        f"{esc(c.approved_by)}: its version is frozen (`snop plan show --version {esc(c.period)}`)"
+    )
+
+
+@cycle_app.command("list")
+def list_cmd(ctx: typer.Context, as_json: Json = False) -> None:
+    """Every cycle of the store, oldest first."""
+    from snop.services.cycles import cycles
+
+    rows = cycles(store(ctx), actor(ctx))
+    if as_json:
+        print_json(rows)
+        return
+    for c in rows:
+        approved = f", approved by {c.approved_by} ({c.strategy})" if c.approved_by else ""
+        console.print(f"{esc(c.period)}  {c.status.value:<8} {c.horizon} periods{esc(approved)}")
+
+
+@cycle_app.command("audit")
+def audit_cmd(
+    ctx: typer.Context,
+    cycle: Annotated[str | None, typer.Option("--cycle", help="One cycle only.")] = None,
+    as_json: Json = False,
+) -> None:
+    """The audit trail: who opened, imported, signed off and approved what, and when."""
+    from snop.services.cycles import audit_trail
+
+    rows = audit_trail(store(ctx), actor(ctx), cycle)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        console.print(
+            f"{esc(r['at'])}  {esc(r['cycle'] or '-'):<8} {esc(r['action']):<14} "
+            f"{esc(r['actor'])}  {esc(r['detail'])}",
+        )

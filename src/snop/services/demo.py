@@ -1,0 +1,221 @@
+"""``snop demo`` as a use case: months of the S&OP cycle at the demo company.
+
+The company's history is imported up to the month before the first cycle. Each month the
+planners forecast, review demand, plan supply, sign off and approve; then the month
+happens (its actuals drawn from the company's own model plus noise, see
+:func:`snop.demo.month_actuals`) and the next cycle rolls forward from the approved version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from snop.cycle.model import Opening
+from snop.demand.replay import Override
+from snop.demo import build_demo_workbook, month_actuals
+from snop.io import write_workbook
+from snop.model.periods import Period, parse_period
+from snop.model.workbook import Workbook
+from snop.services import cycles as cyc
+from snop.services import demand_review as dr
+from snop.services.context import Actor, UnitOfWork
+from snop.services.forecast import run_baseline
+from snop.services.supply import plan_cycle_supply
+from snop.services.versions import read_version
+from snop.services.workbook import import_workbook
+
+DANA = Actor.of("dana", "demand_planner")  # demand planner, owns the consensus
+SAM = Actor.of("sam", "sales")
+MAYA = Actor.of("maya", "marketing")
+SID = Actor.of("sid", "supply_planner")
+FAY = Actor.of("fay", "finance")
+LEE = Actor.of("lee", "sop_leader")
+ERIN = Actor.of("erin", "executive")
+
+
+@dataclass
+class MonthRun:
+    """One cycle of the demo, as it went."""
+
+    cycle: str
+    items: int
+    median_mase: float
+    median_naive_mase: float
+    overrides: list[str]  # the overrides entered this cycle
+    carried: int  # overrides carried from the last version
+    consensus: dict[str, float]  # consensus units over the horizon per family
+    costs: dict[str, float | None]  # total cost per strategy (None: no plan)
+    strategy: str  # approved
+    openings: list[Opening] = field(default_factory=list)
+    fenced: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class DemoResult:
+    workbook: Path
+    months: list[MonthRun]
+
+
+def simulate(
+    uow: UnitOfWork,
+    folder: Path,
+    *,
+    seed: int = 7,
+    months: int = 4,
+    last_actual: str = "2026-10",
+    on_month: Callable[[MonthRun], None] | None = None,
+) -> DemoResult:
+    """Run ``months`` cycles ending with the cycle after ``last_actual`` (approved)."""
+    truth = build_demo_workbook(seed, last_actual)
+    first = parse_period(last_actual) + (2 - months)
+    start = build_demo_workbook(seed, (first + -1).label)
+    start = Workbook(
+        start.granularity,
+        {n: t for n, t in start.tables.items() if n != "overrides"},
+        list(start.attributes),
+    )
+    path = folder / "workbook"
+    write_workbook(start, path)
+    import_workbook(uow, DANA, path)
+    runs: list[MonthRun] = []
+    openings: list[Opening] = []
+    carried = 0
+    for m in range(months):
+        run = _month(uow, first + m, m, openings, carried)
+        runs.append(run)
+        if on_month is not None:
+            on_month(run)
+        if m == months - 1:
+            break
+        _month_passes(uow, folder, truth, run.cycle, seed)
+        opened = cyc.open_cycle(uow, DANA)
+        openings, carried = opened.openings, len(opened.carried)
+    return DemoResult(path, runs)
+
+
+def _month(
+    uow: UnitOfWork, period: Period, m: int, openings: list[Opening], carried: int
+) -> MonthRun:
+    cyc.signoff(uow, DANA, "data")
+    base = run_baseline(uow, DANA)
+    cyc.signoff(uow, DANA, "forecast")
+    entered = _overrides(period, m)
+    for who, ov in entered:
+        dr.add_override(uow, who, ov)
+    dr.submit(uow, DANA)
+    plan = dr.approve(uow, ERIN, note="consensus for the supply review")
+    cyc.signoff(uow, DANA, "demand_review")
+    supply = plan_cycle_supply(uow, SID)
+    cyc.signoff(uow, SID, "supply_review")
+    cyc.signoff(uow, FAY, "financial_review", "priced at standard cost")
+    cyc.signoff(uow, LEE, "pre_sop", "optimal plan recommended")
+    cyc.approve_cycle(uow, ERIN, note="approved at the executive S&OP meeting")
+    rep = base.result.report
+    consensus = plan.view("family", [plan.consensus]).groupby("key")[plan.consensus].sum()
+    return MonthRun(
+        cycle=period.label,
+        items=len(rep),
+        median_mase=float(rep["mase"].median()),
+        median_naive_mase=float(rep["naive_mase"].median()),
+        overrides=[f"{who.name}: {ov.describe()}" for who, ov in entered],
+        carried=carried,
+        consensus={str(k): float(v) for k, v in consensus.items()},
+        costs={s: (p.total_cost if p.ok else None) for s, p in supply.plans.items()},
+        strategy="optimal",
+        openings=openings,
+        fenced=supply.fenced,
+    )
+
+
+def _overrides(first: Period, m: int) -> list[tuple[Actor, Override]]:
+    """The planners' changes: three in the first cycle (the later ones carry them), then
+    one new promotion each month at the far end of the fence."""
+
+    def p(k: int) -> str:
+        return (first + k).label
+
+    if m > 0:
+        promo = Override(
+            "marketing",
+            "family",
+            "COOK",
+            p(5),
+            p(5),
+            "pct",
+            8.0,
+            author="maya",
+            reason="promo",
+            event=f"Promotion {p(5)}",
+            comment="retailer feature month",
+        )
+        return [(MAYA, promo)]
+    return [
+        (
+            SAM,
+            Override(
+                "sales",
+                "family",
+                "CUTL",
+                p(2),
+                p(4),
+                "delta",
+                300.0,
+                author="sam",
+                reason="customer",
+                comment="distributor restocking after the hotel tender",
+            ),
+        ),
+        (
+            MAYA,
+            Override(
+                "marketing",
+                "family",
+                "APPL",
+                p(3),
+                p(5),
+                "pct",
+                10.0,
+                author="maya",
+                reason="promo",
+                event="Holiday campaign",
+                comment="TV campaign",
+            ),
+        ),
+        (
+            DANA,
+            Override(
+                "consensus",
+                "total",
+                "",
+                p(2),
+                p(2),
+                "pct",
+                -2.0,
+                author="dana",
+                reason="price",
+                comment="list prices up 3% next quarter",
+            ),
+        ),
+    ]
+
+
+def _month_passes(uow: UnitOfWork, folder: Path, truth: Workbook, cycle: str, seed: int) -> None:
+    """The month of ``cycle`` happens: import its actuals."""
+    version = read_version(uow, DANA, cycle)
+    plan = version.plan()
+    opening = {}
+    start = {(o["measure"], o["key"]): o["value"] for o in version.openings}
+    fams = version.inputs.get("families", [])
+    for row in fams:
+        f = str(row["family"])
+        opening[f] = (
+            float(start.get(("inventory", f), row.get("initial_inventory") or 0.0)),
+            float(start.get(("backlog", f), row.get("initial_backlog") or 0.0)),
+        )
+    tables = month_actuals(truth, cycle, plan.plan, plan.workforce, opening, seed)
+    wb = Workbook(truth.granularity, tables, [])
+    path = folder / f"actuals-{cycle}"
+    write_workbook(wb, path, partial_workbook=True)
+    import_workbook(uow, DANA, path)

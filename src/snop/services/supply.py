@@ -1,0 +1,166 @@
+"""Use cases of the supply review: plan the current cycle, read its plans; plan a workbook
+file (nothing stored)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from snop.cycle.model import Cycle
+from snop.io.jsonable import dumps, loads
+from snop.model.vocabulary import PlanStatus, Strategy
+from snop.model.workbook import Workbook
+from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, cycle_workbook
+from snop.services.steps import open_cycle_for_work, record_run
+from snop.store.document_repo import DRAFT, VERSION
+from snop.supply import STRATEGIES, FrozenPlan, SupplyPlan, compare_strategies
+from snop.supply.document import plan_document, plan_from_document
+from snop.supply.report import demand_for
+
+SUPPLY = "supply/"  # document parts: supply/level, supply/chase, supply/optimal
+
+
+@dataclass
+class SupplyResult:
+    cycle: str
+    source: str  # the demand the plans were made for
+    plans: dict[str, SupplyPlan]
+    currency: str
+    fenced: dict[str, int] = field(default_factory=dict)  # frozen periods kept per family
+
+
+def plan_cycle_supply(
+    uow: UnitOfWork,
+    actor: Actor,
+    strategies: Sequence[str] = STRATEGIES,
+    *,
+    integer_workforce: bool = False,
+    allow_ending_backlog: bool | None = None,
+    hard_safety_stock: bool | None = None,
+) -> SupplyResult:
+    """Plan the current cycle's demand with each strategy and keep the plans as the cycle's
+    supply drafts (replacing the previous run's; an approved version is never touched).
+
+    The frozen zone: each family's first ``frozen_periods`` periods keep the production
+    of the last approved version's plan.
+    """
+    with uow.write() as tx:
+        cycle = open_cycle_for_work(tx, "a new supply plan")
+        wb = cycle_workbook(tx, cycle)
+        demand, source = cycle_demand(tx, cycle, wb)
+        frozen = frozen_zone(tx, cycle, wb)
+        plans = compare_strategies(
+            wb,
+            demand,
+            tuple(strategies),
+            integer_workforce=integer_workforce,
+            allow_ending_backlog=allow_ending_backlog,
+            hard_safety_stock=hard_safety_stock,
+            frozen=frozen,
+        )
+        tx.documents.drop_drafts(cycle.period, SUPPLY)
+        for name, plan in plans.items():
+            tx.documents.put_draft(
+                cycle.period, SUPPLY + name, dumps(plan_document(plan), indent=None)
+            )
+        summary = {
+            "demand": source,
+            "strategies": {
+                n: {"status": p.status, "total_cost": p.total_cost} for n, p in plans.items()
+            },
+        }
+        record_run(tx, actor, cycle.period, "supply_review", summary)
+    return SupplyResult(
+        cycle.period, source, plans, wb.setting("currency") or "$", _fenced(frozen, wb)
+    )
+
+
+def cycle_demand(tx: Tx, cycle: Cycle, wb: Workbook) -> tuple[pd.DataFrame, str]:
+    """The demand the cycle plans on, by family and period, and where it comes from: the
+    consensus of its demand plan once it has a baseline, else the workbook's (see
+    :func:`snop.supply.report.demand_for`, the one rule)."""
+    from snop.services.demand_review import read_plan
+    from snop.services.forecast import family_demand
+
+    if tx.forecasts.layer(cycle.period).empty:
+        return demand_for(wb)
+    plan = read_plan(tx, cycle, wb)
+    what = "approved" if plan.status == PlanStatus.APPROVED else f"{plan.status}, not yet approved"
+    return demand_for(
+        wb,
+        family_demand(wb, plan.frame(plan.consensus)),
+        f"the {plan.consensus} demand plan of cycle {cycle.period} ({what})",
+    )
+
+
+def frozen_zone(tx: Tx, cycle: Cycle, wb: Workbook) -> FrozenPlan | None:
+    """The fence of ``cycle``: the last approved version's chosen plan, per family for its
+    ``frozen_periods`` (None when nothing is approved before it or no family is fenced)."""
+    last = tx.cycles.last_approved(before=cycle.period)
+    if last is None:
+        return None
+    from snop.supply.plan import frozen_zone as fence
+
+    plan = version_plan(tx, last.period, last.strategy or Strategy.OPTIMAL)
+    if plan is None or not plan.ok:
+        return None
+    return fence(wb, plan, cycle.periods)
+
+
+def _fenced(frozen: FrozenPlan | None, wb: Workbook) -> dict[str, int]:
+    if frozen is None:
+        return {}
+    fam = wb.families_with_defaults()
+    col = fam["frozen_periods"] if "frozen_periods" in fam.columns else pd.Series(dtype=float)
+    return {str(f): int(v) for f, v in col.items() if v == v and v > 0}
+
+
+def draft_plans(tx: Tx, cycle: str) -> dict[str, SupplyPlan]:
+    """The cycle's supply drafts by strategy (empty when supply was not planned yet)."""
+    parts = tx.documents.parts(cycle, DRAFT)
+    return {
+        p[len(SUPPLY) :]: plan_from_document(loads(c))
+        for p, c in parts.items()
+        if p.startswith(SUPPLY)
+    }
+
+
+def version_plan(tx: Tx, cycle: str, strategy: str) -> SupplyPlan | None:
+    text = tx.documents.get(cycle, VERSION, SUPPLY + strategy)
+    return None if text is None else plan_from_document(loads(text))
+
+
+def current_plans(uow: UnitOfWork, actor: Actor) -> SupplyResult:
+    """The current cycle's stored supply drafts."""
+    with uow.read() as tx:
+        cycle = current_cycle(tx)
+        wb = cycle_workbook(tx, cycle)
+        plans = draft_plans(tx, cycle.period)
+    return SupplyResult(cycle.period, "stored supply plans", plans, wb.setting("currency") or "$")
+
+
+def plan_workbook_file(
+    path: Path,
+    strategies: Sequence[str] = STRATEGIES,
+    *,
+    integer_workforce: bool = False,
+    allow_ending_backlog: bool | None = None,
+    hard_safety_stock: bool | None = None,
+) -> SupplyResult:
+    """Plan a workbook file (CSV folder or .xlsx) on its own demand; nothing stored."""
+    from snop.io import read_workbook
+
+    wb = read_workbook(Path(path))
+    demand, source = demand_for(wb)
+    plans = compare_strategies(
+        wb,
+        demand,
+        tuple(strategies),
+        integer_workforce=integer_workforce,
+        allow_ending_backlog=allow_ending_backlog,
+        hard_safety_stock=hard_safety_stock,
+    )
+    return SupplyResult(wb.first_period.label, source, plans, wb.setting("currency") or "$")

@@ -1,0 +1,139 @@
+"""Versions of the integrated plan: what the executive approval freezes, and reading it back.
+
+A version is a set of JSON documents written once, in the approval's transaction, and never
+changed: the header (who approved which strategy when, the steps' sign-offs), the demand
+plan (every layer by item and by family, and the override log), the supply plan of every
+strategy as planned (production, inventory, backlog, workforce per pool, capacity load,
+costs, explanations, status and diagnosis, also when infeasible), the openings the cycle
+started from, and the master data it was planned on. Reading a version reads only these
+documents, so it is the same however the store changes later.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from snop.cycle.model import Cycle
+from snop.errors import NotFoundError, SnopError
+from snop.io.jsonable import dumps, frame_records, jsonable, loads
+from snop.model.schema import TABLES
+from snop.model.vocabulary import PlanStatus, Strategy
+from snop.services.context import Actor, Tx, UnitOfWork, cycle_workbook
+from snop.store.document_repo import DRAFT, VERSION
+from snop.supply.document import plan_from_document
+from snop.supply.plan import SupplyPlan
+
+HEADER, DEMAND, OPENINGS = "header", "demand", "openings"
+SUPPLY, INPUTS = "supply/", "inputs/"
+
+
+def freeze_version(tx: Tx, cycle: Cycle, strategy: Strategy, actor: Actor, stamp: str) -> None:
+    """Write the version of ``cycle`` (inside the approval's transaction)."""
+    from snop.services.demand_review import read_plan
+
+    wb = cycle_workbook(tx, cycle)
+    drafts = {
+        p: c for p, c in tx.documents.parts(cycle.period, DRAFT).items() if p.startswith(SUPPLY)
+    }
+    chosen = drafts.get(SUPPLY + strategy.value)
+    if chosen is None:
+        raise SnopError(
+            f"cycle {cycle.period} has no {strategy.value} supply plan; run the supply review "
+            "(`snop cycle run` or `snop plan --strategy all`)"
+        )
+    plan = plan_from_document(loads(chosen))
+    if not plan.ok:
+        raise SnopError(
+            f"the {strategy.value} plan of cycle {cycle.period} is {plan.status}: "
+            + "; ".join(plan.diagnosis[:3])
+            + "; approve another strategy or fix the plan first"
+        )
+    demand = read_plan(tx, cycle, wb)
+    if demand.status != PlanStatus.APPROVED:
+        raise SnopError(f"the demand plan of cycle {cycle.period} is {demand.status}, not approved")
+    header = {
+        "cycle": cycle.period,
+        "periods": cycle.periods,
+        "horizon": cycle.horizon,
+        "actuals_cutoff": cycle.actuals_cutoff,
+        "based_on": cycle.based_on,
+        "approved_by": actor.name,
+        "approved_at": stamp,
+        "strategy": strategy.value,
+        "currency": wb.setting("currency") or "$",
+        "granularity": wb.granularity.value,
+        "steps": [jsonable(s) for s in tx.cycles.steps(cycle.period)],
+    }
+    put = tx.documents.put_version
+    put(cycle.period, HEADER, dumps(header, indent=None))
+    put(cycle.period, DEMAND, dumps(_demand_part(demand), indent=None))
+    for part, content in drafts.items():
+        put(cycle.period, part, content)
+    put(cycle.period, OPENINGS, dumps(tx.cycles.openings(cycle.period), indent=None))
+    for name in TABLES:
+        if name != "sales" and wb.has(name):
+            put(cycle.period, INPUTS + name, dumps(frame_records(wb.table(name)), indent=None))
+
+
+def _demand_part(plan: Any) -> dict[str, Any]:
+    return {
+        "status": str(plan.status),
+        "consensus": plan.consensus,
+        "layers": list(plan.layer_names),
+        "by_item": frame_records(plan.view("item")),
+        "by_family": frame_records(plan.view("family")),
+        "log": frame_records(plan.log()),
+    }
+
+
+@dataclass
+class PlanVersion:
+    """An approved version as stored: every part parsed from its JSON document."""
+
+    cycle: str
+    header: dict[str, Any]
+    demand: dict[str, Any]
+    supply: dict[str, dict[str, Any]]  # strategy -> plan document
+    openings: list[dict[str, Any]]
+    inputs: dict[str, list[dict[str, Any]]]
+
+    def plan(self, strategy: str | None = None) -> SupplyPlan:
+        """A strategy's plan (default: the approved one) as a :class:`SupplyPlan`."""
+        return plan_from_document(self.supply[strategy or self.header["strategy"]])
+
+    def summary(self) -> dict[str, Any]:
+        """What ``snop plan show --version --json`` prints: everything but the inputs."""
+        return {
+            "header": self.header,
+            "demand": self.demand,
+            "supply": self.supply,
+            "openings": self.openings,
+        }
+
+
+def read_version(uow: UnitOfWork, actor: Actor, period: str) -> PlanVersion:
+    """The approved version of cycle ``period`` (NotFoundError naming the versions there are)."""
+    with uow.read() as tx:
+        parts = tx.documents.parts(period, VERSION)
+        if not parts:
+            have = [c.period for c in tx.cycles.all() if c.approved_at is not None]
+            raise NotFoundError(
+                f"cycle {period} has no approved version; the versions are "
+                + (", ".join(have) or "none yet (`snop cycle approve` makes one)")
+            )
+    parsed = {p: loads(c) for p, c in parts.items()}
+    return PlanVersion(
+        period,
+        parsed[HEADER],
+        parsed[DEMAND],
+        {p[len(SUPPLY) :]: v for p, v in parsed.items() if p.startswith(SUPPLY)},
+        parsed[OPENINGS],
+        {p[len(INPUTS) :]: v for p, v in parsed.items() if p.startswith(INPUTS)},
+    )
+
+
+def versions(uow: UnitOfWork, actor: Actor) -> list[Cycle]:
+    """The cycles that have an approved version, oldest first."""
+    with uow.read() as tx:
+        return [c for c in tx.cycles.all() if c.approved_at is not None]
