@@ -253,10 +253,10 @@ def test_store_forecast_covers_the_workbook_horizon(tmp_path: Path) -> None:
     res = snop("--db", "s.db", "forecast", "--method", "naive", "--json", cwd=tmp_path)
     assert res.exit_code == 0, res.stderr
     assert res.json()["horizon"] == 20
-    from snop.cycle.baseline import load_layer
-    from snop.store.db import open_store
+    from snop.store.uow import UnitOfWork
 
-    layer = load_layer(open_store(f"sqlite:///{tmp_path / 's.db'}"), "2026-11")
+    with UnitOfWork.open(f"sqlite:///{tmp_path / 's.db'}").read() as tx:
+        layer = tx.forecasts.layer("2026-11")
     a1 = layer[layer["item"] == "A1"]
     assert len(a1) == 20 and (a1["qty"] == 125.0).all()  # no zero tail
 
@@ -265,7 +265,7 @@ def test_store_forecast_refuses_a_different_or_empty_horizon(tmp_path: Path) -> 
     write_small(tmp_path / "wb")
     assert snop("--db", "s.db", "import", "wb", cwd=tmp_path).exit_code == 0
     for h, msg in (
-        ("18", "differs from the workbook's horizon setting (6 periods)"),
+        ("18", "differs from the current cycle's horizon (6 periods)"),
         ("0", "at least 1 period"),
     ):
         res = snop("--db", "s.db", "forecast", "--horizon", h, cwd=tmp_path)

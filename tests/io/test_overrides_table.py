@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from snop.cycle.data import export_store, import_workbook
 from snop.io import Severity, WorkbookInvalid, check_workbook
+from snop.services.workbook import export_store, import_workbook
 from snop.store.db import open_store
+from snop.store.uow import UnitOfWork
+from tests.services import ME
 from tests.workbooks import SMALL, write_small
 
 HEADER = (
@@ -225,33 +227,33 @@ def test_demand_layers_rules(tmp_path: Path) -> None:
 
 def test_overrides_import_and_export_identically(db_url: str, tmp_path: Path) -> None:
     engine = open_store(db_url)
-    import_workbook(engine, write_small(tmp_path / "wb", {"overrides": VALID}))
-    export_store(engine, tmp_path / "out")
+    import_workbook(UnitOfWork(engine), ME, write_small(tmp_path / "wb", {"overrides": VALID}))
+    export_store(UnitOfWork(engine), ME, tmp_path / "out")
     assert (tmp_path / "out" / "overrides.csv").read_text() == VALID
-    import_workbook(engine, tmp_path / "out")  # the export is valid again
-    export_store(engine, tmp_path / "again")
+    import_workbook(UnitOfWork(engine), ME, tmp_path / "out")  # the export is valid again
+    export_store(UnitOfWork(engine), ME, tmp_path / "again")
     assert (tmp_path / "again" / "overrides.csv").read_text() == VALID
 
 
 def test_overrides_alone_are_checked_against_the_store(db_url: str, tmp_path: Path) -> None:
     engine = open_store(db_url)
-    import_workbook(engine, write_small(tmp_path / "wb"))
+    import_workbook(UnitOfWork(engine), ME, write_small(tmp_path / "wb"))
     part = tmp_path / "part"
     part.mkdir()
     (part / "overrides.csv").write_text(VALID + "sales,item,B2,2027-04,,7,,,,,,,late,,\n")
     with pytest.raises(WorkbookInvalid) as info:
-        import_workbook(engine, part)
+        import_workbook(UnitOfWork(engine), ME, part)
     assert [(p.source, p.row, p.column) for p in info.value.problems] == [
         ("overrides.csv", 6, "period")
     ]
     (part / "overrides.csv").write_text(VALID)
-    assert import_workbook(engine, part).rows["overrides"] == 4
+    assert import_workbook(UnitOfWork(engine), ME, part).rows["overrides"] == 4
 
     # new actuals move the horizon on: stored overrides left behind are a warning only
     month = tmp_path / "month"
     month.mkdir()
     (month / "sales.csv").write_text("item,period,qty\nA1,2026-11,99\n")
-    result = import_workbook(engine, month)
+    result = import_workbook(UnitOfWork(engine), ME, month)
     assert [(p.source, p.row, p.column, p.severity) for p in result.warnings] == [
         ("overrides", 0, "period", Severity.WARNING)
     ]
@@ -263,5 +265,5 @@ def test_overrides_alone_are_checked_against_the_store(db_url: str, tmp_path: Pa
     again = write_small(tmp_path / "noA1", {"items": items, "sales": sales})
     (again / "overrides.csv").unlink(missing_ok=True)
     with pytest.raises(WorkbookInvalid) as info:
-        import_workbook(engine, again, replace_sales=True)
+        import_workbook(UnitOfWork(engine), ME, again, replace_sales=True)
     assert ("overrides", 0, "key") in {(p.source, p.row, p.column) for p in info.value.problems}

@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from snop.cycle.data import import_workbook
 from snop.io import check_workbook
 from snop.model.limits import MAX_AMOUNT, MAX_KEY_LENGTH, MAX_QUANTITY
 from snop.model.schema import TABLES, Kind
+from snop.services.workbook import import_workbook
 from snop.store.db import open_store
+from snop.store.uow import UnitOfWork
 from snop.store.workbook_repo import load_workbook
+from tests.services import ME
 from tests.workbooks import SMALL, write_small
 
 # A 200-character code (the longest a key may be) in several scripts, and names that must
@@ -54,7 +56,7 @@ def _limit_workbook(folder: Path) -> Path:
 def test_text_at_the_limits_round_trips_byte_exact(tmp_path: Path, db_url: str) -> None:
     folder = _limit_workbook(tmp_path / "wb")
     engine = open_store(db_url)
-    result = import_workbook(engine, folder)
+    result = import_workbook(UnitOfWork(engine), ME, folder)
     assert result.rows["items"] == len(NAMES)
     wb = load_workbook(engine)
     assert wb is not None

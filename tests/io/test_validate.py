@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from snop.cycle.data import export_store, import_workbook
 from snop.io import Severity, WorkbookInvalid, check_workbook
+from snop.services.workbook import export_store, import_workbook
 from snop.store.db import open_store
+from snop.store.uow import UnitOfWork
+from tests.services import ME
 from tests.workbooks import SMALL, write_small
 
 
@@ -111,13 +113,13 @@ def test_twenty_mistakes_are_all_reported_with_row_and_column(tmp_path: Path) ->
 
 def test_invalid_import_leaves_the_store_exactly_as_before(tmp_path: Path) -> None:
     engine = open_store(str(tmp_path / "s.db"))
-    import_workbook(engine, write_small(tmp_path / "good"))
-    export_store(engine, tmp_path / "before")
+    import_workbook(UnitOfWork(engine), ME, write_small(tmp_path / "good"))
+    export_store(UnitOfWork(engine), ME, tmp_path / "before")
     with pytest.raises(WorkbookInvalid) as info:
-        import_workbook(engine, _broken_workbook(tmp_path / "bad"))
+        import_workbook(UnitOfWork(engine), ME, _broken_workbook(tmp_path / "bad"))
     assert len(info.value.problems) >= 20
     assert "nothing was imported" in str(info.value)
-    export_store(engine, tmp_path / "after")
+    export_store(UnitOfWork(engine), ME, tmp_path / "after")
     for f in sorted((tmp_path / "before").iterdir()):
         assert f.read_text() == (tmp_path / "after" / f.name).read_text(), f.name
 

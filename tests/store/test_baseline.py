@@ -6,17 +6,23 @@ from pathlib import Path
 
 import numpy as np
 
-from snop.cycle.baseline import family_demand, load_layer, run_baseline
-from snop.cycle.data import import_workbook
+from snop.services.context import current_cycle, cycle_workbook
+from snop.services.forecast import family_demand, run_baseline
+from snop.services.workbook import import_workbook
 from snop.store.db import open_store
+from snop.store.uow import UnitOfWork
+from tests.services import ME
 from tests.workbooks import write_small
 
 
 def test_baseline_is_saved_and_rerun_replaces_it(db_url: str, tmp_path: Path) -> None:
-    engine = open_store(db_url)
-    import_workbook(engine, write_small(tmp_path / "wb"))
-    wb, result = run_baseline(engine, method="naive")
-    layer = load_layer(engine, "2026-11")
+    uow = UnitOfWork(open_store(db_url))
+    import_workbook(uow, ME, write_small(tmp_path / "wb"))
+    done = run_baseline(uow, ME, method="naive")
+    result = done.result
+    with uow.read() as tx:
+        layer = tx.forecasts.layer("2026-11")
+        wb = cycle_workbook(tx, current_cycle(tx))
     # naive: the last month's total per item (A1 sold 105 retail + 20 online in 2026-10)
     assert len(layer) == 4 * 6
     a1 = layer[layer["item"] == "A1"]["qty"].to_numpy()
@@ -27,6 +33,11 @@ def test_baseline_is_saved_and_rerun_replaces_it(db_url: str, tmp_path: Path) ->
     assert layer[(layer["item"] == "B1") & (layer["period"] == "2026-11")]["qty"].item() == 0
     fam = family_demand(wb, layer)
     assert np.isclose(fam["qty"].sum(), layer["qty"].sum())
-    run_baseline(engine, method="naive")  # same cycle again: replaced, not duplicated
-    assert len(load_layer(engine, "2026-11")) == 24
+    run_baseline(uow, ME, method="naive")  # same cycle again: replaced, not duplicated
+    with uow.read() as tx:
+        assert len(tx.forecasts.layer("2026-11")) == 24
+    assert done.cycle == "2026-11"
+    assert done.family_totals == {
+        f: float(q) for f, q in fam.groupby("family")["qty"].sum().items()
+    }
     assert set(result.report["item"]) == {"A1", "A2", "B1", "B2"}

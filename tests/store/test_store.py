@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from snop.cycle.data import export_store, import_workbook
 from snop.io import WorkbookInvalid
+from snop.services.workbook import export_store, import_workbook
 from snop.store.db import open_store
+from snop.store.uow import UnitOfWork
 from snop.store.workbook_repo import load_workbook
+from tests.services import ME
 from tests.workbooks import SMALL, write_small
 
 
@@ -23,9 +25,9 @@ def _count(engine: sa.Engine, table: str) -> int:
 def test_import_then_reimport_does_not_duplicate(db_url: str, tmp_path: Path) -> None:
     engine = open_store(db_url)
     folder = write_small(tmp_path / "wb")
-    first = import_workbook(engine, folder)
+    first = import_workbook(UnitOfWork(engine), ME, folder)
     assert first.rows["sales"] == 18 and first.rows["items"] == 4
-    import_workbook(engine, folder)
+    import_workbook(UnitOfWork(engine), ME, folder)
     assert _count(engine, "wb_sales") == 18
     assert _count(engine, "wb_items") == 4
     assert _count(engine, "wb_item_attribute") == 4
@@ -37,14 +39,14 @@ def test_import_then_reimport_does_not_duplicate(db_url: str, tmp_path: Path) ->
 
 def test_new_actuals_merge_into_history(db_url: str, tmp_path: Path) -> None:
     engine = open_store(db_url)
-    import_workbook(engine, write_small(tmp_path / "wb"))
+    import_workbook(UnitOfWork(engine), ME, write_small(tmp_path / "wb"))
     month = tmp_path / "november"
     month.mkdir()
     # a new month, and a correction of an old one
     (month / "sales.csv").write_text(
         "item,period,qty,channel\nA1,2026-11,130,retail\nA2,2026-10,80,retail\n"
     )
-    result = import_workbook(engine, month)
+    result = import_workbook(UnitOfWork(engine), ME, month)
     assert result.rows["sales"] == 19
     wb = load_workbook(engine)
     assert wb is not None
@@ -53,19 +55,19 @@ def test_new_actuals_merge_into_history(db_url: str, tmp_path: Path) -> None:
     assert s[("A2", "2026-10", "retail")] == 80
     assert len(wb.items) == 4  # tables the file left out are kept
     assert str(wb.first_period) == "2026-12"
-    import_workbook(engine, month, replace_sales=True)
+    import_workbook(UnitOfWork(engine), ME, month, replace_sales=True)
     assert _count(engine, "wb_sales") == 2
 
 
 def test_partial_import_is_checked_against_the_store(db_url: str, tmp_path: Path) -> None:
     engine = open_store(db_url)
-    import_workbook(engine, write_small(tmp_path / "wb"))
+    import_workbook(UnitOfWork(engine), ME, write_small(tmp_path / "wb"))
     part = tmp_path / "items_only"
     part.mkdir()
     # dropping A2 would orphan its stored sales: refused, store unchanged
     (part / "items.csv").write_text(SMALL["items"].replace("A2,F1,Widget L,12,7,,,,large\n", ""))
     with pytest.raises(WorkbookInvalid) as info:
-        import_workbook(engine, part)
+        import_workbook(UnitOfWork(engine), ME, part)
     assert "sales (already in the store), column item: 'A2': is not an item" in str(info.value)
     assert _count(engine, "wb_items") == 4
 
@@ -77,12 +79,12 @@ def test_export_import_export_is_identical(db_url: str, tmp_path: Path, fmt: str
 
     write_workbook(build_demo_workbook(), tmp_path / "demo")
     engine = open_store(db_url)
-    import_workbook(engine, tmp_path / "demo")
+    import_workbook(UnitOfWork(engine), ME, tmp_path / "demo")
     first = tmp_path / ("one.xlsx" if fmt == "xlsx" else "one")
     second = tmp_path / ("two.xlsx" if fmt == "xlsx" else "two")
-    export_store(engine, first)
-    import_workbook(engine, first)
-    export_store(engine, second)
+    export_store(UnitOfWork(engine), ME, first)
+    import_workbook(UnitOfWork(engine), ME, first)
+    export_store(UnitOfWork(engine), ME, second)
     if fmt == "csv":
         cmp = filecmp.dircmp(first, second)
         assert sorted(cmp.common) == sorted(p.name for p in first.iterdir())
@@ -105,8 +107,8 @@ def test_family_and_workforce_periods_round_trip(db_url: str, tmp_path: Path) ->
         "workforce_periods": "pool,period,regular_wage\nP1,2027-03,21.5\n",
     }
     engine = open_store(db_url)
-    import_workbook(engine, write_small(tmp_path / "wb", changes))
-    export_store(engine, tmp_path / "out")
+    import_workbook(UnitOfWork(engine), ME, write_small(tmp_path / "wb", changes))
+    export_store(UnitOfWork(engine), ME, tmp_path / "out")
     assert (tmp_path / "out" / "family_periods.csv").read_text() == changes["family_periods"]
     assert (tmp_path / "out" / "workforce_periods.csv").read_text() == changes["workforce_periods"]
     wb = load_workbook(engine)
@@ -132,7 +134,7 @@ def test_migrations_match_the_table_definitions(db_url: str) -> None:
 
 def test_foreign_keys_are_enforced(db_url: str, tmp_path: Path) -> None:
     engine = open_store(db_url)
-    import_workbook(engine, write_small(tmp_path / "wb"))
+    import_workbook(UnitOfWork(engine), ME, write_small(tmp_path / "wb"))
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
         conn.execute(
             sa.text(

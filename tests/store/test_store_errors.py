@@ -10,11 +10,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from snop.cycle.data import import_workbook
 from snop.errors import SnopError, user_message
+from snop.services.workbook import import_workbook
 from snop.store.db import open_store
+from snop.store.uow import UnitOfWork
 from snop.store.workbook_repo import load_workbook
 from tests.cli import snop
+from tests.services import ME
 from tests.workbooks import write_small
 
 NOT_A_DATABASE = {
@@ -60,7 +62,7 @@ def _big_sales(folder: Path, rows: int) -> Path:
 def test_disk_full_changes_nothing_and_says_so(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     engine = open_store(str(db))
-    import_workbook(engine, write_small(tmp_path / "wb"))
+    import_workbook(UnitOfWork(engine), ME, write_small(tmp_path / "wb"))
     with engine.connect() as conn:
         pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
     engine.dispose()
@@ -71,7 +73,7 @@ def test_disk_full_changes_nothing_and_says_so(tmp_path: Path) -> None:
 
     sa.event.listen(engine, "connect", full_disk)
     with pytest.raises(sa.exc.OperationalError) as info:
-        import_workbook(engine, _big_sales(tmp_path / "more", 3000))
+        import_workbook(UnitOfWork(engine), ME, _big_sales(tmp_path / "more", 3000))
     assert user_message(info.value) == "disk full: nothing was changed"
     sa.event.remove(engine, "connect", full_disk)
     engine.dispose()

@@ -18,9 +18,10 @@ from alembic import command
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from snop.cycle.data import import_workbook
 from snop.errors import SnopError
+from snop.io import check_workbook
 from snop.store.db import alembic_config, open_store, upgrade
+from snop.store.workbook_repo import save_workbook
 from tests.cli import snop
 from tests.workbooks import write_small
 
@@ -49,7 +50,10 @@ def store_at(url: str, revision: str, wb: Path) -> None:
     engine = open_store(url, migrate=False)
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
-    import_workbook(engine, write_small(wb))  # the workbook tables are the same since 0001
+    wb_ = check_workbook(write_small(wb)).workbook
+    assert wb_ is not None
+    with engine.begin() as conn:  # the workbook tables are the same since 0001
+        save_workbook(conn, wb_)
     engine.dispose()
 
 

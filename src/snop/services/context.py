@@ -13,7 +13,7 @@ from snop.cycle.model import Cycle
 from snop.errors import NotAllowed, NotFoundError
 from snop.model.workbook import Workbook
 from snop.store.uow import Tx, UnitOfWork
-from snop.store.workbook_repo import load_workbook
+from snop.store.workbook_repo import get_meta
 
 __all__ = ["Actor", "NotAllowed", "Tx", "UnitOfWork", "current_cycle", "cycle_workbook", "now"]
 
@@ -69,6 +69,8 @@ def current_cycle(tx: Tx) -> Cycle:
     """The store's current cycle (the latest not closed); NotFoundError when none is open."""
     c = tx.cycles.current()
     if c is None:
+        if get_meta(tx.conn, "granularity") is None:
+            raise NotFoundError("the store is empty; run `snop import WORKBOOK` first")
         raise NotFoundError(
             "no cycle is open; import a workbook (`snop import WORKBOOK`) or open one "
             "with `snop cycle open PERIOD`"
@@ -77,7 +79,7 @@ def current_cycle(tx: Tx) -> Cycle:
 
 
 def stored_workbook(tx: Tx) -> Workbook:
-    wb = load_workbook(tx.conn)
+    wb = tx.workbook()
     if wb is None:
         raise NotFoundError("the store is empty; run `snop import WORKBOOK` first")
     return wb

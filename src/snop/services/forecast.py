@@ -136,7 +136,7 @@ def forecast_file(
 
     if freq is not None:
         frequency(freq)  # a wrong option before any reading
-    sales = read_table(str(path), "sales", numbers=("qty",), decimal=decimal_mark(decimal))
+    sales = read_table(str(path), "sales", numbers=("qty",), decimal=decimal_mark(decimal or "."))
     items = read_table(str(hierarchy), "items") if hierarchy is not None else None
     result = forecast_panel(
         sales,

@@ -22,7 +22,6 @@ from snop.model.vocabulary import CycleStatus
 from snop.model.workbook import Workbook
 from snop.services.context import Actor, UnitOfWork, now, stored_workbook
 from snop.services.steps import record_run
-from snop.store.workbook_repo import load_workbook, save_workbook
 
 SALES_KEY = ["item", "period", "location", "customer", "channel"]
 
@@ -65,7 +64,7 @@ def import_workbook(
     from snop.services.cycles import open_first_cycle
 
     with uow.write() as tx:
-        base = load_workbook(tx.conn)
+        base = tx.workbook()
         result = check_workbook(Path(path), base, replace_sales)
         if result.workbook is None:
             raise WorkbookInvalid(result.problems, str(path))
@@ -76,7 +75,7 @@ def import_workbook(
             if base is not None and current is not None and current.actuals_cutoff
             else []
         )
-        rows = save_workbook(tx.conn, wb)
+        rows = tx.save_workbook(wb)
         stale: list[str] = []
         opened = current is None
         if current is None:

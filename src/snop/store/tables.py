@@ -135,34 +135,6 @@ forecast_report = sa.Table(
     sa.Column("treatment", sa.Text, nullable=True),
 )
 
-# Supply plans of a cycle per strategy, long (family, period, measure, value) so the plan's
-# columns can grow without migrations; and the constrained demand fed back to the demand review.
-supply_plan = sa.Table(
-    "supply_plan",
-    metadata,
-    sa.Column("cycle", KEY_TEXT, primary_key=True),
-    sa.Column("strategy", KEY_TEXT, primary_key=True),
-    sa.Column("family", KEY_TEXT, primary_key=True),
-    sa.Column("period", KEY_TEXT, primary_key=True),
-    sa.Column("measure", KEY_TEXT, primary_key=True),
-    sa.Column("value", sa.Double, nullable=False),
-)
-constrained_demand = sa.Table(
-    "constrained_demand",
-    metadata,
-    sa.Column("cycle", KEY_TEXT, primary_key=True),
-    sa.Column("strategy", KEY_TEXT, primary_key=True),
-    sa.Column("family", KEY_TEXT, primary_key=True),
-    sa.Column("period", KEY_TEXT, primary_key=True),
-    sa.Column("demand", sa.Double, nullable=False),
-    sa.Column("constrained", sa.Double, nullable=False),
-    sa.Column("gap", sa.Double, nullable=False),
-    sa.Column("backlog", sa.Double, nullable=False),
-    sa.Column("lost_sales", sa.Double, nullable=False),
-    sa.Column("lead_time_periods", sa.Double, nullable=False),
-    sa.Column("reason", sa.Text, nullable=True),
-)
-
 # The demand review. A cycle's demand plan moves draft -> submitted -> approved; the override
 # log is the only thing a layer holds (layers are recomputed by replaying it over the
 # baseline), and approval freezes every layer's values and each override's effect, so an

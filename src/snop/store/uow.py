@@ -15,10 +15,12 @@ from functools import cached_property
 
 from sqlalchemy.engine import Connection, Engine
 
+from snop.model.workbook import Workbook
 from snop.store.cycle_repo import CycleRepo
 from snop.store.db import open_store, write_transaction
 from snop.store.document_repo import DocumentRepo
 from snop.store.forecast_repo import ForecastRepo
+from snop.store.workbook_repo import load_workbook, save_workbook
 
 
 class Tx:
@@ -27,6 +29,19 @@ class Tx:
     def __init__(self, conn: Connection, *, writable: bool) -> None:
         self.conn = conn
         self.writable = writable
+        self._workbook: Workbook | None = None
+
+    def workbook(self) -> Workbook | None:
+        """The stored workbook (None: nothing imported), read once per transaction."""
+        if self._workbook is None:
+            self._workbook = load_workbook(self.conn)
+        return self._workbook
+
+    def save_workbook(self, wb: Workbook) -> dict[str, int]:
+        """Replace the stored workbook by ``wb``; rows written per table."""
+        rows = save_workbook(self.conn, wb)
+        self._workbook = None  # read back as stored next time
+        return rows
 
     @cached_property
     def cycles(self) -> CycleRepo:

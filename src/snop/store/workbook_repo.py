@@ -116,14 +116,14 @@ def _typed(name: str, rows: list[sa.Row[tuple[object, ...]]], columns: list[str]
     spec = TABLES[name]
     if not rows:
         return empty_table(name)
-    df = pd.DataFrame([tuple(r) for r in rows], columns=columns)
-    for c in spec.columns:
-        if c.kind is Kind.NUMBER:
-            df[c.name] = pd.to_numeric(df[c.name]).astype(float)
-        else:
-            col = df[c.name].astype(object)
-            df[c.name] = col.where(col.notna() & (col != ""), None)
-    return df
+    cells = list(zip(*[tuple(r) for r in rows], strict=True))
+    data: dict[str, object] = {}
+    for c, values in zip(columns, cells, strict=True):
+        if spec.column(c).kind is Kind.NUMBER:
+            data[c] = np.array([np.nan if v is None else v for v in values], dtype=float)
+        else:  # blank is None, whatever the database returned for it
+            data[c] = np.array([None if v is None or v == "" else v for v in values], dtype=object)
+    return pd.DataFrame(data, columns=columns)
 
 
 def load_workbook(engine: Engine | Connection) -> Workbook | None:
