@@ -33,10 +33,15 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 from alembic import command  # noqa: E402
 from tests.workbooks import write_small  # noqa: E402
 
-from snop.cycle.baseline import run_baseline  # noqa: E402
-from snop.cycle.data import import_workbook  # noqa: E402
+from snop.io import check_workbook  # noqa: E402
+from snop.services.context import Actor  # noqa: E402
+from snop.services.forecast import run_baseline  # noqa: E402
+from snop.services.workbook import import_workbook  # noqa: E402
 from snop.store.db import alembic_config, open_store  # noqa: E402
-from snop.store.workbook_repo import load_workbook  # noqa: E402
+from snop.store.uow import UnitOfWork  # noqa: E402
+from snop.store.workbook_repo import load_workbook, save_workbook  # noqa: E402
+
+BENCH = Actor.of("bench")
 
 ENV = {**os.environ, "PYTHONPATH": f"{ROOT / 'src'}"}
 
@@ -97,7 +102,7 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
     for n in range(rounds):
         db = fresh(url, tmp, n)
         engine = open_store(db)
-        import_workbook(engine, wb)
+        import_workbook(UnitOfWork(engine), BENCH, wb)
         res = finish([start(db, "import", str(budget)), start(db, "import", str(sales))])
         tally["tracebacks"] += traceback(res)
         stored = load_workbook(engine)
@@ -112,8 +117,8 @@ def races(url: str | None, tmp: Path, rounds: int) -> None:
             tally["imports one refused by a traceback"] += 1
         else:
             tally["imports one lost silently"] += 1
-        import_workbook(engine, wb)
-        run_baseline(engine, method="naive")
+        import_workbook(UnitOfWork(engine), BENCH, wb)
+        run_baseline(UnitOfWork(engine), BENCH, method="naive")
         procs = [start(db, "demand", "show", "--json") for _ in range(4)]
         procs += [
             start(
@@ -175,7 +180,10 @@ def kills(tmp: Path, rounds: int) -> None:
     engine = open_store(str(template), migrate=False)
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "0004")
-    import_workbook(engine, write_small(tmp / "wb4"))
+    old = check_workbook(write_small(tmp / "wb4")).workbook
+    assert old is not None
+    with engine.begin() as conn:  # the workbook tables are the same since 0001
+        save_workbook(conn, old)
     engine.dispose()
     rng = random.Random(17)
     for case, step in (("upgrade from 0004", 2), ("new store", 50)):

@@ -54,18 +54,27 @@ def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None
     root, run = demo
     assert run.returncode == 0, run.stderr
     assert "Running HiGHS" not in run.stdout and "HiGHS" not in run.stderr
-    assert "56 items in 4 families" in run.stdout
-    assert "Supply review" in run.stdout
-    # the demand review: an approved consensus and the FVA of the replayed earlier cycle
-    assert "approved by erin (executive): frozen as the version of cycle 2026-11" in run.stdout
-    assert "forecast value added of cycle 2026-05" in run.stdout
-    assert "the locked hotel tender kept CUTL-002" in run.stdout
-    assert "planned on the consensus demand plan of cycle 2026-11 (approved)" in run.stdout
+    # four monthly cycles, each approved; the later ones rolled forward on actuals
+    for cycle in ("2026-08", "2026-09", "2026-10", "2026-11"):
+        assert f"cycle {cycle}" in run.stdout
+    assert run.stdout.count("approved by the executives (optimal plan)") == 4
+    assert "forecast: 56 items" in run.stdout
+    assert "3 new override(s)" in run.stdout and "carried from the last version" in run.stdout
+    assert "versions 2026-08, 2026-09, 2026-10, 2026-11" in run.stdout
     # the previous demo's entries were replaced, and the new ones recorded
     folder = root / "demo"
     assert not (folder / "workbook-2026-04").exists()
-    assert {p.name for p in folder.iterdir()} == {MARKER, "snop.db", "workbook", "workbook-2026-05"}
-    assert "workbook-2026-05" in (folder / MARKER).read_text().splitlines()
+    made = {"snop.db", "workbook", "actuals-2026-08", "actuals-2026-09", "actuals-2026-10"}
+    assert {p.name for p in folder.iterdir()} == {MARKER, *made}
+    assert made <= set((folder / MARKER).read_text().splitlines())
+    # the store holds the four versions, readable by every door
+    listed = cli("--db", folder / "snop.db", "cycle", "list", "--json").json()
+    assert [(c["period"], c["status"]) for c in listed] == [
+        ("2026-08", "closed"),
+        ("2026-09", "closed"),
+        ("2026-10", "closed"),
+        ("2026-11", "approved"),
+    ]
 
 
 def _sales(db: Path) -> pd.DataFrame:
@@ -90,7 +99,7 @@ def test_xlsx_and_csv_round_trips_keep_every_number(
     r = cli("--db", tmp_path / "b.db", "import", tmp_path / "a.xlsx")
     assert r.exit_code == 0, r.stderr
     before, after = _sales(store), _sales(tmp_path / "b.db")
-    assert len(before) == 4495
+    assert len(before) == 4777  # 48 months of history to 2026-07, then three months' actuals
     # exactly equal, not approximately: the demo's fractional sales (e.g. 460.7) included
     assert (before["qty"] % 1 != 0).sum() > 0
     pd.testing.assert_frame_equal(before, after, check_exact=True)
