@@ -12,13 +12,13 @@ import signal
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from snop.cycle.data import import_workbook
 from snop.errors import SnopError
 from snop.store.db import alembic_config, open_store, upgrade
 from tests.cli import snop
@@ -45,11 +45,30 @@ def version(url: str) -> str | None:
 
 
 def store_at(url: str, revision: str, wb: Path) -> None:
-    """A store at an old schema version holding the small workbook."""
+    """A store at an old schema version holding the small workbook's items and sales.
+
+    Written with SQL of that schema (wb_items and wb_sales are the same since 0001): today's
+    import writes tables and columns an old schema does not have."""
+    folder = write_small(wb)
+    items = pd.read_csv(folder / "items.csv", dtype=str)
+    sales = pd.read_csv(folder / "sales.csv", dtype={"item": str, "period": str})
     engine = open_store(url, migrate=False)
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
-    import_workbook(engine, write_small(wb))  # the workbook tables are the same since 0001
+        conn.execute(
+            sa.text("INSERT INTO wb_items (item, family) VALUES (:item, :family)"),
+            items[["item", "family"]].to_dict("records"),
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO wb_sales (item, period, location, customer, channel, qty) "
+                "VALUES (:item, :period, '', '', :channel, :qty)"
+            ),
+            [
+                {"item": r.item, "period": r.period, "channel": r.channel, "qty": float(r.qty)}
+                for r in sales.itertuples()
+            ],
+        )
     engine.dispose()
 
 
