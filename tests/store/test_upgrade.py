@@ -4,6 +4,7 @@ data intact. A store of a newer schema is refused and left untouched."""
 
 from __future__ import annotations
 
+import csv
 import multiprocessing
 import os
 import random
@@ -12,7 +13,6 @@ import signal
 import sqlite3
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -50,24 +50,20 @@ def store_at(url: str, revision: str, wb: Path) -> None:
     Written with SQL of that schema (wb_items and wb_sales are the same since 0001): today's
     import writes tables and columns an old schema does not have."""
     folder = write_small(wb)
-    items = pd.read_csv(folder / "items.csv", dtype=str)
-    sales = pd.read_csv(folder / "sales.csv", dtype={"item": str, "period": str})
+    with (folder / "items.csv").open(encoding="utf-8") as fh:
+        items = [{"item": r["item"], "family": r["family"]} for r in csv.DictReader(fh)]
+    with (folder / "sales.csv").open(encoding="utf-8") as fh:
+        sales = [{**r, "qty": float(r["qty"])} for r in csv.DictReader(fh)]
     engine = open_store(url, migrate=False)
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), revision)
-        conn.execute(
-            sa.text("INSERT INTO wb_items (item, family) VALUES (:item, :family)"),
-            items[["item", "family"]].to_dict("records"),
-        )
+        conn.execute(sa.text("INSERT INTO wb_items (item, family) VALUES (:item, :family)"), items)
         conn.execute(
             sa.text(
                 "INSERT INTO wb_sales (item, period, location, customer, channel, qty) "
                 "VALUES (:item, :period, '', '', :channel, :qty)"
             ),
-            [
-                {"item": r.item, "period": r.period, "channel": r.channel, "qty": float(r.qty)}
-                for r in sales.itertuples()
-            ],
+            sales,
         )
     engine.dispose()
 
