@@ -143,3 +143,18 @@ def test_periods_may_be_given_as_period_objects_or_labels() -> None:
     by_period = frozen_zone(wb, last, [parse_period("2027-02"), parse_period("2027-03")])
     assert by_label is not None and by_period is not None
     pd.testing.assert_frame_equal(by_label.production, by_period.production)
+
+
+def test_solver_noise_at_a_limit_does_not_break_the_fence() -> None:
+    # the last plan made the whole capacity, 100, stored as 100 + 5e-8 (within HiGHS'
+    # feasibility tolerance); fixed as such it would lie above the capacity
+    fams = {"A": {"regular_capacity": 100, "frozen_periods": 1, "regular_cost": 1}}
+    wb, dem = make_workbook(fams, {"A": [100, 100]}, first="2027-02")
+    last = pd.DataFrame(
+        {"family": ["A"], "period": ["2027-02"], "regular_production": [100 + 5e-8]}
+    )
+    fence = frozen_zone(wb, last, wb.planning_periods)
+    assert fence is not None
+    assert fence.production["regular_production"].tolist() == [100.0]
+    p = plan_supply(wb, dem, frozen=fence)
+    assert p.status == "optimal" and col(p.plan, "A", "production") == [100, 100]

@@ -43,7 +43,8 @@ def frozen_zone(
     fenced (fixed workers would otherwise bind the free family's production). The
     FrozenPlan's ``periods`` is the last fenced period + 1 (``max_f`` of the fences actually
     applied). None when nothing is fenced: no family has a fence, or the last plan holds
-    none of the fenced periods.
+    none of the fenced periods. Fixed values are rounded to ``DECIMALS`` places (see
+    :func:`_settled`).
     """
     fam = workbook.families_with_defaults()
     fence = fam["frozen_periods"].fillna(0.0).astype(float)
@@ -59,6 +60,7 @@ def frozen_zone(
         keep = (t < plan["family"].map(fence)).fillna(False).to_numpy(dtype=bool)
         cols = [c for c in FROZEN_COLUMNS if c in plan.columns]
         production = plan.loc[keep, ["family", "period", *cols]].reset_index(drop=True)
+        production[cols] = _settled(production[cols])
 
     if workforce is None and isinstance(last, SupplyPlan):
         workforce = last.workforce
@@ -69,6 +71,7 @@ def frozen_zone(
         t = workforce["period"].map(position)
         keep = (t < workforce["pool"].map(pool_fence)).fillna(False).to_numpy(dtype=bool)
         workers = workforce.loc[keep, ["pool", "period", "workers"]].reset_index(drop=True)
+        workers[["workers"]] = _settled(workers[["workers"]])
 
     fenced = [position[production["period"]].to_numpy()]
     if workers is not None:
@@ -77,3 +80,15 @@ def frozen_zone(
     if reach.size == 0:
         return None
     return FrozenPlan(int(reach.max()) + 1, production, workers)
+
+
+# decimals a fenced value keeps: far finer than any unit or person, far coarser than noise
+DECIMALS = 6
+
+
+def _settled(values: pd.DataFrame) -> pd.DataFrame:
+    """Plan values without the solver's noise: a value the LP left at a limit may lie up to
+    its feasibility tolerance (1e-7) beyond it, and fixed there it would contradict the very
+    limit it met (``100.00000005`` against a capacity of 100), so it is rounded to
+    ``DECIMALS`` places and kept >= 0."""
+    return values.astype(float).round(DECIMALS).clip(lower=0.0)
