@@ -8,9 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from supply_helpers import col, make_workbook
 
-from snop.model.periods import parse_period
+from snop.model.periods import parse_period, period_range
 from snop.supply import SupplyPlan, frozen_zone, plan_supply
 
 # No backlog (blank backlog_cost), holding 1 a unit a month, no capacity limit: the cheapest
@@ -158,3 +160,62 @@ def test_solver_noise_at_a_limit_does_not_break_the_fence() -> None:
     assert fence.production["regular_production"].tolist() == [100.0]
     p = plan_supply(wb, dem, frozen=fence)
     assert p.status == "optimal" and col(p.plan, "A", "production") == [100, 100]
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    fences=st.lists(st.integers(0, 6), min_size=1, max_size=4),
+    pooled=st.lists(st.booleans(), min_size=4, max_size=4),
+    last_len=st.integers(1, 6),
+    offset=st.integers(1, 7),
+    horizon=st.integers(1, 6),
+    seed=st.integers(0, 2**16),
+)
+def test_the_fence_is_each_familys_overlap_by_label(
+    fences: list[int], pooled: list[bool], last_len: int, offset: int, horizon: int, seed: int
+) -> None:
+    names = [f"F{i}" for i in range(len(fences))]
+    in_pool = {f: pooled[i] for i, f in enumerate(names)}
+    fams = {
+        f: {
+            "frozen_periods": k,
+            **({"workforce_pool": "P", "labor_hours_per_unit": 1} if in_pool[f] else {}),
+        }
+        for f, k in zip(names, fences, strict=True)
+    }
+    wb, _ = make_workbook(
+        fams,
+        horizon=horizon,
+        first=str(parse_period("2027-01") + offset),
+        workforce={"P": {"regular_hours_per_worker": 100}},
+    )
+    rng = np.random.default_rng(seed)
+    old = [p.label for p in period_range(parse_period("2027-01"), last_len)]
+    plan = pd.DataFrame(
+        [(f, p, *rng.uniform(0, 100, 3)) for f in names for p in old],
+        columns=["family", "period", "regular_production", "overtime_production", "subcontract"],
+    )
+    workforce = pd.DataFrame({"pool": "P", "period": old, "workers": rng.uniform(0, 9, last_len)})
+    new = [p.label for p in wb.planning_periods]
+    fence = frozen_zone(wb, plan, new, workforce)
+    # expected, straight from the definition: period t of the new cycle, if the old plan has it
+    want = {
+        (f, new[t])
+        for f, k in zip(names, fences, strict=True)
+        for t in range(min(k, horizon))
+        if new[t] in old
+    }
+    pool_k = min((k for f, k in zip(names, fences, strict=True) if in_pool[f]), default=0)
+    want_w = {new[t] for t in range(min(pool_k, horizon)) if new[t] in old}
+    if not want and not want_w:
+        assert fence is None
+        return
+    assert fence is not None
+    got = fence.production.merge(plan, on=["family", "period"], suffixes=("", "_old"))
+    assert set(zip(fence.production["family"], fence.production["period"], strict=True)) == want
+    for c in ("regular_production", "overtime_production", "subcontract"):
+        assert got[c].to_numpy() == pytest.approx(got[f"{c}_old"].to_numpy(), abs=1e-6)
+    fixed_w = [] if fence.workforce is None else list(fence.workforce["period"])
+    assert set(fixed_w) == want_w
+    reach = [new.index(p) for p in [*fence.production["period"], *fixed_w]]
+    assert fence.periods == max(reach) + 1

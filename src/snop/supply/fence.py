@@ -72,6 +72,8 @@ def frozen_zone(
         keep = (t < workforce["pool"].map(pool_fence)).fillna(False).to_numpy(dtype=bool)
         workers = workforce.loc[keep, ["pool", "period", "workers"]].reset_index(drop=True)
         workers[["workers"]] = _settled(workers[["workers"]])
+        if workers.empty:
+            workers = None
 
     fenced = [position[production["period"]].to_numpy()]
     if workers is not None:
