@@ -18,6 +18,8 @@ from snop.supply.plan import FrozenPlan, SupplyPlan
 
 # plan-table columns a fence keeps (``production`` only serves plans that do not split it)
 FROZEN_COLUMNS = ("regular_production", "overtime_production", "subcontract", "production")
+# decimals a fenced value keeps: far finer than any unit or person, far coarser than noise
+DECIMALS = 6
 
 
 def frozen_zone(
@@ -82,10 +84,6 @@ def frozen_zone(
     if reach.size == 0:
         return None
     return FrozenPlan(int(reach.max()) + 1, production, workers)
-
-
-# decimals a fenced value keeps: far finer than any unit or person, far coarser than noise
-DECIMALS = 6
 
 
 def _settled(values: pd.DataFrame) -> pd.DataFrame:
