@@ -30,16 +30,14 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "src")]
 
-from alembic import command  # noqa: E402
 from tests.workbooks import write_small  # noqa: E402
 
-from snop.io import check_workbook  # noqa: E402
 from snop.services.context import Actor  # noqa: E402
 from snop.services.forecast import run_baseline  # noqa: E402
 from snop.services.workbook import import_workbook  # noqa: E402
-from snop.store.db import alembic_config, open_store  # noqa: E402
+from snop.store.db import open_store  # noqa: E402
 from snop.store.uow import UnitOfWork  # noqa: E402
-from snop.store.workbook_repo import load_workbook, save_workbook  # noqa: E402
+from snop.store.workbook_repo import load_workbook  # noqa: E402
 
 BENCH = Actor.of("bench")
 
@@ -174,17 +172,10 @@ def kills(tmp: Path, rounds: int) -> None:
     """SIGKILL a process at a random point of SQLite's work while it upgrades a store from
     schema 0004 (or creates a new one); count the stores at the old or new version, and
     those that no longer open."""
-    from tests.store.test_upgrade import _kill_during_open, _upgrade_dying_at, version
+    from tests.store.test_upgrade import _kill_during_open, _upgrade_dying_at, store_at, version
 
     template = tmp / "at0004.db"
-    engine = open_store(str(template), migrate=False)
-    with engine.begin() as conn:
-        command.upgrade(alembic_config(conn), "0004")
-    old = check_workbook(write_small(tmp / "wb4")).workbook
-    assert old is not None
-    with engine.begin() as conn:  # the workbook tables are the same since 0001
-        save_workbook(conn, old)
-    engine.dispose()
+    store_at(f"sqlite:///{template}", "0004", tmp / "wb4")
     rng = random.Random(17)
     for case, step in (("upgrade from 0004", 2), ("new store", 50)):
         db = tmp / "k.db"

@@ -91,6 +91,17 @@ def read_csv_table(path: Path, name: str, problems: list[Problem]) -> RawTable |
     numbers: list[int] = []
     for i, line in enumerate(lines[1:], start=2):
         cells = [_clean(c) for c in line]
+        beyond = [c for c in cells[len(header) :] if c is not None]
+        if beyond:  # never dropped in silence: usually a value with the delimiter, unquoted
+            problems.append(
+                Problem(
+                    source,
+                    f"has {len(beyond)} value(s) beyond the {len(header)} columns the header "
+                    f"names (first: {beyond[0]!r}); a value that holds {delimiter!r} must be "
+                    f'in double quotes ("a{delimiter} b")',
+                    i,
+                )
+            )
         if any(c is not None for c in cells):
             rows.append(cells)
             numbers.append(i)

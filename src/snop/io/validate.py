@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from snop.cycle.workflow import DUE_SETTING, due_days_problem
 from snop.demand.config import (
     DEFAULT_LAYERS,
     FAMILY,
@@ -186,6 +187,17 @@ def _type_column(
                 "_v",
             )
             num = num.where(~low.fillna(False))
+        if col.whole:
+            part = num.notna() & (num != np.floor(num))
+            rep.rows(
+                t.source,
+                df.assign(_v=num),
+                part,
+                col.name,
+                f"is not a whole number; expected {col.valid}",
+                "_v",
+            )
+            num = num.where(~part)
         return num
     if col.kind is Kind.PERIOD:
         labels: dict[str, str | None] = {}
@@ -608,6 +620,8 @@ def _cross_checks(
     unknown("routings", "family", families, "a family", where_fam)
     unknown("demand", "family", families, "a family", where_fam)
     unknown("budget", "family", families, "a family", where_fam + " (blank: company total)")
+    unknown("actual_production", "family", families, "a family", where_fam)
+    unknown("actual_inventory", "family", families, "a family", where_fam)
     pools = _known(typed, broken, "workforce", "pool")
     unknown(
         "families",
@@ -618,6 +632,13 @@ def _cross_checks(
     )
     unknown(
         "workforce_periods",
+        "pool",
+        pools,
+        "a workforce pool",
+        "pools are listed in the workforce table",
+    )
+    unknown(
+        "actual_workers",
         "pool",
         pools,
         "a workforce pool",
@@ -677,6 +698,19 @@ def _cross_checks(
             & (f["subcontract_capacity"] > 0),
             "subcontract_cost",
             "is blank but subcontract_capacity is set; give the cost per subcontracted unit",
+        )
+
+    if "actual_inventory" in typed:
+        a = typed["actual_inventory"].df
+        # a row with neither count says nothing; a blank cell in an error is reported already
+        unsure = a["_row"].isin(_flagged(rep, src["actual_inventory"], ("on_hand", "backlog")))
+        rep.rows(
+            src["actual_inventory"],
+            a,
+            a["on_hand"].isna() & a["backlog"].isna() & ~unsure,
+            "on_hand",
+            "is blank, and so is backlog; give the units on hand, the backlog or both at "
+            "the end of the period (or remove the row)",
         )
 
     if "workforce" in typed:
@@ -760,6 +794,8 @@ def _cross_checks(
                             value,
                         )
                     )
+            elif name == DUE_SETTING and (why := due_days_problem(value)) is not None:
+                rep.add(Problem(src["settings"], f"{DUE_SETTING}: {why}", int(row), "value", value))
             elif (why := policy_setting_problem(str(name), value)) is not None:
                 rep.add(Problem(src["settings"], why, int(row), "value", value))
             elif name == "horizon":

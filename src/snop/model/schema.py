@@ -37,6 +37,10 @@ class Column:
     choices: tuple[str, ...] = ()
     # for text: free text (descriptions, comments) rather than a code; see ``is_code``
     free_text: bool = False
+    # for numbers: a count (periods, people), so a whole number
+    whole: bool = False
+    # for numbers of families/workforce: may the ``*_periods`` tables vary it by period?
+    per_period: bool = True
 
     @property
     def limit(self) -> float:
@@ -56,10 +60,11 @@ class Column:
     def valid(self) -> str:
         """What a valid value looks like, in words, for error messages."""
         if self.kind is Kind.NUMBER:
+            what = "a whole number" if self.whole else "a number"
             if self.minimum is None:
-                return "a number"
+                return what
             op = ">" if self.positive else ">="
-            return f"a number {op} {self.minimum:g}"
+            return f"{what} {op} {self.minimum:g}"
         if self.kind is Kind.PERIOD:
             return "a period written YYYY-MM, YYYY-Qn or YYYY-Www"
         if self.kind is Kind.CHOICE:
@@ -264,6 +269,16 @@ _FAMILY_COLUMNS = (
         "Workforce pool (from `workforce`) that makes the family; "
         "blank: planned in units with regular/overtime capacity.",
     ),
+    Column(
+        "frozen_periods",
+        N,
+        "Time fence: how many of a new cycle's first periods keep the production (regular, "
+        "overtime, subcontract) the last approved plan set for them; 0: none.",
+        default=0.0,
+        unit="periods",
+        whole=True,
+        per_period=False,
+    ),
 )
 
 FAMILIES = Table(
@@ -329,7 +344,8 @@ FAMILY_PERIODS = Table(
     "family_periods",
     "Per-period values of numeric `families` columns (a higher safety stock before the "
     "season, a cost that differs by month): family, period, then any numeric `families` "
-    "column. A value here replaces the `families` value for that period; blank keeps it.",
+    "column but frozen_periods. A value here replaces the `families` value for that "
+    "period; blank keeps it.",
     (
         Column("family", T, "Family code.", required=True),
         Column("period", P, "Period the values apply to.", required=True),
@@ -426,6 +442,43 @@ INVENTORY = Table(
         Column("on_hand", N, "Units on hand.", required=True, unit="units"),
     ),
     key=("item",),
+)
+
+ACTUAL_PRODUCTION = Table(
+    "actual_production",
+    "Actuals: units of a family actually produced in a period (all sources together: "
+    "regular time, overtime, subcontracting). Opening the next cycle reads them.",
+    (
+        Column("family", T, "Family code.", required=True),
+        Column("period", P, "Period the units were produced in.", required=True),
+        Column("qty", N, "Units produced.", required=True, unit="units"),
+    ),
+    key=("family", "period"),
+)
+
+ACTUAL_INVENTORY = Table(
+    "actual_inventory",
+    "Actuals: a family's inventory on hand and customer backlog at the end of a period. "
+    "Opening the next cycle starts from them; a blank is taken from the last plan.",
+    (
+        Column("family", T, "Family code.", required=True),
+        Column("period", P, "Period whose end the values are counted at.", required=True),
+        Column("on_hand", N, "Units on hand at the end of the period.", unit="units"),
+        Column("backlog", N, "Units owed to customers at the end of the period.", unit="units"),
+    ),
+    key=("family", "period"),
+)
+
+ACTUAL_WORKERS = Table(
+    "actual_workers",
+    "Actuals: people on a workforce pool's payroll at the end of a period. Opening the "
+    "next cycle starts the pool from them.",
+    (
+        Column("pool", T, "Pool code from `workforce`.", required=True),
+        Column("period", P, "Period whose end the workers are counted at.", required=True),
+        Column("workers", N, "Workers at the end of the period.", required=True, unit="workers"),
+    ),
+    key=("pool", "period"),
 )
 
 BUDGET = Table(
@@ -545,6 +598,7 @@ SETTINGS = Table(
                 "allow_ending_backlog",
                 "safety_stock",
                 "ending_workforce",
+                "step_due_days",
             ),
         ),
         Column(
@@ -560,7 +614,10 @@ SETTINGS = Table(
             "backlog remain at the horizon end; safety_stock (soft/hard, default soft) says "
             "whether going below safety stock is penalised or forbidden; ending_workforce "
             "(demand/none, default demand) keeps each pool's last-period workforce at what "
-            "the last periods' demand needs.",
+            "the last periods' demand needs; step_due_days sets when each step of the monthly "
+            "cycle is due, as the working day of the cycle's first period, written "
+            "`demand_review=5, supply_review=8` (steps: data, forecast, demand_review, "
+            "supply_review, financial_review, pre_sop, executive; days 1 to 31).",
             required=True,
             free_text=True,
         ),
@@ -582,6 +639,9 @@ TABLES: dict[str, Table] = {
         ROUTINGS,
         DEMAND,
         INVENTORY,
+        ACTUAL_PRODUCTION,
+        ACTUAL_INVENTORY,
+        ACTUAL_WORKERS,
         BUDGET,
         DEMAND_LAYERS,
         OVERRIDES,
@@ -594,7 +654,7 @@ DEFAULT_HORIZON = 18
 
 def numeric_columns(table: str) -> tuple[str, ...]:
     """Numeric columns of a table: those that ``*_periods`` tables may vary by period."""
-    return tuple(c.name for c in TABLES[table].columns if c.kind is Kind.NUMBER)
+    return tuple(c.name for c in TABLES[table].columns if c.kind is Kind.NUMBER and c.per_period)
 
 
 def defaults(table: str) -> dict[str, float | str]:

@@ -102,7 +102,7 @@ def frozen_zone(tx: Tx, cycle: Cycle, wb: Workbook) -> FrozenPlan | None:
     last = tx.cycles.last_approved(before=cycle.period)
     if last is None:
         return None
-    from snop.supply.plan import frozen_zone as fence
+    from snop.supply.fence import frozen_zone as fence
 
     plan = version_plan(tx, last.period, last.strategy or Strategy.OPTIMAL)
     if plan is None or not plan.ok:

@@ -3,6 +3,7 @@ explanations and feasibility feedback. See ``docs/supply.md``."""
 
 from snop.supply.data import PlanningData, planning_data, workbook_demand
 from snop.supply.explain import Explanation
+from snop.supply.fence import frozen_zone
 from snop.supply.model import STRATEGIES
 from snop.supply.plan import (
     COST_COMPONENTS,
@@ -25,6 +26,7 @@ __all__ = [
     "SupplyPlan",
     "compare_strategies",
     "comparison_table",
+    "frozen_zone",
     "plan_from_data",
     "plan_supply",
     "planning_data",

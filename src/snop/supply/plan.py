@@ -47,7 +47,9 @@ class FrozenPlan:
 
     ``production``: family, period, and any of regular_production, overtime_production,
     subcontract (the plan table of a :class:`SupplyPlan` fits). ``workforce``: pool, period,
-    workers (optional). Values not given stay free.
+    workers (optional). Values not given stay free, so a family fenced for fewer periods
+    than ``periods`` simply has no rows past its own fence: :func:`snop.supply.fence.
+    frozen_zone` builds such a per-family fence from each family's ``frozen_periods``.
     """
 
     periods: int
