@@ -219,6 +219,8 @@ def _families(monthly: pd.Series) -> pd.DataFrame:
             "holding_basis": "ending",
             "backlog_cost": round(unit_cost * 0.15, 2),
             "material_cost": round(unit_cost * 0.5, 2),
+            # the plants commit materials and crews this many months ahead
+            "frozen_periods": {"COOK": 2.0, "APPL": 1.0, "CUTL": 1.0, "SPAR": 0.0}[fam.family],
         }
         if fam.family in _POOL:
             row["labor_hours_per_unit"] = _LABOR_HOURS[fam.family]

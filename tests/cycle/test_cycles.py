@@ -81,12 +81,13 @@ def test_steps_have_owners_and_working_day_due_dates(tmp_path: Path) -> None:
     assert got["supply_review"][:2] == ("supply_planner", "2026-11-10")  # day 7 (setting)
     assert got["executive"][:2] == ("executive", "2026-11-20")  # day 15 (default)
     overdue = [s.state.step for s in view.steps if s.overdue]
-    assert overdue == ["data", "forecast"]  # due the 3rd and 4th... data is not signed yet
+    # on the 4th: data (due the 3rd) is done but not signed off; the forecast is due today
+    assert overdue == ["data"]
     assert view.next_step == "data"
 
 
 SETTINGS_DUE = (
-    "name,value\ncompany,Small Co\nhorizon,6\nstep_due_days,demand_review=5, supply_review=7\n"
+    "name,value\ncompany,Small Co\nhorizon,6\nstep_due_days,\"demand_review=5, supply_review=7\"\n"
 )
 
 

@@ -31,7 +31,7 @@ def apply_openings(wb: Workbook, openings: list[Opening]) -> Workbook:
         given = {o.key: o.value for o in openings if o.measure == measure}
         if not given:
             continue
-        df = wb.table(table).copy()
+        df = (tables[table] if table in tables else wb.table(table)).copy()
         missing = [k for k in given if k not in set(df[key])]
         if missing:
             extra = pd.DataFrame({key: missing})

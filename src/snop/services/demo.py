@@ -33,6 +33,7 @@ SID = Actor.of("sid", "supply_planner")
 FAY = Actor.of("fay", "finance")
 LEE = Actor.of("lee", "sop_leader")
 ERIN = Actor.of("erin", "executive")
+LATE_PAYROLL = "2026-09"  # the month whose workers' actuals do not arrive in time
 
 
 @dataclass
@@ -215,6 +216,8 @@ def _month_passes(uow: UnitOfWork, folder: Path, truth: Workbook, cycle: str, se
             float(start.get(("backlog", f), row.get("initial_backlog") or 0.0)),
         )
     tables = month_actuals(truth, cycle, plan.plan, plan.workforce, opening, seed)
+    if cycle == LATE_PAYROLL:  # the crew count is late: the next cycle estimates it
+        del tables["actual_workers"]
     wb = Workbook(truth.granularity, tables, [])
     path = folder / f"actuals-{cycle}"
     write_workbook(wb, path, partial_workbook=True)
