@@ -159,6 +159,8 @@ def test_versions_read_back_byte_for_byte_after_later_cycles(db_url: str, tmp_pa
     data = shown.json()
     assert data["header"]["approved_by"] == "erin" and data["header"]["strategy"] == "optimal"
     assert set(data["supply"]) == {"level", "chase", "optimal"}
+    # the baseline's backtest report and its 80% and 95% intervals: 4 items x 6 periods x 2
+    assert len(data["forecast"]["report"]) == 4 and len(data["forecast"]["intervals"]) == 48
     assert data["header"]["periods"][0] == "2026-11" and len(data["header"]["periods"]) == 6
     later = snop("--db", db_url, "cycle", "list", "--json").json()
     assert [(c["period"], c["status"]) for c in later] == [

@@ -71,15 +71,23 @@ def plan_cmd(
     chosen = list(Strategy) if strategy == "all" else [strategy]
     if any(s not in Strategy._value2member_map_ for s in chosen):
         raise SnopError(f"unknown strategy {strategy!r}; use level, chase, optimal or all")
-    options = {
-        "integer_workforce": integer_workforce,
-        "allow_ending_backlog": allow_ending_backlog,
-        "hard_safety_stock": hard_safety_stock,
-    }
     if workbook is None:
-        result = plan_cycle_supply(store(ctx), actor(ctx), chosen, **options)
+        result = plan_cycle_supply(
+            store(ctx),
+            actor(ctx),
+            chosen,
+            integer_workforce=integer_workforce,
+            allow_ending_backlog=allow_ending_backlog,
+            hard_safety_stock=hard_safety_stock,
+        )
     else:
-        result = plan_workbook_file(workbook, chosen, **options)
+        result = plan_workbook_file(
+            workbook,
+            chosen,
+            integer_workforce=integer_workforce,
+            allow_ending_backlog=allow_ending_backlog,
+            hard_safety_stock=hard_safety_stock,
+        )
     written = write_outputs(result.plans, out) if out is not None else []
     if as_json:
         print_json(

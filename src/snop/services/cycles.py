@@ -10,6 +10,7 @@ freezes the whole plan as the cycle's version.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -336,7 +337,10 @@ def run_cycle(uow: UnitOfWork, actor: Actor, *, force: bool = False) -> list[Ste
     from snop.services.forecast import run_baseline
     from snop.services.supply import plan_cycle_supply
 
-    runners = {"forecast": run_baseline, "supply_review": plan_cycle_supply}
+    runners: dict[str, Callable[[UnitOfWork, Actor], object]] = {
+        "forecast": run_baseline,
+        "supply_review": plan_cycle_supply,
+    }
     out = []
     for d in STEPS:
         if d.name not in runners:

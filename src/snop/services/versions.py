@@ -5,7 +5,8 @@ changed: the header (who approved which strategy when, the steps' sign-offs), th
 plan (every layer by item and by family, and the override log), the supply plan of every
 strategy as planned (production, inventory, backlog, workforce per pool, capacity load,
 costs, explanations, status and diagnosis, also when infeasible), the openings the cycle
-started from, and the master data it was planned on. Reading a version reads only these
+started from, the baseline's backtest report and prediction intervals, and the master data
+it was planned on. Reading a version reads only these
 documents, so it is the same however the store changes later.
 """
 
@@ -25,7 +26,7 @@ from snop.supply.document import plan_from_document
 from snop.supply.plan import SupplyPlan
 
 HEADER, DEMAND, OPENINGS = "header", "demand", "openings"
-SUPPLY, INPUTS = "supply/", "inputs/"
+SUPPLY, INPUTS, FORECAST = "supply/", "inputs/", "forecast/"
 
 
 def freeze_version(tx: Tx, cycle: Cycle, strategy: Strategy, actor: Actor, stamp: str) -> None:
@@ -71,6 +72,13 @@ def freeze_version(tx: Tx, cycle: Cycle, strategy: Strategy, actor: Actor, stamp
     for part, content in drafts.items():
         put(cycle.period, part, content)
     put(cycle.period, OPENINGS, dumps(tx.cycles.openings(cycle.period), indent=None))
+    # why each item got its model, and how sure the baseline was
+    put(cycle.period, FORECAST + "report", dumps(tx.forecasts.report(cycle.period), indent=None))
+    put(
+        cycle.period,
+        FORECAST + "intervals",
+        dumps(tx.forecasts.intervals(cycle.period), indent=None),
+    )
     for name in TABLES:
         if name != "sales" and wb.has(name):
             put(cycle.period, INPUTS + name, dumps(frame_records(wb.table(name)), indent=None))
@@ -96,6 +104,7 @@ class PlanVersion:
     demand: dict[str, Any]
     supply: dict[str, dict[str, Any]]  # strategy -> plan document
     openings: list[dict[str, Any]]
+    forecast: dict[str, list[dict[str, Any]]]  # the baseline's backtest report and intervals
     inputs: dict[str, list[dict[str, Any]]]
 
     def plan(self, strategy: str | None = None) -> SupplyPlan:
@@ -109,6 +118,7 @@ class PlanVersion:
             "demand": self.demand,
             "supply": self.supply,
             "openings": self.openings,
+            "forecast": self.forecast,
         }
 
 
@@ -129,6 +139,7 @@ def read_version(uow: UnitOfWork, actor: Actor, period: str) -> PlanVersion:
         parsed[DEMAND],
         {p[len(SUPPLY) :]: v for p, v in parsed.items() if p.startswith(SUPPLY)},
         parsed[OPENINGS],
+        {p[len(FORECAST) :]: v for p, v in parsed.items() if p.startswith(FORECAST)},
         {p[len(INPUTS) :]: v for p, v in parsed.items() if p.startswith(INPUTS)},
     )
 

@@ -49,11 +49,15 @@ def plan_from_document(doc: dict[str, Any]) -> SupplyPlan:
         strategy=str(doc["strategy"]),
         status=str(doc["status"]),
         total_cost=float("nan") if total is None else float(total),
+        plan=frames["plan"],
+        workforce=frames["workforce"],
+        costs=frames["costs"],
+        capacity=frames["capacity"],
+        constrained_demand=frames["constrained_demand"],
         explanations=[Explanation(**e) for e in doc["explanations"]],
         diagnosis=[str(d) for d in doc["diagnosis"]],
         integer_workforce=bool(doc["integer_workforce"]),
         target_penalty=float(doc["target_penalty"] or 0.0),
-        **frames,
     )
 
 
