@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from snop.store.cycle_repo import CycleRepo
 from snop.store.db import open_store, write_transaction
+from snop.store.demand_repo import DemandRepo
 from snop.store.document_repo import DocumentRepo
 from snop.store.forecast_repo import ForecastRepo
 
@@ -31,6 +32,10 @@ class Tx:
     @cached_property
     def cycles(self) -> CycleRepo:
         return CycleRepo(self.conn)
+
+    @cached_property
+    def demand(self) -> DemandRepo:
+        return DemandRepo(self.conn)
 
     @cached_property
     def documents(self) -> DocumentRepo:
