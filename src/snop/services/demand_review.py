@@ -256,7 +256,7 @@ def delete_override(
     actor: Actor,
     override_id: int,
     *,
-    reason: str = "withdrawn",
+    reason: str,
     comment: str | None = None,
     source: str = "api",
 ) -> OverrideResult:
