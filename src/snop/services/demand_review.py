@@ -194,9 +194,11 @@ def _cycle(tx: Tx, period: str | None) -> Cycle:
         return current_cycle(tx)
     c = tx.cycles.get(parse_period(period).label)
     if c is None:
-        known = [x.period for x in tx.cycles.all()]
+        now_open = tx.cycles.current()
+        known = ", ".join(x.period for x in tx.cycles.all()) or "none yet"
         raise NotFoundError(
-            f"cycle {period} does not exist; the cycles are " + (", ".join(known) or "none yet")
+            f"cycle {period} has no demand plan; the current cycle is "
+            f"{now_open.period if now_open else 'none'} (the cycles are {known})"
         )
     return c
 
