@@ -5,7 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import fields
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -20,8 +20,10 @@ from snop.errors import SnopError
 from snop.io.jsonable import dumps
 from snop.model.periods import PERIOD_FORMATS, PeriodError, parse_period
 from snop.model.vocabulary import PlanStatus
-from snop.services.context import Actor
-from snop.store.uow import UnitOfWork
+
+if TYPE_CHECKING:  # the services load the store and the forecasting engine: on first use
+    from snop.demand.review import DemandPlan, OverrideResult
+    from snop.services.context import Actor, UnitOfWork
 
 demand = typer.Typer(
     help="Demand review: layers, overrides, consensus approval, forecast value added.",
@@ -69,12 +71,16 @@ def _cycle(value: str | None, option: str = "--cycle") -> str | None:
 
 
 def _uow(ctx: typer.Context) -> UnitOfWork:
+    from snop.services.context import UnitOfWork
+
     return UnitOfWork(store(ctx))
 
 
 def _actor(author: str | None, role: str | None = None) -> Actor:
     """Who acts: --author (default: your login) in --role (default: the role the action
     needs)."""
+    from snop.services.context import Actor
+
     return Actor.of(_author(author), role or "")
 
 
@@ -109,7 +115,7 @@ def _cell(v: Any, digits: int) -> str:
     return str(v)  # shown through rich Text: never read as markup
 
 
-def _header(plan: Any) -> str:
+def _header(plan: DemandPlan) -> str:
     based = f", started from approved cycle {plan.based_on}" if plan.based_on else ""
     extra = ""
     if plan.status == PlanStatus.APPROVED:
@@ -127,7 +133,7 @@ def _header(plan: Any) -> str:
     )
 
 
-def _conflicts(plan: Any) -> None:
+def _conflicts(plan: DemandPlan) -> None:
     for ov, msg in plan.replay.conflicts:
         err_console.print(f"[yellow]conflict[/]: {escape(ov.describe())}: {escape(msg)}")
 
@@ -325,7 +331,7 @@ def override_cmd(
     _effects(result, verb, as_json)
 
 
-def _effects(result: Any, verb: str, as_json: bool) -> None:
+def _effects(result: OverrideResult, verb: str, as_json: bool) -> None:
     eff = result.effects.assign(change=lambda d: d["after"] - d["before"])
     if as_json:
         print(
