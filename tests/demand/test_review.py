@@ -18,7 +18,8 @@ import pytest
 
 from snop.demand.replay import Override, OverrideError
 from snop.demand.review import DemandPlan, FrozenError
-from snop.errors import NotAllowed, SnopError
+from snop.errors import ConflictError, NotAllowed, SnopError
+from snop.model.vocabulary import PlanStatus
 from snop.services.context import Actor, cycle_workbook
 from snop.services.demand_review import (
     OverrideResult,
@@ -243,6 +244,12 @@ def test_roles(uow: UnitOfWork) -> None:
     plan = approve(uow, Actor.of("eve", "executive"))
     assert plan.status == "approved" and plan.record["approved_by"] == "eve"
     assert cell(plan, "item", "A1", "2026-11", "consensus") == 150
+    # under every status change a compare-and-set: a change decided on a status that is no
+    # longer the plan's is refused, naming who changed it, and changes nothing
+    stale = "was approved meanwhile by eve; nothing was changed"
+    with pytest.raises(ConflictError, match=stale), uow.write() as tx:
+        tx.demand.set_status("2026-11", PlanStatus.SUBMITTED, status=PlanStatus.DRAFT)
+    assert open_plan(uow).record == plan.record
 
 
 BAD = [
