@@ -330,19 +330,6 @@ def rejectable(plan: DemandPlan) -> None:
         )
 
 
-def acting_role(roles: frozenset[str], allowed: Sequence[str]) -> str | None:
-    """The role of ``allowed`` an actor holding ``roles`` acts in: with no roles declared,
-    the first allowed (its obvious owner); None when it holds none of them."""
-    if not roles:
-        return allowed[0] if allowed else None
-    return next((r for r in allowed if r in roles), None)
-
-
-def held(roles: frozenset[str]) -> str:
-    """The roles an actor declared, as the refusals name them."""
-    return ", ".join(sorted(roles))
-
-
 def no_longer_apply(what: str, broken: Sequence[tuple[Override, str]], fix: str) -> OverrideError:
     """The refusal of a change that would make ``broken`` overrides stop applying."""
     return OverrideError(

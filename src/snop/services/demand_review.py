@@ -36,14 +36,12 @@ from snop.demand.review import (
     FrozenError,
     OverrideResult,
     PlanRecord,
-    acting_role,
     approvable,
     approver_role,
     baseline_matrix,
     carry_over,
     editable,
     frozen_replay,
-    held,
     newly_broken,
     no_longer_apply,
     plan_layers,
@@ -222,12 +220,11 @@ def add_override(
         if ov.layer == STATISTICAL:
             check_override(plan.replay.hierarchy, plan.layers, ov)  # says why not
         owner = plan.layer(ov.layer)
-        role = acting_role(actor.roles, [owner.role])
-        if role is None:
-            raise NotAllowed(
-                f"role {held(actor.roles)} may not edit layer {ov.layer} (owned by role "
-                f"{owner.role})"
-            )
+        role = _role(
+            actor,
+            [owner.role],
+            f"may not edit layer {ov.layer} (owned by role {owner.role})",
+        )
         ov = replace(ov, author=actor.name, role=role, created_at=ov.created_at or now(), id=None)
         overrides = [*plan.overrides, ov]
         rep = replay(
@@ -277,12 +274,12 @@ def delete_override(
         target = _withdrawable(plan, override_id)
         owners = {lay.name: lay.role for lay in plan.layers}
         allowed = [r for r in (owners.get(target.layer), plan.approver_role) if r]
-        role = acting_role(actor.roles, allowed)
-        if role is None:
-            raise NotAllowed(
-                f"role {held(actor.roles)} may not withdraw override {override_id} of layer "
-                f"{target.layer}; role {' or role '.join(allowed)} may"
-            )
+        role = _role(
+            actor,
+            allowed,
+            f"may not withdraw override {override_id} of layer {target.layer}; role "
+            f"{' or role '.join(allowed)} may",
+        )
         if not reason.strip():
             raise OverrideError("a withdrawal needs a reason")
         tomb = replace(
@@ -357,11 +354,11 @@ def submit(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> DemandP
         plan = read_plan(tx, cycle, wb)
         editable(plan)
         owner = plan.layers[-1].role
-        if acting_role(actor.roles, [owner, plan.approver_role]) is None:
-            raise NotAllowed(
-                f"role {held(actor.roles)} may not submit the demand plan; the consensus "
-                f"owner ({owner}) submits it"
-            )
+        _role(
+            actor,
+            [owner, plan.approver_role],
+            f"may not submit the demand plan; the consensus owner ({owner}) submits it",
+        )
         if plan.replay.conflicts:
             lines = "; ".join(f"{ov.describe()}: {msg}" for ov, msg in plan.replay.conflicts)
             raise OverrideError(
@@ -425,10 +422,17 @@ def approve(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> Demand
 
 
 def _approver_only(actor: Actor, plan: DemandPlan, what: str) -> str:
-    role = acting_role(actor.roles, [plan.approver_role])
-    if role is None:
-        raise NotAllowed(
-            f"role {held(actor.roles)} may not {what}; only role {plan.approver_role} may "
-            "(setting approver_role)"
-        )
-    return role
+    return _role(
+        actor,
+        [plan.approver_role],
+        f"may not {what}; only role {plan.approver_role} may (setting approver_role)",
+    )
+
+
+def _role(actor: Actor, allowed: list[str], refusal: str) -> str:
+    """The role of ``allowed`` ``actor`` acts in (:meth:`Actor.role_for`: with no roles
+    declared, the first); NotAllowed "role R <refusal>" otherwise."""
+    try:
+        return actor.role_for(allowed, refusal)
+    except NotAllowed:
+        raise NotAllowed(f"role {', '.join(sorted(actor.roles))} {refusal}") from None
