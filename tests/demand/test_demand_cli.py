@@ -11,14 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from snop.cycle.baseline import run_baseline
-from snop.cycle.data import import_workbook
-from snop.demand.accuracy import fva_report
 from snop.demand.replay import Override
-from snop.demand.review import add_override, approve, open_plan, submit
-from snop.store.db import open_store
+from snop.errors import SnopError
+from snop.services.context import Actor
+from snop.services.demand_review import add_override, approve, demand_plan, fva_report, submit
+from snop.services.forecast import run_baseline
+from snop.services.workbook import import_workbook
+from snop.store.uow import UnitOfWork
 from tests.cli import snop
-from tests.workbooks import write_small
+from tests.demand.cycles import ANN, small_store
 
 NEW_ACTUALS = """item,period,qty
 A1,2026-11,140
@@ -31,16 +32,13 @@ B2,2026-12,20
 """
 
 
-def _store(tmp_path: Path, db: str) -> None:
-    engine = open_store(db)
-    import_workbook(engine, write_small(tmp_path / "wb"))
-    run_baseline(engine, method="naive")
+def _store(tmp_path: Path, db: str) -> UnitOfWork:
+    return small_store(db, tmp_path)
 
 
 def test_launch_follows_a_phased_out_like_item_at_its_last_level(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
-    _store(tmp_path, db)
-    plan = open_plan(open_store(db))
+    plan = demand_plan(_store(tmp_path, db), ANN)
     stat = plan.frame("statistical").set_index(["item", "period"])["qty"]
     # B1 starts at its launch; B2 ends after 2027-03, B1 keeps B2's last level (20)
     assert stat[("B1", "2026-11")] == 0 and stat[("B1", "2026-12")] == 20
@@ -49,10 +47,10 @@ def test_launch_follows_a_phased_out_like_item_at_its_last_level(tmp_path: Path)
 
 def test_fva_of_an_approved_cycle_matches_the_hand_computation(tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
-    _store(tmp_path, db)
-    engine = open_store(db)
+    uow = _store(tmp_path, db)
     add_override(
-        engine,
+        uow,
+        Actor.of("sam"),
         Override(
             "sales", "item", "A1", "2026-11", "2026-12", "qty", 150, author="sam", reason="customer"
         ),
@@ -60,7 +58,8 @@ def test_fva_of_an_approved_cycle_matches_the_hand_computation(tmp_path: Path) -
     # F1 in 2026-12 after sales: 150 + 75 = 225; +10% = 247.5 -> 248 whole units, split
     # 150:75 -> 165.33, 82.67 -> floors 165 + 82 = 247, the last unit to A2 (larger .67)
     add_override(
-        engine,
+        uow,
+        Actor.of("maya"),
         Override(
             "marketing",
             "family",
@@ -74,14 +73,14 @@ def test_fva_of_an_approved_cycle_matches_the_hand_computation(tmp_path: Path) -
             event="Winter sale",
         ),
     )
-    submit(engine, author="dana")
-    approve(engine, author="erin")
+    submit(uow, Actor.of("dana"))
+    approve(uow, Actor.of("erin"))
     sales = tmp_path / "new"
     sales.mkdir()
     (sales / "sales.csv").write_text(NEW_ACTUALS)
-    import_workbook(engine, sales)  # the next cycle is 2027-01
+    import_workbook(uow, ANN, sales)  # actuals of 2026-11 and 2026-12
 
-    report = fva_report(engine)
+    report = fva_report(uow, ANN)
     assert report.cycle == "2026-11" and report.periods == ["2026-11", "2026-12"]
     t = report.table("layer").set_index("layer")
     # actuals: 2026-11 140+70+0+25 = 235, 2026-12 160+90+10+20 = 280; 515 in all
@@ -250,8 +249,8 @@ def test_cli_review_and_an_approved_version_never_changes(tmp_path: Path) -> Non
     )
     assert code == 1 and "approved and frozen" in err
     assert demand("approve")[0] == 1 and demand("submit")[0] == 1
-    forecast = snop("--db", db, "forecast", cwd=tmp_path)
-    assert forecast.exit_code == 1 and "baseline is frozen" in forecast.stderr
+    with pytest.raises(SnopError, match="baseline is frozen"):
+        run_baseline(UnitOfWork.open(db), ANN, method="naive")
     code, after_all, _ = demand("show", "--level", "item", "--json")
     assert json.loads(after_all)["rows"] == json.loads(before)["rows"]
     assert json.loads(after_all)["status"] == "approved"

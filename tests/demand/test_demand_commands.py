@@ -13,21 +13,25 @@ from pathlib import Path
 
 import pytest
 
-from snop.cycle.baseline import run_baseline
-from snop.cycle.data import import_workbook
-from snop.store.db import open_store
+from snop.services.forecast import run_baseline
+from snop.store.uow import UnitOfWork
 from tests.cli import Run, snop
+from tests.demand.cycles import ANN, small_store
 from tests.workbooks import write_small
 
 
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     path = str(tmp_path / "s.db")
-    engine = open_store(path)
-    import_workbook(engine, write_small(tmp_path / "wb"))
-    run_baseline(engine, method="naive")
-    engine.dispose()
+    small_store(path, tmp_path).dispose()
     return path
+
+
+def forecast(db: str, method: str) -> None:
+    """Re-run the current cycle's statistical baseline with ``method``."""
+    uow = UnitOfWork.open(db)
+    run_baseline(uow, ANN, method=method)
+    uow.dispose()
 
 
 def refused(r: Run, *phrases: str) -> str:
@@ -206,11 +210,11 @@ def test_show_takes_a_period_range_and_log_an_event(db: str) -> None:
 
 
 def test_an_override_that_stops_applying_can_be_withdrawn(db: str) -> None:
-    assert snop("--db", db, "forecast", "--method", "mean").exit_code == 0
+    forecast(db, "mean")
     # F2 42 - 41 = 1 on the mean baseline
     assert override(db, "--level", "family", "--key", "F2", "--delta", "-41").exit_code == 0
     # re-forecast: naive F2 is 40, 40 - 41 < 0: the override stops applying
-    assert snop("--db", db, "forecast", "--method", "naive").exit_code == 0
+    forecast(db, "naive")
     refused(
         snop("--db", db, "demand", "submit"),
         "1 override(s) no longer apply",

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from snop.demand.config import DEFAULT_LAYERS, FAMILY, ITEM, STATISTICAL, TOTAL
 from snop.demand.replay import Hierarchy, Override, OverrideError, Replay, check_override, replay
 from snop.demand.review import DemandPlan
+from snop.model.vocabulary import PlanStatus
 
 ITEMS = ("A1", "A2", "B1", "B2")
 PERIODS = ("2027-01", "2027-02", "2027-03")
@@ -529,7 +530,7 @@ def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -
     rep = replay(h, baseline, LAYERS, overrides)
     applied = {o.id for o in rep.applied}
     assert len(applied) + len(rep.conflicts) == len(overrides)
-    plan = DemandPlan("2027-01", "draft", None, LAYERS, "executive", overrides, rep, {})
+    plan = DemandPlan("2027-01", PlanStatus.DRAFT, None, LAYERS, "executive", overrides, rep, {})
     views = {
         level: plan.view(level).set_index(["key", "period"]) for level in (FAMILY, "size", TOTAL)
     }

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import getpass
-import json
 import os
-from typing import Annotated, Any
+from dataclasses import fields
+from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
 import pandas as pd
@@ -17,8 +17,13 @@ from rich.text import Text
 from snop.cli.common import console, err_console, esc, store
 from snop.cli.main import app
 from snop.errors import SnopError
+from snop.io.jsonable import dumps
 from snop.model.periods import PERIOD_FORMATS, PeriodError, parse_period
 from snop.model.vocabulary import PlanStatus
+
+if TYPE_CHECKING:  # the services load the store and the forecasting engine: on first use
+    from snop.demand.review import DemandPlan, OverrideResult
+    from snop.services.context import Actor, UnitOfWork
 
 demand = typer.Typer(
     help="Demand review: layers, overrides, consensus approval, forecast value added.",
@@ -51,7 +56,7 @@ Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 LOCK_MARK = "*"
 
 
-def _cycle(value: str | None) -> str | None:
+def _cycle(value: str | None, option: str = "--cycle") -> str | None:
     """The --cycle option as a period label (2026-5 -> 2026-05); None for the current one."""
     if value is None:
         return None
@@ -59,10 +64,24 @@ def _cycle(value: str | None) -> str | None:
         return parse_period(value).label
     except PeriodError:
         raise SnopError(
-            f"--cycle {value!r} is not a period; write {PERIOD_FORMATS} (a cycle "
+            f"{option} {value!r} is not a period; write {PERIOD_FORMATS} (a cycle "
             "is named by its first planning period; `snop demand cycles` lists "
             "them)"
         ) from None
+
+
+def _uow(ctx: typer.Context) -> UnitOfWork:
+    from snop.services.context import UnitOfWork
+
+    return UnitOfWork(store(ctx))
+
+
+def _actor(author: str | None, role: str | None = None) -> Actor:
+    """Who acts: --author (default: your login) in --role (default: the role the action
+    needs)."""
+    from snop.services.context import Actor
+
+    return Actor.of(_author(author), role or "")
 
 
 def _author(author: str | None) -> str:
@@ -96,11 +115,7 @@ def _cell(v: Any, digits: int) -> str:
     return str(v)  # shown through rich Text: never read as markup
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    return json.loads(df.to_json(orient="records"))  # type: ignore[no-any-return]
-
-
-def _header(plan: Any) -> str:
+def _header(plan: DemandPlan) -> str:
     based = f", started from approved cycle {plan.based_on}" if plan.based_on else ""
     extra = ""
     if plan.status == PlanStatus.APPROVED:
@@ -118,7 +133,7 @@ def _header(plan: Any) -> str:
     )
 
 
-def _conflicts(plan: Any) -> None:
+def _conflicts(plan: DemandPlan) -> None:
     for ov, msg in plan.replay.conflicts:
         err_console.print(f"[yellow]conflict[/]: {escape(ov.describe())}: {escape(msg)}")
 
@@ -134,14 +149,28 @@ def show_cmd(
     period: Annotated[str | None, typer.Option(help="Only from this period.")] = None,
     to: Annotated[str | None, typer.Option(help="Only up to this period.")] = None,
     cycle: Cycle = None,
+    version: Annotated[
+        str | None,
+        typer.Option(
+            "--version",
+            help="An approved cycle: its frozen version, as approved (refused for any "
+            "other cycle).",
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """The demand plan by LEVEL and period, one column per layer (each level is the sum of
     its items, so the views always add up). A value marked * holds locked items: overrides
     above item level, in its layer and the later ones, leave them as they are."""
-    from snop.demand.review import open_plan
+    from snop.services.demand_review import demand_plan, demand_version
 
-    plan = open_plan(store(ctx), _cycle(cycle))
+    if version is not None and cycle is not None:
+        raise SnopError("give --cycle or --version, not both")
+    actor = _actor(None)
+    if version is not None:
+        plan = demand_version(_uow(ctx), actor, _cycle(version, "--version") or version)
+    else:
+        plan = demand_plan(_uow(ctx), actor, _cycle(cycle))
     h = plan.replay.hierarchy
     lo = h.period_index(period, "--period") if period is not None else 0
     hi = h.period_index(to, "--to") if to is not None else len(h.periods) - 1
@@ -156,15 +185,14 @@ def show_cmd(
     view = view[view["period"].isin(h.periods[lo : hi + 1])]
     if as_json:
         print(
-            json.dumps(
+            dumps(
                 {
                     "cycle": plan.cycle,
                     "status": plan.status,
-                    "layers": list(plan.layer_names),
+                    "layers": plan.layer_names,
                     "level": level,
-                    "rows": _records(view),
-                },
-                indent=2,
+                    "rows": view,
+                }
             )
         )
         return
@@ -261,7 +289,7 @@ def override_cmd(
         return
     from snop.demand.config import UNLOCK
     from snop.demand.replay import Override
-    from snop.demand.review import add_override
+    from snop.services.demand_review import add_override
 
     if layer is None or level is None or period is None or reason is None:
         missing = next(
@@ -293,30 +321,27 @@ def override_cmd(
         value=float(value),
         split=split,
         locked=lock,
-        author=_author(author),
-        role=role or "",
         reason=reason,
         comment=comment,
         event=event,
         source="cli",
     )
-    result = add_override(store(ctx), ov, preview=preview)
+    result = add_override(_uow(ctx), _actor(author, role), ov, preview=preview)
     verb = "preview (nothing stored)" if preview else f"stored as override {result.override.id}"
     _effects(result, verb, as_json)
 
 
-def _effects(result: Any, verb: str, as_json: bool) -> None:
+def _effects(result: OverrideResult, verb: str, as_json: bool) -> None:
     eff = result.effects.assign(change=lambda d: d["after"] - d["before"])
     if as_json:
         print(
-            json.dumps(
+            dumps(
                 {
                     "override": result.override.describe(),
                     "id": result.override.id,
                     "stored": result.stored,
-                    "effects": _records(eff),
-                },
-                indent=2,
+                    "effects": eff,
+                }
             )
         )
         return
@@ -342,16 +367,10 @@ def delete_cmd(
 ) -> None:
     """Withdraw override ID from the current draft (its layer's owner role or the approver
     role). The withdrawal is logged; the override stays in the log, marked withdrawn."""
-    from snop.demand.review import delete_override
+    from snop.services.demand_review import delete_override
 
     result = delete_override(
-        store(ctx),
-        override_id,
-        author=_author(author),
-        role=role,
-        reason=reason,
-        comment=comment,
-        source="cli",
+        _uow(ctx), _actor(author, role), override_id, reason=reason, comment=comment, source="cli"
     )
     _effects(result, f"logged as entry {result.override.id}", as_json)
 
@@ -359,10 +378,10 @@ def delete_cmd(
 def _transition(
     ctx: typer.Context, action: str, author: str | None, role: str | None, note: str | None
 ) -> None:
-    from snop.demand import review
+    from snop.services import demand_review as review
 
     fn = {"submit": review.submit, "approve": review.approve, "reject": review.reject}[action]
-    plan = fn(store(ctx), author=_author(author), role=role, note=note)
+    plan = fn(_uow(ctx), _actor(author, role), note=note)
     console.print(_header(plan))
     if plan.status == PlanStatus.APPROVED:
         total = plan.view("total")[[plan.consensus]].sum().iloc[0]
@@ -416,9 +435,9 @@ def log_cmd(
     (the assumption log), withdrawals included."""
     from snop.demand.config import WITHDRAW
     from snop.demand.replay import withdrawals
-    from snop.demand.review import open_plan
+    from snop.services.demand_review import demand_plan
 
-    plan = open_plan(store(ctx), _cycle(cycle))
+    plan = demand_plan(_uow(ctx), _actor(None), _cycle(cycle))
     log = plan.log()
     if event is not None:
         events = sorted({e for e in log["event"] if isinstance(e, str)})
@@ -434,11 +453,7 @@ def log_cmd(
     keep = [event is None or ov.event == event for ov in plan.overrides]
     log = log[keep]
     if as_json:
-        print(
-            json.dumps(
-                {"cycle": plan.cycle, "status": plan.status, "overrides": _records(log)}, indent=2
-            )
-        )
+        print(dumps({"cycle": plan.cycle, "status": plan.status, "overrides": log}))
         return
     console.print(_header(plan))
     # one line per entry: its id and what changed, then who, why and from where
@@ -468,12 +483,15 @@ def log_cmd(
 @demand.command("cycles")
 def cycles_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     """Every cycle's demand plan and its status."""
-    from snop.demand.review import cycles
+    from snop.demand.review import PlanRecord
+    from snop.services.demand_review import plans
 
-    df = cycles(store(ctx))
+    records = plans(_uow(ctx), _actor(None))
     if as_json:
-        print(json.dumps(_records(df), indent=2))
+        print(dumps(records))
         return
+    columns = [f.name for f in fields(PlanRecord)]
+    df = pd.DataFrame([r.as_dict() for r in records], columns=columns)
     console.print(
         _table(
             df[["cycle", "status", "based_on", "submitted_by", "approved_by", "approved_at"]]
@@ -495,22 +513,12 @@ def fva_cmd(
 ) -> None:
     """Forecast value added: each layer's error against actuals and what it added over the
     layer before and over a naive forecast; by family, item, author, or lag."""
-    from snop.demand.accuracy import fva_report
+    from snop.services.demand_review import fva_report
 
-    report = fva_report(store(ctx), _cycle(cycle))
+    report = fva_report(_uow(ctx), _actor(None), _cycle(cycle))
     table = report.table(by)
     if as_json:
-        print(
-            json.dumps(
-                {
-                    "cycle": report.cycle,
-                    "by": by,
-                    "periods": report.periods,
-                    "rows": _records(table),
-                },
-                indent=2,
-            )
-        )
+        print(dumps({"cycle": report.cycle, "by": by, "periods": report.periods, "rows": table}))
         return
     console.print(report.title(by), markup=False)
     counts = [c for c in ("n", "overrides", "actual", "forecast") if c in table]

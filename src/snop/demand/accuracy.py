@@ -1,22 +1,23 @@
 """Forecast value added of approved demand plans, once their periods have actuals.
 
 Approved versions are frozen, so what each layer said one, three or six periods ahead can
-be set against what then sold, however often the plan was re-done since.
+be set against what then sold, however often the plan was re-done since. Pure: the
+service :func:`snop.services.demand_review.fva_report` reads the plans it judges.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
-from sqlalchemy.engine import Engine
 
 from snop.demand.config import STATISTICAL
 from snop.demand.fva import NAIVE, author_fva, fva_table, lag_table
-from snop.demand.review import APPROVED, DemandPlan, cycles, layer_order, open_plan
+from snop.demand.review import DemandPlan, layer_order, plan_layers
 from snop.errors import NotFoundError, SnopError
-from snop.model.periods import parse_period
-from snop.store.workbook_repo import load_workbook
+from snop.model.periods import Period, parse_period
+from snop.model.workbook import Workbook
 
 BY = ("layer", "family", "item", "author", "lag")
 
@@ -48,14 +49,12 @@ class FvaReport:
         )
 
 
-def fva_report(engine: Engine, cycle: str | None = None) -> FvaReport:
-    """FVA of ``cycle`` (default: the latest approved cycle whose periods have actuals)."""
-    wb = load_workbook(engine)
-    if wb is None:
-        raise NotFoundError("the store is empty; run `snop import WORKBOOK` first")
-    last = wb.last_actual
-    status = cycles(engine)
-    approved = [] if status.empty else list(status.loc[status["status"] == APPROVED, "cycle"])
+def judged_cycle(
+    approved: Sequence[str], last: Period | None, cycle: str | None
+) -> tuple[str, list[str]]:
+    """The approved cycle to judge (``cycle``, default the latest approved one whose
+    periods have actuals up to ``last``) and every approved cycle with actuals (the lags).
+    NotFoundError says why when there is none."""
     judged = [c for c in approved if last is not None and parse_period(c).ordinal <= last.ordinal]
     if cycle is None:
         if not judged:
@@ -63,23 +62,29 @@ def fva_report(engine: Engine, cycle: str | None = None) -> FvaReport:
                 "no approved demand plan has actuals yet: FVA needs a cycle "
                 "approved earlier whose periods have since been sold"
             )
-        cycle = judged[-1]
-    elif cycle not in approved:
+        return judged[-1], judged
+    if cycle not in approved:
         raise NotFoundError(
             f"cycle {cycle} has no approved demand plan; approved: "
             + (", ".join(approved) or "none")
         )
-    elif cycle not in judged:
+    if cycle not in judged:
         raise NotFoundError(f"cycle {cycle} has no actuals yet (last actual {last})")
-    assert last is not None
+    return cycle, judged
+
+
+def fva_of(wb: Workbook, plans: Mapping[str, DemandPlan], cycle: str) -> FvaReport:
+    """FVA of the approved plan of ``cycle`` against the sales of ``wb``; ``plans`` are the
+    approved plans with actuals (``cycle`` among them), whose lags are pooled."""
+    last = wb.last_actual
+    assert last is not None  # a judged cycle has actuals
     sales = wb.sales.groupby(["item", "period"])["qty"].sum()
     family = wb.items.set_index("item")["family"]
-    plans = {c: open_plan(engine, c, wb=wb) for c in judged}
     fc = pd.concat(
         [_forecasts(plan, last.ordinal, sales) for plan in plans.values()], ignore_index=True
     )
     fc["family"] = fc["item"].map(family).fillna("")
-    layers = layer_order(wb, [n for n in fc["layer"].unique() if n != NAIVE])
+    layers = layer_order(plan_layers(wb), [n for n in fc["layer"].unique() if n != NAIVE])
     actual_keys = fc[["item", "period"]].drop_duplicates()
     actuals = actual_keys.assign(
         qty=[

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from snop.model.workbook import Workbook
 from snop.store.cycle_repo import CycleRepo
 from snop.store.db import open_store, write_transaction
+from snop.store.demand_repo import DemandRepo
 from snop.store.document_repo import DocumentRepo
 from snop.store.forecast_repo import ForecastRepo
 from snop.store.workbook_repo import load_workbook, save_workbook
@@ -46,6 +47,10 @@ class Tx:
     @cached_property
     def cycles(self) -> CycleRepo:
         return CycleRepo(self.conn)
+
+    @cached_property
+    def demand(self) -> DemandRepo:
+        return DemandRepo(self.conn)
 
     @cached_property
     def documents(self) -> DocumentRepo:

@@ -1,0 +1,438 @@
+"""Use cases of the demand review step: read a cycle's demand plan, override, withdraw,
+submit, send back, approve, list the plans, and the forecast value added of approved ones.
+
+Each use case is one transaction: it reads, checks and writes inside the same
+``uow.write()`` (which holds the store's write lock from its first read), and every status
+change is compare-and-set besides, so an approve racing a reject or a new override either
+freezes exactly the log it read or changes nothing. A cycle's draft is created when the
+cycle opens (:func:`start_draft`, called by the cycle service); reading never writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from snop.cycle.model import Cycle
+from snop.demand.accuracy import FvaReport, fva_of, judged_cycle
+from snop.demand.config import STATISTICAL, UNLOCK, WITHDRAW
+from snop.demand.replay import (
+    Hierarchy,
+    Override,
+    OverrideError,
+    check_override,
+    replay,
+    text_error,
+    withdrawals,
+)
+from snop.demand.review import (
+    APPROVED,
+    DRAFT,
+    SUBMITTED,
+    CarriedOverrides,
+    DemandPlan,
+    FrozenError,
+    OverrideResult,
+    PlanRecord,
+    approvable,
+    approver_role,
+    baseline_matrix,
+    carry_over,
+    editable,
+    frozen_replay,
+    newly_broken,
+    no_longer_apply,
+    plan_layers,
+    rejectable,
+    with_remedies,
+    workbook_overrides,
+)
+from snop.errors import NotAllowed, NotFoundError
+from snop.model.periods import parse_period
+from snop.model.vocabulary import PlanStatus
+from snop.model.workbook import Workbook
+from snop.services.context import (
+    Actor,
+    Tx,
+    UnitOfWork,
+    current_cycle,
+    cycle_workbook,
+    now,
+    stored_workbook,
+)
+
+__all__ = [
+    "CarriedOverrides",
+    "DemandPlan",
+    "FrozenError",
+    "OverrideResult",
+    "PlanRecord",
+    "add_override",
+    "approve",
+    "delete_override",
+    "demand_plan",
+    "demand_version",
+    "fva_report",
+    "plans",
+    "read_plan",
+    "reject",
+    "start_draft",
+    "submit",
+]
+
+
+# --- inside the cycle service's transaction -----------------------------------------------
+
+
+def start_draft(tx: Tx, wb: Workbook, cycle: Cycle) -> CarriedOverrides:
+    """Create ``cycle``'s draft demand plan (``wb``: the workbook as the cycle plans on it),
+    carrying the in-force overrides of the last approved plan before it, clipped to the
+    new horizon. Nothing happens when the cycle already has its plan."""
+    if tx.demand.record(cycle.period) is not None:
+        return CarriedOverrides(None)
+    based = tx.demand.last_approved_before(cycle.period)
+    tx.demand.create(cycle.period, based, now())
+    if based is None:
+        return CarriedOverrides(None)
+    h = Hierarchy.from_workbook(wb, cycle.periods)
+    carried, expired = carry_over(h, plan_layers(wb), based, tx.demand.log(based))
+    stored = [replace(ov, id=tx.demand.insert_override(cycle.period, ov)) for ov in carried]
+    return CarriedOverrides(based, stored, expired)
+
+
+def read_plan(tx: Tx, cycle: Cycle, wb: Workbook) -> DemandPlan:
+    """The demand plan of ``cycle`` (``wb``: the workbook as the cycle plans on it).
+
+    An approved plan is read back from its frozen version. A draft reads the workbook's
+    overrides table live (submission copies it into the log, so importing another workbook
+    cannot change a plan under review) and replays the log over the cycle's baseline.
+    """
+    record = tx.demand.record(cycle.period)
+    if record is None:
+        raise NotFoundError(
+            f"cycle {cycle.period} has no demand plan record; it is created when the "
+            "cycle opens (`snop cycle open`)"
+        )
+    layers = plan_layers(wb)
+    status = PlanStatus(str(record["status"]))
+    logged = tx.demand.log(cycle.period)
+    if status == APPROVED:
+        frozen = tx.demand.frozen(cycle.period)
+        rep = frozen_replay(wb, frozen.values, frozen.groups, frozen.effects, logged)
+        overrides = logged
+    else:
+        from_workbook = (
+            workbook_overrides(wb, layers, tx.demand.imported_at()) if status == DRAFT else []
+        )
+        overrides = [*from_workbook, *logged]
+        h = Hierarchy.from_workbook(wb, cycle.periods)
+        base = baseline_matrix(cycle.period, h, tx.demand.baseline(cycle.period))
+        rep = with_remedies(replay(h, base, layers, overrides))
+    based = record.get("based_on")
+    return DemandPlan(
+        cycle.period,
+        status,
+        None if based is None else str(based),
+        layers,
+        approver_role(wb),
+        overrides,
+        rep,
+        record,
+    )
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def demand_plan(uow: UnitOfWork, actor: Actor, cycle: str | None = None) -> DemandPlan:
+    """The demand plan of ``cycle`` (a period label; default: the current cycle)."""
+    with uow.read() as tx:
+        c = _cycle(tx, cycle)
+        return read_plan(tx, c, cycle_workbook(tx, c))
+
+
+def demand_version(uow: UnitOfWork, actor: Actor, cycle: str) -> DemandPlan:
+    """The approved (frozen) demand plan of ``cycle``; NotFoundError for a cycle that does
+    not exist or whose plan is not approved."""
+    with uow.read() as tx:
+        c = _cycle(tx, cycle)
+        record = tx.demand.record(c.period)
+        if record is None or record["status"] != APPROVED:
+            approved = [r.cycle for r in tx.demand.plans() if r.status == APPROVED]
+            status = "no demand plan" if record is None else f"a {record['status']} demand plan"
+            raise NotFoundError(
+                f"cycle {c.period} has {status}, not an approved version; approved "
+                "versions: " + (", ".join(approved) or "none yet")
+            )
+        return read_plan(tx, c, stored_workbook(tx))
+
+
+def plans(uow: UnitOfWork, actor: Actor) -> list[PlanRecord]:
+    """Every cycle's demand plan record (status, who submitted and approved it), oldest
+    first."""
+    with uow.read() as tx:
+        return tx.demand.plans()
+
+
+def fva_report(uow: UnitOfWork, actor: Actor, cycle: str | None = None) -> FvaReport:
+    """Forecast value added of ``cycle`` (default: the latest approved cycle whose periods
+    have actuals), with the lags of every approved cycle that has actuals."""
+    with uow.read() as tx:
+        wb = stored_workbook(tx)
+        approved = [r.cycle for r in tx.demand.plans() if r.status == APPROVED]
+        chosen, judged = judged_cycle(approved, wb.last_actual, cycle)
+        frozen = {c: read_plan(tx, _cycle(tx, c), wb) for c in judged}
+    return fva_of(wb, frozen, chosen)
+
+
+def _cycle(tx: Tx, period: str | None) -> Cycle:
+    if period is None:
+        return current_cycle(tx)
+    c = tx.cycles.get(parse_period(period).label)
+    if c is None:
+        now_open = tx.cycles.current()
+        known = ", ".join(x.period for x in tx.cycles.all()) or "none yet"
+        raise NotFoundError(
+            f"cycle {period} has no demand plan; the current cycle is "
+            f"{now_open.period if now_open else 'none'} (the cycles are {known})"
+        )
+    return c
+
+
+# --- changing -----------------------------------------------------------------------------
+
+
+def add_override(
+    uow: UnitOfWork, actor: Actor, ov: Override, *, preview: bool = False
+) -> OverrideResult:
+    """Apply one override (by ``actor``, in the role that owns its layer) to the current
+    cycle's draft; with ``preview`` store nothing.
+
+    The override must apply cleanly (its split respects locks, no demand goes negative, no
+    override above it stops applying) or OverrideError says why and nothing changes.
+    """
+    with uow.read() if preview else uow.write() as tx:
+        cycle = current_cycle(tx)
+        plan = read_plan(tx, cycle, cycle_workbook(tx, cycle))
+        editable(plan)
+        if ov.layer == STATISTICAL:
+            check_override(plan.replay.hierarchy, plan.layers, ov)  # says why not
+        owner = plan.layer(ov.layer)
+        role = _role(
+            actor,
+            [owner.role],
+            f"may not edit layer {ov.layer} (owned by role {owner.role})",
+        )
+        ov = replace(ov, author=actor.name, role=role, created_at=ov.created_at or now(), id=None)
+        overrides = [*plan.overrides, ov]
+        rep = replay(
+            plan.replay.hierarchy,
+            plan.replay.values[STATISTICAL],
+            plan.layers,
+            overrides,
+            strict_from=len(overrides) - 1,
+        )
+        broken = newly_broken(plan.replay, rep)
+        if broken:
+            raise no_longer_apply(ov.describe(), broken, "change or remove that override first")
+        if ov.kind == UNLOCK and (rep.locks[ov.layer] == plan.replay.locks[ov.layer]).all():
+            raise OverrideError(
+                f"{ov.describe()}: nothing is locked there; only cells locked in "
+                f"layer {ov.layer} or a layer before it can be unlocked"
+            )
+        eff = rep.effects[rep.effects["override"] == len(overrides) - 1].drop(columns="override")
+        if not preview:
+            ov = replace(ov, id=tx.demand.insert_override(plan.cycle, ov))
+            overrides[-1] = ov
+    new_plan = replace(plan, overrides=overrides, replay=rep)
+    return OverrideResult(ov, eff.reset_index(drop=True), new_plan, not preview)
+
+
+def delete_override(
+    uow: UnitOfWork,
+    actor: Actor,
+    override_id: int,
+    *,
+    reason: str,
+    comment: str | None = None,
+    source: str = "api",
+) -> OverrideResult:
+    """Withdraw override ``override_id`` from the current cycle's draft.
+
+    The log is append-only: the withdrawal is a new entry (kind ``withdraw``, its value the
+    withdrawn id) that the replay honours, so the log keeps who withdrew what and why. The
+    owner role of the override's layer or the approver role may withdraw it. A withdrawal
+    that would make another override stop applying is refused, like any other change.
+    The result's effects are what the withdrawal changed in the override's layer.
+    """
+    with uow.write() as tx:
+        cycle = current_cycle(tx)
+        plan = read_plan(tx, cycle, cycle_workbook(tx, cycle))
+        editable(plan)
+        target = _withdrawable(plan, override_id)
+        owners = {lay.name: lay.role for lay in plan.layers}
+        allowed = [r for r in (owners.get(target.layer), plan.approver_role) if r]
+        role = _role(
+            actor,
+            allowed,
+            f"may not withdraw override {override_id} of layer {target.layer}; role "
+            f"{' or role '.join(allowed)} may",
+        )
+        if not reason.strip():
+            raise OverrideError("a withdrawal needs a reason")
+        tomb = replace(
+            target,
+            kind=WITHDRAW,
+            value=float(override_id),
+            locked=False,
+            author=actor.name,
+            role=role,
+            reason=reason,
+            comment=comment,
+            source=source,
+            id=None,
+            carried_from=None,
+            created_at=now(),
+        )
+        problem = text_error(tomb)
+        if problem:
+            raise OverrideError(problem)
+        overrides = [*plan.overrides, tomb]
+        h = plan.replay.hierarchy
+        rep = with_remedies(replay(h, plan.replay.values[STATISTICAL], plan.layers, overrides))
+        broken = newly_broken(plan.replay, rep)
+        if broken:
+            raise no_longer_apply(
+                f"withdrawing override {override_id}",
+                broken,
+                "withdraw or change that override first",
+            )
+        tomb = replace(tomb, id=tx.demand.insert_override(plan.cycle, tomb))
+        overrides[-1] = tomb
+    old, new = plan.replay.values[target.layer], rep.values[target.layer]
+    undone = pd.DataFrame(
+        [
+            (h.items[i], h.periods[p], float(old[i, p]), float(new[i, p]))
+            for i, p in np.argwhere(old != new)
+        ],
+        columns=["item", "period", "before", "after"],
+    )
+    return OverrideResult(tomb, undone, replace(plan, overrides=overrides, replay=rep), True)
+
+
+def _withdrawable(plan: DemandPlan, override_id: int) -> Override:
+    """The logged override ``override_id`` of the draft, not yet withdrawn."""
+    gone = withdrawals(plan.overrides)
+    target = next((o for o in plan.overrides if o.id == override_id and o.kind != WITHDRAW), None)
+    if target is None:
+        ids = [
+            str(o.id)
+            for o in plan.overrides
+            if o.id is not None and o.kind != WITHDRAW and o.id not in gone
+        ]
+        raise NotFoundError(
+            f"override {override_id} is not in the draft of cycle {plan.cycle}; its "
+            f"overrides are {', '.join(ids) or 'none'} (`snop demand log`). A row of the "
+            "workbook's overrides table is withdrawn by removing it from the workbook and "
+            "importing the workbook again"
+        )
+    if override_id in gone:
+        raise OverrideError(
+            f"override {override_id} is already withdrawn (by entry {gone[override_id]} of the log)"
+        )
+    return target
+
+
+def submit(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> DemandPlan:
+    """Submit the current cycle's draft for approval (by the consensus owner, or the
+    approver). Every override must still apply; the workbook's rows join the log."""
+    with uow.write() as tx:
+        cycle = current_cycle(tx)
+        wb = cycle_workbook(tx, cycle)
+        plan = read_plan(tx, cycle, wb)
+        editable(plan)
+        owner = plan.layers[-1].role
+        _role(
+            actor,
+            [owner, plan.approver_role],
+            f"may not submit the demand plan; the consensus owner ({owner}) submits it",
+        )
+        if plan.replay.conflicts:
+            lines = "; ".join(f"{ov.describe()}: {msg}" for ov, msg in plan.replay.conflicts)
+            raise OverrideError(
+                f"{len(plan.replay.conflicts)} override(s) no longer apply "
+                f"and must be fixed before submitting: {lines}"
+            )
+        for ov in plan.overrides:
+            if ov.id is None:  # the workbook's rows join the log
+                tx.demand.insert_override(plan.cycle, ov)
+        tx.demand.set_status(
+            plan.cycle,
+            DRAFT,
+            status=SUBMITTED,
+            submitted_by=actor.name,
+            submitted_at=now(),
+            note=note,
+        )
+        return read_plan(tx, cycle, wb)
+
+
+def reject(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> DemandPlan:
+    """Send the current cycle's submitted plan back to draft (by the approver)."""
+    with uow.write() as tx:
+        cycle = current_cycle(tx)
+        wb = cycle_workbook(tx, cycle)
+        plan = read_plan(tx, cycle, wb)
+        rejectable(plan)
+        _approver_only(actor, plan, "send the plan back")
+        # back to a draft: the workbook's rows are read from the workbook again
+        tx.demand.drop_workbook_entries(plan.cycle)
+        tx.demand.set_status(
+            plan.cycle, SUBMITTED, status=DRAFT, note=note or f"sent back by {actor.name}"
+        )
+        return read_plan(tx, cycle, wb)
+
+
+def approve(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> DemandPlan:
+    """Approve the current cycle's submitted plan and freeze it as the cycle's version.
+
+    What is frozen is the plan read in this transaction, and its status moves from
+    submitted to approved in the same transaction (compare-and-set), so the version's
+    values are always the replay of its own override log.
+    """
+    with uow.write() as tx:
+        cycle = current_cycle(tx)
+        wb = cycle_workbook(tx, cycle)
+        plan = read_plan(tx, cycle, wb)
+        approvable(plan)
+        role = _approver_only(actor, plan, "approve the demand plan")
+        tx.demand.set_status(
+            plan.cycle,
+            SUBMITTED,
+            status=APPROVED,
+            approved_by=actor.name,
+            approved_role=role,
+            approved_at=now(),
+            note=note,
+        )
+        tx.demand.freeze(plan.cycle, plan.replay, [ov.id for ov in plan.overrides])
+        return read_plan(tx, cycle, wb)
+
+
+def _approver_only(actor: Actor, plan: DemandPlan, what: str) -> str:
+    return _role(
+        actor,
+        [plan.approver_role],
+        f"may not {what}; only role {plan.approver_role} may (setting approver_role)",
+    )
+
+
+def _role(actor: Actor, allowed: list[str], refusal: str) -> str:
+    """The role of ``allowed`` ``actor`` acts in (:meth:`Actor.role_for`: with no roles
+    declared, the first); NotAllowed "role R <refusal>" otherwise."""
+    try:
+        return actor.role_for(allowed, refusal)
+    except NotAllowed:
+        raise NotAllowed(f"role {', '.join(sorted(actor.roles))} {refusal}") from None
