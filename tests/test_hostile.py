@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from snop.cycle.baseline import run_baseline
-from snop.cycle.data import import_workbook
-from snop.demand.review import open_plan, submit
-from snop.store.db import open_store
+from snop.services import demand_review as dr
+from snop.services.context import Actor
+from snop.services.forecast import run_baseline
+from snop.services.workbook import import_workbook
+from snop.store.uow import UnitOfWork
 from tests.cli import Run, snop
 from tests.workbooks import SMALL, write_small
 
@@ -467,15 +468,15 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """base: the small workbook with a naive baseline (a draft cycle); submitted: the same,
     submitted for approval."""
     root = tmp_path_factory.mktemp("hostile")
-    engine = open_store(str(root / "base.db"))
-    import_workbook(engine, write_small(root / "wb"))
-    run_baseline(engine, method="naive")
-    open_plan(engine)  # the draft exists, as after any first look at the cycle
-    engine.dispose()
+    dana = Actor.of("dana", "demand_planner")
+    uow = UnitOfWork.open(str(root / "base.db"))
+    import_workbook(uow, dana, write_small(root / "wb"))  # opens the cycle and its draft
+    run_baseline(uow, dana, method="naive")
+    uow.dispose()
     shutil.copy(root / "base.db", root / "submitted.db")
-    engine = open_store(str(root / "submitted.db"))
-    submit(engine, author="dana")
-    engine.dispose()
+    uow = UnitOfWork.open(str(root / "submitted.db"))
+    dr.submit(uow, dana)
+    uow.dispose()
     return {"base": root / "base.db", "submitted": root / "submitted.db"}
 
 

@@ -1,9 +1,9 @@
 """Every ``--json`` command prints only JSON on stdout: tools can pipe it into a parser.
 
 The store: the small workbook (tests/workbooks.py) with a naive baseline, cycle 2026-11
-reviewed (one sales override) and approved, then the actuals of 2026-11..2026-12 imported,
-which opens cycle 2027-01 with its own baseline. So every command has something to show,
-including forecast value added (cycle 2026-11 against those actuals).
+reviewed (one sales override), planned and approved, then the actuals of 2026-11..2026-12
+imported and cycle 2026-12 opened on them, with its own baseline. So every command has
+something to show, including forecast value added (cycle 2026-11 against those actuals).
 """
 
 from __future__ import annotations
@@ -14,12 +14,16 @@ from typing import Any
 
 import pytest
 
-from snop.cycle.baseline import run_baseline
-from snop.cycle.data import import_workbook
 from snop.demand.replay import Override
-from snop.demand.review import add_override, approve, submit
-from snop.store.db import open_store
+from snop.services import demand_review as dr
+from snop.services.context import Actor
+from snop.services.cycles import approve_cycle, open_cycle, signoff
+from snop.services.forecast import run_baseline
+from snop.services.supply import plan_cycle_supply
+from snop.services.workbook import import_workbook
+from snop.store.uow import UnitOfWork
 from tests.cli import snop
+from tests.cycle.test_cycles import DP, EX, FI, SL, SP
 from tests.workbooks import SMALL, write_small
 
 NEW_ACTUALS = """item,period,qty
@@ -37,22 +41,31 @@ B2,2026-12,20
 def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The folder holding the workbook ``wb``, its sales file and the store ``s.db``."""
     root = tmp_path_factory.mktemp("json")
-    engine = open_store(str(root / "s.db"))
-    import_workbook(engine, write_small(root / "wb"))
-    run_baseline(engine, method="naive")
-    add_override(
-        engine,
+    uow = UnitOfWork.open(str(root / "s.db"))
+    import_workbook(uow, DP, write_small(root / "wb"))
+    signoff(uow, DP, "data")
+    run_baseline(uow, DP, method="naive")
+    signoff(uow, DP, "forecast")
+    dr.add_override(
+        uow,
+        Actor.of("sam", "sales"),
         Override(
             "sales", "item", "A1", "2026-11", "2026-12", "qty", 150, author="sam", reason="customer"
         ),
     )
-    submit(engine, author="dana")
-    approve(engine, author="erin")
+    dr.submit(uow, DP)
+    dr.approve(uow, EX)
+    signoff(uow, DP, "demand_review")
+    plan_cycle_supply(uow, SP)
+    for who, step in ((SP, "supply_review"), (FI, "financial_review"), (SL, "pre_sop")):
+        signoff(uow, who, step)
+    approve_cycle(uow, EX)
     (root / "new").mkdir()
     (root / "new" / "sales.csv").write_text(NEW_ACTUALS)
-    import_workbook(engine, root / "new")
-    run_baseline(engine, method="naive")
-    engine.dispose()
+    import_workbook(uow, DP, root / "new")
+    open_cycle(uow, DP)
+    run_baseline(uow, DP, method="naive")
+    uow.dispose()
     (root / "sales.csv").write_text(SMALL["sales"])
     return root
 
@@ -129,10 +142,11 @@ def test_json_carries_the_numbers(here: Path) -> None:
         "--json",
         cwd=here,
     ).json()
-    assert show["cycle"] == "2027-01" and show["status"] == "draft"
-    # the naive baseline of 2027-01 repeats the last actuals, those of 2026-12
+    assert show["cycle"] == "2026-12" and show["status"] == "draft"
+    # the naive baseline of 2026-12 repeats the actuals of its cut-off, 2026-11 (December's
+    # actuals arrived early: the cycle does not see them)
     stat = {r["item"]: r["statistical"] for r in show["rows"]}
-    assert (stat["A1"], stat["A2"], stat["B2"]) == (160, 90, 20)
+    assert (stat["A1"], stat["A2"], stat["B2"]) == (140, 70, 25)
     log = snop("--db", "s.db", "demand", "log", "--cycle", "2026-11", "--json", cwd=here).json()
     assert [(o["author"], o["reason"]) for o in log["overrides"]] == [("sam", "customer")]
     fva = snop("--db", "s.db", "demand", "fva", "--json", cwd=here).json()

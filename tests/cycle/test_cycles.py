@@ -87,7 +87,7 @@ def test_steps_have_owners_and_working_day_due_dates(tmp_path: Path) -> None:
 
 
 SETTINGS_DUE = (
-    "name,value\ncompany,Small Co\nhorizon,6\nstep_due_days,\"demand_review=5, supply_review=7\"\n"
+    'name,value\ncompany,Small Co\nhorizon,6\nstep_due_days,"demand_review=5, supply_review=7"\n'
 )
 
 

@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from alembic import command
 from openpyxl import load_workbook as load_xlsx
 
-from snop.cycle.data import export_store, import_workbook
+from snop.services.workbook import export_store, import_workbook
 from snop.store.db import alembic_config, open_store
+from snop.store.uow import UnitOfWork
 from snop.store.workbook_repo import load_workbook
+from tests.services import ME
 from tests.workbooks import SMALL, write_small
 
 ACTUALS = {
@@ -36,14 +38,14 @@ def _with_fence() -> dict[str, str]:
 def test_actuals_fence_and_due_days_round_trip(db_url: str, tmp_path: Path) -> None:
     changes = _with_fence()
     engine = open_store(db_url)
-    result = import_workbook(engine, write_small(tmp_path / "wb", changes))
+    result = import_workbook(UnitOfWork(engine), ME, write_small(tmp_path / "wb", changes))
     assert (
         result.rows["actual_production"],
         result.rows["actual_inventory"],
         result.rows["actual_workers"],
     ) == (3, 2, 2)
     first, second = tmp_path / "one", tmp_path / "two"
-    export_store(engine, first)
+    export_store(UnitOfWork(engine), ME, first)
     for name in ACTUALS:  # written back exactly as given
         assert (first / f"{name}.csv").read_text() == changes[name], name
     fam = (first / "families.csv").read_text().splitlines()
@@ -51,15 +53,15 @@ def test_actuals_fence_and_due_days_round_trip(db_url: str, tmp_path: Path) -> N
     assert (
         'step_due_days,"demand_review=5, supply_review=8"' in (first / "settings.csv").read_text()
     )
-    import_workbook(engine, first)
-    export_store(engine, second)
+    import_workbook(UnitOfWork(engine), ME, first)
+    export_store(UnitOfWork(engine), ME, second)
     cmp = filecmp.dircmp(first, second)
     assert cmp.diff_files == [] and cmp.left_only == [] and cmp.right_only == []
     # and through Excel: the same sheets after a second import
     book_a, book_b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
-    export_store(engine, book_a)
-    import_workbook(engine, book_a)
-    export_store(engine, book_b)
+    export_store(UnitOfWork(engine), ME, book_a)
+    import_workbook(UnitOfWork(engine), ME, book_a)
+    export_store(UnitOfWork(engine), ME, book_b)
     a, b = load_xlsx(book_a), load_xlsx(book_b)
     for name in ("families", "settings", *ACTUALS):
         rows = list(a[name].iter_rows(values_only=True))

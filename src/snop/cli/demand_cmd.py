@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
-import os
 from dataclasses import fields
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -14,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from snop.cli.common import console, err_console, esc, store
+from snop.cli.common import actor, console, err_console, esc, store
 from snop.cli.main import app
 from snop.errors import SnopError
 from snop.io.jsonable import dumps
@@ -23,7 +21,7 @@ from snop.model.vocabulary import PlanStatus
 
 if TYPE_CHECKING:  # the services load the store and the forecasting engine: on first use
     from snop.demand.review import DemandPlan, OverrideResult
-    from snop.services.context import Actor, UnitOfWork
+    from snop.services.context import Actor
 
 demand = typer.Typer(
     help="Demand review: layers, overrides, consensus approval, forecast value added.",
@@ -70,27 +68,10 @@ def _cycle(value: str | None, option: str = "--cycle") -> str | None:
         ) from None
 
 
-def _uow(ctx: typer.Context) -> UnitOfWork:
-    from snop.services.context import UnitOfWork
-
-    return UnitOfWork(store(ctx))
-
-
-def _actor(author: str | None, role: str | None = None) -> Actor:
-    """Who acts: --author (default: your login) in --role (default: the role the action
-    needs)."""
-    from snop.services.context import Actor
-
-    return Actor.of(_author(author), role or "")
-
-
-def _author(author: str | None) -> str:
-    if author:
-        return author
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return os.environ.get("USER", "unknown")
+def _actor(ctx: typer.Context, author: str | None, role: str | None = None) -> Actor:
+    """Who acts: --author (default: the global --user, else your login) in --role (default:
+    the role the action needs)."""
+    return actor(ctx, role, name=author)
 
 
 def _table(
@@ -166,11 +147,11 @@ def show_cmd(
 
     if version is not None and cycle is not None:
         raise SnopError("give --cycle or --version, not both")
-    actor = _actor(None)
+    actor = _actor(ctx, None)
     if version is not None:
-        plan = demand_version(_uow(ctx), actor, _cycle(version, "--version") or version)
+        plan = demand_version(store(ctx), actor, _cycle(version, "--version") or version)
     else:
-        plan = demand_plan(_uow(ctx), actor, _cycle(cycle))
+        plan = demand_plan(store(ctx), actor, _cycle(cycle))
     h = plan.replay.hierarchy
     lo = h.period_index(period, "--period") if period is not None else 0
     hi = h.period_index(to, "--to") if to is not None else len(h.periods) - 1
@@ -326,7 +307,7 @@ def override_cmd(
         event=event,
         source="cli",
     )
-    result = add_override(_uow(ctx), _actor(author, role), ov, preview=preview)
+    result = add_override(store(ctx), _actor(ctx, author, role), ov, preview=preview)
     verb = "preview (nothing stored)" if preview else f"stored as override {result.override.id}"
     _effects(result, verb, as_json)
 
@@ -370,7 +351,12 @@ def delete_cmd(
     from snop.services.demand_review import delete_override
 
     result = delete_override(
-        _uow(ctx), _actor(author, role), override_id, reason=reason, comment=comment, source="cli"
+        store(ctx),
+        _actor(ctx, author, role),
+        override_id,
+        reason=reason,
+        comment=comment,
+        source="cli",
     )
     _effects(result, f"logged as entry {result.override.id}", as_json)
 
@@ -381,7 +367,7 @@ def _transition(
     from snop.services import demand_review as review
 
     fn = {"submit": review.submit, "approve": review.approve, "reject": review.reject}[action]
-    plan = fn(_uow(ctx), _actor(author, role), note=note)
+    plan = fn(store(ctx), _actor(ctx, author, role), note=note)
     console.print(_header(plan))
     if plan.status == PlanStatus.APPROVED:
         total = plan.view("total")[[plan.consensus]].sum().iloc[0]
@@ -437,7 +423,7 @@ def log_cmd(
     from snop.demand.replay import withdrawals
     from snop.services.demand_review import demand_plan
 
-    plan = demand_plan(_uow(ctx), _actor(None), _cycle(cycle))
+    plan = demand_plan(store(ctx), _actor(ctx, None), _cycle(cycle))
     log = plan.log()
     if event is not None:
         events = sorted({e for e in log["event"] if isinstance(e, str)})
@@ -486,7 +472,7 @@ def cycles_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     from snop.demand.review import PlanRecord
     from snop.services.demand_review import plans
 
-    records = plans(_uow(ctx), _actor(None))
+    records = plans(store(ctx), _actor(ctx, None))
     if as_json:
         print(dumps(records))
         return
@@ -515,7 +501,7 @@ def fva_cmd(
     layer before and over a naive forecast; by family, item, author, or lag."""
     from snop.services.demand_review import fva_report
 
-    report = fva_report(_uow(ctx), _actor(None), _cycle(cycle))
+    report = fva_report(store(ctx), _actor(ctx, None), _cycle(cycle))
     table = report.table(by)
     if as_json:
         print(dumps({"cycle": report.cycle, "by": by, "periods": report.periods, "rows": table}))
