@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from snop.demand.replay import Override
 from snop.errors import ConflictError, NotAllowed, NotFoundError, SnopError
 from snop.model.vocabulary import CycleStatus, StepStatus
 from snop.services import demand_review as dr
@@ -131,6 +132,15 @@ def test_a_rerun_makes_later_steps_stale_and_voids_their_sign_off(tmp_path: Path
     assert after["forecast"].status is StepStatus.DONE and after["forecast"].signed_by is None
     assert after["supply_review"].status is StepStatus.STALE
     assert after["demand_review"].status is StepStatus.PENDING  # never done: not stale
+    # a demand change after the supply plan makes it stale too
+    plan_cycle_supply(uow, SP)
+    dr.add_override(
+        uow,
+        Actor.of("sam", "sales"),
+        Override("sales", "family", "F1", "2026-12", "2026-12", "pct", 5.0, reason="customer"),
+    )
+    steps = {s.state.step: s.state.status for s in cycle_status(uow, DP).steps}
+    assert steps["supply_review"] is StepStatus.STALE
 
 
 def test_versions_read_back_byte_for_byte_after_later_cycles(db_url: str, tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ STEPS: tuple[StepDef, ...] = (
 )
 STEP_NAMES = tuple(s.name for s in STEPS)
 EXECUTIVE = "executive"
+DEMAND_REVIEW = "demand_review"
 DUE_SETTING = "step_due_days"
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from snop.cycle.model import Cycle
+from snop.cycle.workflow import DEMAND_REVIEW
 from snop.demand.accuracy import FvaReport, fva_of, judged_cycle
 from snop.demand.config import STATISTICAL, UNLOCK, WITHDRAW
 from snop.demand.replay import (
@@ -62,6 +63,7 @@ from snop.services.context import (
     now,
     stored_workbook,
 )
+from snop.services.steps import stale_after
 
 __all__ = [
     "CarriedOverrides",
@@ -246,6 +248,7 @@ def add_override(
         if not preview:
             ov = replace(ov, id=tx.demand.insert_override(plan.cycle, ov))
             overrides[-1] = ov
+            stale_after(tx, cycle.period, DEMAND_REVIEW)  # a supply plan made before is old
     new_plan = replace(plan, overrides=overrides, replay=rep)
     return OverrideResult(ov, eff.reset_index(drop=True), new_plan, not preview)
 
@@ -311,6 +314,7 @@ def delete_override(
             )
         tomb = replace(tomb, id=tx.demand.insert_override(plan.cycle, tomb))
         overrides[-1] = tomb
+        stale_after(tx, plan.cycle, DEMAND_REVIEW)
     old, new = plan.replay.values[target.layer], rep.values[target.layer]
     undone = pd.DataFrame(
         [
@@ -418,6 +422,7 @@ def approve(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> Demand
             note=note,
         )
         tx.demand.freeze(plan.cycle, plan.replay, [ov.id for ov in plan.overrides])
+        stale_after(tx, cycle.period, DEMAND_REVIEW)  # the supply review plans on it again
         return read_plan(tx, cycle, wb)
 
 
