@@ -56,8 +56,8 @@ from snop.forecasting.launch import (
 )
 from snop.forecasting.reconciliation import (
     RECONCILE_METHODS,
-    Hierarchy,
-    build_hierarchy,
+    Aggregation,
+    build_aggregation,
     reconcile,
 )
 from snop.forecasting.selection import (
@@ -595,7 +595,7 @@ def forecast_panel(
             raise SnopError(
                 f"{items_source}: no attribute column (such as family) to build a hierarchy from"
             )
-        hier = build_hierarchy(info.attributes, panel.items, attr_cols, items_source)
+        hier = build_aggregation(info.attributes, panel.items, attr_cols, items_source)
         recon = reconcile or "bottom_up"
         point, levels_df = _hierarchy(
             hier,
@@ -778,7 +778,7 @@ def _frame(
 
 
 def _hierarchy(
-    hier: Hierarchy,
+    hier: Aggregation,
     recon: str,
     middle_level: str | None,
     panel: SalesPanel,
