@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -62,7 +63,7 @@ class Override:
     key: str
     period: str
     to_period: str
-    kind: str  # qty (new quantity), delta (units), pct (percent), unlock or withdraw
+    kind: str  # an OverrideKind as typed (a str until check_override accepts it)
     value: float
     split: str = "proportional"
     locked: bool = False
@@ -150,11 +151,15 @@ class Hierarchy:
     def levels(self) -> tuple[str, ...]:
         return (ITEM, *self.groups, TOTAL)
 
-    def keys(self, level: str) -> set[str]:
+    def keys(self, level: str) -> frozenset[str]:
         """The keys of ``level`` (items, families, an attribute's values); none for total."""
-        if level == ITEM:
-            return set(self.items)
-        return {str(k) for k in self.groups.get(level, ())}
+        return self._keys.get(level, frozenset())
+
+    @cached_property
+    def _keys(self) -> dict[str, frozenset[str]]:
+        # built once: every override of every replay looks its key up here
+        out = {lev: frozenset(str(k) for k in keys) for lev, keys in self.groups.items()}
+        return {ITEM: frozenset(self.items), **out}
 
     def scope(self, level: str, key: str) -> np.ndarray:
         """The items an override at ``level``/``key`` changes (a boolean mask)."""
@@ -239,7 +244,7 @@ class Replay:
 
 
 def text_error(ov: Override) -> str | None:
-    """Why the override's free text (author, role, reason, comment, event) cannot be stored
+    """Why the override's text (author, role, reason, comment, event) cannot be stored
     (too long, a control character such as NUL), or None."""
     return rules.text_error({name: getattr(ov, name) for name in rules.TEXT_FIELDS})
 

@@ -135,6 +135,8 @@ def key_error(level: str, key: str, known: Collection[str]) -> str | None:
             "demand; leave key blank, or give level item, family or an attribute to "
             "change part of it"
         )
+    if key and key in known and text_problem(key, key=True) is None:
+        return None
     shown = sorted(known)
     listed = ", ".join(shown[:SHOWN_KEYS]) + (", ..." if len(shown) > SHOWN_KEYS else "")
     if not key:
@@ -142,8 +144,6 @@ def key_error(level: str, key: str, known: Collection[str]) -> str | None:
     problem = text_problem(key, key=True)
     if problem:
         return f"key {problem}"
-    if key in known:
-        return None
     return f"{level} {key!r} does not exist{_suggest(key, shown)}; known: {listed}"
 
 
