@@ -18,6 +18,7 @@ from snop.demand import config, rules
 from snop.demand.config import DEFAULT_LAYERS
 from snop.demand.replay import Hierarchy, Override, OverrideError, check_override
 from snop.io import Problem, check_workbook
+from snop.model.periods import parse_period
 from snop.model.vocabulary import Level, OverrideKind
 from tests.workbooks import write_small
 
@@ -269,3 +270,21 @@ def test_vocabulary_names_are_the_enum_members() -> None:
     assert rules.kind_error("withdraw") == (
         "'withdraw' is not a kind of override; use one of qty, delta, pct, unlock"
     )
+
+
+def test_period_rules_by_hand() -> None:
+    first, last = parse_period("2026-11"), parse_period("2027-04")
+    assert rules.horizon_error("period", parse_period("2027-04"), first, last) is None
+    # a quarter is never inside a monthly horizon, whatever its dates
+    assert rules.horizon_error("--period", parse_period("2027-Q1"), first, last) == (
+        "--period 2027-Q1 is outside the planning horizon 2026-11..2027-04 (first_period "
+        "to first_period + horizon - 1)"
+    )
+    assert rules.range_error(first, first) is None
+    # the first period an item does not sell in: B1 launches 2026-12, B2 ends 2027-03
+    b1, b2_end = parse_period("2026-12"), parse_period("2027-03")
+    assert rules.first_closed(first, last, b1, None) == first
+    assert rules.first_closed(b1, last, b1, None) is None
+    assert rules.first_closed(parse_period("2027-02"), last, None, b2_end) == last
+    assert rules.first_closed(last, last, None, b2_end) == last
+    assert rules.first_closed(first, parse_period("2027-03"), None, b2_end) is None

@@ -189,10 +189,8 @@ class Hierarchy:
             ) from None
         if period.label in self.periods:  # written differently (2027-3 for 2027-03)
             return self.periods.index(period.label)
-        raise OverrideError(
-            rules.horizon_error(what, period, first, last)
-            or f"{what} {label} is not a period of the horizon"  # another granularity
-        )
+        problem = rules.horizon_error(what, period, first, last)
+        raise OverrideError(problem or f"{what} {period} is not a period of the plan")
 
     def period_label(self, label: str, what: str = "period") -> str:
         """``label`` as the horizon writes it (2027-3 -> 2027-03), checked as period_index."""

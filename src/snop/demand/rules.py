@@ -150,7 +150,7 @@ def key_error(level: str, key: str, known: Collection[str]) -> str | None:
 def horizon_error(what: str, period: Period, first: Period, last: Period) -> str | None:
     """Why ``period`` (of the option or column ``what``) may not be changed: overrides
     change the periods of the planning horizon only."""
-    if first <= period <= last:
+    if period.granularity is first.granularity and first <= period <= last:
         return None
     return (
         f"{what} {period} is outside the planning horizon {first}..{last} (first_period "
