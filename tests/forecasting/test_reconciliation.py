@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snop.forecasting import forecast_panel
-from snop.forecasting.reconciliation import build_hierarchy, reconcile
+from snop.forecasting.reconciliation import build_aggregation, reconcile
 
 
 def _panel(n_items: int, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -72,7 +72,7 @@ def test_bottom_up_and_top_down_match_hierarchicalforecast() -> None:
     items = pd.DataFrame({"item": ["a", "b", "c"], "family": ["X", "X", "Y"]}).set_index(
         "item", drop=False
     )
-    hier = build_hierarchy(items, ["a", "b", "c"], ["family"])
+    hier = build_aggregation(items, ["a", "b", "c"], ["family"])
     history = np.array([[1.0, 2.0, 3.0], [4.0, 4.0, 4.0], [0.0, 2.0, 0.0]])
     base_items = np.array([[2.0, 3.0], [5.0, 5.0], [1.0, 0.5]])
     base_levels = [np.array([[10.0, 12.0]]), np.array([[6.0, 9.0], [2.0, 1.0]])]
@@ -113,7 +113,7 @@ def test_large_hierarchy_mint_matches_hierarchicalforecast_wls_var() -> None:
             "category": [f"C{k % 3}" for k in range(40)],
         }
     ).set_index("item", drop=False)
-    hier = build_hierarchy(items, names, ["family", "category"])
+    hier = build_aggregation(items, names, ["family", "category"])
     base_items = rng.uniform(5, 20, (40, 4))
     base_levels = [lv * rng.uniform(0.8, 1.2, lv.shape) for lv in hier.aggregate(base_items)]
     res_items = rng.normal(0, rng.uniform(0.5, 3, (40, 1)), (40, 30))

@@ -36,15 +36,20 @@ BAD: list[tuple[str, str, str]] = [
     (
         "statistical,item,A1,2026-11,,1,,,,,,,r1,,",
         "layer",
-        "the statistical baseline comes from the forecast; override sales, marketing or consensus",
+        "the statistical layer is the forecast's baseline and is not edited; override sales, "
+        "marketing or consensus",
     ),
     ("sale,item,A1,2026-11,,1,,,,,,,r2,,", "layer", "did you mean 'sales'?"),
     ("sales,categroy,small,2026-11,,1,,,,,,,r3,,", "level", "did you mean 'category'?"),
-    ("sales,item,A7,2026-11,,1,,,,,,,r4,,", "key", "is not an item of the items table"),
-    ("sales,family,F3,2026-11,,1,,,,,,,r5,,", "key", "is not a family named in the items table"),
+    (
+        "sales,item,A7,2026-11,,1,,,,,,,r4,,",
+        "key",
+        "item 'A7' does not exist; known: A1, A2, B1, B2",
+    ),
+    ("sales,family,F3,2026-11,,1,,,,,,,r5,,", "key", "family 'F3' does not exist; known: F1, F2"),
     ("sales,category,smal,2026-11,,1,,,,,,,r6,,", "key", "did you mean 'small'?"),
-    ("sales,total,F1,2026-11,,1,,,,,,,r7,,", "key", "must be blank for level total"),
-    ("sales,family,,2026-11,,1,,,,,,,r8,,", "key", "is blank; level family needs a key"),
+    ("sales,total,F1,2026-11,,1,,,,,,,r7,,", "key", "a total override has no key (got 'F1')"),
+    ("sales,family,,2026-11,,1,,,,,,,r8,,", "key", "level family needs a key; known: F1, F2"),
     (
         "sales,item,A1,2027-05,,1,,,,,,,r9,,",
         "period",
@@ -60,7 +65,11 @@ BAD: list[tuple[str, str, str]] = [
         "to_period",
         "is outside the planning horizon 2026-11..2027-04",
     ),
-    ("sales,item,A1,2027-02,2027-01,1,,,,,,,r12,,", "to_period", "is before period 2027-02"),
+    (
+        "sales,item,A1,2027-02,2027-01,1,,,,,,,r12,,",
+        "to_period",
+        "the range ends (2027-01) before it starts (2027-02)",
+    ),
     ("sales,item,A1,2027-02,,,,,,,,,r13,,", "qty", "give one of qty, delta or pct"),
     ("sales,item,A1,2027-02,,1,,5,,,,,r14,,", "pct", "is given together with qty"),
     ("sales,item,A1,2027-02,,,3,5,,,,,r15,,", "pct", "is given together with delta"),
@@ -78,17 +87,17 @@ BAD: list[tuple[str, str, str]] = [
     (
         "sales,item,B1,2026-11,,5,,,,,,,r19,,",
         "period",
-        "item B1 launches 2026-12: no demand before its launch period",
+        "item B1 does not sell in 2026-11: it launches 2026-12, no demand before its launch",
     ),
     (
         "sales,item,B2,2027-04,,,3,,,,,,r20,,",
         "period",
-        "item B2 ends 2027-03: no demand after its end period",
+        "item B2 does not sell in 2027-04: it ends 2027-03, no demand after its end period",
     ),
     (
         "sales,item,B2,2027-02,2027-04,,,5,,,,,r21,,",
         "to_period",
-        "item B2 ends 2027-03: no demand after its end period",
+        "item B2 does not sell in 2027-04: it ends 2027-03, no demand after its end period",
     ),
 ]
 
@@ -138,8 +147,7 @@ def test_messages_say_what_is_valid(tmp_path: Path) -> None:
     ]
     errors = _errors(write_small(tmp_path / "wb", {"overrides": HEADER + "\n".join(lines)}))
     assert errors[("overrides.csv", 2, "key")] == (
-        "overrides.csv row 2, column key: 'medium': is not a value the items column category "
-        "takes (large, small); level category needs one"
+        "overrides.csv row 2, column key: category 'medium' does not exist; known: large, small"
     )
     assert "first_period to first_period + horizon - 1" in errors[("overrides.csv", 3, "period")]
     assert "the layers are sales, marketing, consensus" in errors[("overrides.csv", 4, "layer")]

@@ -6,15 +6,22 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from snop.model.vocabulary import Level, OverrideKind
+
 STATISTICAL = "statistical"
 DEFAULT_APPROVER = "executive"
 
-# Fixed levels; any items attribute column is a level too.
-ITEM, FAMILY, TOTAL = "item", "family", "total"
-KINDS = ("qty", "delta", "pct")  # the amounts: a new quantity, a change in units or percent
+# Short names of the vocabulary's members (a StrEnum member equals its string).
+# Fixed levels (snop.model.vocabulary.Level); any items attribute column is a level too, so
+# the names are typed as the str a level is in general (a dict keyed by them takes any level).
+ITEM: str = Level.ITEM
+FAMILY: str = Level.FAMILY
+TOTAL: str = Level.TOTAL
+# The amounts: a new quantity, a change in units or percent, in the workbook's column order.
+KINDS = tuple(k for k in OverrideKind if k.is_amount)
 # Kinds that change no value: an unlock frees the locked cells of its scope from its layer on;
 # a withdrawal (its value is the withdrawn override's id) is the log's tombstone of a deletion.
-UNLOCK, WITHDRAW = "unlock", "withdraw"
+UNLOCK, WITHDRAW = OverrideKind.UNLOCK, OverrideKind.WITHDRAW
 # A percent change beyond +1,000% (eleven times the demand) is a typing mistake or a job for
 # a new quantity (qty); -100% is the floor (no demand).
 MIN_PCT, MAX_PCT = -100.0, 1000.0
@@ -45,24 +52,3 @@ def editable_layers(table: pd.DataFrame | None) -> tuple[Layer, ...]:
         return DEFAULT_LAYERS
     rows = table.sort_values(["position", "layer"], kind="stable")
     return tuple(Layer(str(r.layer), str(r.role)) for r in rows.itertuples(index=False))
-
-
-def split_error(split: str, layer: str, layers: tuple[Layer, ...]) -> str | None:
-    """Why ``split`` is not a valid split for an override of ``layer``; None when it is.
-
-    ``layer:NAME`` may name the statistical layer or a layer before ``layer`` (a later layer
-    does not exist yet when this one is computed).
-    """
-    if split in SPLITS:
-        return None
-    if split.startswith(LAYER_SPLIT):
-        other = split[len(LAYER_SPLIT) :]
-        names = [STATISTICAL, *(lay.name for lay in layers)]
-        before = names[: names.index(layer)] if layer in names else names
-        if other in before:
-            return None
-        return (
-            f"splits by layer {other!r}, which is not a layer before {layer!r}; use one "
-            "of " + ", ".join(LAYER_SPLIT + n for n in before)
-        )
-    return "is not a split; use " + ", ".join(SPLITS) + " or layer:NAME (e.g. layer:statistical)"

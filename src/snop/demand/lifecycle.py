@@ -16,12 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from snop.forecasting.launch import SHORT_LEN
+from snop.forecasting.launch import SHORT_LEN, history_length, is_new
 from snop.model.periods import parse_period
 from snop.model.workbook import Workbook
 
-# one rule with the forecast: items with fewer periods of sales than this follow their like
-# item; older young items get the forecast's blend (snop.forecasting.launch)
+# one rule with the forecast (snop.forecasting.launch.is_new): items with fewer periods of
+# sales than this follow their like item; older young items get the forecast's blend
 SHORT_HISTORY = SHORT_LEN
 
 
@@ -60,20 +60,39 @@ def launch_curve(
 
 
 def launches(wb: Workbook) -> list[Launch]:
-    """Items that follow a like item now: new (launching at or after the last actual minus
-    a few periods) with a like_item."""
+    """Items that follow a like item now: those with a like_item and a launch_period that
+    are new by the forecast's rule (fewer than SHORT_LEN periods of history, see
+    snop.forecasting.launch.history_length and is_new)."""
     items = wb.with_defaults("items")
+    given = [
+        r
+        for r in items.itertuples(index=False)
+        if isinstance(r.like_item, str) and isinstance(r.launch_period, str)
+    ]
+    if not given:
+        return []
+    launch = np.array([parse_period(r.launch_period).ordinal for r in given], dtype=np.int64)
     last = wb.last_actual
-    out = []
-    for r in items.itertuples(index=False):
-        if not isinstance(r.like_item, str) or not isinstance(r.launch_period, str):
-            continue
-        start = parse_period(r.launch_period).ordinal
-        if last is not None and last.ordinal - start + 1 >= SHORT_HISTORY:
-            continue  # enough history of its own
-        factor = r.like_factor
-        out.append(Launch(str(r.item), r.like_item, start, float(factor)))  # type: ignore[arg-type]
-    return out
+    if last is None:  # no history at all: every launch is new
+        new = np.ones(len(given), dtype=bool)
+    else:
+        cells = wb.sales.groupby(["item", "period"])["qty"].sum()
+        sold = cells[cells != 0].reset_index()
+        first_sale = (
+            sold.assign(ord=[parse_period(p).ordinal for p in sold["period"]])
+            .groupby("item")["ord"]
+            .min()
+        )
+        first = min(parse_period(p).ordinal for p in wb.sales["period"].unique())
+        firsts = np.array(
+            [int(first_sale.get(str(r.item), last.ordinal + 1)) for r in given], dtype=np.int64
+        )
+        new = is_new(history_length(firsts, launch, first, last.ordinal))
+    return [
+        Launch(str(r.item), str(r.like_item), int(start), float(r.like_factor))  # type: ignore[arg-type]
+        for r, start, young in zip(given, launch, new, strict=True)
+        if young
+    ]
 
 
 def apply_launch_curves(wb: Workbook, fc: pd.DataFrame) -> pd.DataFrame:

@@ -8,33 +8,46 @@ takes an override out of the replay. Pure: arrays and dataclasses in, arrays out
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from snop.demand import rules
 from snop.demand.config import (
     FAMILY,
     HISTORY_PERIODS,
     ITEM,
-    KINDS,
     LAYER_SPLIT,
-    MAX_PCT,
-    MIN_PCT,
     STATISTICAL,
     TOTAL,
     UNLOCK,
     WITHDRAW,
     Layer,
-    split_error,
 )
+from snop.demand.rules import amount_problem
 from snop.demand.split import SplitError, split_total
 from snop.errors import SnopError
-from snop.model.limits import MAX_QUANTITY, quantity_problem, text_problem
+from snop.model.limits import MAX_QUANTITY
 from snop.model.periods import PERIOD_FORMATS, PeriodError, parse_period
+from snop.model.vocabulary import OverrideKind
 from snop.model.workbook import Workbook
+
+__all__ = [
+    "Hierarchy",
+    "Override",
+    "OverrideError",
+    "Replay",
+    "amount_problem",
+    "check_override",
+    "in_force",
+    "lock_masks",
+    "replay",
+    "text_error",
+    "withdrawals",
+]
 
 
 class OverrideError(SnopError):
@@ -50,7 +63,7 @@ class Override:
     key: str
     period: str
     to_period: str
-    kind: str  # qty (new quantity), delta (units), pct (percent), unlock or withdraw
+    kind: str  # an OverrideKind as typed (a str until check_override accepts it)
     value: float
     split: str = "proportional"
     locked: bool = False
@@ -74,11 +87,11 @@ class Override:
         # a refused amount (1e300, nan) is shown as typed, not as 300 digits
         units = f"{self.value:,.0f}" if abs(self.value) < 1e15 else f"{self.value:g}"
         what = {
-            "qty": f"= {units}",
-            "delta": ("+" if self.value >= 0 else "") + units,
-            "pct": f"{self.value:+g}%",
-            UNLOCK: "unlocked",
-        }.get(self.kind, f"{self.kind} {self.value:g}")
+            OverrideKind.QTY: f"= {units}",
+            OverrideKind.DELTA: ("+" if self.value >= 0 else "") + units,
+            OverrideKind.PCT: f"{self.value:+g}%",
+            OverrideKind.UNLOCK: "unlocked",
+        }.get(self.kind, f"{self.kind} {self.value:g}")  # type: ignore[call-overload]
         name = f" [{self.event}]" if self.event else ""
         return f"{self.layer}: {where} {when} {what}{name}"
 
@@ -88,13 +101,22 @@ class Override:
 
 @dataclass(frozen=True)
 class Hierarchy:
-    """What the replay needs to know about items: their groups, selling window and history."""
+    """The grid a demand plan's overrides work on: its items and their group at every
+    level (family and the items' attribute columns), the periods of the horizon, where each
+    item sells (its launch..end window) and its recent history (for the ``history`` split).
+
+    Not the forecast's summing structure (snop.forecasting.reconciliation.Aggregation):
+    that one adds item forecasts up into nodes; this one scopes and splits overrides.
+    """
 
     items: tuple[str, ...]
     periods: tuple[str, ...]
     groups: dict[str, np.ndarray]  # level -> each item's key at that level
     selling: np.ndarray  # items x periods: inside launch_period..end_period
     history: np.ndarray  # items: sales of the last HISTORY_PERIODS periods
+    # each item's launch_period and end_period (labels, None: none); empty when unknown
+    launch_periods: tuple[str | None, ...] = ()
+    end_periods: tuple[str | None, ...] = ()
 
     @classmethod
     def from_workbook(cls, wb: Workbook, periods: Sequence[str] | None = None) -> Hierarchy:
@@ -103,21 +125,16 @@ class Hierarchy:
         labels = (
             tuple(periods) if periods is not None else tuple(p.label for p in wb.planning_periods)
         )
-        groups = {FAMILY: items["family"].astype(str).to_numpy()}
+        groups: dict[str, np.ndarray] = {FAMILY: items["family"].astype(str).to_numpy()}
         for attr in wb.attributes:
             groups[attr] = items[attr].fillna("").astype(str).to_numpy()
         ords = np.array([parse_period(p).ordinal for p in labels], dtype=np.int64)
+        launches = tuple(_label(p) for p in items["launch_period"])
+        ends = tuple(_label(p) for p in items["end_period"])
         launch = np.array(
-            [
-                parse_period(p).ordinal if isinstance(p, str) else -(2**62)
-                for p in items["launch_period"]
-            ],
-            dtype=np.int64,
+            [parse_period(p).ordinal if p else -(2**62) for p in launches], dtype=np.int64
         )
-        end = np.array(
-            [parse_period(p).ordinal if isinstance(p, str) else 2**62 for p in items["end_period"]],
-            dtype=np.int64,
-        )
+        end = np.array([parse_period(p).ordinal if p else 2**62 for p in ends], dtype=np.int64)
         selling = (ords[None, :] >= launch[:, None]) & (ords[None, :] <= end[:, None])
         history = np.zeros(len(names))
         last = wb.last_actual
@@ -128,52 +145,75 @@ class Hierarchy:
             recent = s[s["period"].isin(recent_periods)]
             by_item = recent.groupby("item")["qty"].sum()
             history = by_item.reindex(list(names)).fillna(0.0).to_numpy(dtype=float)
-        return cls(names, labels, groups, selling, history)
+        return cls(names, labels, groups, selling, history, launches, ends)
 
     @property
     def levels(self) -> tuple[str, ...]:
         return (ITEM, *self.groups, TOTAL)
 
+    def keys(self, level: str) -> frozenset[str]:
+        """The keys of ``level`` (items, families, an attribute's values); none for total."""
+        return self._keys.get(level, frozenset())
+
+    @cached_property
+    def _keys(self) -> dict[str, frozenset[str]]:
+        # built once: every override of every replay looks its key up here
+        out = {lev: frozenset(str(k) for k in keys) for lev, keys in self.groups.items()}
+        return {ITEM: frozenset(self.items), **out}
+
     def scope(self, level: str, key: str) -> np.ndarray:
         """The items an override at ``level``/``key`` changes (a boolean mask)."""
+        problem = rules.level_error(level, self.levels) or rules.key_error(
+            level, key, self.keys(level)
+        )
+        if problem:
+            raise OverrideError(problem)
         if level == TOTAL:
             return np.ones(len(self.items), dtype=bool)
-        if level == ITEM:
-            keys = np.array(self.items, dtype=object)
-        elif level in self.groups:
-            keys = self.groups[level]
-        else:
-            raise OverrideError(
-                f"level {level!r} is not a level; use one of " + ", ".join(self.levels)
-            )
+        keys = self.items if level == ITEM else self.groups[level]
         # compared in Python: numpy would strip a trailing NUL from ``key`` ("A1\0" == "A1")
-        mask = np.array([k == key for k in keys], dtype=bool)
-        if not mask.any():
-            known = sorted(set(keys.tolist()))
-            shown = ", ".join(known[:8]) + (", ..." if len(known) > 8 else "")
-            raise OverrideError(f"{level} {key!r} does not exist; known: {shown}")
-        return np.asarray(mask, dtype=bool)
+        return np.array([k == key for k in keys], dtype=bool)
 
     def period_index(self, label: str, what: str = "period") -> int:
         """The position of ``label`` in the horizon; OverrideError naming ``what`` (the
         option or column) and the valid periods when it is not a period of the horizon."""
         if label in self.periods:
             return self.periods.index(label)
-        span = f"{self.periods[0]}..{self.periods[-1]}"
+        first, last = parse_period(self.periods[0]), parse_period(self.periods[-1])
         try:
             period = parse_period(label)
         except PeriodError:
             raise OverrideError(
                 f"{what} {label!r} is not a period; write {PERIOD_FORMATS}, "
-                f"inside the planning horizon {span}"
+                f"inside the planning horizon {first}..{last}"
             ) from None
         if period.label in self.periods:  # written differently (2027-3 for 2027-03)
             return self.periods.index(period.label)
-        raise OverrideError(f"{what} {label} is outside the planning horizon {span}")
+        problem = rules.horizon_error(what, period, first, last)
+        raise OverrideError(problem or f"{what} {period} is not a period of the plan")
 
     def period_label(self, label: str, what: str = "period") -> str:
         """``label`` as the horizon writes it (2027-3 -> 2027-03), checked as period_index."""
         return self.periods[self.period_index(label, what)]
+
+    def selling_error(self, i: int, lo: int, hi: int) -> str | None:
+        """Why item ``i`` may not get demand in periods ``lo..hi`` (positions), or None."""
+        closed = np.flatnonzero(~self.selling[i, lo : hi + 1])
+        if closed.size == 0:
+            return None
+        launch = self.launch_periods[i] if self.launch_periods else None
+        end = self.end_periods[i] if self.end_periods else None
+        return rules.selling_error(
+            self.items[i],
+            parse_period(self.periods[lo + int(closed[0])]),
+            parse_period(launch) if launch else None,
+            parse_period(end) if end else None,
+        )
+
+
+def _label(value: object) -> str | None:
+    """A launch or end period cell as a label, None when blank."""
+    return parse_period(value).label if isinstance(value, str) and value else None
 
 
 @dataclass
@@ -201,85 +241,45 @@ class Replay:
         )
 
 
-def amount_problem(kind: str, value: float) -> str | None:
-    """Why ``value`` is not an amount an override of ``kind`` may have, or None.
-
-    Quantities and changes in units are bounded by MAX_QUANTITY (what the store and the
-    supply LP can hold), a new quantity is not negative, a percent change lies in
-    MIN_PCT..MAX_PCT. The CLI, the API and the workbook's overrides table share this rule.
-    """
-    if math.isnan(value) or math.isinf(value):
-        return "is not a finite number"
-    if kind == "pct":
-        if value < MIN_PCT:
-            return f"would make demand negative; a percent change is at least {MIN_PCT:g}"
-        if value > MAX_PCT:
-            return (
-                f"is beyond the largest percent change snop accepts ({MAX_PCT:+,.0f}); "
-                "give a new quantity (qty) instead"
-            )
-        return None
-    if kind == "qty" and value < 0:
-        return "is negative; demand cannot be below zero"
-    return quantity_problem(value)
-
-
 def text_error(ov: Override) -> str | None:
-    """Why the override's free text (author, role, reason, comment, event) cannot be stored
+    """Why the override's text (author, role, reason, comment, event) cannot be stored
     (too long, a control character such as NUL), or None."""
-    for name in ("author", "role", "reason", "comment", "event"):
-        value = getattr(ov, name)
-        problem = text_problem(value, key=False) if value else None
-        if problem:
-            return f"{name} {problem}"
-    return None
+    return rules.text_error({name: getattr(ov, name) for name in rules.TEXT_FIELDS})
 
 
 def check_override(h: Hierarchy, layers: Sequence[Layer], ov: Override) -> None:
-    """Raise OverrideError when the override is malformed (before applying it)."""
-    names = [lay.name for lay in layers]
-    if ov.layer == STATISTICAL:
-        raise OverrideError(
-            "the statistical layer is the forecast's baseline and is not "
-            "edited; override one of " + ", ".join(names)
-        )
-    if ov.layer not in names:
-        raise OverrideError(
-            f"layer {ov.layer!r} does not exist; the layers are " + ", ".join(names)
-        )
-    if ov.kind not in (*KINDS, UNLOCK):
-        raise OverrideError(
-            f"{ov.kind!r} is not a kind of override; use one of " + ", ".join((*KINDS, UNLOCK))
-        )
-    problem = None if ov.kind == UNLOCK else amount_problem(ov.kind, ov.value)
-    if problem:
-        raise OverrideError(f"{ov.kind} {ov.value:g} {problem}")
-    if ov.level == TOTAL and ov.key not in ("", TOTAL):
-        raise OverrideError(f"a total override has no key (got {ov.key!r})")
-    if ov.level != TOTAL:
-        problem = text_problem(ov.key, key=True)
-        if problem:
-            raise OverrideError(f"key {problem}")
-        h.scope(ov.level, ov.key)
-    lo, hi = h.period_index(ov.period), h.period_index(ov.to_period, "to_period")
-    if hi < lo:
-        raise OverrideError(f"the range ends ({ov.to_period}) before it starts ({ov.period})")
-    problem = split_error(ov.split, ov.layer, tuple(layers))
-    if problem:
-        raise OverrideError(f"split {ov.split!r} {problem}")
-    if not ov.reason.strip():
-        raise OverrideError("an override needs a reason code (promo, customer, price...)")
-    problem = text_error(ov)
+    """Raise OverrideError when the override is malformed (before applying it): the rules
+    of snop.demand.rules, the same the workbook's overrides table is checked by."""
+    problem = (
+        rules.layer_error(ov.layer, layers)
+        or rules.role_error(ov.layer, ov.role, layers)
+        or rules.kind_error(ov.kind)
+        or rules.amount_error(ov.kind, ov.value)
+        or rules.level_error(ov.level, h.levels)
+        or rules.key_error(ov.level, ov.key, h.keys(ov.level))
+        or _periods_error(h, ov)
+        or rules.split_error(ov.split, ov.layer, layers)
+        or rules.reason_error(ov.reason)
+        or text_error(ov)
+        or _selling_error(h, ov)
+    )
     if problem:
         raise OverrideError(problem)
-    if ov.level == ITEM:
-        i = h.items.index(ov.key)
-        for p in range(lo, hi + 1):
-            if not h.selling[i, p] and not (ov.kind in ("qty", UNLOCK) and ov.value == 0):
-                raise OverrideError(
-                    f"item {ov.key} does not sell in {h.periods[p]} (outside "
-                    "its launch_period..end_period); no demand there"
-                )
+
+
+def _selling_error(h: Hierarchy, ov: Override) -> str | None:
+    """An item's demand changes only in the periods it sells in (checked last: it needs a
+    valid item and range)."""
+    if ov.level != ITEM or not rules.changes_demand(ov.kind, ov.value):
+        return None
+    lo, hi = h.period_index(ov.period), h.period_index(ov.to_period, "to_period")
+    return h.selling_error(h.items.index(ov.key), lo, hi)
+
+
+def _periods_error(h: Hierarchy, ov: Override) -> str | None:
+    """Periods inside the horizon (period_index raises), and a range that runs forwards."""
+    lo, hi = h.period_index(ov.period), h.period_index(ov.to_period, "to_period")
+    return rules.range_error(parse_period(h.periods[lo]), parse_period(h.periods[hi]))
 
 
 def replay(
@@ -399,16 +399,16 @@ def _apply(
     for p in range(lo, hi + 1):
         sel = scope & h.selling[:, p]
         if not sel.any():
-            if ov.kind == "qty" and ov.value > 0:
+            if ov.kind == OverrideKind.QTY and ov.value > 0:
                 raise OverrideError(f"no item of {ov.level} {ov.key} sells in {h.periods[p]}")
             continue
         now = cur[sel, p]
         total = float(now.sum())
         target = {
-            "qty": ov.value,
-            "delta": total + ov.value,
-            "pct": total * (1.0 + ov.value / 100.0),
-        }[ov.kind]
+            OverrideKind.QTY: ov.value,
+            OverrideKind.DELTA: total + ov.value,
+            OverrideKind.PCT: total * (1.0 + ov.value / 100.0),
+        }[OverrideKind(ov.kind)]
         # a change aimed at one item is explicit: it moves that item even when locked
         held = np.zeros(int(sel.sum()), bool) if ov.level == ITEM else locked[sel, p]
         try:

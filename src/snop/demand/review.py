@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+from snop.demand import rules
 from snop.demand.config import (
     DEFAULT_APPROVER,
     FAMILY,
@@ -126,9 +127,7 @@ class DemandPlan:
         for lay in self.layers:
             if lay.name == name:
                 return lay
-        raise OverrideError(
-            f"layer {name!r} does not exist; the layers are " + ", ".join(self.layer_names)
-        )
+        raise OverrideError(rules.layer_error(name, self.layers) or f"no layer {name!r}")
 
     def frame(self, layer: str) -> pd.DataFrame:
         """One layer by item and period: item, period, qty."""
@@ -156,9 +155,7 @@ class DemandPlan:
         elif level in h.groups:
             keys = h.groups[level]
         else:
-            raise OverrideError(
-                f"level {level!r} is not a level; use one of " + ", ".join(h.levels)
-            )
+            raise OverrideError(rules.level_error(level, h.levels) or f"no level {level!r}")
         out = pd.DataFrame(
             {
                 "key": np.repeat(keys, len(h.periods)),

@@ -46,11 +46,18 @@ from snop.forecasting.data import (
 )
 from snop.forecasting.ets import fit_ets
 from snop.forecasting.intermittent import fit_adida, fit_intermittent, select_rate
-from snop.forecasting.launch import SHORT_LEN, blend_len, blend_with_like, damp_trend
+from snop.forecasting.launch import (
+    SHORT_LEN,
+    blend_len,
+    blend_with_like,
+    damp_trend,
+    history_length,
+    is_new,
+)
 from snop.forecasting.reconciliation import (
     RECONCILE_METHODS,
-    Hierarchy,
-    build_hierarchy,
+    Aggregation,
+    build_aggregation,
     reconcile,
 )
 from snop.forecasting.selection import (
@@ -450,10 +457,8 @@ def forecast_panel(
     panel = _add_new_items(panel, items_df)
     info = item_info(items_df, panel.items)
     n, T = panel.values.shape
-    start = panel.start.copy()
     has_launch = info.launch >= 0
-    ls = info.launch - panel.first
-    start = np.where(has_launch & (ls < T), np.minimum(start, np.maximum(ls, 0)), start)
+    start = T - history_length(panel.first + panel.start, info.launch, panel.first, panel.last)
     inactive, last_row = inactive_series(panel)
     Y, L = left_align(panel.values, start)
     fc_first = np.full(n, panel.last + 1, dtype=np.int64)
@@ -468,8 +473,9 @@ def forecast_panel(
     ended = (info.end >= 0) & (info.end < fc_first)
     inactive &= ~ended & (classes != "zero")
     treat: list[list[str]] = [[] for _ in range(n)]
-    regular = (L >= SHORT_LEN) & (classes != "zero") & ~ended & ~inactive
-    short = (L >= 1) & (L < SHORT_LEN) & (classes != "zero") & ~ended & ~inactive
+    new = is_new(L)  # the one new-item rule (snop.forecasting.launch)
+    regular = ~new & (classes != "zero") & ~ended & ~inactive
+    short = (L >= 1) & new & (classes != "zero") & ~ended & ~inactive
     point = np.zeros((n, h))
     sigma = np.zeros((n, h))
     names = np.empty(n, dtype=object)
@@ -589,7 +595,7 @@ def forecast_panel(
             raise SnopError(
                 f"{items_source}: no attribute column (such as family) to build a hierarchy from"
             )
-        hier = build_hierarchy(info.attributes, panel.items, attr_cols, items_source)
+        hier = build_aggregation(info.attributes, panel.items, attr_cols, items_source)
         recon = reconcile or "bottom_up"
         point, levels_df = _hierarchy(
             hier,
@@ -772,7 +778,7 @@ def _frame(
 
 
 def _hierarchy(
-    hier: Hierarchy,
+    hier: Aggregation,
     recon: str,
     middle_level: str | None,
     panel: SalesPanel,

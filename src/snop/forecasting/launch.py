@@ -14,19 +14,42 @@ periods of history (12 for monthly data, 8 quarters, 52 weeks):
   has lived (5 months: 5/12 own, 7/12 like), ``like`` the like item's forecast times
   ``like_factor``, then capped at ``MAX_LIKE_MULTIPLE`` (2) times ``like``.
 
-Items with fewer than ``SHORT_LEN`` periods follow the like item alone (or their mean).
+Items with fewer than ``SHORT_LEN`` periods follow the like item alone (or their mean): they
+are *new* (:func:`is_new`, on :func:`history_length`), one rule for the forecast and for the
+demand plan's launch curves (:mod:`snop.demand.lifecycle`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from snop.forecasting.common import Array, IntArray
+from snop.forecasting.common import Array, BoolArray, IntArray
 
 SHORT_LEN = 4
 DAMP_PHI = 0.8
 MAX_LIKE_MULTIPLE = 2.0
 MIN_BLEND_LEN = 8
+
+
+def history_length(first_sale: IntArray, launch: IntArray, first: int, last: int) -> IntArray:
+    """Periods of history each item has in a sales history spanning ordinals ``first..last``.
+
+    An item's history starts at its first non-zero sale (``first_sale``; ``last + 1`` or
+    later when it has none), or at its ``launch`` (the launch_period's ordinal, -1 when not
+    given) when that comes first and not after ``last`` (months after a launch without
+    sales are history: the item sold nothing); a launch before ``first`` counts from
+    ``first``. ``L = max(last - start + 1, 0)``.
+    """
+    launched = (launch >= 0) & (launch <= last)
+    start = np.where(launched, np.minimum(first_sale, np.maximum(launch, first)), first_sale)
+    return np.asarray(np.maximum(last - start + 1, 0), dtype=np.int64)
+
+
+def is_new(length: IntArray) -> BoolArray:
+    """The new-item rule: an item with fewer than SHORT_LEN periods of history (see
+    history_length) is new. The forecast gives it its like item's forecast (or its mean);
+    the demand plan replaces it by the like item's launch curve."""
+    return np.asarray(length < SHORT_LEN, dtype=np.bool_)
 
 
 def blend_len(m: int) -> int:

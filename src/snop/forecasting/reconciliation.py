@@ -28,14 +28,23 @@ import pandas as pd
 
 from snop.errors import SnopError
 from snop.forecasting.common import Array, IntArray
+from snop.model.vocabulary import Level
 
 RECONCILE_METHODS = ("bottom_up", "top_down", "middle_out", "mint")
 MINT_DENSE_MAX_NODES = 3000
 
 
 @dataclass
-class Hierarchy:
-    """Levels above the items: names, node keys per level, item -> node index per level."""
+class Aggregation:
+    """How item rows add up into the nodes of each level above them (total first, then one
+    level per attribute column): level names, node keys per level, item -> node index per
+    level. The summing structure S that reconciliation works on.
+
+    Named apart from snop.demand.replay.Hierarchy on purpose: that one is the demand plan's
+    grid of items x periods (groups, selling windows, history) that scopes and splits
+    overrides; this one only sums forecasts, its levels need not nest, and items missing an
+    attribute go to a ``(none)`` node. One name, one concept.
+    """
 
     levels: list[str]
     keys: list[list[str]]
@@ -62,12 +71,12 @@ class Hierarchy:
         return np.vstack(blocks)
 
 
-def build_hierarchy(
+def build_aggregation(
     attributes: pd.DataFrame, items: list[str], levels: list[str], source: str = "items"
-) -> Hierarchy:
+) -> Aggregation:
     """Total plus one level per attribute column; items missing an attribute go to '(none)'."""
-    names = ["total"]
-    keys: list[list[str]] = [["total"]]
+    names: list[str] = [Level.TOTAL.value]
+    keys: list[list[str]] = [[Level.TOTAL.value]]
     member = [np.zeros(len(items), dtype=np.int64)]
     for col in levels:
         c = col.strip().lower()
@@ -82,7 +91,7 @@ def build_hierarchy(
         names.append(c)
         keys.append([str(u) for u in uniq])
         member.append(codes.astype(np.int64))
-    return Hierarchy(names, keys, member)
+    return Aggregation(names, keys, member)
 
 
 def _shares(history: Array, member: IntArray, n_nodes: int) -> Array:
@@ -100,7 +109,7 @@ def _shares(history: Array, member: IntArray, n_nodes: int) -> Array:
 
 def reconcile(
     method: str,
-    hier: Hierarchy,
+    hier: Aggregation,
     base_items: Array,
     base_levels: list[Array],
     history: Array,
@@ -120,7 +129,9 @@ def reconcile(
         p = _shares(history, hier.member[0], 1)
         return np.asarray(p[:, None] * base_levels[0][0][None, :], dtype=np.float64)
     if method == "middle_out":
-        lvl = (middle_level or (hier.levels[1] if len(hier.levels) > 1 else "total")).lower()
+        lvl = (
+            middle_level or (hier.levels[1] if len(hier.levels) > 1 else Level.TOTAL.value)
+        ).lower()
         if lvl not in hier.levels:
             raise SnopError(
                 f"middle level {middle_level!r} is not a hierarchy level; levels: "
@@ -161,7 +172,7 @@ def _node_variance(res: Array) -> Array:
 
 
 def _wls_var_cg(
-    hier: Hierarchy,
+    hier: Aggregation,
     base_items: Array,
     base_levels: list[Array],
     res_items: Array,
@@ -205,7 +216,7 @@ def _wls_var_cg(
 
 
 def _mint(
-    hier: Hierarchy,
+    hier: Aggregation,
     base_items: Array,
     base_levels: list[Array],
     res_items: Array | None,

@@ -13,13 +13,15 @@ from __future__ import annotations
 import difflib
 import itertools
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from snop.cycle.workflow import DUE_SETTING, due_days_problem
+from snop.demand import rules
 from snop.demand.config import (
     DEFAULT_LAYERS,
     FAMILY,
@@ -30,9 +32,7 @@ from snop.demand.config import (
     TOTAL,
     Layer,
     editable_layers,
-    split_error,
 )
-from snop.demand.replay import amount_problem
 from snop.errors import SnopError
 from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, DecimalMark, parse_numbers
 from snop.io.problems import Problem, Severity
@@ -42,6 +42,11 @@ from snop.model.periods import Granularity, Period, PeriodError, parse_period
 from snop.model.schema import TABLES, Column, Kind, Table, numeric_columns
 from snop.model.workbook import Workbook, planning_span
 from snop.supply.data import policy_setting_problem
+
+# Numbers whose bounds are rules shared with another door: an override's amounts are bounded
+# by snop.demand.rules.amount_problem (checked with the overrides), which the demand review
+# applies too, so both refuse them for one reason.
+_RULED = {("overrides", kind) for kind in KINDS}
 
 # Per table, column and kind of problem, list this many rows, then count the rest.
 MAX_LISTED = 20
@@ -134,7 +139,10 @@ def _type_column(
     periods: dict[str, Counter[Granularity]],
     given: bool = True,
     decimal: DecimalMark = DecimalMark.POINT,
+    ranged: bool = True,
 ) -> pd.Series:
+    """One column typed; numbers are checked against the column's range unless not
+    ``ranged`` (their bounds are a rule of their own, see _RULED)."""
     present = raw.notna()
     if col.required and given:  # a missing column is reported once, with the header
         rep.rows(
@@ -162,6 +170,8 @@ def _type_column(
                 ),
                 "_v",
             )
+        if not ranged:
+            return num
         huge = num.abs() > col.limit
         if huge.any():
             rep.rows(
@@ -328,6 +338,7 @@ def _first_pass(
             periods,
             given=col.name in keep,
             decimal=decimal,
+            ranged=(t.name, col.name) not in _RULED,
         )
     for name in extras:
         raw = t.cells[f"_c{keep[name]}"].reset_index(drop=True)
@@ -864,14 +875,6 @@ def _items(rep: _Report, source: str, items: pd.DataFrame) -> None:
     )
 
 
-def _is_statistical(v: object) -> bool:
-    return isinstance(v, str) and v.strip().lower() == STATISTICAL
-
-
-def _or(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
-
-
 def _flagged(rep: _Report, source: str, columns: Iterable[str]) -> set[int]:
     """Rows of ``source`` with an error already reported in one of ``columns``."""
     cols = set(columns)
@@ -899,7 +902,8 @@ def _demand_layers(rep: _Report, typed: dict[str, _Typed]) -> tuple[Layer, ...] 
         return DEFAULT_LAYERS
     t = typed["demand_layers"]
     d = t.df
-    reserved = d["layer"].map(_is_statistical).astype(bool)
+    reserved = d["layer"].map(lambda v: isinstance(v, str) and rules.is_statistical(v))
+    reserved = reserved.astype(bool)
     rep.rows(
         t.source,
         d,
@@ -970,123 +974,67 @@ def _horizon(typed: dict[str, _Typed], gran: Granularity) -> tuple[Period, Perio
 def _overrides(
     rep: _Report, typed: dict[str, _Typed], layers: tuple[Layer, ...] | None, gran: Granularity
 ) -> None:
-    """Overrides against the (merged) items, sales, settings and demand layers."""
+    """Overrides against the (merged) items, sales, settings and demand layers.
+
+    Each row is checked by the rules every override door shares (snop.demand.rules), so the
+    demand review refuses what this refuses, for the same reason; here the rule's message
+    gets the row and column (the message names the value). Only the table's own shape is
+    checked here alone: exactly one of qty, delta and pct.
+    """
     t = typed["overrides"]
     o, src = t.df, t.source
     items = _col(typed, "items")  # none in a planning-only workbook: every key is unknown
     attributes = list(typed["items"].extras) if "items" in typed else []
-    layer, level, key = o["layer"], o["level"], o["key"]
+    rows = o.to_dict("records")
+
+    def report(
+        column: str, messages: Iterable[str | None], severity: Severity = Severity.ERROR
+    ) -> None:
+        m = pd.Series(list(messages), index=o.index, dtype=object)
+        # value_col "": the rule's message names the value already
+        rep.rows(src, o.assign(_m=m), m.notna(), column, lambda r: str(r["_m"]), "", severity)
 
     # layer, and the role and split that depend on it
-    known = pd.Series(False, index=o.index)
-    if layers is not None:
-        names = [lay.name for lay in layers]
-        owner = {lay.name: lay.role for lay in layers}
-        stat = layer.map(_is_statistical).astype(bool)
-        rep.rows(
-            src,
-            o,
-            stat,
-            "layer",
-            f"the statistical baseline comes from the forecast; override {_or(names)}",
-        )
-        known = layer.isin(names)
-        hint = "" if "demand_layers" in typed else " (other layers: list them in demand_layers)"
-        rep.rows(
-            src,
-            o,
-            layer.notna() & ~stat & ~known,
-            "layer",
-            lambda r: (
-                f"is not a layer of the demand plan{_suggest(str(r['layer']), names)}"
-                f"; the layers are {', '.join(names)}{hint}"
-            ),
-        )
-        role = o["role"]
-        rep.rows(
-            src,
-            o,
-            known & role.notna() & (role != layer.map(owner)),
-            "role",
-            lambda r: (
-                f"role {r['role']} may not edit layer {r['layer']} (owned by role "
-                f"{owner[r['layer']]}); give role {owner[r['layer']]} or leave it blank"
-            ),
-        )
-    split_msg = pd.Series(
-        [
-            None
-            if not isinstance(s, str)
-            else split_error(s, lay, layers)
-            if layers is not None and ok
+    names = [lay.name for lay in layers] if layers is not None else []
+    report(
+        "layer",
+        (
+            rules.layer_error(r["layer"], layers)
+            if layers is not None and _text(r["layer"])
             else None
-            if s.startswith(LAYER_SPLIT)  # cannot tell without a valid layer
-            else split_error(s, "", ())
-            for s, lay, ok in zip(o["split"], layer, known, strict=True)
-        ],
-        index=o.index,
-        dtype=object,
-    )
-    rep.rows(src, o.assign(_m=split_msg), split_msg.notna(), "split", lambda r: str(r["_m"]))
-
-    # level and key
-    levels = [ITEM, FAMILY, TOTAL, *attributes]
-    attr_text = (
-        f"an items attribute column ({', '.join(attributes)})"
-        if attributes
-        else "an items attribute column (the items table has none)"
-    )
-    rep.rows(
-        src,
-        o,
-        level.notna() & ~level.isin(levels),
-        "level",
-        lambda r: (
-            f"is not a level{_suggest(str(r['level']), levels)}; use item, family, "
-            f"total or {attr_text}"
+            for r in rows
         ),
     )
-    values: dict[str, set[str]] = {
+    report(
+        "role",
+        (
+            rules.role_error(r["layer"], r["role"], layers)
+            if layers is not None and r["layer"] in names and _text(r["role"])
+            else None
+            for r in rows
+        ),
+    )
+    report("split", (_split_error(r["split"], r["layer"], layers) for r in rows))
+
+    # level and key
+    levels = [ITEM, FAMILY, *attributes, TOTAL]
+    known: dict[str, set[str]] = {
         ITEM: set(items["item"].dropna()),
         FAMILY: set(items["family"].dropna()),
+        **{a: set(items[a].dropna()) for a in attributes},
     }
-    what = {ITEM: "an item of the items table", FAMILY: "a family named in the items table"}
-    for a in attributes:
-        values[a] = set(items[a].dropna())
-        shown = sorted(values[a])
-        listed = ", ".join(shown[:10]) + (", ..." if len(shown) > 10 else "")
-        what[a] = f"a value the items column {a} takes ({listed})"
-    keyed = level.isin(list(values))
-    rep.rows(
-        src,
-        o,
-        (level == TOTAL) & key.notna(),
-        "key",
-        "must be blank for level total (the whole company's demand); give level item, "
-        "family or an attribute to change part of it",
+    report(
+        "level",
+        (rules.level_error(r["level"], levels) if _text(r["level"]) else None for r in rows),
     )
-    rep.rows(
-        src,
-        o,
-        keyed & key.isna(),
+    bad_key = _flagged(rep, src, ["key"])  # a key the store cannot hold is reported already
+    report(
         "key",
-        lambda r: f"is blank; level {r['level']} needs a key: {what[r['level']]}",
-    )
-    bad_key = pd.Series(
-        [
-            isinstance(k, str) and lev in values and k not in values[lev]
-            for k, lev in zip(key, level, strict=True)
-        ],
-        index=o.index,
-    )
-    rep.rows(
-        src,
-        o,
-        bad_key,
-        "key",
-        lambda r: (
-            f"is not {what[r['level']]}"
-            f"{_suggest(str(r['key']), values[r['level']])}; level {r['level']} needs one"
+        (
+            rules.key_error(r["level"], _text(r["key"]) or "", known.get(r["level"], set()))
+            if r["level"] in levels and r["_row"] not in bad_key
+            else None
+            for r in rows
         ),
     )
 
@@ -1112,100 +1060,81 @@ def _overrides(
             lambda r: f"is given together with {r['_first']}; give only one of qty, delta or pct",
             "_v",
         )
-
-    # each amount within the bounds every override path shares (snop.demand.replay)
     for col in amounts:
-        bound = pd.Series(
-            [amount_problem(col, float(v)) if pd.notna(v) else None for v in o[col]],
-            index=o.index,
-            dtype=object,
-        )
-        rep.rows(
-            src,
-            o.assign(_m=bound, _v=o[col].map(lambda x: f"{x:g}")),
-            ~unsure & bound.notna(),
+        report(
             col,
-            lambda r: str(r["_m"]),
-            "_v",
+            (rules.amount_error(col, float(r[col])) if pd.notna(r[col]) else None for r in rows),
         )
 
     # periods: inside the planning horizon, ranges forwards
-    start = [_period(v) for v in o["period"]]
-    end = [_period(v) for v in o["to_period"]]
-    last = [b if b is not None else a for a, b in zip(start, end, strict=True)]
-
-    def mask(flags: Iterable[bool]) -> pd.Series:
-        return pd.Series(list(flags), index=o.index, dtype=bool)
-
+    start = [_period(r["period"]) for r in rows]
+    end = [_period(r["to_period"]) for r in rows]
     span = _horizon(typed, gran)
-    end_outside = mask(False for _ in end)
     if span is not None:
         lo, hi = span
-        stored = o["_row"] == STORED
-        for col, per in (("period", start), ("to_period", end)):
-            out = mask(p is not None and not lo <= p <= hi for p in per)
-            if col == "to_period":
-                end_outside = out
-            # stored overrides fall out of the horizon when new sales move it: a warning
-            for sev, rows in ((Severity.ERROR, ~stored), (Severity.WARNING, stored)):
-                rep.rows(
-                    src,
-                    o,
-                    out & rows,
-                    col,
-                    f"is outside the planning horizon {lo}..{hi}; overrides change "
-                    "periods of the horizon (first_period to first_period + horizon - 1)",
-                    severity=sev,
-                )
-    backwards = mask(
-        a is not None and b is not None and b < a for a, b in zip(start, end, strict=True)
-    )
-    rep.rows(
-        src,
-        o,
-        backwards & ~end_outside,
+        # stored overrides fall out of the horizon when new sales move it: a warning
+        for name, per in (("period", start), ("to_period", end)):
+            out = [rules.horizon_error(name, p, lo, hi) if p else None for p in per]
+            for sev, stored in ((Severity.ERROR, False), (Severity.WARNING, True)):
+                here = [(r["_row"] == STORED) == stored for r in rows]
+                report(name, (m if ok else None for m, ok in zip(out, here, strict=True)), sev)
+    inside = [span is None or b is None or span[0] <= b <= span[1] for b in end]
+    report(
         "to_period",
-        lambda r: (
-            f"is before period {r['period']}; a range runs from period to "
-            "to_period (leave to_period blank for one period)"
+        (
+            rules.range_error(a, b) if a is not None and b is not None and ok else None
+            for a, b, ok in zip(start, end, inside, strict=True)
         ),
     )
 
     # no demand for an item before its launch or after its end: there only qty 0 is allowed
-    # (the demand review rejects any other change of a period the item does not sell in)
-    launch = {i: _period(v) for i, v in zip(items["item"], items["launch_period"], strict=True)}
-    ends = {i: _period(v) for i, v in zip(items["item"], items["end_period"], strict=True)}
-    adds = given.any(axis=1) & ~(o["qty"] == 0) & ~unsure & (level == ITEM)
-    launch_of = [launch.get(k) if isinstance(k, str) else None for k in key]
-    end_of = [ends.get(k) if isinstance(k, str) else None for k in key]
-    early = adds & mask(
-        a is not None and la is not None and a < la for a, la in zip(start, launch_of, strict=True)
-    )
-    rep.rows(
-        src,
-        o.assign(_at=[str(p) for p in launch_of]),
-        early,
-        "period",
-        lambda r: (
-            f"item {r['key']} launches {r['_at']}: no demand before its launch "
-            f"period; start the change at {r['_at']} or later (before it only qty 0)"
-        ),
-    )
-    late = adds & mask(
-        b is not None and e is not None and b > e for b, e in zip(last, end_of, strict=True)
-    )
-    has_to = mask(b is not None for b in end)
-    for col, which in (("to_period", has_to), ("period", ~has_to)):
-        rep.rows(
-            src,
-            o.assign(_at=[str(p) for p in end_of]),
-            late & which,
-            col,
-            lambda r: (
-                f"item {r['key']} ends {r['_at']}: no demand after its end period; "
-                f"change periods up to {r['_at']} only (after it only qty 0)"
-            ),
-        )
+    life = {
+        str(i): (_period(la), _period(e))
+        for i, la, e in zip(items["item"], items["launch_period"], items["end_period"], strict=True)
+    }
+    kinds = [next((k for k in amounts if pd.notna(r[k])), None) for r in rows]
+    closed = [
+        _closed(r, kind, a, b, life) if kind is not None and not doubt else None
+        for r, kind, a, b, doubt in zip(rows, kinds, start, end, unsure, strict=True)
+    ]
+    report("period", (c[1] if c and c[0] == "period" else None for c in closed))
+    report("to_period", (c[1] if c and c[0] == "to_period" else None for c in closed))
+
+
+def _text(v: object) -> str | None:
+    return v if isinstance(v, str) else None
+
+
+def _split_error(split: object, layer: object, layers: tuple[Layer, ...] | None) -> str | None:
+    """The split rule, when the row's layer is known; a ``layer:NAME`` split cannot be
+    checked without it (the layer's own error says what to fix)."""
+    if not isinstance(split, str):
+        return None
+    if layers is not None and layer in [lay.name for lay in layers]:
+        return rules.split_error(split, str(layer), layers)
+    return None if split.startswith(LAYER_SPLIT) else rules.split_error(split, "", ())
+
+
+def _closed(
+    r: dict[Hashable, Any],
+    kind: str,
+    start: Period | None,
+    to: Period | None,
+    life: dict[str, tuple[Period | None, Period | None]],
+) -> tuple[str, str] | None:
+    """(column, message) when an item-level row changes demand where the item does not sell."""
+    key = r["key"]
+    if r["level"] != ITEM or not isinstance(key, str) or key not in life or start is None:
+        return None
+    if not rules.changes_demand(kind, float(r[kind])):
+        return None
+    launch, end = life[key]
+    bad = rules.first_closed(start, to or start, launch, end)
+    if bad is None:
+        return None
+    early = launch is not None and start < launch
+    column = "period" if early or to is None else "to_period"
+    return column, rules.selling_error(key, bad, launch, end)
 
 
 def _sales_gaps(rep: _Report, source: str, s: pd.DataFrame) -> None:

@@ -59,3 +59,32 @@ class Role(StrEnum):
     FINANCE = "finance"
     SOP_LEADER = "sop_leader"
     EXECUTIVE = "executive"
+
+
+class OverrideKind(StrEnum):
+    """What an override of the demand plan does: set a new quantity (qty), change it by
+    units (delta) or by percent (pct), free locked cells (unlock), or withdraw an earlier
+    override (withdraw: the log's tombstone, its value the withdrawn override's id). Stored
+    as its value."""
+
+    QTY = "qty"
+    DELTA = "delta"
+    PCT = "pct"
+    UNLOCK = "unlock"
+    WITHDRAW = "withdraw"
+
+    @property
+    def is_amount(self) -> bool:
+        """It carries an amount that changes demand (qty, delta, pct)."""
+        return self in (OverrideKind.QTY, OverrideKind.DELTA, OverrideKind.PCT)
+
+
+class Level(StrEnum):
+    """The fixed levels of the item hierarchy an override or a view aggregates at: one item,
+    its family, or the whole company. Every attribute column of the items table (category,
+    brand, region...) is a level too, so a level in general is a ``str``; these are the ones
+    every workbook has. Stored as its value."""
+
+    ITEM = "item"
+    FAMILY = "family"
+    TOTAL = "total"
