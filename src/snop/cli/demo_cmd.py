@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shutil
 import time
 from pathlib import Path
@@ -115,6 +116,15 @@ def demo_cmd(
     finally:
         _record(folder)
         uow.dispose()
+    if result.fva is not None:
+        console.rule("[bold]learning from the actuals[/]")
+        console.print(result.fva.title(), markup=False)
+        for r in result.fva.table("layer").to_dict("records"):
+            gain = float(r["fva_naive"])
+            added = "" if math.isnan(gain) else f", {gain:+.1f} points over naive"
+            console.print(
+                f"  {r['layer']}: WAPE {float(r['wape']):.1f}%, bias {float(r['bias']):+.1f}%{added}"
+            )
     console.rule()
     last = result.months[-1].cycle
     console.print(

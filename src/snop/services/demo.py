@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from snop.cycle.model import Opening
+from snop.demand.accuracy import FvaReport
 from snop.demand.replay import Override
 from snop.demo import build_demo_workbook, month_actuals
 from snop.io import write_workbook
@@ -57,6 +58,7 @@ class MonthRun:
 class DemoResult:
     workbook: Path
     months: list[MonthRun]
+    fva: FvaReport | None  # what each demand layer added, judged on the actuals so far
 
 
 def simulate(
@@ -93,7 +95,8 @@ def simulate(
         _month_passes(uow, folder, truth, run.cycle, seed)
         opened = cyc.open_cycle(uow, DANA)
         openings, carried = opened.openings, len(opened.carried)
-    return DemoResult(path, runs)
+    fva = dr.fva_report(uow, DANA) if months > 1 else None
+    return DemoResult(path, runs, fva)
 
 
 def _month(
