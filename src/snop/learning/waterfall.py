@@ -87,26 +87,38 @@ def on_grid(values: Array, q: float) -> Array:
     return np.asarray(np.round(values / q) * q + 0.0, dtype=np.float64)
 
 
-def _snapshot(frame: pd.DataFrame, cause: str) -> pd.Series:
-    """One snapshot as a Series of value by (family, period); duplicate rows add up."""
-    what = f"snapshot {cause!r}"
-    require(frame, ["family", "period", "value"], what)
-    values = pd.Series(numbers(frame, "value", what), index=frame.index)
-    keyed = pd.DataFrame({"family": frame["family"], "period": frame["period"], "v": values})
-    return keyed.groupby(["family", "period"])["v"].sum()
+def _long(snapshots: Sequence[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
+    """Every snapshot's rows in one frame: family, period, snap (its position), value."""
+    parts = []
+    for i, (cause, frame) in enumerate(snapshots):
+        what = f"snapshot {cause!r}"
+        require(frame, ["family", "period", "value"], what)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "family": frame["family"].to_numpy(),
+                    "period": frame["period"].to_numpy(),
+                    "snap": i,
+                    "value": numbers(frame, "value", what),
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True)
 
 
-def _sorted_keys(series: list[pd.Series]) -> pd.MultiIndex:
-    """Every (family, period) of the snapshots, by family then period order."""
-    keys = series[0].index
-    for s in series[1:]:
-        keys = keys.union(s.index)
-    if len(keys) == 0:
-        return pd.MultiIndex.from_tuples([], names=["family", "period"])
-    frame = keys.to_frame(index=False)
-    frame["_ord"] = ordinals(frame["period"], "snapshots")
-    frame = frame.sort_values(["family", "_ord"], kind="mergesort")
-    return pd.MultiIndex.from_frame(frame[["family", "period"]])
+def _matrix(snapshots: Sequence[tuple[str, pd.DataFrame]]) -> tuple[pd.DataFrame, Array]:
+    """The cells (family, period; by family then period order) and the values, one row per
+    snapshot and one column per cell; rows of one cell add up, a missing cell is 0."""
+    long = _long(snapshots)
+    code = long.groupby(["family", "period"], sort=False, dropna=False).ngroup().to_numpy()
+    cells = long.drop_duplicates(["family", "period"])[["family", "period"]]
+    values = np.zeros((len(snapshots), len(cells)))
+    np.add.at(values, (long["snap"].to_numpy(), code), long["value"].to_numpy())
+    if len(cells) == 0:
+        return cells.reset_index(drop=True), values
+    rank = cells.assign(_ord=ordinals(cells["period"], "snapshots"), _i=np.arange(len(cells)))
+    order = rank.sort_values(["family", "_ord"], kind="mergesort")["_i"].to_numpy()
+    return cells.iloc[order].reset_index(drop=True), values[:, order]
 
 
 def waterfall(snapshots: Sequence[tuple[str, pd.DataFrame]]) -> Waterfall:
@@ -127,14 +139,12 @@ def waterfall(snapshots: Sequence[tuple[str, pd.DataFrame]]) -> Waterfall:
     names = [cause for cause, _ in snapshots]
     if len(set(names)) != len(names):
         raise SnopError(f"waterfall: causes must be distinct, got {names}")
-    series = [_snapshot(frame, cause) for cause, frame in snapshots]
-    keys = _sorted_keys(series)
-    raw = np.vstack([s.reindex(keys, fill_value=0.0).to_numpy(dtype=np.float64) for s in series])
+    keys, raw = _matrix(snapshots)
     q = resolution(raw)
     grid = on_grid(raw, q)
     bars = np.diff(grid, axis=0)  # exact: differences of multiples of q below 2**53 q
-    family = keys.get_level_values("family").to_numpy()
-    period = keys.get_level_values("period").to_numpy()
+    family = keys["family"].to_numpy()
+    period = keys["period"].to_numpy()
     cells = pd.DataFrame(
         {
             "family": family,
@@ -183,14 +193,6 @@ def _layer_components(plan: pd.DataFrame, layers: Sequence[str], what: str) -> p
     return out
 
 
-def _family_frame(values: pd.Series, items: pd.DataFrame, what: str) -> pd.DataFrame:
-    """Item-period values summed to the snapshot frame (family, period, value)."""
-    cells = values.reset_index()
-    cells.columns = pd.Index(["item", "period", "value"])
-    cells["family"] = family_of(cells["item"], items, what)
-    return cells.groupby(["family", "period"], as_index=False)[["value"]].sum()
-
-
 def demand_snapshots(
     old: pd.DataFrame, new: pd.DataFrame, layers: Sequence[str], items: pd.DataFrame
 ) -> list[tuple[str, pd.DataFrame]]:
@@ -219,17 +221,24 @@ def demand_snapshots(
     keys = before.index.union(after.index)
     b = before.reindex(keys, fill_value=0.0)
     a = after.reindex(keys, fill_value=0.0)
-    old_item = pd.Series(keys.get_level_values("item").isin(list(existing)), index=keys)
-    steps: list[tuple[str, pd.DataFrame]] = [
-        (PREVIOUS_PLAN, _family_frame(b["_plan"], items, "old demand"))
-    ]
+    old_item = keys.get_level_values("item").isin(list(existing))
     names = list(layers)
-    for k in range(len(names)):
+    causes = [REFORECAST] + [f"{name} overrides" for name in names[1:]]
+    snaps = {PREVIOUS_PLAN: b["_plan"].to_numpy()}
+    for k, cause in enumerate(causes):
         mix = a[names[: k + 1]].sum(axis=1) + b[names[k + 1 :]].sum(axis=1)
-        cause = REFORECAST if k == 0 else f"{names[k]} overrides"
-        steps.append((cause, _family_frame(mix.where(old_item, 0.0), items, "demand")))
-    steps.append((NEW_PRODUCTS, _family_frame(a["_plan"], items, "new demand")))
-    return steps
+        snaps[cause] = np.where(old_item, mix.to_numpy(), 0.0)
+    snaps[NEW_PRODUCTS] = a["_plan"].to_numpy()
+    item = pd.Series(keys.get_level_values("item"), dtype=object)
+    wide = pd.DataFrame(snaps).assign(
+        family=family_of(item, items, "demand").to_numpy(),
+        period=keys.get_level_values("period"),
+    )
+    by_family = wide.groupby(["family", "period"], as_index=False).sum()
+    return [
+        (cause, by_family[["family", "period", cause]].rename(columns={cause: "value"}))
+        for cause in snaps
+    ]
 
 
 def demand_waterfall(
