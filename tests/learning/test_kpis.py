@@ -9,6 +9,7 @@ from snop.errors import SnopError
 from snop.learning.frames import TOTAL
 from snop.learning.kpis import (
     ACCURACY_COLUMNS,
+    FVA_COLUMNS,
     KPI_COLUMNS,
     accuracy_by_lag,
     days_of_supply,
@@ -18,6 +19,7 @@ from snop.learning.kpis import (
     inventory_turns,
     kpi_card,
     kpi_trend,
+    layer_fva,
     plan_adherence,
     tracking_signal,
 )
@@ -248,3 +250,29 @@ def test_the_card_and_its_trend_have_one_row_per_cycle_and_family() -> None:
     assert len(trend) == 6
     assert list(trend["cycle"]) == ["2027-02"] * 3 + ["2027-03"] * 3
     assert list(trend.columns) == ["cycle", *KPI_COLUMNS]
+
+
+def test_fva_at_family_level_can_say_hurt_where_the_item_mean_says_helped() -> None:
+    # a and b sold 100 each. The statistical forecast misses both by 20 in opposite
+    # directions (family exact); the consensus fixes a and trims b to 90 (family short 10).
+    layers = pd.DataFrame(
+        [
+            ("statistical", "a", P1, 80.0),
+            ("statistical", "b", P1, 120.0),
+            ("consensus", "a", P1, 100.0),
+            ("consensus", "b", P1, 90.0),
+        ],
+        columns=["layer", "item", "period", "qty"],
+    )
+    sales = frame([("a", P1, 100), ("b", P1, 100)])
+    table = layer_fva(layers, sales, ITEMS, ["statistical", "sales", "consensus"])
+    assert list(table.columns) == FVA_COLUMNS
+    f = table[table["family"] == "F"].set_index("layer")
+    assert list(f.index) == ["statistical", "sales", "consensus"]
+    assert pd.isna(f.loc["statistical", "fva"])
+    # the sales layer repeats the statistical one: no value added either way
+    assert (f.loc["sales", "fva"], f.loc["sales", "item_fva"]) == (0.0, 0.0)
+    assert f.loc["consensus", "wape"] == pytest.approx(10 / 200)
+    assert f.loc["consensus", "item_wape"] == pytest.approx((0 + 0.1) / 2)
+    assert f.loc["consensus", "fva"] == pytest.approx(0 - 10 / 200)  # hurt the family
+    assert f.loc["consensus", "item_fva"] == pytest.approx(0.2 - 0.05)  # helped the items

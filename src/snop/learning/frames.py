@@ -77,3 +77,22 @@ def ratio(num: npt.ArrayLike, den: npt.ArrayLike) -> Array:
     d = np.asarray(den, dtype=np.float64)
     ok = d > 0
     return np.asarray(np.where(ok, n / np.where(ok, d, 1.0), np.nan), dtype=np.float64)
+
+
+def layer_levels(plan: pd.DataFrame, layers: Sequence[str], what: str) -> pd.DataFrame:
+    """Each layer's value per (item, period): one column per layer of ``layers`` in chain
+    order, index (item, period).
+
+    ``plan``: layer, item, period, qty (rows of one cell add up). An override layer
+    repeats the layer before it where it does not override, so a cell a layer lacks takes
+    the layer before it; the first layer lacks it: 0.
+    """
+    require(plan, ["layer", "item", "period", "qty"], what)
+    unknown = sorted(set(plan["layer"]) - set(layers))
+    if unknown:
+        raise SnopError(f"{what}: layer {unknown[0]!r} is not in the chain {list(layers)}")
+    values = plan.assign(qty=numbers(plan, "qty", what))
+    wide = values.pivot_table(
+        index=["item", "period"], columns="layer", values="qty", aggfunc="sum"
+    )
+    return wide.reindex(columns=list(layers)).ffill(axis=1).fillna(0.0)

@@ -18,7 +18,15 @@ import numpy as np
 import pandas as pd
 
 from snop.errors import SnopError
-from snop.learning.frames import TOTAL, family_of, numbers, ordinals, ratio, require
+from snop.learning.frames import (
+    TOTAL,
+    family_of,
+    layer_levels,
+    numbers,
+    ordinals,
+    ratio,
+    require,
+)
 from snop.model.periods import Granularity, parse_period
 
 ACCURACY_COLUMNS = [
@@ -35,6 +43,16 @@ ACCURACY_COLUMNS = [
     "item_accuracy",
     "item_bias",
     "item_mape",
+]
+FVA_COLUMNS = [
+    "family",
+    "layer",
+    "wape",
+    "accuracy",
+    "item_wape",
+    "item_accuracy",
+    "fva",
+    "item_fva",
 ]
 TRACKING_COLUMNS = [
     "family",
@@ -195,6 +213,37 @@ def accuracy_by_lag(
     if not tables:
         return pd.DataFrame(columns=["lag", *ACCURACY_COLUMNS])
     return pd.concat(tables, ignore_index=True)[["lag", *ACCURACY_COLUMNS]]
+
+
+def layer_fva(
+    layers: pd.DataFrame, sales: pd.DataFrame, items: pd.DataFrame, chain: Sequence[str]
+) -> pd.DataFrame:
+    """Forecast value added of each demand layer, at family level and as the item mean.
+
+    ``layers``: layer, item, period, qty (a cell a layer lacks repeats the layer before
+    it); ``chain``: the layers in order, statistical first. With the WAPEs of
+    :func:`forecast_accuracy` of each layer's forecast::
+
+        fva      = wape(previous layer) - wape(layer)            (family level)
+        item_fva = item_wape(previous layer) - item_wape(layer)  (mean of items)
+
+    Positive: the layer made the forecast better; NaN for the first layer. The two can
+    disagree in sign: moving volume between items of a family can help every item on
+    average yet miss the family total. Columns: ``FVA_COLUMNS``; rows by family (TOTAL
+    last), then layer in chain order.
+    """
+    levels = layer_levels(layers, chain, "demand layers")
+    tables = []
+    for rank, name in enumerate(chain):
+        forecast = levels[name].rename("qty").reset_index()
+        tables.append(forecast_accuracy(forecast, sales, items).assign(layer=name, _r=rank))
+    out = pd.concat(tables, ignore_index=True)
+    before = out.groupby("family", sort=False)[["wape", "item_wape"]].shift(1)
+    out["fva"] = before["wape"] - out["wape"]
+    out["item_fva"] = before["item_wape"] - out["item_wape"]
+    out = out.assign(_last=(out["family"] == TOTAL).astype(int))
+    out = out.sort_values(["_last", "family", "_r"], kind="mergesort").reset_index(drop=True)
+    return out[FVA_COLUMNS]
 
 
 # ---- tracking signal --------------------------------------------------------------------

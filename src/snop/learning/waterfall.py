@@ -29,7 +29,15 @@ import numpy as np
 import pandas as pd
 
 from snop.errors import SnopError
-from snop.learning.frames import TOTAL, Array, family_of, numbers, ordinals, require
+from snop.learning.frames import (
+    TOTAL,
+    Array,
+    family_of,
+    layer_levels,
+    numbers,
+    ordinals,
+    require,
+)
 
 CELL_COLUMNS = ["family", "period", "old", "new", "change"]
 BAR_COLUMNS = ["family", "period", "cause", "change"]
@@ -173,19 +181,11 @@ def waterfall(snapshots: Sequence[tuple[str, pd.DataFrame]]) -> Waterfall:
 def _layer_components(plan: pd.DataFrame, layers: Sequence[str], what: str) -> pd.DataFrame:
     """Per (item, period), the statistical layer then each override layer's own effect.
 
-    ``plan``: layer, item, period, qty. With L_0 .. L_m the layers in chain order (a cell a
-    layer lacks takes the layer before it; the first layer lacks it: 0), the components
+    ``plan``: layer, item, period, qty. With L_0 .. L_m the layers in chain order
+    (:func:`snop.learning.frames.layer_levels`), the components
     are ``c_0 = L_0`` and ``c_j = L_j - L_{j-1}``; columns are the layer names plus
     ``_plan`` = L_m, the plan's demand."""
-    require(plan, ["layer", "item", "period", "qty"], what)
-    unknown = sorted(set(plan["layer"]) - set(layers))
-    if unknown:
-        raise SnopError(f"{what}: layer {unknown[0]!r} is not in the chain {list(layers)}")
-    values = plan.assign(qty=numbers(plan, "qty", what))
-    wide = values.pivot_table(
-        index=["item", "period"], columns="layer", values="qty", aggfunc="sum"
-    )
-    wide = wide.reindex(columns=list(layers)).ffill(axis=1).fillna(0.0)
+    wide = layer_levels(plan, layers, what)
     level = wide.to_numpy(dtype=np.float64)
     comp = np.diff(level, axis=1, prepend=0.0)
     out = pd.DataFrame(comp, index=wide.index, columns=list(layers))
