@@ -17,6 +17,7 @@ from snop.learning.waterfall import (
     NEW_PRODUCTS,
     PREVIOUS_PLAN,
     REFORECAST,
+    as_snapshot,
     demand_waterfall,
     waterfall,
 )
@@ -172,3 +173,14 @@ def test_the_demand_waterfall_adds_up_exactly(data: list[tuple]) -> None:
         cell = wf.cells[(wf.cells["family"] == family) & (wf.cells["period"] == period)]
         assert bars["change"].sum() == cell["change"].iloc[0]
     assert wf.bars["change"].sum() == wf.cells["new"].sum() - wf.cells["old"].sum()
+
+
+def test_a_supply_plan_column_becomes_a_snapshot() -> None:
+    old = pd.DataFrame({"family": ["F", "F"], "period": PERIODS[:2], "inventory": [5.0, 7.5]})
+    new = old.assign(inventory=[6.0, 7.0])
+    wf = waterfall(
+        [("previous plan", as_snapshot(old, "inventory")), ("new", as_snapshot(new, "inventory"))]
+    )
+    assert list(wf.bars["change"]) == [1.0, -0.5]
+    with pytest.raises(SnopError, match="missing column"):
+        as_snapshot(old, "backlog")

@@ -129,6 +129,15 @@ def _matrix(snapshots: Sequence[tuple[str, pd.DataFrame]]) -> tuple[pd.DataFrame
     return cells.iloc[order].reset_index(drop=True), values[:, order]
 
 
+def as_snapshot(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """A snapshot frame (family, period, value) from one column of a plan frame (e.g. the
+    supply plan's production, inventory, backlog or cost_total)."""
+    require(frame, ["family", "period", column], "plan")
+    return pd.DataFrame(
+        {"family": frame["family"], "period": frame["period"], "value": frame[column]}
+    ).reset_index(drop=True)
+
+
 def waterfall(snapshots: Sequence[tuple[str, pd.DataFrame]]) -> Waterfall:
     """The bars from the first snapshot (the old plan) to the last (the new plan).
 
