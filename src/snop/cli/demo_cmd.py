@@ -122,9 +122,8 @@ def demo_cmd(
         for r in result.fva.table("layer").to_dict("records"):
             gain = float(r["fva_naive"])
             added = "" if math.isnan(gain) else f", {gain:+.1f} points over naive"
-            console.print(
-                f"  {r['layer']}: WAPE {float(r['wape']):.1f}%, bias {float(r['bias']):+.1f}%{added}"
-            )
+            wape, bias = float(r["wape"]), float(r["bias"])
+            console.print(f"  {r['layer']}: WAPE {wape:.1f}%, bias {bias:+.1f}%{added}")
     console.rule()
     last = result.months[-1].cycle
     console.print(
