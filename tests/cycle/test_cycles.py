@@ -28,7 +28,9 @@ SL = Actor.of("lee", "sop_leader")
 EX = Actor.of("erin", "executive")
 
 
-def run_through(uow: UnitOfWork) -> None:
+def run_through(
+    uow: UnitOfWork, strategies: tuple[str, ...] = ("level", "chase", "optimal")
+) -> None:
     """Every step of the current cycle, in order, signed off, then approved."""
     signoff(uow, DP, "data")
     run_baseline(uow, DP, method="naive")
@@ -36,7 +38,7 @@ def run_through(uow: UnitOfWork) -> None:
     dr.submit(uow, DP)
     dr.approve(uow, EX)
     signoff(uow, DP, "demand_review")
-    plan_cycle_supply(uow, SP)
+    plan_cycle_supply(uow, SP, strategies)
     signoff(uow, SP, "supply_review")
     signoff(uow, FI, "financial_review")
     signoff(uow, SL, "pre_sop")
@@ -161,7 +163,7 @@ def test_versions_read_back_byte_for_byte_after_later_cycles(db_url: str, tmp_pa
         with pytest.raises(ConflictError, match=r"already exists|still open"):
             open_cycle(uow, DP, opened.cycle.period)  # rolling twice
         run_baseline(uow, DP, method="naive")
-        run_through(uow)  # forecasts again inside
+        run_through(uow, ("optimal",))  # forecasts again inside
     assert snop("--db", db_url, "plan", "show", "--version", "2026-11", "--json").stdout == (
         shown.stdout
     )

@@ -14,6 +14,7 @@ from snop.services.versions import read_version
 from snop.services.workbook import import_workbook
 from snop.store.uow import UnitOfWork
 from tests.cycle.test_cycles import DP, SP, run_through
+from tests.stores import built_store
 from tests.workbooks import SMALL, write_small
 
 FENCED = SMALL["families"].replace("\nF1,100,", "\nF1,100,").splitlines()
@@ -36,10 +37,12 @@ def actuals(folder: Path, tables: dict[str, str]) -> Path:
 @pytest.fixture
 def approved(db_url: str, tmp_path: Path) -> UnitOfWork:
     """A store whose cycle 2026-11 is approved (F1 fenced for two periods)."""
-    uow = UnitOfWork.open(db_url)
-    import_workbook(uow, DP, write_small(tmp_path / "wb", {"families": FAMILIES}))
+    return built_store(db_url, tmp_path, "fenced-approved", _approve_first)
+
+
+def _approve_first(uow: UnitOfWork, folder: Path) -> None:
+    import_workbook(uow, DP, write_small(folder / "wb", {"families": FAMILIES}))
     run_through(uow)
-    return uow
 
 
 def test_openings_equal_the_actuals_and_the_plan_starts_from_them(

@@ -18,6 +18,7 @@ from snop.services.forecast import run_baseline
 from snop.services.steps import new_steps
 from snop.services.workbook import import_workbook
 from snop.store.uow import UnitOfWork
+from tests.stores import built_store
 from tests.workbooks import write_small
 
 ANN = Actor.of("ann", "demand_planner")
@@ -25,10 +26,13 @@ ANN = Actor.of("ann", "demand_planner")
 
 def small_store(url: str, tmp_path: Path) -> UnitOfWork:
     """The small workbook imported into ``url`` (cycle 2026-11), its naive baseline run."""
-    uow = UnitOfWork.open(url)
-    import_workbook(uow, ANN, write_small(tmp_path / "wb"))
+    write_small(tmp_path / "wb")  # the workbook's files, for the tests that change them
+    return built_store(url, tmp_path, "small", _import_and_forecast)
+
+
+def _import_and_forecast(uow: UnitOfWork, folder: Path) -> None:
+    import_workbook(uow, ANN, write_small(folder / "wb"))
     run_baseline(uow, ANN, method="naive")
-    return uow
 
 
 def open_next_cycle(uow: UnitOfWork) -> tuple[Cycle, CarriedOverrides]:

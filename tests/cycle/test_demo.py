@@ -1,0 +1,111 @@
+"""``snop demo`` as a user runs it, once, as a real process: only there is the solver's own
+output (written to file descriptor 1 from C++) visible; the demo's store then serves the
+round-trip tests. (In tests/cycle/ so that it is collected, and started, first: it is the
+longest test of the suite.)
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from snop.cli.demo_cmd import MARKER, _record
+from tests.cli import snop as cli
+
+
+def snop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m snop ARGS`` as a separate process (only for the smoke test)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-m", "snop", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``snop demo --dir demo`` run once, over the folder a previous demo left."""
+    root = tmp_path_factory.mktemp("demo")
+    old = root / "demo"
+    (old / "workbook-2026-04").mkdir(parents=True)
+    (old / "workbook-2026-04" / "sales.csv").write_text("item,period,qty\n")
+    (old / "snop.db").write_bytes(b"an old store")
+    _record(old)  # as the demo leaves it: every entry listed in the marker
+    return root, snop("demo", "--dir", "demo", cwd=root)
+
+
+@pytest.mark.xdist_group("demo")  # one worker runs the demo once for both tests
+def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    root, run = demo
+    assert run.returncode == 0, run.stderr
+    assert "Running HiGHS" not in run.stdout and "HiGHS" not in run.stderr
+    # four monthly cycles, each approved; the later ones rolled forward on actuals
+    for cycle in ("2026-08", "2026-09", "2026-10", "2026-11"):
+        assert f"cycle {cycle}" in run.stdout
+    assert run.stdout.count("approved by the executives (optimal plan)") == 4
+    assert "forecast: 56 items" in run.stdout
+    assert "3 new override(s)" in run.stdout and "carried from the last version" in run.stdout
+    assert "versions 2026-08, 2026-09, 2026-10, 2026-11" in run.stdout
+    # the previous demo's entries were replaced, and the new ones recorded
+    folder = root / "demo"
+    assert not (folder / "workbook-2026-04").exists()
+    made = {"snop.db", "workbook", "actuals-2026-08", "actuals-2026-09", "actuals-2026-10"}
+    assert {p.name for p in folder.iterdir()} == {MARKER, *made}
+    assert made <= set((folder / MARKER).read_text().splitlines())
+    # the store holds the four versions, readable by every door
+    listed = cli("--db", folder / "snop.db", "cycle", "list", "--json").json()
+    assert [(c["period"], c["status"]) for c in listed] == [
+        ("2026-08", "closed"),
+        ("2026-09", "closed"),
+        ("2026-10", "closed"),
+        ("2026-11", "approved"),
+    ]
+
+
+def _sales(db: Path) -> pd.DataFrame:
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        df = pd.read_sql_table("wb_sales", conn)
+    engine.dispose()
+    return (
+        df.drop(columns=[c for c in df.columns if c == "id"])
+        .sort_values(["item", "period", "channel"])
+        .reset_index(drop=True)
+    )
+
+
+@pytest.mark.xdist_group("demo")
+def test_xlsx_and_csv_round_trips_keep_every_number(
+    demo: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    root, _ = demo
+    store = root / "demo" / "snop.db"
+    assert cli("--db", store, "export", tmp_path / "a.xlsx").exit_code == 0
+    assert cli("validate", tmp_path / "a.xlsx").exit_code == 0
+    r = cli("--db", tmp_path / "b.db", "import", tmp_path / "a.xlsx")
+    assert r.exit_code == 0, r.stderr
+    before, after = _sales(store), _sales(tmp_path / "b.db")
+    assert len(before) == 4777  # 48 months of history to 2026-07, then three months' actuals
+    # exactly equal, not approximately: the demo's fractional sales (e.g. 460.7) included
+    assert (before["qty"] % 1 != 0).sum() > 0
+    pd.testing.assert_frame_equal(before, after, check_exact=True)
+    for fmt in ("x.xlsx", "x"):  # export -> import -> export gives the same files
+        assert cli("--db", tmp_path / "b.db", "export", tmp_path / f"again-{fmt}").exit_code == 0
+        assert (
+            cli("--db", tmp_path / f"c{fmt}.db", "import", tmp_path / f"again-{fmt}").exit_code == 0
+        )
+        pd.testing.assert_frame_equal(before, _sales(tmp_path / f"c{fmt}.db"), check_exact=True)
+    assert cli("--db", store, "export", tmp_path / "csv1").exit_code == 0
+    assert cli("--db", tmp_path / "cx.db", "export", tmp_path / "csv2").exit_code == 0
+    for f in (tmp_path / "csv1").iterdir():
+        assert f.read_bytes() == (tmp_path / "csv2" / f.name).read_bytes(), f.name
