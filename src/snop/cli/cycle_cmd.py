@@ -211,3 +211,73 @@ def audit_cmd(
             f"{esc(r['at'])}  {esc(r['cycle'] or '-'):<8} {esc(r['action']):<14} "
             f"{esc(r['actor'])}  {esc(r['detail'])}",
         )
+
+
+decisions_app = typer.Typer(help="Decisions and actions of the executive meeting.")
+cycle_app.add_typer(decisions_app, name="decisions")
+
+
+@decisions_app.command("add")
+def decision_add_cmd(
+    ctx: typer.Context,
+    what: Annotated[str, typer.Option("--what", help="What was decided or is to be done.")] = "",
+    owner: Annotated[str, typer.Option("--owner", help="The role that carries it out.")] = "",
+    due: Annotated[str, typer.Option("--due", help="Due date, YYYY-MM-DD.")] = "",
+    note: Note = None,
+    as_json: Json = False,
+) -> None:
+    """Record a decision of the current cycle; it stays on the agenda until closed."""
+    from snop.services.decisions import add_decision
+
+    d = add_decision(store(ctx), actor(ctx), what=what, owner=owner, due=due, note=note)
+    if as_json:
+        print_json(d)
+        return
+    console.print(
+        f"decision {d.id} of cycle {esc(d.cycle)}: {esc(d.what)} ({esc(d.owner)}, due {d.due})"
+    )
+
+
+@decisions_app.command("list")
+def decision_list_cmd(
+    ctx: typer.Context,
+    cycle: Annotated[
+        str | None, typer.Option("--cycle", help="A cycle (default: current).")
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """The agenda: decisions still open (taken in this cycle or before), and those closed in
+    this cycle."""
+    from snop.services.decisions import agenda
+
+    a = agenda(store(ctx), actor(ctx), cycle)
+    if as_json:
+        print_json(a)
+        return
+    console.print(f"[bold]decisions on the agenda of cycle {esc(a.cycle)}[/]")
+    if not a.open and not a.closed:
+        console.print("none")
+    for d in a.open:
+        late = " OVERDUE" if d.id in a.overdue else ""
+        console.print(
+            f"  {d.id}. {esc(d.what)} - {esc(d.owner)}, due {d.due} (taken in {esc(d.cycle)}){late}"
+        )
+    for d in a.closed:
+        console.print(f"  {d.id}. closed by {esc(d.closed_by)}: {esc(d.what)}")
+
+
+@decisions_app.command("close")
+def decision_close_cmd(
+    ctx: typer.Context,
+    decision_id: Annotated[int, typer.Argument(help="The decision's number.")],
+    note: Note = None,
+    as_json: Json = False,
+) -> None:
+    """Close a decision (done, or dropped: say which with --note)."""
+    from snop.services.decisions import close_decision
+
+    d = close_decision(store(ctx), actor(ctx), decision_id, note)
+    if as_json:
+        print_json(d)
+        return
+    console.print(f"closed decision {d.id}: {esc(d.what)}")

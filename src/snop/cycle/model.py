@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from snop.model.periods import Period, parse_period
-from snop.model.vocabulary import CycleStatus, StepStatus
+from snop.model.vocabulary import CycleStatus, DecisionStatus, StepStatus
 
 
 @dataclass(frozen=True)
@@ -70,3 +70,21 @@ class Opening:
     key: str  # the family or pool
     value: float
     source: str  # actual, derived, projected, workbook
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A decision or action recorded at the executive step: what, who owns it, by when."""
+
+    id: int
+    cycle: str  # the cycle (version) it was taken in
+    what: str
+    owner: str  # a role
+    due: str  # ISO date
+    status: DecisionStatus
+    created_by: str
+    created_at: str
+    closed_by: str | None = None
+    closed_at: str | None = None
+    closed_in: str | None = None  # the cycle it was closed in
+    note: str | None = None

@@ -88,3 +88,11 @@ class Level(StrEnum):
     ITEM = "item"
     FAMILY = "family"
     TOTAL = "total"
+
+
+class DecisionStatus(StrEnum):
+    """A decision or action of the executive meeting: open until its owner closes it (it
+    stays on every cycle's agenda until then). Stored as its value."""
+
+    OPEN = "open"
+    CLOSED = "closed"

@@ -8,11 +8,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from snop.cycle.model import Cycle, Opening, StepState
+from snop.cycle.model import Cycle, Decision, Opening, StepState
 from snop.errors import ConflictError
 from snop.model.periods import parse_period
-from snop.model.vocabulary import CycleStatus, StepStatus
-from snop.store.tables import audit, cycle, cycle_opening, cycle_step
+from snop.model.vocabulary import CycleStatus, DecisionStatus, StepStatus
+from snop.store.tables import audit, cycle, cycle_opening, cycle_step, decision
 
 
 class CycleRepo:
@@ -131,6 +131,37 @@ class CycleRepo:
                 ],
             )
 
+    # --- decisions -------------------------------------------------------------------------
+
+    def insert_decision(self, d: Decision) -> int:
+        values = {**{k: v for k, v in d.__dict__.items() if k != "id"}, "status": d.status.value}
+        res = self.conn.execute(decision.insert().values(**values))
+        key = res.inserted_primary_key
+        return int(key[0]) if key else 0
+
+    def decision(self, decision_id: int) -> Decision | None:
+        row = (
+            self.conn.execute(sa.select(decision).where(decision.c.id == decision_id))
+            .mappings()
+            .first()
+        )
+        return None if row is None else _decision(dict(row))
+
+    def decisions(self) -> list[Decision]:
+        """Every decision, in the order taken."""
+        rows = self.conn.execute(sa.select(decision).order_by(decision.c.id)).mappings().all()
+        return [_decision(dict(r)) for r in rows]
+
+    def close_decision(self, decision_id: int, **values: Any) -> None:
+        """Compare-and-set: close the decision only if it is still open."""
+        res = self.conn.execute(
+            decision.update()
+            .where(decision.c.id == decision_id, decision.c.status == DecisionStatus.OPEN.value)
+            .values(status=DecisionStatus.CLOSED.value, **values)
+        )
+        if res.rowcount != 1:
+            raise ConflictError(f"decision {decision_id} was closed meanwhile; nothing was changed")
+
     # --- audit -----------------------------------------------------------------------------
 
     def audit(self, at: str, actor: str, action: str, cycle: str | None, detail: Any) -> None:
@@ -151,6 +182,10 @@ class CycleRepo:
             q = q.where(audit.c.cycle == period)
         rows = self.conn.execute(q).mappings().all()
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+
+
+def _decision(r: dict[str, Any]) -> Decision:
+    return Decision(**{**r, "status": DecisionStatus(r["status"]), "id": int(r["id"])})
 
 
 def _cycle(r: dict[str, Any]) -> Cycle:

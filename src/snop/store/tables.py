@@ -275,3 +275,20 @@ audit = sa.Table(
     sa.Column("cycle", KEY_TEXT, nullable=True, index=True),
     sa.Column("detail", sa.Text, nullable=False),
 )
+# Decisions and actions of the executive meetings, on every agenda until closed.
+decision = sa.Table(
+    "decision",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("cycle", KEY_TEXT, sa.ForeignKey("cycle.period"), nullable=False, index=True),
+    sa.Column("what", sa.Text, nullable=False),
+    sa.Column("owner", KEY_TEXT, nullable=False),
+    sa.Column("due", KEY_TEXT, nullable=False),
+    sa.Column("status", KEY_TEXT, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", KEY_TEXT, nullable=False),
+    sa.Column("closed_by", sa.Text, nullable=True),
+    sa.Column("closed_at", KEY_TEXT, nullable=True),
+    sa.Column("closed_in", KEY_TEXT, nullable=True),
+    sa.Column("note", sa.Text, nullable=True),
+)
