@@ -19,6 +19,7 @@ from snop.services.supply import plan_cycle_supply
 from snop.services.workbook import import_workbook
 from snop.store.uow import UnitOfWork
 from tests.cli import snop
+from tests.stores import built_store
 from tests.workbooks import write_small
 
 DP = Actor.of("dana", "demand_planner")
@@ -43,6 +44,16 @@ def run_through(
     signoff(uow, FI, "financial_review")
     signoff(uow, SL, "pre_sop")
     approve_cycle(uow, EX)
+
+
+def approved_store(url: str, tmp_path: Path) -> UnitOfWork:
+    """The small workbook's cycle 2026-11 run through and approved (optimal plan only)."""
+    return built_store(url, tmp_path, "approved-optimal", _approve_first)
+
+
+def _approve_first(uow: UnitOfWork, folder: Path) -> None:
+    import_workbook(uow, DP, write_small(folder / "wb"))
+    run_through(uow, ("optimal",))
 
 
 def month_of_sales(folder: Path, period: str, qty: float = 100.0) -> Path:

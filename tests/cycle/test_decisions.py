@@ -12,20 +12,13 @@ from snop.model.vocabulary import DecisionStatus
 from snop.services.cycles import open_cycle
 from snop.services.decisions import add_decision, agenda, close_decision
 from snop.services.workbook import import_workbook
-from snop.store.uow import UnitOfWork
 from tests.cli import snop
-from tests.cycle.test_cycles import DP, EX, SP, month_of_sales, run_through
-from tests.stores import built_store
+from tests.cycle.test_cycles import DP, EX, SP, approved_store, month_of_sales, run_through
 from tests.workbooks import write_small
 
 
-def _first_approved(uow: UnitOfWork, folder: Path) -> None:
-    import_workbook(uow, DP, write_small(folder / "wb"))
-    run_through(uow, ("optimal",))
-
-
 def test_a_decision_stays_on_the_agenda_until_closed(db_url: str, tmp_path: Path) -> None:
-    uow = built_store(db_url, tmp_path, "approved-optimal", _first_approved)
+    uow = approved_store(db_url, tmp_path)
     d = add_decision(
         uow, EX, what="Add a second shift at the press", owner="supply_planner", due="2027-01-15"
     )

@@ -281,3 +281,41 @@ def decision_close_cmd(
         print_json(d)
         return
     console.print(f"closed decision {d.id}: {esc(d.what)}")
+
+
+@cycle_app.command("compare")
+def compare_cmd(
+    ctx: typer.Context,
+    with_version: Annotated[
+        str | None,
+        typer.Option("--with", help="The approved version to compare with (default: the last)."),
+    ] = None,
+    as_json: Json = False,
+) -> None:
+    """What changed since the last approved plan: demand by cause, and the supply plan."""
+    from snop.services.compare import compare
+
+    c = compare(store(ctx), actor(ctx), with_version)
+    if as_json:
+        print_json(c)
+        return
+    span = f"{c.periods[0]}..{c.periods[-1]}" if c.periods else "no common periods"
+    console.print(f"[bold]cycle {esc(c.cycle)} against version {esc(c.base)}[/] ({span})")
+    cells = c.demand.cells
+    console.print(
+        f"consensus demand {cells['old'].sum():,.0f} -> {cells['new'].sum():,.0f} units, by cause:"
+    )
+    for r in c.demand.by_cause().itertuples(index=False):
+        console.print(f"  {esc(r.cause)}: {r.change:+,.0f}")
+    fam = c.demand.by_family()
+    for f, part in fam.groupby("family", sort=False):
+        bars = ", ".join(
+            f"{cause} {change:+,.0f}"
+            for cause, change in zip(part["cause"], part["change"], strict=True)
+            if change
+        )
+        console.print(f"  {esc(f)}: {esc(bars or 'no change')}")
+    console.print(f"supply ({esc(c.strategy)} plan):")
+    for measure, w in c.supply.items():
+        old, new = w.cells["old"].sum(), w.cells["new"].sum()
+        console.print(f"  {measure}: {old:,.0f} -> {new:,.0f} ({new - old:+,.0f})")

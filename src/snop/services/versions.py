@@ -125,13 +125,18 @@ class PlanVersion:
 def read_version(uow: UnitOfWork, actor: Actor, period: str) -> PlanVersion:
     """The approved version of cycle ``period`` (NotFoundError naming the versions there are)."""
     with uow.read() as tx:
-        parts = tx.documents.parts(period, VERSION)
-        if not parts:
-            have = [c.period for c in tx.cycles.all() if c.approved_at is not None]
-            raise NotFoundError(
-                f"cycle {period} has no approved version; the versions are "
-                + (", ".join(have) or "none yet (`snop cycle approve` makes one)")
-            )
+        return version_in(tx, period)
+
+
+def version_in(tx: Tx, period: str) -> PlanVersion:
+    """:func:`read_version` inside a transaction the caller holds."""
+    parts = tx.documents.parts(period, VERSION)
+    if not parts:
+        have = [c.period for c in tx.cycles.all() if c.approved_at is not None]
+        raise NotFoundError(
+            f"cycle {period} has no approved version; the versions are "
+            + (", ".join(have) or "none yet (`snop cycle approve` makes one)")
+        )
     parsed = {p: loads(c) for p, c in parts.items()}
     return PlanVersion(
         period,

@@ -1,0 +1,134 @@
+"""What changed: the current cycle's plan against the last approved version.
+
+Demand: the consensus by family and period, as a waterfall of causes that adds up exactly
+(new actuals and re-forecast, each override layer's own effect, new products; see
+:func:`snop.learning.waterfall.demand_waterfall`). Supply: production, inventory, backlog
+and cost of the approved strategy per family and period, old against new. Both over the
+periods the two plans share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from snop.cycle.model import Cycle
+from snop.errors import NotFoundError
+from snop.learning.waterfall import Waterfall, as_snapshot, demand_waterfall, waterfall
+from snop.model.periods import parse_period
+from snop.model.vocabulary import CycleStatus, Strategy
+from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, cycle_workbook
+from snop.services.versions import PlanVersion, version_in
+
+SUPPLY_MEASURES = ("production", "inventory", "backlog", "cost_total")
+
+
+@dataclass
+class Comparison:
+    cycle: str  # the plan compared: the current cycle's (draft or version)
+    base: str  # the approved version it is compared with
+    periods: list[str]  # the periods both plans cover
+    demand: Waterfall  # consensus demand by cause
+    supply: dict[str, Waterfall]  # measure -> old plan -> new plan, per family and period
+    strategy: str
+
+
+def compare(uow: UnitOfWork, actor: Actor, with_version: str | None = None) -> Comparison:
+    """The current cycle's plan against ``with_version`` (default: the last approved
+    version before the current cycle)."""
+    with uow.read() as tx:
+        cycle = current_cycle(tx)
+        base = _base(tx, cycle, with_version)
+        old = version_in(tx, base)
+        if cycle.status is CycleStatus.OPEN:
+            new = _draft(tx, cycle)
+        else:
+            new = _version(version_in(tx, cycle.period))
+    old_plan = old.plan(new.strategy if new.strategy in old.supply else None).plan
+    periods = [p for p in cycle.periods if p in set(old.header["periods"])]
+    known = pd.concat([new.items, _items(old)]).drop_duplicates("item")
+    demand = demand_waterfall(
+        _within(_layers(old), periods), _within(new.layers, periods), new.chain, known
+    )
+    supply = {
+        m: waterfall(
+            [
+                (f"version {base}", as_snapshot(_within(old_plan, periods), m)),
+                (f"cycle {cycle.period}", as_snapshot(_within(new.plan, periods), m)),
+            ]
+        )
+        for m in SUPPLY_MEASURES
+    }
+    return Comparison(cycle.period, base, periods, demand, supply, new.strategy)
+
+
+@dataclass
+class _Plan:
+    layers: pd.DataFrame  # layer, item, period, qty
+    chain: list[str]
+    plan: pd.DataFrame  # the supply plan frame of the strategy
+    strategy: str
+    items: pd.DataFrame  # item, family
+
+
+def _version(v: PlanVersion) -> _Plan:
+    return _Plan(
+        _layers(v), list(v.demand["layers"]), v.plan().plan, v.header["strategy"], _items(v)
+    )
+
+
+def _base(tx: Tx, cycle: Cycle, asked: str | None) -> str:
+    approved = [c.period for c in tx.cycles.all() if c.approved_at is not None]
+    if asked is not None:
+        label = parse_period(asked).label
+        if label not in approved:
+            raise NotFoundError(
+                f"cycle {asked} has no approved version to compare with; the versions are "
+                + (", ".join(approved) or "none yet")
+            )
+        return label
+    before = [c for c in approved if parse_period(c).ordinal < cycle.first.ordinal]
+    if not before:
+        raise NotFoundError(
+            f"cycle {cycle.period} has no approved version before it to compare with; "
+            "the first cycle compares once the next one opens"
+        )
+    return before[-1]
+
+
+def _draft(tx: Tx, cycle: Cycle) -> _Plan:
+    from snop.services.demand_review import read_plan
+    from snop.services.supply import draft_plans
+
+    wb = cycle_workbook(tx, cycle)
+    plan = read_plan(tx, cycle, wb)
+    layers = pd.concat(
+        [plan.frame(name).assign(layer=name) for name in plan.layer_names], ignore_index=True
+    )
+    chosen = draft_plans(tx, cycle.period).get(Strategy.OPTIMAL.value)
+    if chosen is None:
+        raise NotFoundError(
+            f"cycle {cycle.period} has no optimal supply plan yet to compare; run `snop plan`"
+        )
+    return _Plan(
+        layers,
+        list(plan.layer_names),
+        chosen.plan,
+        Strategy.OPTIMAL.value,
+        wb.items[["item", "family"]],
+    )
+
+
+def _layers(v: PlanVersion) -> pd.DataFrame:
+    wide = pd.DataFrame(v.demand["by_item"])
+    long = wide.melt(id_vars=["key", "period"], value_vars=list(v.demand["layers"]))
+    return long.rename(columns={"key": "item", "variable": "layer", "value": "qty"})
+
+
+def _items(v: PlanVersion) -> pd.DataFrame:
+    return pd.DataFrame(v.inputs.get("items", []), columns=["item", "family"])[["item", "family"]]
+
+
+def _within(frame: pd.DataFrame, periods: list[str]) -> pd.DataFrame:
+    return frame[frame["period"].isin(periods)].reset_index(drop=True)
