@@ -319,3 +319,41 @@ def compare_cmd(
     for measure, w in c.supply.items():
         old, new = w.cells["old"].sum(), w.cells["new"].sum()
         console.print(f"  {measure}: {old:,.0f} -> {new:,.0f} ({new - old:+,.0f})")
+
+
+@cycle_app.command("kpis")
+def kpis_cmd(ctx: typer.Context, as_json: Json = False) -> None:
+    """Plan against actual: the KPI card, its trend over cycles, and the exceptions."""
+    from snop.services.kpis import kpi_report
+
+    r = kpi_report(store(ctx), actor(ctx))
+    if as_json:
+        print_json(r)
+        return
+    span = f"{r.periods[0]}..{r.periods[-1]}"
+    console.print(f"[bold]KPIs of version {esc(r.cycle)}[/] against the actuals of {span}")
+    for line in kpi_lines(r.card):
+        console.print(line, markup=False)
+    console.print(f"exceptions: {len(r.exceptions)}")
+    for e in r.exceptions.head(10).itertuples(index=False):
+        where = e.family if isinstance(e.family, str) else e.resource
+        console.print(f"  {esc(f'[{e.owner}]')} {esc(where)}: {esc(e.message)}")
+    for m in r.missing:
+        console.print(f"not measured, no {esc(m)}")
+
+
+def kpi_lines(card: Any) -> list[str]:
+    """The KPI card as text lines, one per family (the total last)."""
+
+    def pct(x: float) -> str:
+        return "-" if x != x else f"{100 * x:.0f}%"
+
+    def num(x: float) -> str:
+        return "-" if x != x else f"{x:.1f}"
+
+    return [
+        f"  {r.family}: accuracy {pct(r.accuracy)} (items {pct(r.item_accuracy)}), bias "
+        f"{pct(r.bias)}, tracking {num(r.tracking_signal)}, adherence {pct(r.adherence)}, "
+        f"days of supply {num(r.days_of_supply)}, turns {num(r.turns)}, fill {pct(r.fill_rate)}"
+        for r in card.itertuples(index=False)
+    ]

@@ -1,0 +1,213 @@
+"""Plan against actual: the KPI card of the approved versions, its trend, the exceptions.
+
+Each approved version is judged on the actuals of its periods that have arrived: forecast
+accuracy and bias of its consensus (at family level and as the mean of items), production
+adherence, days of supply, inventory turns and fill rate. The tracking signal follows each
+period's lag-1 forecast (the version made one period before it) across versions. The
+exceptions are those of the actuals (tracking signal) and of the current plan (inventory
+below safety stock, a resource over capacity, backlog growing), each with its owner role.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from snop.errors import SnopError
+from snop.learning import exceptions as ex
+from snop.learning import kpis as k
+from snop.model.vocabulary import CycleStatus, Strategy
+from snop.model.workbook import Workbook
+from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, stored_workbook
+from snop.services.versions import PlanVersion, version_in
+from snop.supply.plan import SupplyPlan
+
+LAG = 1  # the tracking signal follows the forecast made one period ahead
+
+
+@dataclass
+class KpiReport:
+    cycle: str  # the latest version judged on actuals
+    periods: list[str]  # its periods that have actuals
+    card: pd.DataFrame  # one row per family (total last): KPI_COLUMNS
+    trend: pd.DataFrame  # the cards of every version with actuals, oldest first
+    tracking: pd.DataFrame
+    exceptions: pd.DataFrame
+    missing: list[str] = field(default_factory=list)  # actuals not there, what they measure
+
+
+def kpi_report(uow: UnitOfWork, actor: Actor) -> KpiReport:
+    """The KPIs of the approved versions whose periods have actuals."""
+    with uow.read() as tx:
+        wb = stored_workbook(tx)
+        versions = [version_in(tx, c.period) for c in tx.cycles.all() if c.approved_at]
+        current = _current_plan(tx)
+    sold = _sales(wb)
+    judged = [v for v in versions if set(v.header["periods"]) & set(sold["period"])]
+    if not judged:
+        raise SnopError(_no_actuals(versions))
+    tracking = _tracking(versions, wb, sold)
+    cards = {v.cycle: _card(v, wb, sold, tracking) for v in judged}
+    last = judged[-1]
+    rules = [ex.tracking_signal_exceptions(tracking)]
+    if current is not None:
+        rules += [
+            ex.below_safety_stock(current.plan),
+            ex.over_capacity(current.capacity),
+            ex.backlog_growing(current.plan),
+        ]
+    return KpiReport(
+        last.cycle,
+        [p for p in last.header["periods"] if p in set(sold["period"])],
+        cards[last.cycle],
+        k.kpi_trend(cards),
+        tracking,
+        ex.exceptions(*rules),
+        _missing(wb),
+    )
+
+
+def _no_actuals(versions: list[PlanVersion]) -> str:
+    if not versions:
+        return "no approved version yet: KPIs judge an approved plan on its actuals"
+    v = versions[-1]
+    return (
+        f"no actuals yet for the periods of the approved versions: version {v.cycle} "
+        f"plans from {v.header['periods'][0]}; import the sales of {v.header['periods'][0]} "
+        "(and actual_production, actual_inventory for adherence, stock and service)"
+    )
+
+
+def _missing(wb: Workbook) -> list[str]:
+    out = []
+    if not wb.has("actual_production"):
+        out.append("actual_production: production plan adherence not measured")
+    if not wb.has("actual_inventory"):
+        out.append("actual_inventory: days of supply, turns and fill rate not measured")
+    return out
+
+
+def _sales(wb: Workbook) -> pd.DataFrame:
+    s = wb.sales
+    if s.empty:
+        return pd.DataFrame({"item": [], "period": [], "qty": []})
+    out: pd.DataFrame = s.groupby(["item", "period"], as_index=False).agg(qty=("qty", "sum"))
+    return out
+
+
+def _consensus(v: PlanVersion) -> pd.DataFrame:
+    wide = pd.DataFrame(v.demand["by_item"])
+    return wide.rename(columns={"key": "item", v.demand["consensus"]: "qty"})[
+        ["item", "period", "qty"]
+    ]
+
+
+def _items(v: PlanVersion, wb: Workbook) -> pd.DataFrame:
+    then = pd.DataFrame(v.inputs.get("items", []), columns=["item", "family"])
+    return pd.concat([then, wb.items[["item", "family"]]]).drop_duplicates("item")
+
+
+def _card(v: PlanVersion, wb: Workbook, sold: pd.DataFrame, tracking: pd.DataFrame) -> pd.DataFrame:
+    periods = [p for p in v.header["periods"] if p in set(sold["period"])]
+    # the tracking signal as it stood at the version's last period with actuals
+    upto = tracking[[p <= periods[-1] for p in tracking["period"]]]
+    items = _items(v, wb)
+    fc = _consensus(v)
+    fc = fc[fc["period"].isin(periods)]
+    actual = sold[sold["period"].isin(periods) & sold["item"].isin(set(fc["item"]))]
+    plan = v.plan().plan
+    plan = plan[plan["period"].isin(periods)]
+    adherence = turns = fill = supply_days = None
+    if wb.has("actual_production"):
+        made = wb.table("actual_production")
+        made = made[made["period"].isin(periods)]
+        if not made.empty:
+            adherence = k.plan_adherence(plan, made[["family", "period", "qty"]])
+    stock = _stock(wb, periods)
+    if stock is not None:
+        demand = v.plan().plan[["family", "period", "demand"]].rename(columns={"demand": "qty"})
+        on_hand = stock.rename(columns={"on_hand": "qty"})[["family", "period", "qty"]]
+        supply_days = k.days_of_supply(
+            on_hand, demand, wb.table("calendar")[["period", "working_days"]]
+        )
+        shipped = _family(actual, items)
+        flows = shipped.merge(stock, on=["family", "period"]).rename(
+            columns={"qty": "shipped", "on_hand": "inventory"}
+        )
+        if not flows.empty:
+            turns = k.inventory_turns(flows, _unit_cost(wb), wb.granularity)
+            orders = flows.rename(columns={"shipped": "ordered"})[
+                ["family", "period", "ordered", "backlog"]
+            ]
+            fill = k.fill_rate(orders.fillna({"backlog": 0.0}))
+    return k.kpi_card(
+        k.forecast_accuracy(fc, actual, items),
+        upto if not upto.empty else None,
+        adherence,
+        supply_days,
+        turns,
+        fill,
+    )
+
+
+def _stock(wb: Workbook, periods: list[str]) -> pd.DataFrame | None:
+    if not wb.has("actual_inventory"):
+        return None
+    s = wb.table("actual_inventory")
+    s = s[s["period"].isin(periods)].dropna(subset=["on_hand"])
+    return None if s.empty else s[["family", "period", "on_hand", "backlog"]]
+
+
+def _family(item_rows: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
+    fam = item_rows.merge(items, on="item")
+    out: pd.DataFrame = fam.groupby(["family", "period"], as_index=False).agg(qty=("qty", "sum"))
+    return out
+
+
+def _unit_cost(wb: Workbook) -> pd.DataFrame:
+    """Unit cost per family: the mean of its items' unit_cost (else its material cost)."""
+    items = wb.items[["family", "unit_cost"]].dropna()
+    cost: pd.DataFrame = items.groupby("family", as_index=False).agg(
+        unit_cost=("unit_cost", "mean")
+    )
+    fams = wb.families_with_defaults()["material_cost"].dropna()
+    extra = pd.DataFrame({"family": fams.index, "unit_cost": fams.to_numpy()})
+    rest: pd.DataFrame = extra[~extra["family"].isin(cost["family"])]
+    return pd.concat([cost, rest], ignore_index=True)
+
+
+def _tracking(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame) -> pd.DataFrame:
+    stacked = []
+    for v in versions:
+        fc = _family(_consensus(v), _items(v, wb))
+        stacked.append(fc.assign(origin=v.cycle))
+    if not stacked:
+        return k.tracking_signal(pd.DataFrame(columns=["family", "period", "qty"]), sold)
+    forecasts = pd.concat(stacked, ignore_index=True).rename(columns={"family": "item"})
+    lagged = k.forecast_at_lag(forecasts, LAG).rename(columns={"item": "family"})
+    items = pd.concat([_items(v, wb) for v in versions]).drop_duplicates("item")
+    actual = _family(sold, items)
+    actual = actual[actual["period"].isin(set(lagged["period"]))]
+    lagged = lagged[lagged["period"].isin(set(actual["period"]))]
+    return k.tracking_signal(lagged, actual)
+
+
+@dataclass
+class _Current:
+    plan: pd.DataFrame
+    capacity: pd.DataFrame
+
+
+def _current_plan(tx: Tx) -> _Current | None:
+    """The current cycle's plan of the approved strategy (its version) or its optimal draft."""
+    from snop.services.supply import draft_plans
+
+    cycle = current_cycle(tx)
+    if cycle.status is not CycleStatus.OPEN:
+        plan: SupplyPlan | None = version_in(tx, cycle.period).plan()
+    else:
+        plan = draft_plans(tx, cycle.period).get(Strategy.OPTIMAL.value)
+    if plan is None or not plan.ok:
+        return None
+    return _Current(plan.plan, plan.capacity)

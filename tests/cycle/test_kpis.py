@@ -1,0 +1,54 @@
+"""Plan against actual on the small workbook: version 2026-11 (naive: A1 125, A2 75, B1 0
+before its launch, B2 20) judged on November's actuals (A1 130, A2 70, B2 18)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from snop.errors import SnopError
+from snop.services.kpis import kpi_report
+from snop.services.versions import read_version
+from snop.services.workbook import import_workbook
+from tests.cli import snop
+from tests.cycle.test_cycles import DP, approved_store
+
+NOVEMBER = {
+    "sales": "item,period,qty,channel\nA1,2026-11,130,retail\nA2,2026-11,70,retail\n"
+    "B2,2026-11,18,retail\n",
+    "actual_production": "family,period,qty\nF1,2026-11,150\nF2,2026-11,30\n",
+    "actual_inventory": "family,period,on_hand,backlog\nF1,2026-11,60,0\nF2,2026-11,12,3\n",
+}
+
+
+def test_kpis_at_family_and_item_level_and_adherence(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    uow = approved_store(url, tmp_path)
+    with pytest.raises(SnopError, match="no actuals yet for the periods of the approved"):
+        kpi_report(uow, DP)
+    folder = tmp_path / "nov"
+    folder.mkdir()
+    for name, text in NOVEMBER.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    import_workbook(uow, DP, folder)
+    r = kpi_report(uow, DP)
+    assert (r.cycle, r.periods, r.missing) == ("2026-11", ["2026-11"], [])
+    card = r.card.set_index("family")
+    # F1: 125 + 75 = 200 against 130 + 70 = 200: the items' errors net out in the family
+    assert card.at["F1", "accuracy"] == 1.0 and card.at["F1", "bias"] == 0.0
+    item_wape = (5 / 130 + 5 / 70) / 2
+    assert card.at["F1", "item_accuracy"] == pytest.approx(1 - item_wape)
+    assert card.at["F1", "item_bias"] == pytest.approx((-5 / 130 + 5 / 70) / 2)
+    # F2: 20 against 18 (B1 sold nothing and was forecast nothing)
+    assert card.at["F2", "bias"] == pytest.approx(2 / 18)
+    assert card.at["(total)", "wape"] == pytest.approx((0 + 2) / (200 + 18))
+    # adherence: 1 - |actual - plan| / plan, with the version's planned production
+    plan = read_version(uow, DP, "2026-11").plan().plan.set_index(["family", "period"])
+    planned = plan.at[("F1", "2026-11"), "production"]
+    assert card.at["F1", "adherence"] == pytest.approx(1 - abs(150 - planned) / planned)
+    # fill rate: 18 ordered of F2, 3 still owed at the end of the month
+    assert card.at["F2", "fill_rate"] == pytest.approx(15 / 18)
+    text = snop("--db", url, "cycle", "kpis").stdout
+    assert "KPIs of version 2026-11 against the actuals of 2026-11..2026-11" in text
+    assert "F1: accuracy 100% (items 95%), bias 0%" in text
