@@ -56,6 +56,10 @@ def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None
     assert "forecast: 56 items" in run.stdout
     assert "3 new override(s)" in run.stdout and "carried from the last version" in run.stdout
     assert "versions 2026-08, 2026-09, 2026-10, 2026-11" in run.stdout
+    # learning: what changed, the decisions carried until closed, the KPI card, exceptions
+    assert "what changed since version 2026-10: consensus demand" in run.stdout
+    assert "closed: Quote a second shift at the North press" in run.stdout
+    assert "KPI card of version 2026-10" in run.stdout and "open exceptions:" in run.stdout
     # the previous demo's entries were replaced, and the new ones recorded
     folder = root / "demo"
     assert not (folder / "workbook-2026-04").exists()

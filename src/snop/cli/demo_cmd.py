@@ -124,6 +124,24 @@ def demo_cmd(
             added = "" if math.isnan(gain) else f", {gain:+.1f} points over naive"
             wape, bias = float(r["wape"]), float(r["bias"])
             console.print(f"  {r['layer']}: WAPE {wape:.1f}%, bias {bias:+.1f}%{added}")
+    if result.kpis is not None:
+        from snop.cli.cycle_cmd import kpi_lines
+
+        k = result.kpis
+        console.rule(f"[bold]KPI card of version {esc(k.cycle)}[/] (actuals {esc(k.periods[-1])})")
+        for line in kpi_lines(k.card):
+            console.print(line, markup=False)
+        owners: dict[str, int] = {}
+        for o in k.exceptions["owner"]:
+            owners[str(o)] = owners.get(str(o), 0) + 1
+        console.print(
+            f"open exceptions: {len(k.exceptions)}"
+            + "".join(f", {n} for {o}" for o, n in owners.items()),
+            markup=False,
+        )
+        for e in k.exceptions.head(5).to_dict("records"):
+            where = e["family"] if isinstance(e["family"], str) else e["resource"]
+            console.print(f"  {where}: {e['message']} ({e['owner']})", markup=False)
     console.rule()
     last = result.months[-1].cycle
     console.print(
@@ -168,4 +186,26 @@ def month_lines(run: MonthRun) -> list[str]:
         + ", ".join(f"{s} {'-' if c is None else f'{c:,.0f}'}" for s, c in run.costs.items())
     )
     lines.append(f"signed off by every owner; approved by the executives ({run.strategy} plan)")
+    if run.changes is not None:
+        c = run.changes
+        causes = c.demand.by_cause()
+        bars = ", ".join(
+            f"{cause} {change:+,.0f}"
+            for cause, change in zip(causes["cause"], causes["change"], strict=True)
+            if abs(change) >= 0.5
+        )
+        cost = c.supply["cost_total"].cells
+        lines.append(f"what changed since version {c.base}: consensus demand {bars}")
+        lines.append(
+            f"  plan cost {cost['old'].sum():,.0f} -> {cost['new'].sum():,.0f} over the "
+            f"{len(c.periods)} periods both plans cover"
+        )
+    if run.agenda is not None:
+        a = run.agenda
+        lines.append(
+            f"decisions on the agenda: {len(a.open)} open"
+            + (f", {len(a.closed)} closed this cycle" if a.closed else "")
+        )
+        lines += [f"  {d.id}. {d.what} ({d.owner}, due {d.due})" for d in a.open]
+        lines += [f"  {d.id}. closed: {d.what} ({d.note})" for d in a.closed]
     return lines

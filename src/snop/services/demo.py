@@ -21,8 +21,11 @@ from snop.model.periods import Period, parse_period
 from snop.model.workbook import Workbook
 from snop.services import cycles as cyc
 from snop.services import demand_review as dr
+from snop.services.compare import Comparison, compare
 from snop.services.context import Actor, UnitOfWork
+from snop.services.decisions import Agenda, add_decision, agenda, close_decision
 from snop.services.forecast import run_baseline
+from snop.services.kpis import KpiReport, kpi_report
 from snop.services.supply import plan_cycle_supply
 from snop.services.versions import read_version
 from snop.services.workbook import import_workbook
@@ -52,6 +55,8 @@ class MonthRun:
     strategy: str  # approved
     openings: list[Opening] = field(default_factory=list)
     fenced: dict[str, int] = field(default_factory=dict)
+    changes: Comparison | None = None  # against the previous version
+    agenda: Agenda | None = None  # the decisions on the executives' agenda
 
 
 @dataclass
@@ -59,6 +64,7 @@ class DemoResult:
     workbook: Path
     months: list[MonthRun]
     fva: FvaReport | None  # what each demand layer added, judged on the actuals so far
+    kpis: KpiReport | None  # plan against actual of the versions so far
 
 
 def simulate(
@@ -96,7 +102,8 @@ def simulate(
         opened = cyc.open_cycle(uow, DANA)
         openings, carried = opened.openings, len(opened.carried)
     fva = dr.fva_report(uow, DANA) if months > 1 else None
-    return DemoResult(path, runs, fva)
+    report = kpi_report(uow, DANA) if months > 1 else None
+    return DemoResult(path, runs, fva, report)
 
 
 def _month(
@@ -116,6 +123,7 @@ def _month(
     cyc.signoff(uow, FAY, "financial_review", "priced at standard cost")
     cyc.signoff(uow, LEE, "pre_sop", "optimal plan recommended")
     cyc.approve_cycle(uow, ERIN, note="approved at the executive S&OP meeting")
+    _decide(uow, period, m)
     rep = base.result.report
     consensus = plan.view("family", [plan.consensus]).groupby("key")[plan.consensus].sum()
     return MonthRun(
@@ -130,7 +138,27 @@ def _month(
         strategy="optimal",
         openings=openings,
         fenced=supply.fenced,
+        changes=compare(uow, DANA) if m > 0 else None,
+        agenda=agenda(uow, DANA),
     )
+
+
+def _decide(uow: UnitOfWork, period: Period, m: int) -> None:
+    """The executives' decisions: one taken in the first cycle and closed two cycles later
+    (on every agenda until then), one each later month."""
+    if m == 0:
+        add_decision(
+            uow, ERIN, what="Quote a second shift at the North press for the peak",
+            owner="supply_planner", due=(period + 2).start.isoformat(),
+        )  # fmt: skip
+    if m == 2:
+        first = agenda(uow, DANA).open[0]  # the oldest open decision: the second shift
+        close_decision(uow, SID, first.id, "quoted; decided against it: subcontract instead")
+    if m >= 1:
+        add_decision(
+            uow, ERIN, what=f"Review the COOK promotion of {(period + 5).label} with the retailer",
+            owner="marketing", due=(period + 1).start.isoformat(),
+        )  # fmt: skip
 
 
 def _overrides(first: Period, m: int) -> list[tuple[Actor, Override]]:
