@@ -60,6 +60,8 @@ def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None
     assert "what changed since version 2026-10: consensus demand" in run.stdout
     assert "closed: Quote a second shift at the North press" in run.stdout
     assert "KPI card of version 2026-10" in run.stdout and "open exceptions:" in run.stdout
+    # FVA at family level: the consensus hurt a family its items' mean shows as helped
+    assert "at family level (errors net within the family) the consensus layer hurt" in run.stdout
     # the previous demo's entries were replaced, and the new ones recorded
     folder = root / "demo"
     assert not (folder / "workbook-2026-04").exists()

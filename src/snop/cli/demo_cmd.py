@@ -124,6 +124,13 @@ def demo_cmd(
             added = "" if math.isnan(gain) else f", {gain:+.1f} points over naive"
             wape, bias = float(r["wape"]), float(r["bias"])
             console.print(f"  {r['layer']}: WAPE {wape:.1f}%, bias {bias:+.1f}%{added}")
+        for fam, layer, at_family, items in result.disagreements:
+            console.print(
+                f"  at family level (errors net within the family) the {layer} layer hurt "
+                f"{fam} ({at_family:+.1f} points), which the mean of its items shows as "
+                f"helped ({items:+.1f})",
+                markup=False,
+            )
     if result.kpis is not None:
         from snop.cli.cycle_cmd import kpi_lines
 

@@ -51,6 +51,7 @@ from snop.demand.review import (
     workbook_overrides,
 )
 from snop.errors import NotAllowed, NotFoundError
+from snop.learning.kpis import layer_fva
 from snop.model.periods import parse_period
 from snop.model.vocabulary import PlanStatus
 from snop.model.workbook import Workbook
@@ -186,7 +187,24 @@ def fva_report(uow: UnitOfWork, actor: Actor, cycle: str | None = None) -> FvaRe
         approved = [r.cycle for r in tx.demand.plans() if r.status == APPROVED]
         chosen, judged = judged_cycle(approved, wb.last_actual, cycle)
         frozen = {c: read_plan(tx, _cycle(tx, c), wb) for c in judged}
-    return fva_of(wb, frozen, chosen)
+    report = fva_of(wb, frozen, chosen)
+    report.tables["family"] = family_fva(wb, frozen[chosen], report.periods)
+    return report
+
+
+def family_fva(wb: Workbook, plan: DemandPlan, periods: list[str]) -> pd.DataFrame:
+    """FVA per family judged at family level (item errors net out within the family, as
+    S&OP judges a family) beside the mean of the family's item errors; WAPE, accuracy and
+    FVA in percent (points). See :func:`snop.learning.kpis.layer_fva`."""
+    chain = list(plan.layer_names)
+    layers = pd.concat([plan.frame(n).assign(layer=n) for n in chain], ignore_index=True)
+    layers = layers[layers["period"].isin(periods)]
+    sales = wb.sales[wb.sales["period"].isin(periods)]
+    sold = sales.groupby(["item", "period"], as_index=False).agg(qty=("qty", "sum"))
+    items = wb.items[["item", "family"]]
+    table = layer_fva(layers[layers["item"].isin(set(items["item"]))], sold, items, chain)
+    points = ["wape", "accuracy", "item_wape", "item_accuracy", "fva", "item_fva"]
+    return table.assign(**{c: table[c] * 100 for c in points})
 
 
 def _cycle(tx: Tx, period: str | None) -> Cycle:

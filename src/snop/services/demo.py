@@ -65,6 +65,9 @@ class DemoResult:
     months: list[MonthRun]
     fva: FvaReport | None  # what each demand layer added, judged on the actuals so far
     kpis: KpiReport | None  # plan against actual of the versions so far
+    # (family, layer, fva at family level, mean of the family's item fva) where the two
+    # disagree in sign: a layer that helps the items on average can hurt the family total
+    disagreements: list[tuple[str, str, float, float]] = field(default_factory=list)
 
 
 def simulate(
@@ -103,7 +106,18 @@ def simulate(
         openings, carried = opened.openings, len(opened.carried)
     fva = dr.fva_report(uow, DANA) if months > 1 else None
     report = kpi_report(uow, DANA) if months > 1 else None
-    return DemoResult(path, runs, fva, report)
+    return DemoResult(path, runs, fva, report, _disagreements(fva))
+
+
+def _disagreements(fva: FvaReport | None) -> list[tuple[str, str, float, float]]:
+    if fva is None:
+        return []
+    t = fva.table("family")
+    t = t[(t["family"] != "(total)") & (t["fva"] * t["item_fva"] < 0)]
+    return [
+        (str(f), str(lay), float(a), float(b))
+        for f, lay, a, b in zip(t["family"], t["layer"], t["fva"], t["item_fva"], strict=True)
+    ]
 
 
 def _month(
