@@ -25,6 +25,7 @@ from snop.services.workbook import import_workbook
 from snop.store.uow import UnitOfWork
 from tests.cli import snop
 from tests.cycle.test_cycles import DP, SP, approved_store, month_of_sales
+from tests.workbooks import SMALL
 
 PROMO = Override("sales", "family", "F1", "2027-01", "2027-01", "delta", 50.0, reason="promo")
 
@@ -79,3 +80,35 @@ def test_compare_refuses_an_unknown_version_and_prints_json(tmp_path: Path) -> N
     text = snop("--db", url, "cycle", "compare").stdout
     assert "cycle 2026-12 against version 2026-11" in text
     assert "new actuals and re-forecast: +720" in text and "sales overrides: +50" in text
+
+
+def test_supply_changes_by_cause_add_up_exactly(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    uow = approved_store(url, tmp_path)
+    _next_cycle_reviewed(uow, tmp_path)
+    # F2's line loses half its regular capacity (60 -> 30 a period)
+    smaller = SMALL["families"].replace(
+        "F2,40,5,,0.8,average,6,5,60,", "F2,40,5,,0.8,average,6,5,30,"
+    )
+    assert smaller != SMALL["families"]
+    folder = tmp_path / "smaller"
+    folder.mkdir()
+    (folder / "families.csv").write_text(smaller, encoding="utf-8")
+    import_workbook(uow, DP, folder)
+    plan_cycle_supply(uow, SP, ["optimal"])
+    c = compare(uow, DP)
+    prod = c.supply["production"]
+    assert list(prod.by_cause()["cause"]) == [
+        "demand and actuals",
+        "capacity and costs",
+        "strategy",
+        "(total)",
+    ]
+    bars = prod.bars.pivot_table(index=["family", "period"], columns="cause", values="change")
+    f2 = bars.loc["F2"]
+    assert (f2["capacity and costs"] <= 0).all() and f2["capacity and costs"].sum() < 0
+    assert (bars.loc["F1"]["capacity and costs"] == 0).all()  # F1 kept its capacity
+    for w in c.supply.values():  # exactly, per family and period
+        sums = w.bars.groupby(["family", "period"])["change"].sum()
+        cells = w.cells.set_index(["family", "period"])["change"]
+        assert (sums.reindex(cells.index).to_numpy() == cells.to_numpy()).all()

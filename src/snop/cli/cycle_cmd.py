@@ -318,7 +318,12 @@ def compare_cmd(
     console.print(f"supply ({esc(c.strategy)} plan):")
     for measure, w in c.supply.items():
         old, new = w.cells["old"].sum(), w.cells["new"].sum()
-        console.print(f"  {measure}: {old:,.0f} -> {new:,.0f} ({new - old:+,.0f})")
+        causes = w.by_cause()
+        bars = ", ".join(
+            f"{cause} {change:+,.0f}"
+            for cause, change in zip(causes["cause"][:-1], causes["change"][:-1], strict=True)
+        )
+        console.print(f"  {measure}: {old:,.0f} -> {new:,.0f} ({new - old:+,.0f}): {esc(bars)}")
 
 
 @cycle_app.command("kpis")

@@ -14,12 +14,15 @@ from dataclasses import dataclass
 import pandas as pd
 
 from snop.cycle.model import Cycle
-from snop.errors import NotFoundError
+from snop.cycle.rollforward import apply_openings
+from snop.errors import NotFoundError, SnopError
 from snop.learning.waterfall import Waterfall, as_snapshot, demand_waterfall, waterfall
 from snop.model.periods import parse_period
 from snop.model.vocabulary import CycleStatus, Strategy
+from snop.model.workbook import Workbook
 from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, cycle_workbook
 from snop.services.versions import PlanVersion, version_in
+from snop.supply.plan import plan_supply
 
 SUPPLY_MEASURES = ("production", "inventory", "backlog", "cost_total")
 
@@ -43,24 +46,60 @@ def compare(uow: UnitOfWork, actor: Actor, with_version: str | None = None) -> C
         old = version_in(tx, base)
         if cycle.status is CycleStatus.OPEN:
             new = _draft(tx, cycle)
+            inputs = cycle_workbook(tx, cycle)
         else:
-            new = _version(version_in(tx, cycle.period))
-    old_plan = old.plan(new.strategy if new.strategy in old.supply else None).plan
+            mine = version_in(tx, cycle.period)
+            new = _version(mine)
+            inputs = mine.inputs_workbook(cycle_workbook(tx, cycle))
+        steps = _replans(tx, cycle, old, inputs, new)
     periods = [p for p in cycle.periods if p in set(old.header["periods"])]
     known = pd.concat([new.items, _items(old)]).drop_duplicates("item")
     demand = demand_waterfall(
         _within(_layers(old), periods), _within(new.layers, periods), new.chain, known
     )
+    chain = [(f"version {base}", old.plan().plan), *steps, (STRATEGY, new.plan)]
     supply = {
-        m: waterfall(
-            [
-                (f"version {base}", as_snapshot(_within(old_plan, periods), m)),
-                (f"cycle {cycle.period}", as_snapshot(_within(new.plan, periods), m)),
-            ]
-        )
+        m: waterfall([(cause, as_snapshot(_within(p, periods), m)) for cause, p in chain])
         for m in SUPPLY_MEASURES
     }
     return Comparison(cycle.period, base, periods, demand, supply, new.strategy)
+
+
+DEMAND_AND_ACTUALS = "demand and actuals"
+CAPACITY_AND_COSTS = "capacity and costs"
+STRATEGY = "strategy"
+
+
+def _replans(
+    tx: Tx, cycle: Cycle, old: PlanVersion, inputs: Workbook, new: _Plan
+) -> list[tuple[str, pd.DataFrame]]:
+    """The plans between the old and the new one, one cause at a time, each solved with the
+    old strategy over the new cycle's periods and frozen zone:
+
+    * demand and actuals: the old master data, the new demand and openings;
+    * capacity and costs: the new master data too.
+
+    The new strategy then makes the new plan. A re-plan that has no optimal solution is
+    left out: its change shows in the cause after it.
+    """
+    from snop.services.supply import frozen_zone
+
+    openings = tx.cycles.openings(cycle.period)
+    then = apply_openings(
+        old.inputs_workbook(inputs).for_cycle(cycle.first, cycle.horizon), openings
+    )
+    demand = new.plan[["family", "period", "demand"]].rename(columns={"demand": "qty"})
+    frozen = frozen_zone(tx, cycle, inputs)
+    strategy = old.header["strategy"]
+    out = []
+    for cause, wb in ((DEMAND_AND_ACTUALS, then), (CAPACITY_AND_COSTS, inputs)):
+        try:
+            plan = plan_supply(wb, demand, strategy, frozen=frozen)
+        except SnopError:  # inputs one plan accepts and the other refuses
+            continue
+        if plan.ok:
+            out.append((cause, plan.plan))
+    return out
 
 
 @dataclass

@@ -15,11 +15,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import pandas as pd
+
 from snop.cycle.model import Cycle
 from snop.errors import NotFoundError, SnopError
 from snop.io.jsonable import dumps, frame_records, jsonable, loads
-from snop.model.schema import TABLES
+from snop.model.schema import TABLES, Kind
 from snop.model.vocabulary import PlanStatus, Strategy
+from snop.model.workbook import Workbook
 from snop.services.context import Actor, Tx, UnitOfWork, cycle_workbook
 from snop.store.document_repo import DRAFT, VERSION
 from snop.supply.document import plan_from_document
@@ -111,6 +115,17 @@ class PlanVersion:
         """A strategy's plan (default: the approved one) as a :class:`SupplyPlan`."""
         return plan_from_document(self.supply[strategy or self.header["strategy"]])
 
+    def inputs_workbook(self, base: Workbook) -> Workbook:
+        """The master data this version was planned on, as a workbook: its tables, with
+        ``base``'s sales (a version keeps no sales) and granularity."""
+        tables = {n: _typed(n, rows) for n, rows in self.inputs.items() if n in TABLES and rows}
+        if base.has("sales"):
+            tables["sales"] = base.sales
+        items = tables.get("items")
+        known = set(TABLES["items"].names)
+        attributes = [] if items is None else [c for c in items.columns if c not in known]
+        return Workbook(base.granularity, tables, attributes)
+
     def summary(self) -> dict[str, Any]:
         """What ``snop plan show --version --json`` prints: everything but the inputs."""
         return {
@@ -120,6 +135,18 @@ class PlanVersion:
             "openings": self.openings,
             "forecast": self.forecast,
         }
+
+
+def _typed(name: str, rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A table of a version's inputs with the types of a loaded one."""
+    df = pd.DataFrame(rows)
+    spec = TABLES[name]
+    for col in spec.columns:
+        if col.name not in df.columns:
+            df[col.name] = np.nan if col.kind is Kind.NUMBER else None
+        elif col.kind is Kind.NUMBER:
+            df[col.name] = pd.to_numeric(df[col.name]).astype(float)
+    return df
 
 
 def read_version(uow: UnitOfWork, actor: Actor, period: str) -> PlanVersion:
