@@ -52,3 +52,35 @@ def test_kpis_at_family_and_item_level_and_adherence(tmp_path: Path) -> None:
     text = snop("--db", url, "cycle", "kpis").stdout
     assert "KPIs of version 2026-11 against the actuals of 2026-11..2026-11" in text
     assert "F1: accuracy 100% (items 95%), bias 0%" in text
+
+
+def test_actuals_accumulate_month_by_month_and_plan_meets_actual(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    uow = approved_store(url, tmp_path)
+    for n, (period, made) in enumerate((("2026-10", 140.0), ("2026-11", 150.0))):
+        folder = tmp_path / f"m{n}"
+        folder.mkdir()
+        (folder / "actual_production.csv").write_text(
+            f"family,period,qty\nF1,{period},{made}\n", encoding="utf-8"
+        )
+        import_workbook(uow, DP, folder)
+    with uow.read() as tx:
+        stored = tx.workbook()
+        assert stored is not None
+        got = stored.table("actual_production")
+    # the second month's file added to the first instead of replacing it
+    assert sorted(zip(got["period"], got["qty"], strict=True)) == [
+        ("2026-10", 140.0),
+        ("2026-11", 150.0),
+    ]
+    folder = tmp_path / "sales"
+    folder.mkdir()
+    (folder / "sales.csv").write_text(NOVEMBER["sales"], encoding="utf-8")
+    import_workbook(uow, DP, folder)
+    pva = kpi_report(uow, DP).plan_vs_actual.set_index(["measure", "family", "period"])
+    plan = read_version(uow, DP, "2026-11").plan().plan.set_index(["family", "period"])
+    planned = plan.at[("F1", "2026-11"), "production"]
+    row = pva.loc[("production", "F1", "2026-11")]
+    assert (row["plan"], row["actual"]) == (planned, 150.0)
+    assert row["difference"] == 150.0 - planned
+    assert pva.loc[("demand", "F1", "2026-11"), "actual"] == 200.0  # 130 + 70

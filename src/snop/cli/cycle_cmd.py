@@ -339,6 +339,18 @@ def kpis_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     console.print(f"[bold]KPIs of version {esc(r.cycle)}[/] against the actuals of {span}")
     for line in kpi_lines(r.card):
         console.print(line, markup=False)
+    pva = r.plan_vs_actual
+    if not pva.empty:
+        last = pva["period"].max()
+        console.print(
+            f"plan against actual in {esc(last)} (cumulative difference since the first):"
+        )
+        for m in pva[pva["period"] == last].to_dict("records"):
+            console.print(
+                f"  {esc(m['family'])} {m['measure']}: plan {m['plan']:,.0f}, actual "
+                f"{m['actual']:,.0f}, difference {m['difference']:+,.0f} (cumulative "
+                f"{m['cumulative']:+,.0f})"
+            )
     console.print(f"exceptions: {len(r.exceptions)}")
     for e in r.exceptions.head(10).itertuples(index=False):
         where = e.family if isinstance(e.family, str) else e.resource

@@ -407,8 +407,11 @@ def validate(
             if name in typed or name in broken or not base.has(name):
                 continue
             typed[name] = _from_store(base, name)
-        if "sales" in raw.tables and "sales" in typed and base.has("sales") and not replace_sales:
-            typed["sales"] = _merge_sales(_from_store(base, "sales"), typed["sales"])
+        for name in HISTORY_TABLES:  # history merges by key: a month's actuals add to it
+            if name == "sales" and replace_sales:
+                continue
+            if name in raw.tables and name in typed and base.has(name):
+                typed[name] = _merge_rows(name, _from_store(base, name), typed[name])
     _required(rep, raw, typed, broken, base, replace_sales)
     gran = _granularity(rep, periods, typed)
     _cross_checks(rep, typed, gran, broken)
@@ -523,9 +526,14 @@ def _required(
         )
 
 
-def _merge_sales(stored: _Typed, new: _Typed) -> _Typed:
-    """New sales rows replace stored rows of the same key; other stored rows stay."""
-    key = list(TABLES["sales"].key)
+# Tables of actuals: an import adds its rows to the stored history (a row of the same key
+# replaces the stored one) instead of replacing the table.
+HISTORY_TABLES = ("sales", "actual_production", "actual_inventory", "actual_workers")
+
+
+def _merge_rows(name: str, stored: _Typed, new: _Typed) -> _Typed:
+    """New rows replace stored rows of the same key; other stored rows stay."""
+    key = list(TABLES[name].key)
     new_keys = set(map(tuple, new.df[key].fillna("").to_numpy().tolist()))
     old_keys = stored.df[key].fillna("").to_numpy().tolist()
     kept = stored.df[[tuple(k) not in new_keys for k in old_keys]]

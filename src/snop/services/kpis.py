@@ -33,6 +33,7 @@ class KpiReport:
     card: pd.DataFrame  # one row per family (total last): KPI_COLUMNS
     trend: pd.DataFrame  # the cards of every version with actuals, oldest first
     tracking: pd.DataFrame
+    plan_vs_actual: pd.DataFrame  # family, period, measure, plan, actual, difference, cumulative
     exceptions: pd.DataFrame
     missing: list[str] = field(default_factory=list)  # actuals not there, what they measure
 
@@ -63,6 +64,7 @@ def kpi_report(uow: UnitOfWork, actor: Actor) -> KpiReport:
         cards[last.cycle],
         k.kpi_trend(cards),
         tracking,
+        plan_vs_actual(versions, wb, sold),
         ex.exceptions(*rules),
         _missing(wb),
     )
@@ -175,6 +177,42 @@ def _unit_cost(wb: Workbook) -> pd.DataFrame:
     extra = pd.DataFrame({"family": fams.index, "unit_cost": fams.to_numpy()})
     rest: pd.DataFrame = extra[~extra["family"].isin(cost["family"])]
     return pd.concat([cost, rest], ignore_index=True)
+
+
+PLAN_VS_ACTUAL = ["family", "period", "measure", "plan", "actual", "difference", "cumulative"]
+
+
+def plan_vs_actual(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame) -> pd.DataFrame:
+    """Each period with actuals against the plan in force when it began: the version whose
+    first period it is. Measures: demand (the consensus against sales), production,
+    inventory and backlog (against the actual tables, when imported). ``difference`` is
+    actual - plan; ``cumulative`` its running sum per family and measure (a growing one is
+    a bias to act on)."""
+    actual: dict[str, pd.DataFrame] = {}
+    items = pd.concat([_items(v, wb) for v in versions]).drop_duplicates("item")
+    actual["demand"] = _family(sold, items)
+    if wb.has("actual_production"):
+        actual["production"] = wb.table("actual_production")[["family", "period", "qty"]]
+    if wb.has("actual_inventory"):
+        stock = wb.table("actual_inventory")
+        for measure, column in (("inventory", "on_hand"), ("backlog", "backlog")):
+            part = stock[["family", "period", column]].dropna(subset=[column])
+            actual[measure] = part.rename(columns={column: "qty"})
+    rows = []
+    for v in versions:
+        first = v.header["periods"][0]
+        plan = v.plan().plan
+        plan = plan[plan["period"] == first]
+        for measure, got in actual.items():
+            have = got[got["period"] == first].set_index("family")["qty"]
+            for fam, planned in zip(plan["family"], plan[measure], strict=True):
+                if fam in have.index:
+                    a = float(have[fam])
+                    rows.append((fam, first, measure, float(planned), a, a - float(planned)))
+    out = pd.DataFrame(rows, columns=PLAN_VS_ACTUAL[:-1])
+    out = out.sort_values(["measure", "family", "period"], kind="stable", ignore_index=True)
+    out["cumulative"] = out.groupby(["measure", "family"])["difference"].cumsum()
+    return out[PLAN_VS_ACTUAL]
 
 
 def _tracking(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame) -> pd.DataFrame:
