@@ -339,6 +339,17 @@ def kpis_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     console.print(f"[bold]KPIs of version {esc(r.cycle)}[/] against the actuals of {span}")
     for line in kpi_lines(r.card):
         console.print(line, markup=False)
+    total = r.by_lag[r.by_lag["family"] == "(total)"]
+    if not total.empty:
+        console.print(
+            "accuracy by lag (periods ahead the plan was made): "
+            + ", ".join(
+                f"lag {int(lag)} {100 * acc:.0f}% ({int(n)} cells)"
+                for lag, acc, n in zip(
+                    total["lag"], total["accuracy"], total["periods"], strict=True
+                )
+            )
+        )
     pva = r.plan_vs_actual
     if not pva.empty:
         last = pva["period"].max()

@@ -34,6 +34,7 @@ class KpiReport:
     trend: pd.DataFrame  # the cards of every version with actuals, oldest first
     tracking: pd.DataFrame
     plan_vs_actual: pd.DataFrame  # family, period, measure, plan, actual, difference, cumulative
+    by_lag: pd.DataFrame  # accuracy and bias of the consensus made 0, 1, 2... periods ahead
     exceptions: pd.DataFrame
     missing: list[str] = field(default_factory=list)  # actuals not there, what they measure
 
@@ -65,6 +66,7 @@ def kpi_report(uow: UnitOfWork, actor: Actor) -> KpiReport:
         k.kpi_trend(cards),
         tracking,
         plan_vs_actual(versions, wb, sold),
+        _by_lag(versions, wb, sold),
         ex.exceptions(*rules),
         _missing(wb),
     )
@@ -213,6 +215,20 @@ def plan_vs_actual(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame
     out = out.sort_values(["measure", "family", "period"], kind="stable", ignore_index=True)
     out["cumulative"] = out.groupby(["measure", "family"])["difference"].cumsum()
     return out[PLAN_VS_ACTUAL]
+
+
+LAGS = (0, 1, 2, 3)
+
+
+def _by_lag(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame) -> pd.DataFrame:
+    """Forecast accuracy by lag: each period's sales against the consensus of the version
+    made ``lag`` periods before it (lag 0: the version starting in that period)."""
+    items = pd.concat([_items(v, wb) for v in versions]).drop_duplicates("item")
+    forecasts = pd.concat(
+        [_consensus(v).assign(origin=v.cycle) for v in versions], ignore_index=True
+    )
+    actual = sold[sold["item"].isin(set(items["item"]))]
+    return k.accuracy_by_lag(forecasts, actual, items, LAGS)
 
 
 def _tracking(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame) -> pd.DataFrame:
