@@ -18,6 +18,9 @@ RoleOption = Annotated[
     typer.Option("--role", help="The role you act in (e.g. demand_planner, executive)."),
 ]
 Note = Annotated[str | None, typer.Option("--note", help="A note kept with the action.")]
+CycleOption = Annotated[
+    str | None, typer.Option("--cycle", help="A cycle (default: the current one).")
+]
 
 
 @cycle_app.command("open")
@@ -64,9 +67,7 @@ def open_cmd(
 @cycle_app.command("status")
 def status_cmd(
     ctx: typer.Context,
-    cycle: Annotated[
-        str | None, typer.Option("--cycle", help="A cycle (default: current).")
-    ] = None,
+    cycle: CycleOption = None,
     as_json: Json = False,
 ) -> None:
     """Where the cycle stands: each step's owner, status, due date and sign-off."""
@@ -196,7 +197,7 @@ def list_cmd(ctx: typer.Context, as_json: Json = False) -> None:
 @cycle_app.command("audit")
 def audit_cmd(
     ctx: typer.Context,
-    cycle: Annotated[str | None, typer.Option("--cycle", help="One cycle only.")] = None,
+    cycle: CycleOption = None,
     as_json: Json = False,
 ) -> None:
     """The audit trail: who opened, imported, signed off and approved what, and when."""
@@ -241,9 +242,7 @@ def decision_add_cmd(
 @decisions_app.command("list")
 def decision_list_cmd(
     ctx: typer.Context,
-    cycle: Annotated[
-        str | None, typer.Option("--cycle", help="A cycle (default: current).")
-    ] = None,
+    cycle: CycleOption = None,
     as_json: Json = False,
 ) -> None:
     """The agenda: decisions still open (taken in this cycle or before), and those closed in
