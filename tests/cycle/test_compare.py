@@ -38,8 +38,8 @@ def _next_cycle_reviewed(uow: UnitOfWork, tmp_path: Path) -> None:
     plan_cycle_supply(uow, SP, ["optimal"])
 
 
-def test_demand_changes_by_cause_and_adds_up_exactly(db_url: str, tmp_path: Path) -> None:
-    uow = approved_store(db_url, tmp_path)
+def test_demand_changes_by_cause_and_adds_up_exactly(tmp_path: Path) -> None:
+    uow = approved_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path)
     with pytest.raises(NotFoundError, match="no approved version before it"):
         compare(uow, DP)  # the first cycle has nothing to compare with
     _next_cycle_reviewed(uow, tmp_path)

@@ -17,8 +17,8 @@ from tests.cycle.test_cycles import DP, EX, SP, approved_store, month_of_sales, 
 from tests.workbooks import write_small
 
 
-def test_a_decision_stays_on_the_agenda_until_closed(db_url: str, tmp_path: Path) -> None:
-    uow = approved_store(db_url, tmp_path)
+def test_a_decision_stays_on_the_agenda_until_closed(tmp_path: Path) -> None:
+    uow = approved_store(f"sqlite:///{tmp_path / 's.db'}", tmp_path)
     d = add_decision(
         uow, EX, what="Add a second shift at the press", owner="supply_planner", due="2027-01-15"
     )

@@ -72,8 +72,16 @@ def test_partial_import_is_checked_against_the_store(db_url: str, tmp_path: Path
     assert _count(engine, "wb_items") == 4
 
 
-@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_export_import_export_is_identical(db_url: str, tmp_path: Path, fmt: str) -> None:
+def test_export_import_export_is_identical(db_url: str, tmp_path: Path) -> None:
+    _round_trip(db_url, tmp_path, "csv")
+
+
+def test_export_import_export_through_excel_is_identical(tmp_path: Path) -> None:
+    # the store's part is the CSV round trip above, on every database; Excel is a file format
+    _round_trip(f"sqlite:///{tmp_path / 'x.db'}", tmp_path, "xlsx")
+
+
+def _round_trip(db_url: str, tmp_path: Path, fmt: str) -> None:
     from snop.demo import build_demo_workbook
     from snop.io import write_workbook
 
