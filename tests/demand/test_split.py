@@ -112,7 +112,7 @@ def split_case(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, float]:
     return cur, lock, target
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(split_case())
 def test_split_properties(case: tuple[np.ndarray, np.ndarray, float]) -> None:
     cur, lock, target = case
@@ -131,7 +131,7 @@ def test_split_properties(case: tuple[np.ndarray, np.ndarray, float]) -> None:
     assert (np.abs(free - share) < 1 + 1e-9).all(), (free, share)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.lists(st.floats(0.0, 1e4, allow_nan=False), min_size=1, max_size=10))
 def test_round_to_total_properties(ideal_list: list[float]) -> None:
     ideal = np.array(ideal_list)
