@@ -47,9 +47,9 @@ def test_kpis_at_family_and_item_level_and_adherence(tmp_path: Path) -> None:
     plan = read_version(uow, DP, "2026-11").plan().plan.set_index(["family", "period"])
     planned = plan.at[("F1", "2026-11"), "production"]
     assert card.at["F1", "adherence"] == pytest.approx(1 - abs(150 - planned) / planned)
-    # one version with actuals: only its lag 0, the same numbers as the card
+    # one version with actuals: only its lag 1 (its first period), the card's numbers
     lag = r.by_lag[r.by_lag["family"] == "(total)"]
-    assert list(lag["lag"]) == [0]
+    assert list(lag["lag"]) == [1]
     assert lag["wape"].iloc[0] == pytest.approx(card.at["(total)", "wape"])
     # fill rate: 18 ordered of F2, 3 still owed at the end of the month
     assert card.at["F2", "fill_rate"] == pytest.approx(15 / 18)

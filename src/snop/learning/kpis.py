@@ -181,11 +181,13 @@ def _families_first(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def forecast_at_lag(forecasts: pd.DataFrame, lag: int) -> pd.DataFrame:
-    """The lag-``lag`` forecast: per (item, period p) the value of the plan whose first
-    period is ``p - lag`` (lag 0: each plan's first period).
+    """The lag-``lag`` forecast: per (item, period p) the value of the plan whose origin
+    is ``p - lag``.
 
-    ``forecasts`` stacks the plans of several versions: origin (the version's first
-    period), item, period, qty. Returns item, period, qty; one plan per origin.
+    ``forecasts`` stacks the plans of several versions: origin, item, period, qty; one plan
+    per origin. snop counts lags from a plan's actuals cut-off (the period before its first
+    one), so lag 1 is a plan's first period, as in :mod:`snop.demand.fva`; give that as
+    the origin. Returns item, period, qty.
     """
     require(forecasts, ["origin", "item", "period", "qty"], "forecasts")
     if forecasts.duplicated(["origin", "item", "period"]).any():

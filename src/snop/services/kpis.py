@@ -3,7 +3,7 @@
 Each approved version is judged on the actuals of its periods that have arrived: forecast
 accuracy and bias of its consensus (at family level and as the mean of items), production
 adherence, days of supply, inventory turns and fill rate. The tracking signal follows each
-period's lag-1 forecast (the version made one period before it) across versions. The
+period's lag-1 forecast (the version starting in that period) across versions. The
 exceptions are those of the actuals (tracking signal) and of the current plan (inventory
 below safety stock, a resource over capacity, backlog growing), each with its owner role.
 """
@@ -17,13 +17,14 @@ import pandas as pd
 from snop.errors import SnopError
 from snop.learning import exceptions as ex
 from snop.learning import kpis as k
+from snop.model.periods import parse_period
 from snop.model.vocabulary import CycleStatus, Strategy
 from snop.model.workbook import Workbook
 from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, stored_workbook
 from snop.services.versions import PlanVersion, version_in
 from snop.supply.plan import SupplyPlan
 
-LAG = 1  # the tracking signal follows the forecast made one period ahead
+LAG = 1  # the tracking signal follows each period's lag-1 forecast (the plan starting in it)
 
 
 @dataclass
@@ -217,25 +218,30 @@ def plan_vs_actual(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame
     return out[PLAN_VS_ACTUAL]
 
 
-LAGS = (0, 1, 2, 3)
+LAGS = (1, 2, 3, 4)
 
 
 def _by_lag(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame) -> pd.DataFrame:
     """Forecast accuracy by lag: each period's sales against the consensus of the version
-    made ``lag`` periods before it (lag 0: the version starting in that period)."""
+    whose actuals cut-off is ``lag`` periods before it (lag 1: the version starting in it)."""
     items = pd.concat([_items(v, wb) for v in versions]).drop_duplicates("item")
     forecasts = pd.concat(
-        [_consensus(v).assign(origin=v.cycle) for v in versions], ignore_index=True
+        [_consensus(v).assign(origin=_cutoff(v)) for v in versions], ignore_index=True
     )
     actual = sold[sold["item"].isin(set(items["item"]))]
     return k.accuracy_by_lag(forecasts, actual, items, LAGS)
+
+
+def _cutoff(v: PlanVersion) -> str:
+    """The origin lags count from: the period before the version's first one."""
+    return (parse_period(v.cycle) + -1).label
 
 
 def _tracking(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame) -> pd.DataFrame:
     stacked = []
     for v in versions:
         fc = _family(_consensus(v), _items(v, wb))
-        stacked.append(fc.assign(origin=v.cycle))
+        stacked.append(fc.assign(origin=_cutoff(v)))
     if not stacked:
         return k.tracking_signal(pd.DataFrame(columns=["family", "period", "qty"]), sold)
     forecasts = pd.concat(stacked, ignore_index=True).rename(columns={"family": "item"})
