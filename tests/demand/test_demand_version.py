@@ -100,3 +100,21 @@ def test_show_version_refuses_what_is_not_an_approved_version(tmp_path: Path) ->
         r = snop("--db", db, "demand", "show", *args)
         assert r.exit_code == 1 and not r.traceback, (r.stdout, r.stderr, r.exception)
         assert r.stderr.startswith("error: ") and phrase in r.stderr, r.stderr
+
+
+def test_a_version_keeps_its_order_of_layers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    uow = small_store(url, tmp_path)
+    _review(uow, "2027-01", "2027-02", 50)
+    before = _shown(url, "--version", "2026-11", "--level", "family")
+    # the layers are reordered afterwards: marketing now comes before sales
+    folder = tmp_path / "layers"
+    folder.mkdir()
+    (folder / "demand_layers.csv").write_text(
+        "layer,role,position\nmarketing,marketing,1\nsales,sales,2\nconsensus,demand_planner,3\n",
+        encoding="utf-8",
+    )
+    import_workbook(uow, ANN, folder)
+    assert _shown(url, "--version", "2026-11", "--level", "family") == before
+    header = next(line for line in before.splitlines() if "statistical" in line)
+    assert header.index("sales") < header.index("marketing")

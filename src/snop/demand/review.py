@@ -387,11 +387,13 @@ def frozen_replay(
     groups: pd.DataFrame,
     effects: pd.DataFrame,
     logged: list[Override],
+    chain: Sequence[str] | None = None,
 ) -> Replay:
     """An approved version as a Replay, from what was frozen: every layer's values (layer,
     item, period, qty), the groups it was approved with (item, level, value) and each
-    override's effect (override_id, item, period, before, after). ``wb`` only orders the
-    layers, and groups a version frozen before groups were recorded."""
+    override's effect (override_id, item, period, before, after), in the layer ``chain``
+    approved. ``wb`` only orders the layers of a version frozen before the chain was
+    kept, and groups one frozen before groups were recorded."""
     items = tuple(sorted(values["item"].unique()))
     periods = tuple(sorted(values["period"].unique(), key=lambda p: parse_period(p).ordinal))
     frozen = groups
@@ -429,7 +431,8 @@ def frozen_replay(
         },
         columns=["override", "item", "period", "before", "after"],
     )
-    names = layer_order(plan_layers(wb), list(layer_values))
+    # the order approved; a version approved before the order was kept: today's order
+    names = list(chain) if chain else layer_order(plan_layers(wb), list(layer_values))
     live = in_force(logged)
     return Replay(h, tuple(names), layer_values, eff, [], live, lock_masks(h, names, live))
 

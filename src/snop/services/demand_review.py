@@ -123,7 +123,7 @@ def read_plan(tx: Tx, cycle: Cycle, wb: Workbook) -> DemandPlan:
     logged = tx.demand.log(cycle.period)
     if status == APPROVED:
         frozen = tx.demand.frozen(cycle.period)
-        rep = frozen_replay(wb, frozen.values, frozen.groups, frozen.effects, logged)
+        rep = frozen_replay(wb, frozen.values, frozen.groups, frozen.effects, logged, frozen.chain)
         overrides = logged
     else:
         from_workbook = (

@@ -7,6 +7,7 @@ change decided on a status another writer has changed since is refused, never ap
 
 from __future__ import annotations
 
+import json
 from typing import Any, NamedTuple
 
 import pandas as pd
@@ -38,6 +39,7 @@ class FrozenRows(NamedTuple):
     values: pd.DataFrame  # layer, item, period, qty
     groups: pd.DataFrame  # item, level, value
     effects: pd.DataFrame  # override_id, item, period, before, after
+    chain: list[str] | None  # the layers in order (None: approved before it was kept)
 
 
 class DemandRepo:
@@ -168,6 +170,11 @@ class DemandRepo:
         """Copy every layer of ``rep``, its groups and each override's effect into the
         store as the cycle's version (``ids``: the log id of each override of the replay)."""
         self.conn.execute(demand_version.delete().where(demand_version.c.cycle == cycle))
+        self.conn.execute(
+            demand_plan.update()
+            .where(demand_plan.c.cycle == cycle)
+            .values(layers=json.dumps(list(rep.layers)))
+        )
         for name in rep.layers:
             fr = rep.frame(name)
             self.conn.execute(
@@ -225,6 +232,9 @@ class DemandRepo:
                 e.c.cycle == cycle
             )
         ).all()
+        chain = self.conn.execute(
+            sa.select(demand_plan.c.layers).where(demand_plan.c.cycle == cycle)
+        ).scalar()
         return FrozenRows(
             pd.DataFrame([tuple(r) for r in values], columns=["layer", "item", "period", "qty"]),
             pd.DataFrame([tuple(r) for r in groups], columns=["item", "level", "value"]),
@@ -232,6 +242,7 @@ class DemandRepo:
                 [tuple(r) for r in effects],
                 columns=["override_id", "item", "period", "before", "after"],
             ),
+            None if chain is None else [str(n) for n in json.loads(chain)],
         )
 
     def version_rows(self, cycle: str) -> int:

@@ -152,6 +152,8 @@ demand_plan = sa.Table(
     sa.Column("approved_role", sa.Text, nullable=True),
     sa.Column("approved_at", KEY_TEXT, nullable=True),
     sa.Column("note", sa.Text, nullable=True),
+    # the layer chain as approved (JSON list), so a version keeps its order of layers
+    sa.Column("layers", sa.Text, nullable=True),
 )
 demand_override = sa.Table(
     "demand_override",
