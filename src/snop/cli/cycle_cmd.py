@@ -328,6 +328,7 @@ def compare_cmd(
 @cycle_app.command("kpis")
 def kpis_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     """Plan against actual: the KPI card, its trend over cycles, and the exceptions."""
+    from snop.learning.frames import TOTAL
     from snop.services.kpis import kpi_report
 
     r = kpi_report(store(ctx), actor(ctx))
@@ -338,7 +339,7 @@ def kpis_cmd(ctx: typer.Context, as_json: Json = False) -> None:
     console.print(f"[bold]KPIs of version {esc(r.cycle)}[/] against the actuals of {span}")
     for line in kpi_lines(r.card):
         console.print(line, markup=False)
-    total = r.by_lag[r.by_lag["family"] == "(total)"]
+    total = r.by_lag[r.by_lag["family"] == TOTAL]
     if not total.empty:
         console.print(
             "accuracy by lag (periods ahead the plan was made): "

@@ -53,9 +53,9 @@ def compare(uow: UnitOfWork, actor: Actor, with_version: str | None = None) -> C
             inputs = mine.inputs_workbook(cycle_workbook(tx, cycle))
         steps = _replans(tx, cycle, old, inputs, new)
     periods = [p for p in cycle.periods if p in set(old.header["periods"])]
-    known = pd.concat([new.items, _items(old)]).drop_duplicates("item")
+    known = pd.concat([new.items, old.items()]).drop_duplicates("item")
     demand = demand_waterfall(
-        _within(_layers(old), periods), _within(new.layers, periods), new.chain, known
+        _within(old.demand_layers(), periods), _within(new.layers, periods), new.chain, known
     )
     chain = [(f"version {base}", old.plan().plan), *steps, (STRATEGY, new.plan)]
     supply = {
@@ -113,7 +113,7 @@ class _Plan:
 
 def _version(v: PlanVersion) -> _Plan:
     return _Plan(
-        _layers(v), list(v.demand["layers"]), v.plan().plan, v.header["strategy"], _items(v)
+        v.demand_layers(), list(v.demand["layers"]), v.plan().plan, v.header["strategy"], v.items()
     )
 
 
@@ -157,16 +157,6 @@ def _draft(tx: Tx, cycle: Cycle) -> _Plan:
         Strategy.OPTIMAL.value,
         wb.items[["item", "family"]],
     )
-
-
-def _layers(v: PlanVersion) -> pd.DataFrame:
-    wide = pd.DataFrame(v.demand["by_item"])
-    long = wide.melt(id_vars=["key", "period"], value_vars=list(v.demand["layers"]))
-    return long.rename(columns={"key": "item", "variable": "layer", "value": "qty"})
-
-
-def _items(v: PlanVersion) -> pd.DataFrame:
-    return pd.DataFrame(v.inputs.get("items", []), columns=["item", "family"])[["item", "family"]]
 
 
 def _within(frame: pd.DataFrame, periods: list[str]) -> pd.DataFrame:

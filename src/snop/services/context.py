@@ -57,9 +57,6 @@ class Actor:
         raise NotAllowed(f"{self.name} ({held}) may not {what}; role {role} does (--role {role})")
 
 
-SYSTEM = Actor("snop", frozenset())
-
-
 def now() -> str:
     """The time stamps of the store: UTC, to the second, ISO 8601."""
     return datetime.now(UTC).isoformat(timespec="seconds")

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from snop.cycle.model import Cycle, Opening, StepState
 from snop.cycle.rollforward import ACTUAL, roll_openings
 from snop.cycle.workflow import DUE_SETTING, EXECUTIVE, STEPS, due_dates, step
 from snop.demand.replay import Override
+from snop.demand.review import CarriedOverrides
 from snop.errors import ConflictError, NotFoundError, SnopError
 from snop.model.periods import parse_period
 from snop.model.vocabulary import CycleStatus, PlanStatus, Role, StepStatus, Strategy
@@ -64,7 +64,11 @@ def open_first_cycle(tx: Tx, actor: Actor, wb: Workbook, period: str | None = No
     return cycle
 
 
-def _start(tx: Tx, actor: Actor, wb: Workbook, cycle: Cycle, openings: list[Opening]) -> Any:
+def _start(
+    tx: Tx, actor: Actor, wb: Workbook, cycle: Cycle, openings: list[Opening]
+) -> CarriedOverrides:
+    """Store a cycle just opened: its steps, openings and draft demand plan (the overrides
+    it carried from the last approved plan)."""
     from snop.services.demand_review import start_draft
 
     tx.cycles.insert(cycle)

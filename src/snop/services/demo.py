@@ -17,6 +17,7 @@ from snop.demand.accuracy import FvaReport
 from snop.demand.replay import Override
 from snop.demo import build_demo_workbook, month_actuals
 from snop.io import write_workbook
+from snop.learning.frames import TOTAL
 from snop.model.periods import Period, parse_period
 from snop.model.workbook import Workbook
 from snop.services import cycles as cyc
@@ -113,7 +114,7 @@ def _disagreements(fva: FvaReport | None) -> list[tuple[str, str, float, float]]
     if fva is None:
         return []
     t = fva.table("family")
-    t = t[(t["family"] != "(total)") & (t["fva"] * t["item_fva"] < 0)]
+    t = t[(t["family"] != TOTAL) & (t["fva"] * t["item_fva"] < 0)]
     return [
         (str(f), str(lay), float(a), float(b))
         for f, lay, a, b in zip(t["family"], t["layer"], t["fva"], t["item_fva"], strict=True)

@@ -59,8 +59,7 @@ def run_baseline(
         totals = family_demand(wb, result.forecast.rename(columns={"forecast": "qty"}))
         by_family = {str(f): float(q) for f, q in totals.groupby("family")["qty"].sum().items()}
         summary = result.summary()
-        record_run(tx, actor, cycle.period, "forecast", summary)
-        stale = [s.step for s in tx.cycles.steps(cycle.period) if s.status.value == "stale"]
+        stale = record_run(tx, actor, cycle.period, "forecast", summary)
     return BaselineResult(cycle.period, result, by_family, stale)
 
 

@@ -101,16 +101,13 @@ def _sales(wb: Workbook) -> pd.DataFrame:
     return out
 
 
-def _consensus(v: PlanVersion) -> pd.DataFrame:
-    wide = pd.DataFrame(v.demand["by_item"])
-    return wide.rename(columns={"key": "item", v.demand["consensus"]: "qty"})[
-        ["item", "period", "qty"]
-    ]
-
-
 def _items(v: PlanVersion, wb: Workbook) -> pd.DataFrame:
-    then = pd.DataFrame(v.inputs.get("items", []), columns=["item", "family"])
-    return pd.concat([then, wb.items[["item", "family"]]]).drop_duplicates("item")
+    return pd.concat([v.items(), wb.items[["item", "family"]]]).drop_duplicates("item")
+
+
+def _all_items(versions: list[PlanVersion], wb: Workbook) -> pd.DataFrame:
+    """Every item a version or the workbook knows, with the family the first one gave it."""
+    return pd.concat([_items(v, wb) for v in versions]).drop_duplicates("item")
 
 
 def _card(v: PlanVersion, wb: Workbook, sold: pd.DataFrame, tracking: pd.DataFrame) -> pd.DataFrame:
@@ -118,7 +115,7 @@ def _card(v: PlanVersion, wb: Workbook, sold: pd.DataFrame, tracking: pd.DataFra
     # the tracking signal as it stood at the version's last period with actuals
     upto = tracking[[p <= periods[-1] for p in tracking["period"]]]
     items = _items(v, wb)
-    fc = _consensus(v)
+    fc = v.consensus()
     fc = fc[fc["period"].isin(periods)]
     actual = sold[sold["period"].isin(periods) & sold["item"].isin(set(fc["item"]))]
     plan = v.plan().plan
@@ -192,7 +189,7 @@ def plan_vs_actual(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame
     actual - plan; ``cumulative`` its running sum per family and measure (a growing one is
     a bias to act on)."""
     actual: dict[str, pd.DataFrame] = {}
-    items = pd.concat([_items(v, wb) for v in versions]).drop_duplicates("item")
+    items = _all_items(versions, wb)
     actual["demand"] = _family(sold, items)
     if wb.has("actual_production"):
         actual["production"] = wb.table("actual_production")[["family", "period", "qty"]]
@@ -224,9 +221,9 @@ LAGS = (1, 2, 3, 4)
 def _by_lag(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame) -> pd.DataFrame:
     """Forecast accuracy by lag: each period's sales against the consensus of the version
     whose actuals cut-off is ``lag`` periods before it (lag 1: the version starting in it)."""
-    items = pd.concat([_items(v, wb) for v in versions]).drop_duplicates("item")
+    items = _all_items(versions, wb)
     forecasts = pd.concat(
-        [_consensus(v).assign(origin=_cutoff(v)) for v in versions], ignore_index=True
+        [v.consensus().assign(origin=_cutoff(v)) for v in versions], ignore_index=True
     )
     actual = sold[sold["item"].isin(set(items["item"]))]
     return k.accuracy_by_lag(forecasts, actual, items, LAGS)
@@ -240,13 +237,13 @@ def _cutoff(v: PlanVersion) -> str:
 def _tracking(versions: list[PlanVersion], wb: Workbook, sold: pd.DataFrame) -> pd.DataFrame:
     stacked = []
     for v in versions:
-        fc = _family(_consensus(v), _items(v, wb))
+        fc = _family(v.consensus(), _items(v, wb))
         stacked.append(fc.assign(origin=_cutoff(v)))
     if not stacked:
         return k.tracking_signal(pd.DataFrame(columns=["family", "period", "qty"]), sold)
     forecasts = pd.concat(stacked, ignore_index=True).rename(columns={"family": "item"})
     lagged = k.forecast_at_lag(forecasts, LAG).rename(columns={"item": "family"})
-    items = pd.concat([_items(v, wb) for v in versions]).drop_duplicates("item")
+    items = _all_items(versions, wb)
     actual = _family(sold, items)
     actual = actual[actual["period"].isin(set(lagged["period"]))]
     lagged = lagged[lagged["period"].isin(set(actual["period"]))]

@@ -9,7 +9,7 @@ from snop.cycle.workflow import STEPS, later_steps, step
 from snop.errors import ConflictError
 from snop.io.jsonable import dumps
 from snop.model.vocabulary import CycleStatus, StepStatus
-from snop.services.context import Actor, Tx, current_cycle, now, stored_workbook
+from snop.services.context import Actor, Tx, current_cycle, now
 
 
 def new_steps(cycle: str, due: dict[str, str]) -> list[StepState]:
@@ -32,9 +32,10 @@ def open_cycle_for_work(tx: Tx, what: str) -> Cycle:
     return c
 
 
-def record_run(tx: Tx, actor: Actor, cycle: str, name: str, summary: Any = None) -> None:
+def record_run(tx: Tx, actor: Actor, cycle: str, name: str, summary: Any = None) -> list[str]:
     """Step ``name`` of ``cycle`` ran: done (its sign-off, if any, is void: the work changed)
-    and every later step that was done is stale until it runs again."""
+    and every later step that was done is stale until it runs again. Returns the steps of
+    the cycle that are stale now."""
     step(name)  # a known step
     stamp = now()
     tx.cycles.update_step(
@@ -49,6 +50,7 @@ def record_run(tx: Tx, actor: Actor, cycle: str, name: str, summary: Any = None)
         summary=None if summary is None else dumps(summary, indent=None),
     )
     stale_after(tx, cycle, name)
+    return [s.step for s in tx.cycles.steps(cycle) if s.status is StepStatus.STALE]
 
 
 def stale_after(tx: Tx, cycle: str, name: str) -> list[str]:
@@ -67,7 +69,3 @@ def stale_after(tx: Tx, cycle: str, name: str) -> list[str]:
             )
             marked.append(s.step)
     return marked
-
-
-def setting(tx: Tx, name: str) -> str | None:
-    return stored_workbook(tx).setting(name)

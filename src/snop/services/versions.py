@@ -115,6 +115,24 @@ class PlanVersion:
         """A strategy's plan (default: the approved one) as a :class:`SupplyPlan`."""
         return plan_from_document(self.supply[strategy or self.header["strategy"]])
 
+    def demand_layers(self) -> pd.DataFrame:
+        """Every demand layer by item: layer, item, period, qty."""
+        wide = pd.DataFrame(self.demand["by_item"])
+        long = wide.melt(id_vars=["key", "period"], value_vars=list(self.demand["layers"]))
+        return long.rename(columns={"key": "item", "variable": "layer", "value": "qty"})
+
+    def consensus(self) -> pd.DataFrame:
+        """The approved (consensus) demand by item: item, period, qty."""
+        wide = pd.DataFrame(self.demand["by_item"])
+        out: pd.DataFrame = wide.rename(columns={"key": "item", self.demand["consensus"]: "qty"})
+        return out[["item", "period", "qty"]]
+
+    def items(self) -> pd.DataFrame:
+        """The items it was planned on and their families: item, family."""
+        return pd.DataFrame(self.inputs.get("items", []), columns=["item", "family"])[
+            ["item", "family"]
+        ]
+
     def inputs_workbook(self, base: Workbook) -> Workbook:
         """The master data this version was planned on, as a workbook: its tables, with
         ``base``'s sales (a version keeps no sales) and granularity."""

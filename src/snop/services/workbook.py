@@ -81,8 +81,7 @@ def import_workbook(
         if current is None:
             current = open_first_cycle(tx, actor, wb)
         elif current.status is CycleStatus.OPEN:
-            record_run(tx, actor, current.period, "data", {"rows": rows})
-            stale = [s.step for s in tx.cycles.steps(current.period) if s.status.value == "stale"]
+            stale = record_run(tx, actor, current.period, "data", {"rows": rows})
         if late:
             tx.cycles.audit(
                 now(),
