@@ -34,6 +34,7 @@ from snop.demand.config import (
     editable_layers,
 )
 from snop.errors import SnopError
+from snop.finance.fiscal import FISCAL_SETTING, fiscal_start_problem
 from snop.io.numbers import NOT_A_NUMBER, NOT_FINITE, DecimalMark, parse_numbers
 from snop.io.problems import Problem, Severity
 from snop.io.reader import RawTable, RawWorkbook
@@ -197,6 +198,17 @@ def _type_column(
                 "_v",
             )
             num = num.where(~low.fillna(False))
+        if col.maximum is not None:
+            high = (num >= col.maximum).fillna(False)
+            rep.rows(
+                t.source,
+                df.assign(_v=num),
+                high,
+                col.name,
+                f"is out of range; expected {col.valid}",
+                "_v",
+            )
+            num = num.where(~high)
         if col.whole:
             part = num.notna() & (num != np.floor(num))
             rep.rows(
@@ -773,6 +785,8 @@ def _cross_checks(
 
     if "calendar" in typed:
         _calendar(rep, src["calendar"], typed["calendar"].df)
+        if "budget" in typed:
+            _budget_in_calendar(rep, src["budget"], typed["budget"].df, typed["calendar"].df)
 
     if "routings" in typed and "resources" in typed:
         r = typed["resources"].df
@@ -815,7 +829,7 @@ def _cross_checks(
                     )
             elif name == DUE_SETTING and (why := due_days_problem(value)) is not None:
                 rep.add(Problem(src["settings"], f"{DUE_SETTING}: {why}", int(row), "value", value))
-            elif (why := policy_setting_problem(str(name), value)) is not None:
+            elif (why := _choice_setting_problem(str(name), value)) is not None:
                 rep.add(Problem(src["settings"], why, int(row), "value", value))
             elif name == "horizon":
                 try:
@@ -1199,3 +1213,27 @@ def _calendar(rep: _Report, source: str, cal: pd.DataFrame) -> None:
         rep.add(
             Problem(source, f"periods must be consecutive; missing {listed}{more}", column="period")
         )
+
+
+def _choice_setting_problem(name: str, value: str) -> str | None:
+    """Why a planning or fiscal setting's value is not valid (None when it is)."""
+    if name == FISCAL_SETTING:
+        return fiscal_start_problem(value)
+    return policy_setting_problem(name, value)
+
+
+def _budget_in_calendar(rep: _Report, source: str, budget: pd.DataFrame, cal: pd.DataFrame) -> None:
+    """A budget period the calendar does not have can never be compared with a plan."""
+    known = set(cal["period"].dropna())
+    if not known:
+        return
+    first, last = min(known), max(known)
+    rep.rows(
+        source,
+        budget,
+        budget["period"].notna() & ~budget["period"].isin(known),
+        "period",
+        f"is not in the calendar, which runs from {first} to {last}; budget periods must "
+        "be calendar periods",
+        "period",
+    )

@@ -34,6 +34,7 @@ class Column:
     unit: str = ""
     minimum: float | None = 0.0  # for numbers: the smallest valid value
     positive: bool = False  # for numbers: must be > minimum (strictly)
+    maximum: float | None = None  # for numbers: every value must be < maximum (strictly)
     choices: tuple[str, ...] = ()
     # for text: free text (descriptions, comments) rather than a code; see ``is_code``
     free_text: bool = False
@@ -64,7 +65,8 @@ class Column:
             if self.minimum is None:
                 return what
             op = ">" if self.positive else ">="
-            return f"{what} {op} {self.minimum:g}"
+            below = "" if self.maximum is None else f" and < {self.maximum:g}"
+            return f"{what} {op} {self.minimum:g}{below}"
         if self.kind is Kind.PERIOD:
             return "a period written YYYY-MM, YYYY-Qn or YYYY-Www"
         if self.kind is Kind.CHOICE:
@@ -270,6 +272,28 @@ _FAMILY_COLUMNS = (
         "blank: planned in units with regular/overtime capacity.",
     ),
     Column(
+        "service_level",
+        N,
+        "Target service level: the share of demand served from stock, above 0 and below 1; "
+        "sizes the safety stock from forecast error and is the fill rate the plan is "
+        "measured against.",
+        default=0.95,
+        unit="ratio",
+        positive=True,
+        maximum=1.0,
+        per_period=False,
+    ),
+    Column(
+        "replenishment_lead_time",
+        N,
+        "Periods from deciding to make (or buy) a unit to having it in stock; sizes the "
+        "safety stock from forecast error.",
+        default=1.0,
+        unit="periods",
+        positive=True,
+        per_period=False,
+    ),
+    Column(
         "frozen_periods",
         N,
         "Time fence: how many of a new cycle's first periods keep the production (regular, "
@@ -434,9 +458,29 @@ DEMAND = Table(
     key=("item", "family", "period"),
 )
 
+PRICES = Table(
+    "prices",
+    "Selling prices per period: a row replaces the item's unit_price in that period (a "
+    "price rise, a promotion price). Periods without a row keep unit_price.",
+    (
+        Column("item", T, "Item code from `items`.", required=True),
+        Column("period", P, "Period the price applies to.", required=True),
+        Column(
+            "unit_price",
+            N,
+            "Selling price per unit in the period.",
+            required=True,
+            unit=f"{MONEY}/unit",
+        ),
+    ),
+    key=("item", "period"),
+)
+
 INVENTORY = Table(
     "inventory",
-    "Item on-hand inventory at the start of the horizon.",
+    "Item on-hand inventory at the start of the horizon. A family's opening inventory is "
+    "`families.initial_inventory` when given, else the sum of its items' on_hand here; "
+    "validation warns when both are given and differ.",
     (
         Column("item", T, "Item code.", required=True),
         Column("on_hand", N, "Units on hand.", required=True, unit="units"),
@@ -599,6 +643,8 @@ SETTINGS = Table(
                 "safety_stock",
                 "ending_workforce",
                 "step_due_days",
+                "fiscal_year_start",
+                "safety_stock_basis",
             ),
         ),
         Column(
@@ -617,7 +663,12 @@ SETTINGS = Table(
             "the last periods' demand needs; step_due_days sets when each step of the monthly "
             "cycle is due, as the working day of the cycle's first period, written "
             "`demand_review=5, supply_review=8` (steps: data, forecast, demand_review, "
-            "supply_review, financial_review, pre_sop, executive; days 1 to 31).",
+            "supply_review, financial_review, pre_sop, executive; days 1 to 31); "
+            "fiscal_year_start is the month (1 to 12, default 1) the fiscal year starts in, "
+            "for the financial plan's quarters and years; safety_stock_basis (given/"
+            "forecast_error, default given) says whether the plan keeps the families' "
+            "safety_stock or sizes it from the forecast error, the service_level and the "
+            "replenishment_lead_time.",
             required=True,
             free_text=True,
         ),
@@ -638,6 +689,7 @@ TABLES: dict[str, Table] = {
         RESOURCES,
         ROUTINGS,
         DEMAND,
+        PRICES,
         INVENTORY,
         ACTUAL_PRODUCTION,
         ACTUAL_INVENTORY,
