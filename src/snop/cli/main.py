@@ -52,6 +52,7 @@ def _register() -> None:
         cycle_cmd,
         demand_cmd,
         demo_cmd,
+        finance_cmd,
         forecast_cmd,
         plan_cmd,
         workbook_cmd,

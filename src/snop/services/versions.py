@@ -12,7 +12,7 @@ documents, so it is the same however the store changes later.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from snop.supply.document import plan_from_document
 from snop.supply.plan import SupplyPlan
 
 HEADER, DEMAND, OPENINGS = "header", "demand", "openings"
-SUPPLY, INPUTS, FORECAST = "supply/", "inputs/", "forecast/"
+SUPPLY, INPUTS, FORECAST, FINANCE = "supply/", "inputs/", "forecast/", "finance/"
 
 
 def freeze_version(tx: Tx, cycle: Cycle, strategy: Strategy, actor: Actor, stamp: str) -> None:
@@ -83,9 +83,27 @@ def freeze_version(tx: Tx, cycle: Cycle, strategy: Strategy, actor: Actor, stamp
         FORECAST + "intervals",
         dumps(tx.forecasts.intervals(cycle.period), indent=None),
     )
+    _put_finance(tx, cycle, wb, demand.frame(demand.consensus), drafts)
     for name in TABLES:
         if name != "sales" and wb.has(name):
             put(cycle.period, INPUTS + name, dumps(frame_records(wb.table(name)), indent=None))
+
+
+def _put_finance(
+    tx: Tx, cycle: Cycle, wb: Workbook, consensus: pd.DataFrame, drafts: dict[str, str]
+) -> None:
+    """Every feasible strategy's plan in money, as approved (docs/finance.md)."""
+    from snop.finance.plan import financial_plan
+    from snop.services.finance import finance_document, rates_for
+
+    rates = rates_for(wb, consensus, cycle.periods)
+    currency = wb.setting("currency") or "$"
+    for part, content in drafts.items():
+        plan = plan_from_document(loads(content))
+        if plan.ok:
+            fp = financial_plan(plan.plan, plan.costs, rates, currency)
+            name = FINANCE + part[len(SUPPLY) :]
+            tx.documents.put_version(cycle.period, name, dumps(finance_document(fp), indent=None))
 
 
 def _demand_part(plan: Any) -> dict[str, Any]:
@@ -110,6 +128,8 @@ class PlanVersion:
     openings: list[dict[str, Any]]
     forecast: dict[str, list[dict[str, Any]]]  # the baseline's backtest report and intervals
     inputs: dict[str, list[dict[str, Any]]]
+    # strategy -> the plan in money as approved (versions approved before it was kept: none)
+    finance: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def plan(self, strategy: str | None = None) -> SupplyPlan:
         """A strategy's plan (default: the approved one) as a :class:`SupplyPlan`."""
@@ -152,6 +172,7 @@ class PlanVersion:
             "supply": self.supply,
             "openings": self.openings,
             "forecast": self.forecast,
+            "finance": self.finance,
         }
 
 
@@ -191,6 +212,7 @@ def version_in(tx: Tx, period: str) -> PlanVersion:
         parsed[OPENINGS],
         {p[len(FORECAST) :]: v for p, v in parsed.items() if p.startswith(FORECAST)},
         {p[len(INPUTS) :]: v for p, v in parsed.items() if p.startswith(INPUTS)},
+        {p[len(FINANCE) :]: v for p, v in parsed.items() if p.startswith(FINANCE)},
     )
 
 
