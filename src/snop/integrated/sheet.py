@@ -197,7 +197,7 @@ def _base_cells(inputs: SheetInputs) -> pd.DataFrame:
     if {"sales_actual", "backlog_actual"} <= set(hist.columns):
         hist["ordered"] = hist["sales_actual"]
         hist["on_time"] = on_time(hist["sales_actual"], hist["backlog_actual"])
-    cells = pd.concat([plan, hist], ignore_index=True)
+    cells = plan if hist.empty else pd.concat([plan, hist], ignore_index=True)
     last = inputs.last_version.rename(columns={"qty": "last_version"})
     budget = inputs.budget[inputs.budget["family"] != TOTAL]
     out = grid.merge(cells, on=KEYS, how="left")
