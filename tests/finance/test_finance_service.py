@@ -97,12 +97,12 @@ def test_sheet_and_finance_on_the_command_line(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     approved_store(f"sqlite:///{db}", tmp_path)
     r = snop("--db", db, "sheet", "--family", "F1", "--json")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 0, r.stderr
     data = r.json()
     assert data["shown"] == ["F1"] and {c["family"] for c in data["sheet"]["cells"]} == {"F1"}
     assert [row["key"] for row in data["rows"]][:2] == ["demand_plan", "sales_actual"]
     r = snop("--db", db, "finance", "--json")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 0, r.stderr
     assert r.json()["budget_year"] == "FY2026"
     text = snop("--db", db, "sheet")
     assert text.exit_code == 0 and "all families" in text.stdout and "Gap to budget" in text.stdout

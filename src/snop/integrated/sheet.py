@@ -197,14 +197,14 @@ def _base_cells(inputs: SheetInputs) -> pd.DataFrame:
     if {"sales_actual", "backlog_actual"} <= set(hist.columns):
         hist["ordered"] = hist["sales_actual"]
         hist["on_time"] = on_time(hist["sales_actual"], hist["backlog_actual"])
+    hist = hist.dropna(axis=1, how="all")  # a column no history period has stays NaN
     cells = plan if hist.empty else pd.concat([plan, hist], ignore_index=True)
     last = inputs.last_version.rename(columns={"qty": "last_version"})
     budget = inputs.budget[inputs.budget["family"] != TOTAL]
     out = grid.merge(cells, on=KEYS, how="left")
     out = out.merge(last[[*KEYS, "last_version"]], on=KEYS, how="left")
     out = out.merge(budget[[*KEYS, "budget_qty", "budget_revenue"]], on=KEYS, how="left")
-    keep = [c for c in out.columns if c in ADDITIVE or c in KEYS]
-    return out[keep]
+    return out.reindex(columns=[*KEYS, *ADDITIVE])
 
 
 def _derived(base: pd.DataFrame, inputs: SheetInputs) -> pd.DataFrame:
