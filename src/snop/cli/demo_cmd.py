@@ -149,12 +149,20 @@ def demo_cmd(
         for e in k.exceptions.head(5).to_dict("records"):
             where = e["family"] if isinstance(e["family"], str) else e["resource"]
             console.print(f"  {where}: {e['message']} ({e['owner']})", markup=False)
+    if result.finance is not None:
+        from snop.cli.finance_cmd import finance_headline
+
+        f = result.finance
+        console.rule(f"[bold]the plan in money: version {esc(f.cycle)}[/] ({esc(f.currency)})")
+        for line in finance_headline(f):
+            console.print(line, markup=False)
     console.rule()
     last = result.months[-1].cycle
     console.print(
         f"done in {time.perf_counter() - start:.1f}s; versions "
         f"{', '.join(r.cycle for r in result.months)}. Try: snop --db {esc(db)} cycle status, "
-        f"snop --db {esc(db)} plan show --version {esc(last)}"
+        f"snop --db {esc(db)} plan show --version {esc(last)}, "
+        f"snop --db {esc(db)} sheet --family COOK, snop --db {esc(db)} finance"
     )
 
 

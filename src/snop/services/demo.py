@@ -25,6 +25,7 @@ from snop.services import demand_review as dr
 from snop.services.compare import Comparison, compare
 from snop.services.context import Actor, UnitOfWork
 from snop.services.decisions import Agenda, add_decision, agenda, close_decision
+from snop.services.finance import FinanceReport, finance_report
 from snop.services.forecast import run_baseline
 from snop.services.kpis import KpiReport, kpi_report
 from snop.services.supply import plan_cycle_supply
@@ -66,6 +67,7 @@ class DemoResult:
     months: list[MonthRun]
     fva: FvaReport | None  # what each demand layer added, judged on the actuals so far
     kpis: KpiReport | None  # plan against actual of the versions so far
+    finance: FinanceReport | None = None  # the last version in money, against the budget
     # (family, layer, fva at family level, mean of the family's item fva) where the two
     # disagree in sign: a layer that helps the items on average can hurt the family total
     disagreements: list[tuple[str, str, float, float]] = field(default_factory=list)
@@ -107,7 +109,20 @@ def simulate(
         openings, carried = opened.openings, len(opened.carried)
     fva = dr.fva_report(uow, DANA) if months > 1 else None
     report = kpi_report(uow, DANA) if months > 1 else None
-    return DemoResult(path, runs, fva, report, _disagreements(fva))
+    money = finance_report(uow, FAY)
+    return DemoResult(path, runs, fva, report, money, _disagreements(fva))
+
+
+def _finance_note(r: FinanceReport) -> str:
+    """The financial review's sign-off note: the budget year's revenue against budget."""
+    g = r.year_gap()
+    if not g:
+        return f"priced: revenue {r.plan.total()['revenue']:,.0f} {r.currency}, no budget"
+    return (
+        f"{r.budget_year}: revenue {g['revenue']:,.0f} against a budget of "
+        f"{g['budget_revenue']:,.0f} {r.currency} ({g['gap']:+,.0f}: demand "
+        f"{g['demand_gap']:+,.0f}, supply {g['supply_gap']:+,.0f})"
+    )
 
 
 def _disagreements(fva: FvaReport | None) -> list[tuple[str, str, float, float]]:
@@ -135,7 +150,7 @@ def _month(
     cyc.signoff(uow, DANA, "demand_review")
     supply = plan_cycle_supply(uow, SID)
     cyc.signoff(uow, SID, "supply_review")
-    cyc.signoff(uow, FAY, "financial_review", "priced at standard cost")
+    cyc.signoff(uow, FAY, "financial_review", _finance_note(finance_report(uow, FAY)))
     cyc.signoff(uow, LEE, "pre_sop", "optimal plan recommended")
     cyc.approve_cycle(uow, ERIN, note="approved at the executive S&OP meeting")
     _decide(uow, period, m)
