@@ -640,6 +640,7 @@ def _cross_checks(
     where_items = "items are listed in the items table"
     unknown("sales", "item", item_set, "an item", where_items)
     unknown("inventory", "item", item_set, "an item", where_items)
+    unknown("prices", "item", item_set, "an item", where_items)
     unknown("demand", "item", item_set, "an item", where_items)
     where_fam = (
         "families are named by the families table"
@@ -886,6 +887,20 @@ def _items(rep: _Report, source: str, items: pd.DataFrame) -> None:
             f"is before launch_period {r['launch_period']}; an item must launch before it ends"
         ),
     )
+    for col, what in (("unit_price", "revenue"), ("unit_cost", "cost of goods and stock value")):
+        blank = items.loc[items[col].isna(), "item"]
+        if not blank.empty:
+            listed = ", ".join(map(str, blank.head(MAX_LISTED)))
+            more = f" and {len(blank) - MAX_LISTED} more" if len(blank) > MAX_LISTED else ""
+            rep.add(
+                Problem(
+                    source,
+                    f"{col} is blank for {len(blank)} item(s): {listed}{more}; their "
+                    f"{what} count as 0 and the plan's money is marked incomplete",
+                    column=col,
+                    severity=Severity.WARNING,
+                )
+            )
     margin = items["unit_cost"] > items["unit_price"]
     rep.rows(
         source,

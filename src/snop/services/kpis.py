@@ -138,7 +138,7 @@ def _card(v: PlanVersion, wb: Workbook, sold: pd.DataFrame, tracking: pd.DataFra
             columns={"qty": "shipped", "on_hand": "inventory"}
         )
         if not flows.empty:
-            turns = k.inventory_turns(flows, _unit_cost(wb), wb.granularity)
+            turns = k.inventory_turns(flows, _unit_cost(v, wb), wb.granularity)
             orders = flows.rename(columns={"shipped": "ordered"})[
                 ["family", "period", "ordered", "backlog"]
             ]
@@ -167,12 +167,14 @@ def _family(item_rows: pd.DataFrame, items: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _unit_cost(wb: Workbook) -> pd.DataFrame:
-    """Unit cost per family: the mean of its items' unit_cost (else its material cost)."""
-    items = wb.items[["family", "unit_cost"]].dropna()
-    cost: pd.DataFrame = items.groupby("family", as_index=False).agg(
-        unit_cost=("unit_cost", "mean")
-    )
+def _unit_cost(v: PlanVersion, wb: Workbook) -> pd.DataFrame:
+    """Unit cost per family: the standard cost of the financial plan (docs/finance.md), the
+    version's consensus mix of its items' unit_cost; a family with no items: its material
+    cost."""
+    from snop.services.finance import rates_for
+
+    rates = rates_for(wb, v.consensus(), list(v.header["periods"]))
+    cost: pd.DataFrame = rates.costs[["family", "unit_cost"]]
     fams = wb.families_with_defaults()["material_cost"].dropna()
     extra = pd.DataFrame({"family": fams.index, "unit_cost": fams.to_numpy()})
     rest: pd.DataFrame = extra[~extra["family"].isin(cost["family"])]
