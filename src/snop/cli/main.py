@@ -53,6 +53,7 @@ def _register() -> None:
         demand_cmd,
         demo_cmd,
         forecast_cmd,
+        inventory_cmd,
         plan_cmd,
         workbook_cmd,
     )
