@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from tests.workbooks import SMALL, write_small
 
 from snop.errors import SnopError
 from snop.forecasting.engine import _bands
@@ -25,7 +26,6 @@ from snop.supply.safety import (
     service_z,
     with_safety_stock,
 )
-from tests.workbooks import SMALL, write_small
 
 
 def test_safety_stock_by_hand() -> None:
