@@ -39,6 +39,23 @@ def test_safety_stock_by_hand() -> None:
     assert safety_stock([100.0], [0.3], [1.0])[0] == 0.0
 
 
+@given(
+    sigma=st.floats(0, 1e5),
+    k=st.floats(0, 100),
+    level=st.floats(0.5, 0.999),
+    lead=st.floats(0.1, 24),
+)
+def test_stock_scales_with_sigma_and_the_root_of_lead_time(
+    sigma: float, k: float, level: float, lead: float
+) -> None:
+    one = safety_stock([sigma], [level], [lead])[0]
+    assert one >= 0
+    assert safety_stock([k * sigma], [level], [lead])[0] == pytest.approx(k * one, abs=1e-6)
+    assert safety_stock([sigma], [level], [4 * lead])[0] == pytest.approx(2 * one, abs=1e-6)
+    higher = min(level + 0.0005, 0.9995)
+    assert safety_stock([sigma], [higher], [lead])[0] >= one
+
+
 @pytest.mark.parametrize("level", [0.0, 1.0, -0.1, 1.5])
 def test_a_service_level_outside_0_1_is_refused(level: float) -> None:
     with pytest.raises(SnopError, match="must be > 0 and < 1"):

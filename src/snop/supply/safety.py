@@ -80,8 +80,8 @@ def safety_stock(
         raise SnopError("replenishment lead time must be > 0 periods")
     if np.any(s < 0):
         raise SnopError("a forecast error's standard deviation cannot be negative")
-    ss = service_z(service_level) * s * np.sqrt(lt)
-    return np.asarray(np.where(np.isnan(ss), np.nan, np.maximum(ss, 0.0)), dtype=np.float64)
+    # np.maximum keeps NaN: a family without sigma stays without a stock
+    return np.asarray(np.maximum(service_z(service_level) * s * np.sqrt(lt), 0.0), dtype=np.float64)
 
 
 def rmse(errors: npt.ArrayLike) -> float:
