@@ -137,15 +137,16 @@ def build_demo_workbook(seed: int = 7, last_actual: str = "2026-10") -> Workbook
     items = pd.DataFrame(items_rows)
     sales = pd.DataFrame(sales_rows)
     monthly = _family_monthly_units(items, sales)
+    families = _families(monthly)
     tables = {
         "items": items,
         "sales": sales,
-        "families": _families(monthly),
+        "families": families,
         "workforce": _workforce(monthly),
         "calendar": _calendar(future),
         "resources": _resources(monthly, future),
         "routings": _routings(),
-        "inventory": _inventory(sales, hist[-3:]),
+        "inventory": _inventory(sales, items, families, hist[-3:]),
         "budget": _budget(items, sales, hist, future),
         "overrides": _overrides(sales, hist, future),
         "settings": pd.DataFrame(
@@ -327,10 +328,26 @@ def _routings() -> pd.DataFrame:
     return pd.DataFrame(_ROUTINGS, columns=["family", "resource", "hours_per_unit"])
 
 
-def _inventory(sales: pd.DataFrame, last3: list[Period]) -> pd.DataFrame:
+def _inventory(
+    sales: pd.DataFrame, items: pd.DataFrame, families: pd.DataFrame, last3: list[Period]
+) -> pd.DataFrame:
+    """Item on hand: each family's initial_inventory shared among its items sold in the last
+    three months, in proportion to those sales, in whole units (largest remainders get the
+    units rounding leaves), so the items add up to the family (docs/inventory.md)."""
     recent = sales[sales["period"].isin([p.label for p in last3])]
-    avg = recent.groupby("item")["qty"].sum() / 3
-    return pd.DataFrame({"item": avg.index, "on_hand": np.round(avg.to_numpy() * 0.9)})
+    sold = recent.groupby("item")["qty"].sum()
+    fam_of = dict(zip(items["item"], items["family"], strict=True))
+    frames = []
+    for fam, total in zip(families["family"], families["initial_inventory"], strict=True):
+        weight = sold[[fam_of.get(i) == fam for i in sold.index]]
+        if weight.sum() <= 0:
+            continue
+        share = float(total) * weight.to_numpy() / weight.sum()
+        units = np.floor(share)
+        short = round(float(total) - float(units.sum()))
+        units[np.argsort(units - share, kind="stable")[:short]] += 1
+        frames.append(pd.DataFrame({"item": weight.index, "on_hand": units}))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _budget(

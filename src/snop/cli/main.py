@@ -54,6 +54,7 @@ def _register() -> None:
         demo_cmd,
         finance_cmd,
         forecast_cmd,
+        inventory_cmd,
         plan_cmd,
         workbook_cmd,
     )

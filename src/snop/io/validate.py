@@ -732,6 +732,11 @@ def _cross_checks(
             "is blank but subcontract_capacity is set; give the cost per subcontracted unit",
         )
 
+    if {"families", "inventory", "items"} <= set(typed):
+        _opening_inventory(
+            rep, src["families"], typed["families"].df, typed["inventory"].df, typed["items"].df
+        )
+
     if "actual_inventory" in typed:
         a = typed["actual_inventory"].df
         # a row with neither count says nothing; a blank cell in an error is reported already
@@ -1251,4 +1256,27 @@ def _budget_in_calendar(rep: _Report, source: str, budget: pd.DataFrame, cal: pd
         f"is not in the calendar, which runs from {first} to {last}; budget periods must "
         "be calendar periods",
         "period",
+    )
+
+
+def _opening_inventory(
+    rep: _Report, source: str, fam: pd.DataFrame, inv: pd.DataFrame, items: pd.DataFrame
+) -> None:
+    """A family's opening inventory is its initial_inventory when given, else its items' on
+    hand (:meth:`Workbook.items_on_hand`): both given and different, one is ignored."""
+    on_hand = Workbook(Granularity.MONTH, {"items": items, "inventory": inv}).items_on_hand()
+    items_sum = fam["family"].map(on_hand)
+    differ = fam["initial_inventory"].notna() & items_sum.notna()
+    differ &= ~np.isclose(fam["initial_inventory"].fillna(0), items_sum.fillna(0))
+    rep.rows(
+        source,
+        fam.assign(_items=items_sum),
+        differ,
+        "initial_inventory",
+        lambda r: (
+            f"family {r['family']}: initial_inventory {r['initial_inventory']:,.0f} differs "
+            f"from the sum of its items' on_hand in `inventory`, {r['_items']:,.0f}; the "
+            "plan opens with initial_inventory (clear it to open with the items' on hand)"
+        ),
+        severity=Severity.WARNING,
     )

@@ -162,7 +162,12 @@ _FAMILY_COLUMNS = (
     Column("family", T, "Family code, as in `items`.", required=True),
     Column("description", T, "Free text.", free_text=True),
     Column(
-        "initial_inventory", N, "On hand at the start of the horizon.", default=0.0, unit="units"
+        "initial_inventory",
+        N,
+        "On hand at the start of the horizon; blank: the sum of its items' on_hand in "
+        "`inventory` (docs/inventory.md).",
+        default=0.0,
+        unit="units",
     ),
     Column(
         "initial_backlog",

@@ -177,10 +177,23 @@ class Workbook:
         """One row per family of ``items`` (in that order), defaults applied."""
         # defaults are filled after reindexing, so families with no row get them too
         fam = self.table("families").set_index("family").reindex(self.family_names)
+        # the one opening-inventory rule: initial_inventory when given, else the items' on hand
+        on_hand = self.items_on_hand()
+        fam["initial_inventory"] = fam["initial_inventory"].fillna(on_hand.reindex(fam.index))
         for col, value in defaults("families").items():
             fam[col] = fam[col].fillna(value)
         fam.index.name = "family"
         return fam
+
+    def items_on_hand(self) -> pd.Series:
+        """Units on hand per family: the sum of its items' ``inventory`` rows (families none of
+        whose items has a row are left out). A family's opening inventory is
+        ``families.initial_inventory`` when given, else this (docs/inventory.md)."""
+        inv = self.table("inventory")
+        fam_of = self.items.drop_duplicates("item").set_index("item")["family"]
+        known = inv[inv["item"].isin(fam_of.index) & inv["on_hand"].notna()]
+        out: pd.Series = known.groupby(known["item"].map(fam_of))["on_hand"].sum()
+        return out.astype(float)
 
     def period_values(self, name: str, periods: list[Period]) -> dict[str, pd.DataFrame]:
         """Per-period values of a table's numeric columns: ``{column: key x period frame}``.

@@ -270,3 +270,16 @@ def _current_plan(tx: Tx) -> _Current | None:
     if plan is None or not plan.ok:
         return None
     return _Current(plan.plan, plan.capacity)
+
+
+def lag1_family_errors(versions: list[PlanVersion], wb: Workbook) -> pd.DataFrame:
+    """Each period's lag-1 family forecast (the consensus of the version starting in it)
+    against the family's sales, in the periods with sales: family, period, forecast,
+    actual, error (forecast - actual); no total row. The tracking signal's cells."""
+    from snop.learning.frames import TOTAL
+
+    cells = _tracking(versions, wb, _sales(wb))
+    out: pd.DataFrame = cells.loc[
+        cells["family"] != TOTAL, ["family", "period", "forecast", "actual", "error"]
+    ]
+    return out.reset_index(drop=True)

@@ -14,6 +14,7 @@ from snop.io.jsonable import dumps, loads
 from snop.model.vocabulary import PlanStatus, Strategy
 from snop.model.workbook import Workbook
 from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, cycle_workbook
+from snop.services.inventory import planning_workbook, refuse_without_store
 from snop.services.steps import open_cycle_for_work, record_run
 from snop.store.document_repo import DRAFT, VERSION
 from snop.supply import STRATEGIES, FrozenPlan, SupplyPlan, compare_strategies
@@ -49,7 +50,7 @@ def plan_cycle_supply(
     """
     with uow.write() as tx:
         cycle = open_cycle_for_work(tx, "a new supply plan")
-        wb = cycle_workbook(tx, cycle)
+        wb, safety = planning_workbook(tx, cycle, cycle_workbook(tx, cycle))
         demand, source = cycle_demand(tx, cycle, wb)
         frozen = frozen_zone(tx, cycle, wb)
         plans = compare_strategies(
@@ -72,6 +73,8 @@ def plan_cycle_supply(
                 n: {"status": p.status, "total_cost": p.total_cost} for n, p in plans.items()
             },
         }
+        if safety:  # basis forecast_error: the safety stock each family was planned with
+            summary["safety_stock_from_forecast_error"] = safety
         record_run(tx, actor, cycle.period, "supply_review", summary)
     return SupplyResult(
         cycle.period, source, plans, wb.setting("currency") or "$", _fenced(frozen, wb)
@@ -154,6 +157,7 @@ def plan_workbook_file(
     from snop.io import read_workbook
 
     wb = read_workbook(Path(path))
+    refuse_without_store(wb)
     demand, source = demand_for(wb)
     plans = compare_strategies(
         wb,

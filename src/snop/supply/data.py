@@ -34,6 +34,19 @@ class SafetyStock(StrEnum):
     HARD = "hard"  # a lower bound on inventory: customers wait before the stock is touched
 
 
+class SafetyStockBasis(StrEnum):
+    """Where the plan's safety stock comes from (setting ``safety_stock_basis``)."""
+
+    GIVEN = "given"  # the families' safety_stock as the workbook gives it
+    FORECAST_ERROR = "forecast_error"  # sized from forecast error (snop.supply.safety)
+
+
+def safety_stock_basis(workbook: Workbook) -> SafetyStockBasis:
+    """The workbook's ``safety_stock_basis`` setting (default: given)."""
+    value = _choice(workbook, "safety_stock_basis", SafetyStockBasis)
+    return SafetyStockBasis.GIVEN if value is None else SafetyStockBasis(value)
+
+
 class EndingWorkforce(StrEnum):
     """The terminal condition on each pool's workforce (setting ``ending_workforce``)."""
 
@@ -110,6 +123,7 @@ def policy_setting_problem(name: str, raw: str) -> str | None:
     choices = {
         "allow_ending_backlog": tuple(_YES_NO),
         "safety_stock": tuple(e.value for e in SafetyStock),
+        "safety_stock_basis": tuple(e.value for e in SafetyStockBasis),
         "ending_workforce": tuple(e.value for e in EndingWorkforce),
     }.get(name)
     if choices is None or not raw.strip() or raw.strip().lower() in choices:
