@@ -113,6 +113,7 @@ JSON_COMMANDS: dict[str, tuple[list[str], int]] = {
     "demand cycles": (["--db", "s.db", "demand", "cycles", "--json"], 0),
     "demand fva": (["--db", "s.db", "demand", "fva", "--json"], 0),
     "demand fva by author": (["--db", "s.db", "demand", "fva", "--by", "author", "--json"], 0),
+    "safety stock": (["--db", "s.db", "safety-stock", "--json"], 0),
 }
 
 
