@@ -1,0 +1,251 @@
+"""Write a plan to one .xlsx: output sheets for people to read, beside the input sheets.
+
+The input sheets are written exactly as :func:`snop.io.writer.write_workbook` writes them, so
+the file imports back losslessly. Each output sheet is one table from A1 (header row, then
+one row per record) with its header frozen, an Excel table over it for filtering, numbers
+rounded and formatted per column (:class:`ColumnKind`) and columns as wide as their text.
+Output sheet names all start with ``plan_`` (:data:`OUTPUT_PREFIX`), which no input table
+does; :mod:`snop.io.reader` skips such sheets on import, with a warning.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from snop.io.atomic import Written, atomic_file
+from snop.io.reader import OUTPUT_PREFIX
+from snop.io.writer import add_input_sheets, save_book, table_names
+from snop.model.workbook import Workbook
+
+MAX_SHEET_NAME = 31  # Excel's limit
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
+MAX_WIDTH = 60  # characters; longer text wraps off the screen anyway
+
+
+class ColumnKind(StrEnum):
+    """What a column holds, which decides how its cells are rounded and formatted."""
+
+    TEXT = "text"
+    COUNT = "count"  # whole numbers: people, ids
+    UNITS = "units"  # quantities (units, hours): 2 decimals
+    MONEY = "money"  # amounts in the plan's currency: 2 decimals
+    PERCENT = "percent"  # a ratio (0.5 = 50 %)
+    DATE = "date"  # a date, or ISO 8601 text
+    TIMESTAMP = "timestamp"  # a date and time, or ISO 8601 text (shown in UTC)
+
+
+_DECIMALS = {ColumnKind.COUNT: 0, ColumnKind.UNITS: 2, ColumnKind.MONEY: 2, ColumnKind.PERCENT: 4}
+_FORMATS = {
+    ColumnKind.COUNT: "#,##0",
+    ColumnKind.PERCENT: "0.0%",
+    ColumnKind.DATE: "yyyy-mm-dd",
+    ColumnKind.TIMESTAMP: "yyyy-mm-dd hh:mm:ss",
+}
+
+
+@dataclass(frozen=True)
+class OutputSheet:
+    """One output sheet: a frame and the kind of each column (columns not named are text).
+
+    ``name`` is made safe by :func:`sheet_names` (prefixed with ``plan_``, Excel's forbidden
+    characters replaced, cut to 31 characters, unique); ``title`` says what the sheet holds
+    (the print header and the ``plan_about`` sheet show it).
+    """
+
+    name: str
+    frame: pd.DataFrame
+    kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        cols = [str(c) for c in self.frame.columns]
+        if len(set(cols)) != len(cols):
+            raise ValueError(f"sheet {self.name}: column names repeat: {cols}")
+        unknown = set(self.kinds) - set(cols)
+        if unknown:
+            raise ValueError(f"sheet {self.name}: kinds of missing columns {sorted(unknown)}")
+
+    def kind(self, column: str) -> ColumnKind:
+        return self.kinds.get(column, ColumnKind.TEXT)
+
+
+def sheet_names(names: Sequence[str], taken: Sequence[str] = ()) -> list[str]:
+    """Excel-safe, unique names for output sheets ``names``, in order.
+
+    Each starts with ``plan_`` (added when missing), has ``[]:*?/\\`` replaced by ``_``, is
+    at most 31 characters, and differs (ignoring case, as Excel does) from the others and
+    from ``taken``; a repeat gets ``~2``, ``~3``... at its end.
+    """
+    used = {t.lower() for t in taken}
+    out = []
+    for raw in names:
+        base = _FORBIDDEN.sub("_", raw.strip()).strip("'") or "sheet"
+        if not base.lower().startswith(OUTPUT_PREFIX):
+            base = OUTPUT_PREFIX + base
+        name, n = base[:MAX_SHEET_NAME], 1
+        while name.lower() in used:
+            n += 1
+            tail = f"~{n}"
+            name = base[: MAX_SHEET_NAME - len(tail)] + tail
+        used.add(name.lower())
+        out.append(name)
+    return out
+
+
+def write_plan_book(wb: Workbook, sheets: Sequence[OutputSheet], path: Path) -> Written:
+    """Write the output ``sheets`` (first, in order) and ``wb``'s input sheets (as
+    :func:`snop.io.writer.write_workbook` writes them) into the .xlsx ``path``, atomically.
+
+    The names the output sheets got are the ``plan_`` names :func:`sheet_names` makes.
+    """
+    from openpyxl import Workbook as XlsxBook
+
+    inputs = table_names(wb)
+    names = sheet_names([s.name for s in sheets], inputs)
+    path = Path(path)
+    with atomic_file(path) as tmp:
+        book = XlsxBook(write_only=True)
+        for sheet, name in zip(sheets, names, strict=True):
+            _add_output_sheet(book, sheet, name)
+        add_input_sheets(book, wb, inputs)
+        save_book(book, tmp)
+    return Written([path])
+
+
+# --- one output sheet -----------------------------------------------------------------------
+
+
+def cell_value(value: Any, kind: ColumnKind) -> Any:
+    """``value`` as written in a column of ``kind``: numbers rounded to the kind's decimals
+    (never ``-0.0``), missing values (None, NaN) empty, ISO text of a date a date."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if kind in _DECIMALS:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            try:
+                value = float(value)
+            except (TypeError, ValueError):
+                return str(value)
+        x = round(float(value), _DECIMALS[kind]) + 0.0  # + 0.0 turns -0.0 into 0.0
+        if math.isinf(x):
+            return None
+        return int(x) if x.is_integer() and abs(x) < 1e15 else x
+    if kind in (ColumnKind.DATE, ColumnKind.TIMESTAMP):
+        return _when(value, kind)
+    return value if isinstance(value, str) else _text(value)
+
+
+def _when(value: Any, kind: ColumnKind) -> Any:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value  # not a date after all: kept as the text it is
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:  # Excel has no time zones: UTC, as the store keeps time
+            from datetime import UTC
+
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value.date() if kind is ColumnKind.DATE else value
+    if isinstance(value, date):
+        return value
+    return _text(value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _number_format(kind: ColumnKind, values: list[Any]) -> str | None:
+    if kind in (ColumnKind.UNITS, ColumnKind.MONEY):
+        whole = all(not isinstance(v, float) or v.is_integer() for v in values)
+        return "#,##0" if whole else "#,##0.00"
+    return _FORMATS.get(kind)
+
+
+def _shown(value: Any, kind: ColumnKind) -> str:
+    """About the text Excel shows for ``value`` (to size the column)."""
+    if value is None:
+        return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if kind is ColumnKind.PERCENT:
+            return f"{value * 100:,.1f}%"
+        return f"{value:,.2f}"
+    if isinstance(value, datetime):
+        return "yyyy-mm-dd hh:mm:ss"
+    if isinstance(value, date):
+        return "yyyy-mm-dd"
+    return max(str(value).splitlines() or [""], key=len)
+
+
+def _add_output_sheet(book: Any, sheet: OutputSheet, name: str) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    cols = [str(c) for c in sheet.frame.columns]
+    kinds = [sheet.kind(c) for c in cols]
+    rows = [
+        [cell_value(v, k) for v, k in zip(row, kinds, strict=True)]
+        for row in sheet.frame.itertuples(index=False, name=None)
+    ]
+    ws = book.create_sheet(name)
+    ws.freeze_panes = "A2"
+    if sheet.title:
+        ws.oddHeader.center.text = sheet.title
+    formats = [_number_format(k, [r[j] for r in rows]) for j, k in enumerate(kinds)]
+    for j, (col, kind) in enumerate(zip(cols, kinds, strict=True)):
+        width = max([len(col) + 3] + [len(_shown(r[j], kind)) for r in rows])  # 3: filter
+        ws.column_dimensions[get_column_letter(j + 1)].width = min(max(width, 8), MAX_WIDTH) + 1
+    bold = Font(bold=True)
+    header = []
+    for col in cols:
+        c = WriteOnlyCell(ws, value=col)
+        c.data_type = "s"  # a header is text, whatever it starts with
+        c.font = bold
+        header.append(c)
+    ws.append(header)
+    for row in rows:
+        cells = []
+        for value, fmt in zip(row, formats, strict=True):
+            c = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                c.data_type = "s"  # "=..." typed by a user is text, never a formula
+            elif fmt is not None and value is not None:
+                c.number_format = fmt
+            cells.append(c)
+        ws.append(cells)
+    if rows and cols:
+        with warnings.catch_warnings():  # openpyxl's reminder to name the columns: done
+            warnings.filterwarnings("ignore", "In write-only mode you must add table columns")
+            ws.add_table(_table(ws, name, cols, len(rows)))
+
+
+def _table(ws: Any, sheet: str, cols: list[str], n_rows: int) -> Any:
+    """An Excel table over the sheet's header and rows (filter buttons, banded rows)."""
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.filters import AutoFilter
+    from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+    ref = f"A1:{get_column_letter(len(cols))}{n_rows + 1}"
+    # a table's name is unique in the book: letters, digits and _ only
+    display = "t_" + re.sub(r"[^A-Za-z0-9_]", "_", sheet) + f"_{len(ws.parent.worksheets)}"
+    table = Table(displayName=display, ref=ref, autoFilter=AutoFilter(ref=ref))
+    # a write-only sheet cannot be read back for the header: the columns are named here
+    table.tableColumns = [TableColumn(id=i + 1, name=c) for i, c in enumerate(cols)]
+    table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+    return table
