@@ -111,7 +111,19 @@ def add_input_sheets(book: Any, wb: Workbook, names: list[str]) -> None:
         sheet = book.create_sheet(name)
         sheet.append(cols)
         for row in _cells(df, cols, _numeric_columns(name, cols)):
-            sheet.append(row)
+            sheet.append([_text_cell(sheet, v) for v in row])
+
+
+def _text_cell(sheet: Any, value: object) -> object:
+    """``value``, or a cell that keeps it text: openpyxl writes a string that starts with
+    ``=`` as a formula, which reads back empty (a comment "=promo" would be lost)."""
+    if not (isinstance(value, str) and value.startswith("=")):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
 
 
 def save_book(book: Any, path: Path) -> None:
