@@ -27,7 +27,7 @@ def test_sheet_names_are_safe_unique_and_marked_as_output(names: list[str]) -> N
     assert len(got) == len(names)
     for name in got:
         assert name.lower().startswith("plan_") and 0 < len(name) <= 31
-        assert not re.search(r"[\[\]:*?/\\]", name)
+        assert not re.search(r"[\[\]:*?/\\\x00-\x1f\x7f]", name)
         assert not name.startswith("'") and not name.endswith("'")
     lowered = [n.lower() for n in [*got, *taken]]
     assert len(set(lowered)) == len(lowered)  # Excel ignores case

@@ -19,7 +19,7 @@ from snop.model.schema import TABLES
 from snop.services import demand_review as dr
 from snop.services.cycles import approve_cycle, signoff
 from snop.services.forecast import run_baseline
-from snop.services.plan_export import export_plan
+from snop.services.plan_export import consensus_sheets, export_plan, read_cycle_plan
 from snop.services.supply import current_plans, plan_cycle_supply
 from snop.services.versions import read_version
 from snop.services.workbook import export_store, import_workbook
@@ -339,3 +339,20 @@ def test_the_cli_says_which_plan_and_sheets_it_wrote(approved: UnitOfWork, tmp_p
 
 def test_no_input_table_looks_like_an_output_sheet() -> None:
     assert not [n for n in TABLES if n.startswith("plan_")]
+
+
+def test_a_layer_named_like_a_key_column_keeps_its_own_column(
+    drafts: UnitOfWork, tmp_path: Path
+) -> None:
+    with drafts.read() as tx:
+        cycle = tx.cycles.current()
+        assert cycle is not None
+        plan = read_cycle_plan(tx, cycle, DP)
+        plan.by_item = plan.by_item.rename(columns={"sales": "item"})
+        plan.layers = ["statistical", "item", "marketing", "consensus"]
+        (sheet,) = consensus_sheets(tx, plan)
+    assert list(sheet.frame.columns) == [
+        "item", "family", "period", "statistical", "item_layer", "marketing", "consensus",
+    ]  # fmt: skip
+    a2 = sheet.frame[(sheet.frame["item"] == "A2") & (sheet.frame["period"] == "2027-03")]
+    assert a2["item_layer"].tolist() == [100] and a2["family"].tolist() == ["F1"]

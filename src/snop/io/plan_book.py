@@ -28,7 +28,8 @@ from snop.io.writer import add_input_sheets, save_book, table_names
 from snop.model.workbook import Workbook
 
 MAX_SHEET_NAME = 31  # Excel's limit
-_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")  # characters Excel refuses in a sheet name
+# characters Excel refuses in a sheet name, and control characters
+_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 MAX_WIDTH = 60  # characters; longer text wraps off the screen anyway
 
 
@@ -69,7 +70,7 @@ class OutputSheet:
 
     def __post_init__(self) -> None:
         cols = [str(c) for c in self.frame.columns]
-        if len(set(cols)) != len(cols):
+        if len({c.lower() for c in cols}) != len(cols):  # an Excel table's header cannot
             raise ValueError(f"sheet {self.name}: column names repeat: {cols}")
         unknown = set(self.kinds) - set(cols)
         if unknown:
@@ -82,24 +83,31 @@ class OutputSheet:
 def sheet_names(names: Sequence[str], taken: Sequence[str] = ()) -> list[str]:
     """Excel-safe, unique names for output sheets ``names``, in order.
 
-    Each starts with ``plan_`` (added when missing), has ``[]:*?/\\`` replaced by ``_``, is
-    at most 31 characters, and differs (ignoring case, as Excel does) from the others and
+    Each starts with ``plan_`` (added when missing), has ``[]:*?/\\`` and control
+    characters replaced by ``_``, is at most 31 characters (without a trailing space or
+    apostrophe), and differs (ignoring case, as Excel does) from the others and
     from ``taken``; a repeat gets ``~2``, ``~3``... at its end.
     """
     used = {t.lower() for t in taken}
     out = []
     for raw in names:
-        base = _FORBIDDEN.sub("_", raw.strip()).strip("'") or "sheet"
+        base = _FORBIDDEN.sub("_", raw).strip(" '") or "sheet"
         if not base.lower().startswith(OUTPUT_PREFIX):
             base = OUTPUT_PREFIX + base
-        name, n = base[:MAX_SHEET_NAME], 1
+        name, n = _cut(base, MAX_SHEET_NAME), 1
         while name.lower() in used:
             n += 1
             tail = f"~{n}"
-            name = base[: MAX_SHEET_NAME - len(tail)] + tail
+            name = _cut(base, MAX_SHEET_NAME - len(tail)) + tail
         used.add(name.lower())
         out.append(name)
     return out
+
+
+def _cut(name: str, length: int) -> str:
+    """``name`` cut to ``length`` characters, without the spaces and apostrophes a cut may
+    leave at its end (Excel refuses a name that ends with an apostrophe)."""
+    return name[:length].rstrip(" '")
 
 
 def write_plan_book(wb: Workbook, sheets: Sequence[OutputSheet], path: Path) -> Written:

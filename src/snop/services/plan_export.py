@@ -61,9 +61,9 @@ LOG_COLUMNS = [
 class CyclePlan:
     """What the export reads of a cycle: its approved version, else its drafts.
 
-    ``by_item``: item, period and one column per demand layer (``layers``, the last one the
-    consensus); empty, like ``log``, when the cycle has no demand plan yet (no statistical
-    baseline). ``supply``: the supply plan of each strategy planned. ``workbook``: the
+    ``by_item``: key (the item), period and one column per demand layer (``layers``, the
+    last one the consensus); empty, like ``log``, when the cycle has no demand plan yet (no
+    statistical baseline). ``supply``: the supply plan of each strategy planned. ``workbook``: the
     stored workbook as the cycle plans on it (for sheets that need master data).
     """
 
@@ -131,7 +131,7 @@ def read_cycle_plan(tx: Tx, cycle: Cycle, actor: Actor) -> CyclePlan:
     steps = [(s.step, str(s.status)) for s in tx.cycles.steps(cycle.period)]
     if cycle.approved_at is not None:
         v = version_in(tx, cycle.period)
-        by_item = pd.DataFrame(v.demand["by_item"]).rename(columns={"key": "item"})
+        by_item = pd.DataFrame(v.demand["by_item"])
         return CyclePlan(
             cycle,
             True,
@@ -154,7 +154,7 @@ def read_cycle_plan(tx: Tx, cycle: Cycle, actor: Actor) -> CyclePlan:
     items = wb.items[["item", "family"]]
     supply = _in_order(draft_plans(tx, cycle.period))
     if tx.forecasts.layer(cycle.period).empty:  # no baseline: no demand plan to read yet
-        empty = pd.DataFrame(columns=["item", "period"])
+        empty = pd.DataFrame(columns=["key", "period"])
         log = pd.DataFrame(columns=LOG_COLUMNS)
         return CyclePlan(
             cycle, False, wb, currency, None, [], empty, items, log, supply, actor.name, now(),
@@ -168,7 +168,7 @@ def read_cycle_plan(tx: Tx, cycle: Cycle, actor: Actor) -> CyclePlan:
         currency,
         str(demand.status),
         list(demand.layer_names),
-        demand.view("item").rename(columns={"key": "item"}),
+        demand.view("item"),
         items,
         demand.log(),
         supply,
@@ -207,14 +207,16 @@ def consensus_sheets(tx: Tx, plan: CyclePlan) -> list[OutputSheet]:
     """``plan_consensus``: every demand layer by item and period, with the item's family."""
     if plan.demand_status is None:
         return []
-    df = plan.by_item.merge(plan.items, on="item", how="left")
-    df = df[["item", "family", "period", *plan.layers]]
+    # a layer may be called "item" or "family": its column says it is the layer
+    named = {lay: f"{lay}_layer" if lay in ("item", "family") else lay for lay in plan.layers}
+    df = plan.by_item[["key", "period", *plan.layers]].rename(columns={**named, "key": "item"})
+    df = df.merge(plan.items, on="item", how="left")[["item", "family", "period", *named.values()]]
     df = df.sort_values(["family", "item"], kind="stable").reset_index(drop=True)
     title = (
         f"Demand plan of cycle {plan.cycle.period} ({plan.demand_status}), units by item and "
         f"period, every layer: {' -> '.join(plan.layers)}"
     )
-    return [OutputSheet("plan_consensus", df, dict.fromkeys(plan.layers, K.UNITS), title)]
+    return [OutputSheet("plan_consensus", df, dict.fromkeys(named.values(), K.UNITS), title)]
 
 
 def supply_sheets(tx: Tx, plan: CyclePlan) -> list[OutputSheet]:
