@@ -113,3 +113,29 @@ def test_an_empty_output_sheet_keeps_its_header_without_a_table(tmp_path: Path) 
     write_plan_book(wb, [empty], tmp_path / "out.xlsx")
     ws = load_workbook(tmp_path / "out.xlsx")["plan_empty"]
     assert [c.value for c in ws[1]] == ["a", "b"] and not ws.tables
+
+
+def test_a_grid_formats_each_row_as_its_measure(tmp_path: Path) -> None:
+    wb = read_workbook(write_small(tmp_path / "wb"))
+    grid = pd.DataFrame(
+        {
+            "measure": ["production", "inventory value", "utilisation", "note"],
+            "2026-11": [183.606557, 1234.5, 0.941176, 1.0],
+            "2026-12": [165.0, -0.001, 1.0, 2.0],
+        }
+    )
+    sheet = OutputSheet(
+        "plan_family_F1",
+        grid,
+        {"2026-11": K.UNITS, "2026-12": K.UNITS},
+        row_kinds=[K.UNITS, K.MONEY, K.PERCENT, K.TEXT],
+    )
+    write_plan_book(wb, [sheet], tmp_path / "out.xlsx")
+    ws = load_workbook(tmp_path / "out.xlsx")["plan_family_F1"]
+    cells = [[(c.value, c.number_format) for c in r[1:]] for r in ws.iter_rows(min_row=2)]
+    assert cells == [
+        [(183.61, "#,##0.00"), (165, "#,##0.00")],  # a grid: one format along a row
+        [(1234.5, "#,##0.00"), (0, "#,##0.00")],  # money: -0.001 is 0, not -0.0
+        [(0.9412, "0.0%"), (1, "0.0%")],
+        [(1, "#,##0"), (2, "#,##0")],  # a text row kind keeps the column's kind
+    ]

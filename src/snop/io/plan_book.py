@@ -61,12 +61,18 @@ class OutputSheet:
     ``name`` is made safe by :func:`sheet_names` (prefixed with ``plan_``, Excel's forbidden
     characters replaced, cut to 31 characters, unique); ``title`` says what the sheet holds
     (the print header and the ``plan_about`` sheet show it).
+
+    ``row_kinds`` (one per row) is for a grid whose rows are measures and whose columns are
+    periods (units, then money, then a percent...): in each row, the numeric columns (those
+    of a numeric kind in ``kinds``) take the row's kind; a text row kind leaves them as they
+    are.
     """
 
     name: str
     frame: pd.DataFrame
     kinds: Mapping[str, ColumnKind] = field(default_factory=dict)
     title: str = ""
+    row_kinds: Sequence[ColumnKind] | None = None
 
     def __post_init__(self) -> None:
         cols = [str(c) for c in self.frame.columns]
@@ -75,9 +81,22 @@ class OutputSheet:
         unknown = set(self.kinds) - set(cols)
         if unknown:
             raise ValueError(f"sheet {self.name}: kinds of missing columns {sorted(unknown)}")
+        if self.row_kinds is not None and len(self.row_kinds) != len(self.frame):
+            raise ValueError(f"sheet {self.name}: {len(self.row_kinds)} row kinds for "
+                             f"{len(self.frame)} rows")  # fmt: skip
 
     def kind(self, column: str) -> ColumnKind:
         return self.kinds.get(column, ColumnKind.TEXT)
+
+    def cell_kinds(self) -> list[list[ColumnKind]]:
+        """The kind of every cell, row by row."""
+        base = [self.kind(str(c)) for c in self.frame.columns]
+        if self.row_kinds is None:
+            return [base] * len(self.frame)
+        return [
+            [rk if k in _DECIMALS and rk is not ColumnKind.TEXT else k for k in base]
+            for rk in self.row_kinds
+        ]
 
 
 def sheet_names(names: Sequence[str], taken: Sequence[str] = ()) -> list[str]:
@@ -178,11 +197,32 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _number_format(kind: ColumnKind, values: list[Any]) -> str | None:
-    if kind in (ColumnKind.UNITS, ColumnKind.MONEY):
-        whole = all(not isinstance(v, float) or v.is_integer() for v in values)
-        return "#,##0" if whole else "#,##0.00"
-    return _FORMATS.get(kind)
+def _number_formats(
+    kinds: list[list[ColumnKind]], rows: list[list[Any]], by_row: bool
+) -> list[list[str | None]]:
+    """The number format of every cell: units and money ``#,##0`` where every value of that
+    kind in the column (in the row, ``by_row``, for a grid of measures) is whole, else
+    ``#,##0.00``; None for text."""
+
+    def group(i: int, j: int, k: ColumnKind) -> tuple[int, int, ColumnKind]:
+        return (i, -1, k) if by_row else (-1, j, k)
+
+    fractions = {
+        group(i, j, k)
+        for i, (row, ks) in enumerate(zip(rows, kinds, strict=True))
+        for j, (v, k) in enumerate(zip(row, ks, strict=True))
+        if isinstance(v, float) and not v.is_integer()
+    }
+    out = []
+    for i, ks in enumerate(kinds):
+        line: list[str | None] = []
+        for j, k in enumerate(ks):
+            if k in (ColumnKind.UNITS, ColumnKind.MONEY):
+                line.append("#,##0.00" if group(i, j, k) in fractions else "#,##0")
+            else:
+                line.append(_FORMATS.get(k))
+        out.append(line)
+    return out
 
 
 def _shown(value: Any, kind: ColumnKind) -> str:
@@ -206,18 +246,19 @@ def _add_output_sheet(book: Any, sheet: OutputSheet, name: str) -> None:
     from openpyxl.utils import get_column_letter
 
     cols = [str(c) for c in sheet.frame.columns]
-    kinds = [sheet.kind(c) for c in cols]
+    kinds = sheet.cell_kinds()
     rows = [
-        [cell_value(v, k) for v, k in zip(row, kinds, strict=True)]
-        for row in sheet.frame.itertuples(index=False, name=None)
+        [cell_value(v, k) for v, k in zip(row, ks, strict=True)]
+        for row, ks in zip(sheet.frame.itertuples(index=False, name=None), kinds, strict=True)
     ]
     ws = book.create_sheet(name)
     ws.freeze_panes = "A2"
     if sheet.title:
         ws.oddHeader.center.text = sheet.title
-    formats = [_number_format(k, [r[j] for r in rows]) for j, k in enumerate(kinds)]
-    for j, (col, kind) in enumerate(zip(cols, kinds, strict=True)):
-        width = max([len(col) + 3] + [len(_shown(r[j], kind)) for r in rows])  # 3: filter
+    formats = _number_formats(kinds, rows, by_row=sheet.row_kinds is not None)
+    for j, col in enumerate(cols):
+        shown = [len(_shown(r[j], ks[j])) for r, ks in zip(rows, kinds, strict=True)]
+        width = max([len(col) + 3, *shown])  # 3: the filter button
         ws.column_dimensions[get_column_letter(j + 1)].width = min(max(width, 8), MAX_WIDTH) + 1
     bold = Font(bold=True)
     header = []
@@ -227,9 +268,9 @@ def _add_output_sheet(book: Any, sheet: OutputSheet, name: str) -> None:
         c.font = bold
         header.append(c)
     ws.append(header)
-    for row in rows:
+    for row, row_formats in zip(rows, formats, strict=True):
         cells = []
-        for value, fmt in zip(row, formats, strict=True):
+        for value, fmt in zip(row, row_formats, strict=True):
             c = WriteOnlyCell(ws, value=value)
             if isinstance(value, str):
                 c.data_type = "s"  # "=..." typed by a user is text, never a formula
