@@ -52,6 +52,7 @@ def test_cells_are_rounded_per_kind_and_never_negative_zero() -> None:
     assert cell_value(2.6, K.COUNT) == 3
     assert cell_value(float("nan"), K.UNITS) is None and cell_value(None, K.TEXT) is None
     assert cell_value(True, K.TEXT) == "yes" and cell_value(3.0, K.TEXT) == "3"
+    assert cell_value(pd.NA, K.UNITS) is None and cell_value("a\x01b\tc", K.TEXT) == "ab\tc"
     assert cell_value("2026-11-30T02:21:31+01:00", K.TIMESTAMP) == datetime(2026, 11, 30, 1, 21, 31)
     assert cell_value("2026-11-30T02:21:31", K.DATE) == datetime(2026, 11, 30).date()
     assert cell_value("not a date", K.TIMESTAMP) == "not a date"

@@ -3,7 +3,8 @@
 The input sheets are written exactly as :func:`snop.io.writer.write_workbook` writes them, so
 the file imports back losslessly. Each output sheet is one table from A1 (header row, then
 one row per record) with its header frozen, an Excel table over it for filtering, numbers
-rounded and formatted per column (:class:`ColumnKind`) and columns as wide as their text.
+rounded and formatted per column (:class:`ColumnKind`; per row in a grid of measures) and
+columns as wide as their text.
 Output sheet names all start with ``plan_`` (:data:`OUTPUT_PREFIX`), which no input table
 does; :mod:`snop.io.reader` skips such sheets on import, with a warning.
 """
@@ -15,7 +16,7 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ MAX_SHEET_NAME = 31  # Excel's limit
 # characters Excel refuses in a sheet name, and control characters
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f]")
 MAX_WIDTH = 60  # characters; longer text wraps off the screen anyway
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class ColumnKind(StrEnum):
@@ -155,7 +157,9 @@ def write_plan_book(wb: Workbook, sheets: Sequence[OutputSheet], path: Path) -> 
 def cell_value(value: Any, kind: ColumnKind) -> Any:
     """``value`` as written in a column of ``kind``: numbers rounded to the kind's decimals
     (never ``-0.0``), missing values (None, NaN) empty, ISO text of a date a date."""
-    if value is None or value is pd.NaT or (isinstance(value, float) and math.isnan(value)):
+    if value is None or value is pd.NaT or value is pd.NA:
+        return None
+    if isinstance(value, float) and math.isnan(value):
         return None
     if kind in _DECIMALS:
         if isinstance(value, bool) or not isinstance(value, int | float):
@@ -169,7 +173,8 @@ def cell_value(value: Any, kind: ColumnKind) -> Any:
         return int(x) if x.is_integer() and abs(x) < 1e15 else x
     if kind in (ColumnKind.DATE, ColumnKind.TIMESTAMP):
         return _when(value, kind)
-    return value if isinstance(value, str) else _text(value)
+    # characters XML cannot hold (the store refuses them in text; this is a last guard)
+    return _ILLEGAL.sub("", value if isinstance(value, str) else _text(value))
 
 
 def _when(value: Any, kind: ColumnKind) -> Any:
@@ -180,8 +185,6 @@ def _when(value: Any, kind: ColumnKind) -> Any:
             return value  # not a date after all: kept as the text it is
     if isinstance(value, datetime):
         if value.tzinfo is not None:  # Excel has no time zones: UTC, as the store keeps time
-            from datetime import UTC
-
             value = value.astimezone(UTC).replace(tzinfo=None)
         return value.date() if kind is ColumnKind.DATE else value
     if isinstance(value, date):
