@@ -10,6 +10,7 @@ import typer
 from snop.cli.common import actor, console, err_console, esc, print_json, store
 from snop.cli.main import app
 from snop.io import Severity
+from snop.services.plan_export import export_plan
 from snop.services.workbook import export_store, import_workbook, validate_workbook
 
 WorkbookArg = Annotated[Path, typer.Argument(help="A folder of CSV files or an .xlsx file.")]
@@ -99,8 +100,21 @@ def export_cmd(
 
     Into a folder (CSV files) or a .xlsx file, replacing the old files only once the new ones
     are complete. In a folder, the CSV files of workbook tables the store does not hold are
-    removed; other files are kept."""
-    result = export_store(store(ctx), actor(ctx), dest)
+    removed; other files are kept. An .xlsx file also gets the current cycle's plan in
+    sheets named plan_... (its approved version, else its drafts), which import ignores."""
+    if dest.suffix.lower() == ".xlsx":
+        exported = export_plan(store(ctx), actor(ctx), dest)
+        result = exported.written
+        if exported.plan is None:
+            err_console.print("no current cycle: only the input tables were written")
+        else:
+            err_console.print(
+                f"exported {esc(exported.plan.what)} in {len(exported.sheets)} plan sheet(s): "
+                f"{esc(', '.join(exported.sheets))}; input tables: "
+                f"{esc(', '.join(exported.inputs))}"
+            )
+    else:
+        result = export_store(store(ctx), actor(ctx), dest)
     console.print(f"wrote {len(result.written)} file(s) to {esc(dest)}")
     if result.removed:
         names = ", ".join(p.name for p in result.removed)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from snop.io.problems import Problem
+from snop.io.problems import Problem, Severity
 from snop.model.schema import TABLES, Kind
 
 
@@ -156,6 +156,9 @@ def _read_sheets(path: Path, book: Any, raw: RawWorkbook) -> None:
     for sheet in book.worksheets:
         name = normalize_header(sheet.title)
         source = f"{path.name}, sheet {sheet.title}"
+        if name.startswith(OUTPUT_PREFIX):
+            raw.problems.append(_output_sheet(source))
+            continue
         if name not in TABLES:
             raw.problems.append(_unknown_table(source, name))
             continue
@@ -186,6 +189,20 @@ def _read_sheets(path: Path, book: Any, raw: RawWorkbook) -> None:
 def _kinds(table: str, header: list[str]) -> list[Kind | None]:
     spec = TABLES[table]
     return [spec.column(h).kind if h in spec.names else None for h in header]
+
+
+# Sheets of the plan `snop export` writes beside the input tables (see snop.io.plan_book);
+# no input table starts with it.
+OUTPUT_PREFIX = "plan_"
+
+
+def _output_sheet(source: str) -> Problem:
+    return Problem(
+        source,
+        "is an output sheet of `snop export` (the plan, for reading), not an input table; "
+        "it was ignored",
+        severity=Severity.WARNING,
+    )
 
 
 def _unknown_table(source: str, name: str) -> Problem:

@@ -13,6 +13,7 @@ import io
 import math
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -66,8 +67,7 @@ def write_workbook(wb: Workbook, path: Path, *, partial_workbook: bool = False) 
     has ``items`` and ``sales`` (header only when empty); a ``partial_workbook`` (new actuals
     to import over a store) has only its non-empty tables, as an import would keep the rest.
     """
-    always = () if partial_workbook else ("items", "sales")
-    names = [n for n in TABLES if wb.has(n) or n in always]
+    names = table_names(wb, partial_workbook=partial_workbook)
     path = Path(path)
     if path.suffix.lower() == ".xlsx":
         with atomic_file(path) as tmp:
@@ -75,6 +75,12 @@ def write_workbook(wb: Workbook, path: Path, *, partial_workbook: bool = False) 
         return Written([path])
     files = {f"{name}.csv": partial(_write_csv, wb, name) for name in names}
     return replace_folder_files(path, files, remove=[f"{name}.csv" for name in TABLES])
+
+
+def table_names(wb: Workbook, *, partial_workbook: bool = False) -> list[str]:
+    """The tables :func:`write_workbook` writes, in schema order."""
+    always = () if partial_workbook else ("items", "sales")
+    return [n for n in TABLES if wb.has(n) or n in always]
 
 
 def _write_csv(wb: Workbook, name: str, file: Path) -> None:
@@ -92,13 +98,36 @@ def _write_xlsx(wb: Workbook, path: Path, names: list[str]) -> None:
     from openpyxl import Workbook as XlsxBook
 
     book = XlsxBook(write_only=True)
+    add_input_sheets(book, wb, names)
+    save_book(book, path)
+
+
+def add_input_sheets(book: Any, wb: Workbook, names: list[str]) -> None:
+    """One sheet per table of ``names`` in the write-only openpyxl ``book``: the header,
+    then the rows, numbers as :func:`_number` writes them."""
     for name in names:
         df = wb.table(name)
         cols = _columns(wb, name, df)
         sheet = book.create_sheet(name)
         sheet.append(cols)
         for row in _cells(df, cols, _numeric_columns(name, cols)):
-            sheet.append(row)
+            sheet.append([_text_cell(sheet, v) for v in row])
+
+
+def _text_cell(sheet: Any, value: object) -> object:
+    """``value``, or a cell that keeps it text: openpyxl writes a string that starts with
+    ``=`` as a formula, which reads back empty (a comment "=promo" would be lost)."""
+    if not (isinstance(value, str) and value.startswith("=")):
+        return value
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    return cell
+
+
+def save_book(book: Any, path: Path) -> None:
+    """Save the openpyxl ``book`` at ``path`` (a temporary file of :func:`atomic_file`)."""
     # built in memory, then written in one go: a failed write (disk full) leaves no half-made
     # zip archive behind that would complain again when it is garbage-collected
     buffer = io.BytesIO()
