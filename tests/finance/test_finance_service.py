@@ -112,3 +112,51 @@ def test_sheet_and_finance_on_the_command_line(tmp_path: Path) -> None:
     assert bad.exit_code == 1 and "no family 'NOPE'" in bad.stderr and not bad.traceback
     bad = snop("--db", db, "finance", "--strategy", "level")
     assert bad.exit_code == 1 and "no level plan" in bad.stderr
+
+
+def test_the_exported_plan_holds_the_sheets_and_the_money_of_the_services(
+    tmp_path: Path,
+) -> None:
+    from openpyxl import load_workbook
+
+    db = tmp_path / "s.db"
+    uow = approved_store(f"sqlite:///{db}", tmp_path)
+    r = snop("--db", db, "export", tmp_path / "plan.xlsx")
+    assert r.exit_code == 0, r.stderr
+    book = load_workbook(tmp_path / "plan.xlsx")
+    money = finance_report(uow, DP)
+    rows = list(book["plan_finance"].iter_rows(values_only=True))
+    head = list(rows[0])
+    by = {
+        (x[head.index("bucket")], x[head.index("family")], x[head.index("period")]): x
+        for x in rows[1:]
+    }
+    lines = money.plan.lines.set_index(["family", "period"])
+    for fam in ("F1", "F2", TOTAL):
+        got = by[("period", fam, "2026-12")]
+        for col in ("revenue", "cogs", "gross_margin", "inventory_value"):
+            assert got[head.index(col)] == pytest.approx(lines.at[(fam, "2026-12"), col], abs=0.006)
+    gap = list(book["plan_budget_gap"].iter_rows(values_only=True))
+    ghead = list(gap[0])
+    f1 = next(x for x in gap[1:] if x[0] == "period" and x[1] == "F1" and x[2] == "2026-11")
+    want = money.gap.set_index(["family", "period"]).loc[("F1", "2026-11")]
+    for col in ("demand_gap", "supply_gap", "gap"):
+        assert f1[ghead.index(col)] == pytest.approx(want[col], abs=0.006)
+    sheet = family_sheet(uow, DP, "F1").sheet.grid("F1")
+    ws = book["plan_family_F1"]
+    grid = list(ws.iter_rows(values_only=True))
+    assert ws.freeze_panes == "A2"
+    labels = [x[1] for x in grid[1:]]
+    col = list(grid[0]).index("2026-12")
+    row = grid[1 + labels.index("Inventory plan")]
+    assert row[col] == pytest.approx(sheet.at["inventory_plan", "2026-12"], abs=0.006)
+    pct = ws.cell(row=2 + labels.index("Margin %"), column=col + 1)
+    assert pct.number_format == "0.0%"
+    # the sheets alone, from the sheet command
+    r = snop("--db", db, "sheet", "--xlsx", tmp_path / "sheets.xlsx")
+    assert r.exit_code == 0 and "wrote 3 sheet(s)" in r.stderr
+    assert load_workbook(tmp_path / "sheets.xlsx").sheetnames == [
+        "plan_family_F1",
+        "plan_family_F2",
+        "plan_family_total",
+    ]

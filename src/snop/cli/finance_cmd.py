@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated
 
 import pandas as pd
 import typer
 
-from snop.cli.common import actor, console, esc, print_json, store
+from snop.cli.common import actor, console, err_console, esc, print_json, store
 from snop.cli.main import app
 from snop.integrated.sheet import Row
 from snop.learning.frames import TOTAL
@@ -55,6 +56,10 @@ def sheet_cmd(
     history: Annotated[
         int, typer.Option("--history", help="Periods of actuals shown before the horizon.")
     ] = 3,
+    xlsx: Annotated[
+        Path | None,
+        typer.Option("--xlsx", help="Also write the sheets to this .xlsx file, one per family."),
+    ] = None,
     all_periods: Annotated[
         bool, typer.Option("--all-periods", help=f"Show every period, not the first {SHOWN_AHEAD}.")
     ] = False,
@@ -67,6 +72,11 @@ def sheet_cmd(
     r = family_sheet(
         store(ctx), actor(ctx), family, cycle=cycle, strategy=strategy, history=history
     )
+    if xlsx is not None:
+        from snop.services.finance_export import write_sheets
+
+        write_sheets(r, xlsx)
+        err_console.print(f"wrote {len(r.shown)} sheet(s) to {esc(xlsx)}")
     if as_json:
         print_json(r)
         return

@@ -131,22 +131,24 @@ def _cut(name: str, length: int) -> str:
     return name[:length].rstrip(" '")
 
 
-def write_plan_book(wb: Workbook, sheets: Sequence[OutputSheet], path: Path) -> Written:
+def write_plan_book(wb: Workbook | None, sheets: Sequence[OutputSheet], path: Path) -> Written:
     """Write the output ``sheets`` (first, in order) and ``wb``'s input sheets (as
-    :func:`snop.io.writer.write_workbook` writes them) into the .xlsx ``path``, atomically.
+    :func:`snop.io.writer.write_workbook` writes them; none without ``wb``) into the .xlsx
+    ``path``, atomically.
 
     The names the output sheets got are the ``plan_`` names :func:`sheet_names` makes.
     """
     from openpyxl import Workbook as XlsxBook
 
-    inputs = table_names(wb)
+    inputs = table_names(wb) if wb is not None else []
     names = sheet_names([s.name for s in sheets], inputs)
     path = Path(path)
     with atomic_file(path) as tmp:
         book = XlsxBook(write_only=True)
         for sheet, name in zip(sheets, names, strict=True):
             _add_output_sheet(book, sheet, name)
-        add_input_sheets(book, wb, inputs)
+        if wb is not None:
+            add_input_sheets(book, wb, inputs)
         save_book(book, tmp)
     return Written([path])
 

@@ -27,6 +27,7 @@ from snop.io.writer import table_names, write_workbook
 from snop.model.vocabulary import Strategy
 from snop.model.workbook import Workbook
 from snop.services.context import Actor, Tx, UnitOfWork, cycle_workbook, now, stored_workbook
+from snop.services.finance_export import family_sheet_sheets, finance_sheets
 from snop.services.versions import PlanVersion, version_in
 from snop.supply.plan import SupplyPlan
 
@@ -335,13 +336,14 @@ def _missing(v: object) -> bool:
     return v is None or (isinstance(v, float) and v != v)
 
 
-# The sheets after plan_about, in order. More sheets (the family S&OP sheets, the financial
-# plan, the gap to budget) join with one builder each.
+# The sheets after plan_about, in order; a new kind of sheet joins with one builder.
 SHEET_BUILDERS: list[SheetBuilder] = [
     consensus_sheets,
+    family_sheet_sheets,
     supply_sheets,
     workforce_sheets,
     capacity_sheets,
+    finance_sheets,
     override_sheets,
 ]
 

@@ -46,17 +46,27 @@ def family_sheet(
     history: int = DEFAULT_HISTORY,
 ) -> SheetReport:
     """The sheet of ``family`` (every family and the total when None) for ``cycle``."""
+    with uow.read() as tx:
+        return sheet_in(tx, family, cycle=cycle, strategy=strategy, history=history)
+
+
+def sheet_in(
+    tx: Tx,
+    family: str | None = None,
+    *,
+    cycle: str | None = None,
+    strategy: str | None = None,
+    history: int = DEFAULT_HISTORY,
+) -> SheetReport:
+    """:func:`family_sheet` inside a transaction the caller holds."""
     if not 0 <= history <= MAX_HISTORY:
         raise SnopError(f"--history is {history}; give 0 to {MAX_HISTORY} periods")
-    with uow.read() as tx:
-        basis = plan_basis(tx, cycle, strategy)
-        fams = sorted(basis.plan.plan["family"].unique())
-        if family is not None and family not in fams:
-            raise NotFoundError(
-                f"there is no family {family!r}; the families are {', '.join(fams)}"
-            )
-        fp = price_plan(basis)
-        inputs = _inputs(tx, basis, fp, fams, history)
+    basis = plan_basis(tx, cycle, strategy)
+    fams = sorted(basis.plan.plan["family"].unique())
+    if family is not None and family not in fams:
+        raise NotFoundError(f"there is no family {family!r}; the families are {', '.join(fams)}")
+    fp = price_plan(basis)
+    inputs = _inputs(tx, basis, fp, fams, history)
     shown = [family] if family is not None else [*fams, TOTAL]
     sheet = family_sheets(inputs)
     sheet.cells = sheet.cells[sheet.cells["family"].isin(shown)].reset_index(drop=True)
