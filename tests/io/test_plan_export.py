@@ -36,11 +36,16 @@ marketing,family,F2,2027-01,50,launch,mia,=trade show
 PLAN_SHEETS = {
     "plan_about",
     "plan_consensus",
+    "plan_family_F1",
+    "plan_family_F2",
+    "plan_family_total",
     "plan_supply_level",
     "plan_supply_chase",
     "plan_supply_optimal",
     "plan_workforce",
     "plan_capacity",
+    "plan_finance",
+    "plan_budget_gap",
     "plan_overrides",
 }
 
@@ -330,7 +335,7 @@ def test_the_cli_says_which_plan_and_sheets_it_wrote(approved: UnitOfWork, tmp_p
     assert r.exit_code == 0, r.stderr
     assert r.stdout.strip() == f"wrote 1 file(s) to {tmp_path / 'p.xlsx'}"
     err = " ".join(r.stderr.split())
-    assert "exported the approved version of cycle 2026-11 in 8 plan sheet(s): plan_about," in err
+    assert "exported the approved version of cycle 2026-11 in 13 plan sheet(s): plan_about," in err
     assert "input tables: items, sales" in err
     folder = snop("--db", _url(approved), "export", str(tmp_path / "csv"))
     assert folder.exit_code == 0 and "plan" not in folder.stderr  # a folder: inputs only

@@ -216,7 +216,12 @@ def report_of(basis: PlanBasis) -> FinanceReport:
         year = str(
             budgeted.sort_values("budgeted", ascending=False, kind="stable")["period"].iloc[0]
         )
-    others = {s: price_plan(basis, s).total() for s, p in basis.plans.items() if p.ok}
+    # the chosen strategy is priced once
+    others = {
+        s: (fp if s == basis.strategy else price_plan(basis, s)).total()
+        for s, p in basis.plans.items()
+        if p.ok
+    }
     return FinanceReport(
         basis.cycle.period,
         basis.status,

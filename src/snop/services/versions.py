@@ -41,13 +41,13 @@ def freeze_version(tx: Tx, cycle: Cycle, strategy: Strategy, actor: Actor, stamp
     drafts = {
         p: c for p, c in tx.documents.parts(cycle.period, DRAFT).items() if p.startswith(SUPPLY)
     }
-    chosen = drafts.get(SUPPLY + strategy.value)
-    if chosen is None:
+    plans = {p[len(SUPPLY) :]: plan_from_document(loads(c)) for p, c in drafts.items()}
+    plan = plans.get(strategy.value)
+    if plan is None:
         raise SnopError(
             f"cycle {cycle.period} has no {strategy.value} supply plan; run the supply review "
             "(`snop cycle run` or `snop plan --strategy all`)"
         )
-    plan = plan_from_document(loads(chosen))
     if not plan.ok:
         raise SnopError(
             f"the {strategy.value} plan of cycle {cycle.period} is {plan.status}: "
@@ -83,14 +83,14 @@ def freeze_version(tx: Tx, cycle: Cycle, strategy: Strategy, actor: Actor, stamp
         FORECAST + "intervals",
         dumps(tx.forecasts.intervals(cycle.period), indent=None),
     )
-    _put_finance(tx, cycle, wb, demand.frame(demand.consensus), drafts)
+    _put_finance(tx, cycle, wb, demand.frame(demand.consensus), plans)
     for name in TABLES:
         if name != "sales" and wb.has(name):
             put(cycle.period, INPUTS + name, dumps(frame_records(wb.table(name)), indent=None))
 
 
 def _put_finance(
-    tx: Tx, cycle: Cycle, wb: Workbook, consensus: pd.DataFrame, drafts: dict[str, str]
+    tx: Tx, cycle: Cycle, wb: Workbook, consensus: pd.DataFrame, plans: dict[str, SupplyPlan]
 ) -> None:
     """Every feasible strategy's plan in money, as approved (docs/finance.md)."""
     from snop.finance.plan import financial_plan
@@ -98,12 +98,11 @@ def _put_finance(
 
     rates = rates_for(wb, consensus, cycle.periods)
     currency = wb.setting("currency") or "$"
-    for part, content in drafts.items():
-        plan = plan_from_document(loads(content))
+    for name, plan in plans.items():
         if plan.ok:
             fp = financial_plan(plan.plan, plan.costs, rates, currency)
-            name = FINANCE + part[len(SUPPLY) :]
-            tx.documents.put_version(cycle.period, name, dumps(finance_document(fp), indent=None))
+            doc = dumps(finance_document(fp), indent=None)
+            tx.documents.put_version(cycle.period, FINANCE + name, doc)
 
 
 def _demand_part(plan: Any) -> dict[str, Any]:
