@@ -49,6 +49,8 @@ def versions_store(url: str, tmp_path: Path) -> UnitOfWork:
     return built_store(url, tmp_path, "safety-four-versions", _four_versions)
 
 
+# one worker builds the four-version store once for the tests that read it
+@pytest.mark.xdist_group("safety-four-versions")
 def test_sigma_from_three_versions_with_actuals(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     uow = versions_store(url, tmp_path)
@@ -74,6 +76,7 @@ def test_sigma_from_three_versions_with_actuals(tmp_path: Path) -> None:
     assert (fam["F2"].source.value, fam["F2"].observations) == ("versions", 3)
 
 
+@pytest.mark.xdist_group("safety-four-versions")
 def test_cli_safety_stock_json_parses(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 's.db'}"
     versions_store(url, tmp_path)

@@ -33,6 +33,9 @@ from tests.workbooks import write_small
 OVERRIDES = """layer,level,key,period,qty,reason,author,comment
 marketing,family,F2,2027-01,50,launch,mia,=trade show
 """
+# one worker builds the module's stores once
+pytestmark = pytest.mark.xdist_group("plan-export")
+
 PLAN_SHEETS = {
     "plan_about",
     "plan_consensus",

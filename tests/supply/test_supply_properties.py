@@ -119,7 +119,7 @@ def _check_plan(p: Any, inst: dict[str, Any]) -> None:
     assert abs(p.costs["cost"].sum() - p.total_cost) <= 1e-6 * (1 + abs(p.total_cost))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_strategies_are_feasible_and_optimal_is_cheapest(inst: dict[str, Any]) -> None:
     wb, dem = make_workbook(
@@ -148,7 +148,7 @@ def test_strategies_are_feasible_and_optimal_is_cheapest(inst: dict[str, Any]) -
     assert plans["chase"].status == "optimal"
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances())
 def test_lp_cost_is_at_most_mip_cost(inst: dict[str, Any]) -> None:
     wb, dem = make_workbook(

@@ -1,9 +1,9 @@
 """Use cases of the financial review: the plan in money, the gap to budget, and the plan
 a cycle is priced on (its approved version, else its drafts).
 
-The money of an approved version is computed at approval and stored in the version (part
-``finance/<strategy>``), so it is what was signed whatever changes later; a cycle not yet
-approved is priced from its drafts on each call.
+The money of an approved version's strategy is computed at approval and stored in the
+version (part ``finance/<strategy>``), so it is what was signed whatever changes later; the
+other strategies, and a cycle not yet approved, are priced from their plans on each call.
 """
 
 from __future__ import annotations

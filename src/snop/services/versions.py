@@ -41,13 +41,13 @@ def freeze_version(tx: Tx, cycle: Cycle, strategy: Strategy, actor: Actor, stamp
     drafts = {
         p: c for p, c in tx.documents.parts(cycle.period, DRAFT).items() if p.startswith(SUPPLY)
     }
-    plans = {p[len(SUPPLY) :]: plan_from_document(loads(c)) for p, c in drafts.items()}
-    plan = plans.get(strategy.value)
-    if plan is None:
+    chosen = drafts.get(SUPPLY + strategy.value)
+    if chosen is None:
         raise SnopError(
             f"cycle {cycle.period} has no {strategy.value} supply plan; run the supply review "
             "(`snop cycle run` or `snop plan --strategy all`)"
         )
+    plan = plan_from_document(loads(chosen))
     if not plan.ok:
         raise SnopError(
             f"the {strategy.value} plan of cycle {cycle.period} is {plan.status}: "
@@ -83,26 +83,23 @@ def freeze_version(tx: Tx, cycle: Cycle, strategy: Strategy, actor: Actor, stamp
         FORECAST + "intervals",
         dumps(tx.forecasts.intervals(cycle.period), indent=None),
     )
-    _put_finance(tx, cycle, wb, demand.frame(demand.consensus), plans)
+    _put_finance(tx, cycle, wb, demand.frame(demand.consensus), strategy.value, plan)
     for name in TABLES:
         if name != "sales" and wb.has(name):
             put(cycle.period, INPUTS + name, dumps(frame_records(wb.table(name)), indent=None))
 
 
 def _put_finance(
-    tx: Tx, cycle: Cycle, wb: Workbook, consensus: pd.DataFrame, plans: dict[str, SupplyPlan]
+    tx: Tx, cycle: Cycle, wb: Workbook, consensus: pd.DataFrame, name: str, plan: SupplyPlan
 ) -> None:
-    """Every feasible strategy's plan in money, as approved (docs/finance.md)."""
+    """The approved strategy's plan in money, as signed (docs/finance.md); the other
+    strategies are priced from their stored plans when read."""
     from snop.finance.plan import financial_plan
     from snop.services.finance import finance_document, rates_for
 
     rates = rates_for(wb, consensus, cycle.periods)
-    currency = wb.setting("currency") or "$"
-    for name, plan in plans.items():
-        if plan.ok:
-            fp = financial_plan(plan.plan, plan.costs, rates, currency)
-            doc = dumps(finance_document(fp), indent=None)
-            tx.documents.put_version(cycle.period, FINANCE + name, doc)
+    fp = financial_plan(plan.plan, plan.costs, rates, wb.setting("currency") or "$")
+    tx.documents.put_version(cycle.period, FINANCE + name, dumps(finance_document(fp), indent=None))
 
 
 def _demand_part(plan: Any) -> dict[str, Any]:
@@ -127,7 +124,8 @@ class PlanVersion:
     openings: list[dict[str, Any]]
     forecast: dict[str, list[dict[str, Any]]]  # the baseline's backtest report and intervals
     inputs: dict[str, list[dict[str, Any]]]
-    # strategy -> the plan in money as approved (versions approved before it was kept: none)
+    # the approved strategy -> its plan in money as signed (none in versions approved before
+    # snop kept it: they are priced when read)
     finance: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def plan(self, strategy: str | None = None) -> SupplyPlan:
