@@ -62,6 +62,10 @@ def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None
     assert "KPI card of version 2026-10" in run.stdout and "open exceptions:" in run.stdout
     # FVA at family level: the consensus hurt a family its items' mean shows as helped
     assert "at family level (errors net within the family) the consensus layer hurt" in run.stdout
+    # the plan in money: the budget year against budget, split into demand and supply
+    assert "the plan in money: version 2026-11 (USD)" in run.stdout
+    assert "FY2027 (12 periods in the plan, 12 budgeted): revenue" in run.stdout
+    assert " = demand " in run.stdout and "inventory value" in run.stdout
     # the previous demo's entries were replaced, and the new ones recorded
     folder = root / "demo"
     assert not (folder / "workbook-2026-04").exists()
