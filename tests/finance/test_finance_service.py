@@ -43,7 +43,10 @@ def test_the_approved_plan_in_money_against_the_budget(tmp_path: Path) -> None:
     # the company's own row (2800) is the total budget, not F1's 2000
     assert gap.at[(TOTAL, "2026-11"), "budget_revenue"] == 2800.0
     assert math.isnan(gap.at[("F2", "2026-11"), "budget_revenue"])
-    assert r.budget_year == "FY2026"
+    assert r.budget_year == "FY2026" and r.year_to_go == "FY2026"
+    togo = r.gap_years.set_index(["family", "period"]).loc[(TOTAL, "FY2026")]
+    # the year to go holds 2026-11 and 2026-12, of which one is budgeted
+    assert (togo["periods"], togo["budgeted"]) == (2, 1)
     # every strategy approved is priced; the plan's costs are all in its money
     assert set(r.strategies) == {"optimal"}
     assert r.plan.total()["plan_cost"] == pytest.approx(v.plan().total_cost)

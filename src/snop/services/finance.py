@@ -178,6 +178,12 @@ class FinanceReport:
     def year_gap(self, family: str = TOTAL) -> dict[str, float]:
         return _row(self.gap_years, family, self.budget_year)
 
+    @property
+    def year_to_go(self) -> str:
+        """The fiscal year of the plan's first period: its remaining periods are the
+        year to go (``years`` and ``gap_years`` hold it as their first bucket)."""
+        return str(self.years["period"].iloc[0])
+
     def largest_gaps(self, n: int = 3) -> pd.DataFrame:
         """The families with the largest budget-year gaps (by size, either sign)."""
         g = self.gap_years[
