@@ -628,6 +628,121 @@ OVERRIDES = Table(
     key=("layer", "level", "key", "period", "to_period", "reason", "event"),
 )
 
+SCENARIO_DELTAS = Table(
+    "scenario_deltas",
+    "What-if changes: each row is one change (delta) of a named scenario, or of a strategic "
+    "initiative when `scenario` names one of `initiatives`. A scenario is its rows applied "
+    "in order on the cycle's plan; it is never a copy of the data (docs/scenarios.md).",
+    (
+        Column("scenario", T, "Scenario (or initiative) the change belongs to.", required=True),
+        Column(
+            "kind",
+            C,
+            "What changes: `demand` (or `promotion`) of items, families, an attribute or the "
+            "total; `price` of items or families; `capacity` (or `shift`) hours of a resource; "
+            "`workers`: a pool's max_workers or min_workers; `cost`: a cost column of a family "
+            "or pool; `subcontract`: a family's subcontract_capacity; `strategy`: the plan's "
+            "strategy and integer workforce.",
+            required=True,
+            choices=(
+                "demand",
+                "promotion",
+                "price",
+                "capacity",
+                "shift",
+                "workers",
+                "cost",
+                "subcontract",
+                "strategy",
+            ),
+        ),
+        Column(
+            "level",
+            T,
+            "What `key` names: item, family, total or an items attribute (demand, price); "
+            "resource (capacity); pool (workers, cost); family (cost, subcontract).",
+        ),
+        Column("key", T, "The item, family, attribute value, resource or pool changed."),
+        Column("period", P, "First period changed; blank: every period of the plan."),
+        Column("to_period", P, "Last period changed; blank: just `period` (or every one)."),
+        Column(
+            "column",
+            T,
+            "For `workers`: max_workers or min_workers; for `cost`: the cost column changed "
+            "(material_cost, regular_cost, regular_wage, holding_cost...).",
+        ),
+        Column("pct", N, "Change in percent (-10 lowers it a tenth).", unit="%", minimum=-100.0),
+        Column("delta", N, "Change by this amount (units, hours, money).", minimum=None),
+        Column("qty", N, "New value (units, hours, workers, price or cost).", unit="value"),
+        Column(
+            "strategy",
+            C,
+            "For `strategy`: the strategy planned.",
+            choices=("level", "chase", "optimal"),
+        ),
+        Column(
+            "integer_workforce",
+            C,
+            "For `strategy`: plan whole workers (yes) or not (no).",
+            choices=("yes", "no"),
+        ),
+        Column("note", T, "Free text: the assumption (a promotion's name...).", free_text=True),
+    ),
+    key=("scenario", "kind", "level", "key", "period", "to_period", "column"),
+)
+
+INITIATIVES = Table(
+    "initiatives",
+    "Strategic initiatives (a market entry, a plant expansion, a product line exit): tracked "
+    "objects whose effect is their `scenario_deltas` rows. An approved initiative applies to "
+    "the plan; the family sheet and finance show its contribution.",
+    (
+        Column("initiative", T, "Initiative code.", required=True),
+        Column("description", T, "Free text.", free_text=True),
+        Column("owner", T, "Who answers for it.", required=True),
+        Column("start_period", P, "First period of its effect.", required=True),
+        Column("end_period", P, "Last period of its effect; blank: no end."),
+        Column(
+            "status",
+            C,
+            "proposed (not in the plan), approved (in the plan), deferred, done or cancelled.",
+            default="proposed",
+            choices=("proposed", "approved", "deferred", "done", "cancelled"),
+        ),
+    ),
+    key=("initiative",),
+)
+
+CUSTOMER_FORECASTS = Table(
+    "customer_forecasts",
+    "Forecasts customers share (collaboration): per customer, item or family and period. "
+    "They feed the demand review as an input, with their own accuracy tracked.",
+    (
+        Column("customer", T, "Customer.", required=True),
+        Column("item", T, "Item code (or leave blank and give family)."),
+        Column("family", T, "Family code (or leave blank and give item)."),
+        Column("period", P, "Period.", required=True),
+        Column("qty", N, "Quantity the customer expects to order.", required=True, unit="units"),
+    ),
+    key=("customer", "item", "family", "period"),
+)
+
+SUPPLIER_CAPACITY = Table(
+    "supplier_capacity",
+    "What suppliers can deliver (collaboration): units of a family per period a supplier "
+    "can support (its material or components). A constraint of the supply plan; its shadow "
+    "price says what one more unit of it is worth.",
+    (
+        Column("supplier", T, "Supplier.", required=True),
+        Column("family", T, "Family whose production it limits.", required=True),
+        Column("period", P, "Period; blank: every period."),
+        Column(
+            "qty", N, "Units per period the supplier supports.", required=True, unit="units/period"
+        ),
+    ),
+    key=("supplier", "family", "period"),
+)
+
 SETTINGS = Table(
     "settings",
     "Company-wide settings as name/value rows.",
@@ -702,6 +817,10 @@ TABLES: dict[str, Table] = {
         BUDGET,
         DEMAND_LAYERS,
         OVERRIDES,
+        SCENARIO_DELTAS,
+        INITIATIVES,
+        CUSTOMER_FORECASTS,
+        SUPPLIER_CAPACITY,
         SETTINGS,
     )
 }
