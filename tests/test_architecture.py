@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "snop"
-DOMAIN = ("forecasting", "demand", "supply", "finance", "integrated", "learning")
+DOMAIN = ("forecasting", "demand", "supply", "finance", "integrated", "learning", "scenario")
 DATABASE_LIBRARIES = ("sqlalchemy", "alembic", "psycopg", "sqlite3")
 
 
