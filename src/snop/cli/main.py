@@ -56,6 +56,7 @@ def _register() -> None:
         forecast_cmd,
         inventory_cmd,
         plan_cmd,
+        scenario_cmd,
         workbook_cmd,
     )
 

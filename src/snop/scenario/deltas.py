@@ -42,6 +42,7 @@ DEMAND_KINDS = ("demand", "promotion")
 RESOURCE_KINDS = ("capacity", "shift")
 WORKER_COLUMNS = ("max_workers", "min_workers")
 ITEM_LEVELS = ("item", "family", "total")
+OPEN_END = ".."  # a to_period written ``2027-01..``: to the plan's last period
 
 
 class DeltaError(SnopError):
@@ -191,6 +192,8 @@ class _State:
 
     def _span(self, d: Delta) -> list[str]:
         """The plan periods of the delta's range."""
+        if d.to_period == OPEN_END:
+            d = Delta(**{**d.__dict__, "to_period": self.periods[-1]})
         for label in (d.period, d.to_period):
             if label is not None and label not in self.periods:
                 raise DeltaError(

@@ -21,6 +21,7 @@ from snop.store.db import open_store, write_transaction
 from snop.store.demand_repo import DemandRepo
 from snop.store.document_repo import DocumentRepo
 from snop.store.forecast_repo import ForecastRepo
+from snop.store.scenario_repo import ScenarioRepo
 from snop.store.workbook_repo import load_workbook, save_workbook
 
 
@@ -59,6 +60,10 @@ class Tx:
     @cached_property
     def forecasts(self) -> ForecastRepo:
         return ForecastRepo(self.conn)
+
+    @cached_property
+    def scenarios(self) -> ScenarioRepo:
+        return ScenarioRepo(self.conn)
 
 
 class UnitOfWork:

@@ -44,7 +44,7 @@ def _value(v: object) -> object:
     return v
 
 
-def _records(name: str, df: pd.DataFrame) -> list[dict[str, object]]:
+def records(name: str, df: pd.DataFrame) -> list[dict[str, object]]:
     spec = TABLES[name]
     cols = list(spec.names)
     out = []
@@ -68,7 +68,7 @@ def save_workbook(conn: Connection, wb: Workbook) -> dict[str, int]:
     for name, table in WORKBOOK_TABLES.items():
         if not wb.has(name):
             continue
-        recs = _records(name, wb.table(name))
+        recs = records(name, wb.table(name))
         conn.execute(table.insert(), recs)
         counts[name] = len(recs)
     items = wb.table("items")

@@ -1,0 +1,35 @@
+"""Scenarios' deltas in the store: the ``scenario_deltas`` workbook table, written row by row
+by ``snop scenario create`` and ``delete`` (an import of the table replaces it whole)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from snop.store.tables import WORKBOOK_TABLES
+from snop.store.workbook_repo import records
+
+TABLE = "scenario_deltas"
+
+
+class ScenarioRepo:
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.table = WORKBOOK_TABLES[TABLE]
+
+    def add(self, rows: pd.DataFrame) -> int:
+        """Append rows (the table's columns); returns how many."""
+        recs = records(TABLE, rows)
+        if recs:
+            self.conn.execute(self.table.insert(), recs)
+        return len(recs)
+
+    def delete(self, scenario: str) -> int:
+        """Remove a scenario's rows; returns how many."""
+        res = self.conn.execute(self.table.delete().where(self.table.c.scenario == scenario))
+        return int(res.rowcount or 0)
+
+    def names(self) -> list[str]:
+        rows = self.conn.execute(sa.select(self.table.c.scenario).distinct())
+        return sorted(str(r[0]) for r in rows)
