@@ -8,6 +8,7 @@ plans, versions) refers to items by code and is left alone.
 from __future__ import annotations
 
 import math
+import uuid
 from datetime import UTC, datetime
 
 import numpy as np
@@ -100,6 +101,8 @@ def save_workbook(conn: Connection, wb: Workbook) -> dict[str, int]:
         counts[name] = len(df)
     _set_meta(conn, "granularity", wb.granularity.value)
     _set_meta(conn, "imported_at", datetime.now(UTC).isoformat(timespec="seconds"))
+    # changes with every save, however close in time: what a scenario run was based on
+    _set_meta(conn, "revision", uuid.uuid4().hex)
     return counts
 
 
