@@ -66,6 +66,9 @@ def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None
     assert "the plan in money: version 2026-11 (USD)" in run.stdout
     assert "FY2027 (12 periods in the plan, 12 budgeted): revenue" in run.stdout
     assert " = demand " in run.stdout and "inventory value" in run.stdout
+    # the what-ifs: a demand upside and a second shift with hiring frozen, side by side
+    assert "scenarios: upside, shift_freeze" in run.stdout
+    assert "version 2026-10" in run.stdout and "gap_to_budget" in run.stdout
     # the previous demo's entries were replaced, and the new ones recorded
     folder = root / "demo"
     assert not (folder / "workbook-2026-04").exists()

@@ -156,13 +156,21 @@ def demo_cmd(
         console.rule(f"[bold]the plan in money: version {esc(f.cycle)}[/] ({esc(f.currency)})")
         for line in finance_headline(f):
             console.print(line, markup=False)
+    if result.scenarios is not None:
+        from snop.cli.scenario_cmd import comparison_lines
+        from snop.learning.frames import TOTAL
+
+        console.rule("[bold]scenarios[/]: upside, shift_freeze (a second shift, hiring frozen)")
+        for line in comparison_lines(result.scenarios, TOTAL):
+            console.print(line, markup=False)
     console.rule()
     last = result.months[-1].cycle
     console.print(
         f"done in {time.perf_counter() - start:.1f}s; versions "
         f"{', '.join(r.cycle for r in result.months)}. Try: snop --db {esc(db)} cycle status, "
         f"snop --db {esc(db)} plan show --version {esc(last)}, "
-        f"snop --db {esc(db)} sheet --family COOK, snop --db {esc(db)} finance"
+        f"snop --db {esc(db)} sheet --family COOK, snop --db {esc(db)} finance, "
+        f"snop --db {esc(db)} scenario compare upside shift_freeze"
     )
 
 

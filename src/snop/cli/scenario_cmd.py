@@ -166,7 +166,10 @@ def comparison_lines(r: object, family: str) -> list[str]:
             cells.append(shown.rjust(width + 10))
         out.append(m.ljust(18) + "".join(cells))
     if family in r.budget:
-        out.append(f"budget revenue over the plan's periods: {r.budget[family]:,.0f}")
+        out.append(
+            f"budget revenue in the plan's budgeted periods: {r.budget[family]:,.0f} "
+            "(gap_to_budget: each plan's revenue in those periods less it)"
+        )
     for name, why in r.infeasible.items():
         out.append(f"scenario {name}: no feasible plan: {'; '.join(why[:2])}")
     return out

@@ -20,6 +20,7 @@ from snop.io import write_workbook
 from snop.learning.frames import TOTAL
 from snop.model.periods import Period, parse_period
 from snop.model.workbook import Workbook
+from snop.scenario.parse import parse_delta
 from snop.services import cycles as cyc
 from snop.services import demand_review as dr
 from snop.services.compare import Comparison, compare
@@ -28,6 +29,12 @@ from snop.services.decisions import Agenda, add_decision, agenda, close_decision
 from snop.services.finance import FinanceReport, finance_report
 from snop.services.forecast import run_baseline
 from snop.services.kpis import KpiReport, kpi_report
+from snop.services.scenarios import (
+    ScenarioComparison,
+    compare_scenarios,
+    create_scenario,
+    run_scenario,
+)
 from snop.services.supply import plan_cycle_supply
 from snop.services.versions import read_version
 from snop.services.workbook import import_workbook
@@ -68,6 +75,7 @@ class DemoResult:
     fva: FvaReport | None  # what each demand layer added, judged on the actuals so far
     kpis: KpiReport | None  # plan against actual of the versions so far
     finance: FinanceReport | None = None  # the last version in money, against the budget
+    scenarios: ScenarioComparison | None = None  # what-ifs on the last version
     # (family, layer, fva at family level, mean of the family's item fva) where the two
     # disagree in sign: a layer that helps the items on average can hurt the family total
     disagreements: list[tuple[str, str, float, float]] = field(default_factory=list)
@@ -110,7 +118,28 @@ def simulate(
     fva = dr.fva_report(uow, DANA) if months > 1 else None
     report = kpi_report(uow, DANA) if months > 1 else None
     money = finance_report(uow, FAY)
-    return DemoResult(path, runs, fva, report, money, _disagreements(fva))
+    what_if = _scenarios(uow)
+    return DemoResult(path, runs, fva, report, money, what_if, _disagreements(fva))
+
+
+# The what-ifs the demo's pre-S&OP meeting looks at: a demand upside for small appliances,
+# and a second shift at the South plant while its hiring is frozen.
+SCENARIOS = {
+    "upside": [("demand", "family=APPL 2027-01..2027-06 +15% retailer upside")],
+    "shift_freeze": [
+        ("shift", "S-ASSEMBLY 2027-01.. +400 second shift"),
+        ("shift", "S-TEST 2027-01.. +120 second shift"),
+        ("workers", "SOUTH max 2027-01.. =42 hiring freeze"),
+    ],
+}
+
+
+def _scenarios(uow: UnitOfWork) -> ScenarioComparison:
+    for name, changes in SCENARIOS.items():
+        deltas = [parse_delta(name, kind, text) for kind, text in changes]
+        create_scenario(uow, SID, name, deltas, replace=True)
+        run_scenario(uow, SID, name)
+    return compare_scenarios(uow, SID, list(SCENARIOS))
 
 
 def _finance_note(r: FinanceReport) -> str:

@@ -331,6 +331,7 @@ def promote_scenario(uow: UnitOfWork, actor: Actor, name: str) -> PromoteResult:
 
 COMPARE_MEASURES = (
     "revenue",
+    "gap_to_budget",
     "gross_margin",
     "plan_cost",
     "inventory_value",
@@ -346,6 +347,24 @@ COMPARE_MEASURES = (
     "backlog_cost",
     "workforce_changes",
 )
+
+
+def _measures(
+    plan: SupplyPlan,
+    money: FinancialPlan,
+    budget: pd.DataFrame | None,
+    periods: list[str] | None = None,
+) -> pd.DataFrame:
+    """The comparison's measures of one plan, with its gap to budget (revenue less budget
+    over the budgeted periods of ``periods``)."""
+    from snop.finance.budget import budget_gap
+    from snop.scenario.compare import measures
+
+    out = measures(plan, money, periods)
+    lines = money.lines if periods is None else money.lines[money.lines["period"].isin(periods)]
+    gap = budget_gap(lines, budget).groupby("family")["gap"].sum(min_count=1).dropna()
+    rows = pd.DataFrame({"family": gap.index, "measure": "gap_to_budget", "value": gap.to_numpy()})
+    return pd.concat([out, rows], ignore_index=True)
 
 
 @dataclass
@@ -367,34 +386,33 @@ def compare_scenarios(
     """The base plan, each scenario's stored run, and the last approved version, side by
     side with the budget."""
     from snop.finance.budget import budget_rows
-    from snop.scenario.compare import measures
 
     with uow.read() as tx:
         basis = plan_basis(tx, cycle)
         period = basis.cycle.period
-        frames = {"base": measures(basis.plan, price_plan(basis))}
+        wb = basis.workbook
+        budget = wb.table("budget") if wb.has("budget") else None
+        frames = {"base": _measures(basis.plan, price_plan(basis), budget)}
         infeasible: dict[str, list[str]] = {}
         for name in names:
             run = stored_run(tx, period, name)
             if run.ok and run.money is not None:
-                frames[name] = measures(run.plan, run.money)
+                frames[name] = _measures(run.plan, run.money, budget)
             else:
                 infeasible[name] = run.plan.diagnosis
         last = [c for c in tx.cycles.all() if c.approved_at is not None and c.period < period]
         if last:
             prior = plan_basis(tx, last[-1].period)
-            frames[f"version {prior.cycle.period}"] = measures(
-                prior.plan, price_plan(prior), list(basis.cycle.periods)
+            shared = list(basis.cycle.periods)
+            frames[f"version {prior.cycle.period}"] = _measures(
+                prior.plan, price_plan(prior), budget, shared
             )
-        wb = basis.workbook
-        budget = budget_rows(
-            wb.table("budget") if wb.has("budget") else None, list(basis.cycle.periods)
-        )
+        totals = budget_rows(budget, list(basis.cycle.periods))
     table = pd.concat([f.assign(plan=k) for k, f in frames.items()], ignore_index=True)
     base = frames["base"].set_index(["family", "measure"])["value"]
     key = pd.MultiIndex.from_frame(table[["family", "measure"]])
     table["vs_base"] = table["value"].to_numpy() - base.reindex(key).to_numpy()
-    sums = budget.groupby("family")["budget_revenue"].sum()
+    sums = totals.groupby("family")["budget_revenue"].sum()
     return ScenarioComparison(
         period,
         basis.currency,
