@@ -795,7 +795,8 @@ def _cross_checks(
 
     if "calendar" in typed:
         _calendar(rep, src["calendar"], typed["calendar"].df)
-        for name in ("budget", "customer_forecasts", "supplier_capacity"):
+        # customer forecasts may be of past periods (their accuracy is tracked)
+        for name in ("budget", "supplier_capacity"):
             if name in typed:
                 _in_calendar(rep, src[name], name, typed[name].df, typed["calendar"].df)
 
@@ -1255,7 +1256,7 @@ def _in_calendar(
     rep: _Report, source: str, table: str, df: pd.DataFrame, cal: pd.DataFrame
 ) -> None:
     """A period the calendar does not have can never be planned: the budget's could never be
-    compared with a plan, a customer's forecast or a supplier's limit never used."""
+    compared with a plan, a supplier's limit never used."""
     known = set(cal["period"].dropna())
     if not known:
         return
