@@ -121,13 +121,13 @@ def test_applying_enters_one_override_per_cell_and_the_layer_takes_the_sum(
 def test_cli_accuracy_and_apply(tmp_path: Path) -> None:
     _, db = _store(tmp_path)
     r = snop("--db", db, "customers", "accuracy", "--json")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 0, r.stderr
     rows = {row["customer"]: row for row in r.json()["accuracy"]}
     assert rows["BETA"]["wape"] == APPROX(12 / 42)
     r = snop("--db", db, "customers", "apply", "--layer", "sales", "--json")
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 0, r.stderr
     assert len(r.json()["overrides"]) == 2
     r = snop("--db", db, "customers", "apply", "--layer", "nosuch")
-    assert r.exit_code == 1 and not r.traceback and "nosuch" in r.output
+    assert r.exit_code == 1 and not r.traceback and "nosuch" in r.stderr
     r = snop("--db", db, "customers", "accuracy")
-    assert r.exit_code == 0 and "ACME" in r.output
+    assert r.exit_code == 0 and "ACME" in r.stdout

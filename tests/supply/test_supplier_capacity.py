@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 from supply_helpers import col, make_workbook, table
 
@@ -113,3 +115,22 @@ def test_planning_data_loads_one_unit_per_unit_made() -> None:
     assert len(d.resources) == 1
     assert list(d.capacity[r]) == [float("inf"), 30.0]
     assert list(d.routing_hours[d.routing_resource == r]) == [1.0]
+
+
+def test_plan_cli_writes_the_supplier_rows_and_sentences(tmp_path: Path) -> None:
+    from tests.cli import snop
+
+    from snop.io import write_workbook
+
+    wb, _ = make_workbook({"A": FAMILY}, {"A": [100, 100, 100]})
+    wb = _with_suppliers(wb, [{"supplier": "ACME", "family": "A", "qty": 60}])
+    write_workbook(wb, tmp_path / "wb")
+    out = tmp_path / "out"
+    r = snop("plan", "--workbook", tmp_path / "wb", "--json", "--out", out)
+    assert r.exit_code == 0, r.stderr
+    (plan,) = r.json()["strategies"]
+    assert any("one more unit from it would save $5" in e for e in plan["explanations"])
+    cap = pd.read_csv(out / "optimal_capacity.csv")
+    sup = cap[cap["kind"] == "supplier"]
+    assert list(sup["resource"]) == ["supplier:ACME/A"] * 3
+    assert list(sup["shadow_price"]) == APPROX([5.0] * 3)
