@@ -134,3 +134,29 @@ def test_plan_cli_writes_the_supplier_rows_and_sentences(tmp_path: Path) -> None
     sup = cap[cap["kind"] == "supplier"]
     assert list(sup["resource"]) == ["supplier:ACME/A"] * 3
     assert list(sup["shadow_price"]) == APPROX([5.0] * 3)
+
+
+def test_the_stored_workbook_plans_with_its_supplier_limits(tmp_path: Path) -> None:
+    # the small workbook's F2 (about 40 units a month) limited to 30 by BOLT, 25 in 2027-01
+    from tests.demand.cycles import ANN
+    from tests.workbooks import write_small
+
+    from snop.services.forecast import run_baseline
+    from snop.services.supply import plan_cycle_supply
+    from snop.services.workbook import import_workbook
+    from snop.store.uow import UnitOfWork
+
+    uow = UnitOfWork.open(str(tmp_path / "s.db"))
+    sup = "supplier,family,period,qty\nBOLT,F2,,30\nBOLT,F2,2027-01,25\n"
+    import_workbook(uow, ANN, write_small(tmp_path / "wb", {"supplier_capacity": sup}))
+    run_baseline(uow, ANN, method="naive")
+    p = plan_cycle_supply(uow, ANN, ["optimal"]).plans["optimal"]
+    cap = p.capacity[p.capacity["kind"] == "supplier"].set_index("period")
+    assert list(cap["capacity"]) == [30, 30, 25, 30, 30, 30]
+    made = p.plan[p.plan["family"] == "F2"].set_index("period")
+    in_house = made["regular_production"] + made["overtime_production"]
+    assert (in_house <= cap["capacity"] + 1e-6).all()
+    assert list(cap["load"]) == APPROX(list(in_house))
+    assert (cap["shadow_price"] >= 0).all() and (cap["shadow_price"] > 0).any()
+    binding = cap.loc[cap["shadow_price"] > 0, "utilization"]
+    assert list(binding) == APPROX([1.0] * len(binding))
