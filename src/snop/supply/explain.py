@@ -254,7 +254,9 @@ def explain(
                     "supplier",
                     f"{_what(d.resources[r])} is at its limit of "
                     f"{units(d.capacity[r, t])} units in {d.periods[t]}: one more unit from "
-                    f"it would save {money(-b.res_dual[r, t], currency)}",
+                    f"it would save {money(-b.res_dual[r, t], currency)} (10% more, "
+                    f"+{units(0.1 * d.capacity[r, t])} units: about "
+                    f"{money(gain[r, t], currency)})",
                     float(gain[r, t]),
                     family=d.resources[r].rsplit("/", 1)[1],
                     resource=d.resources[r],
