@@ -7,6 +7,8 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from supply_helpers import col, make_workbook, table
 
 from snop.model.workbook import Workbook
@@ -160,3 +162,25 @@ def test_the_stored_workbook_plans_with_its_supplier_limits(tmp_path: Path) -> N
     assert (cap["shadow_price"] >= 0).all() and (cap["shadow_price"] > 0).any()
     binding = cap.loc[cap["shadow_price"] > 0, "utilization"]
     assert list(binding) == APPROX([1.0] * len(binding))
+
+
+@settings(max_examples=6, deadline=None)
+@given(
+    demand=st.lists(st.integers(0, 200), min_size=2, max_size=3),
+    qty=st.integers(0, 150),
+)
+def test_in_house_production_never_exceeds_the_supplier_and_more_never_costs_more(
+    demand: list[int], qty: int
+) -> None:
+    def plan(q: float) -> tuple[float, list[float]]:
+        wb, dem = make_workbook({"A": FAMILY}, {"A": [float(d) for d in demand]})
+        wb = _with_suppliers(wb, [{"supplier": "S", "family": "A", "qty": q}])
+        p = plan_supply(wb, dem, "optimal")
+        assert p.status == "optimal"
+        return p.total_cost, col(p.plan, "A", "regular_production")
+
+    cost, made = plan(float(qty))
+    assert all(m <= qty + 1e-6 for m in made)
+    more, _ = plan(qty + 10.0)
+    # ten more units a period save at most 10 x (15 - 10) per period, and never cost more
+    assert cost - 50 * len(demand) - 1e-6 <= more <= cost + 1e-6
