@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from snop.demand.replay import OverrideError
 from snop.learning.frames import TOTAL
 from snop.services.collaboration import (
     CUSTOMER_FORECAST,
@@ -131,3 +132,19 @@ def test_cli_accuracy_and_apply(tmp_path: Path) -> None:
     assert r.exit_code == 1 and not r.traceback and "nosuch" in r.stderr
     r = snop("--db", db, "customers", "accuracy")
     assert r.exit_code == 0 and "ACME" in r.stdout
+
+
+def _build_bad(uow: UnitOfWork, folder: Path) -> None:
+    # B2 ends 2027-03: a customer's 5 units of it in 2027-04 cannot enter the plan
+    bad = FORECASTS + "BETA,B2,,2027-04,5\n"
+    import_workbook(
+        uow, ANN, write_small(folder / "wb", {"sales": SALES, "customer_forecasts": bad})
+    )
+    run_baseline(uow, ANN, method="naive")
+
+
+def test_a_cell_that_cannot_apply_refuses_them_all(tmp_path: Path) -> None:
+    uow = built_store(str(tmp_path / "s.db"), tmp_path, "collab-bad", _build_bad)
+    with pytest.raises(OverrideError, match="B2"):
+        apply_customer_forecasts(uow, SAM, "sales")
+    assert not [o for o in demand_plan(uow, SAM).overrides if o.reason == CUSTOMER_FORECAST]

@@ -20,7 +20,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from snop.demand.replay import Override
+from snop.demand.config import STATISTICAL
+from snop.demand.replay import Override, replay
+from snop.demand.review import DemandPlan, newly_broken, no_longer_apply
 from snop.errors import SnopError
 from snop.learning.frames import TOTAL
 from snop.learning.kpis import ACCURACY_COLUMNS, forecast_accuracy
@@ -187,7 +189,7 @@ def apply_customer_forecasts(
         if o.layer == layer and o.reason == CUSTOMER_FORECAST and o.to_period == o.period
     }
     horizon = set(plan.periods)
-    stored: list[Override] = []
+    new: list[Override] = []
     skipped: list[str] = []
     for lvl, key, period, qty in cells.itertuples(index=False):
         where = f"{lvl} {key} {period}"
@@ -199,17 +201,37 @@ def apply_customer_forecasts(
         if (lvl, key, period, float(qty)) in done:
             skipped.append(f"{where}: already entered ({qty:g})")
             continue
-        ov = Override(
-            layer=layer,
-            level=str(lvl),
-            key=str(key),
-            period=str(period),
-            to_period=str(period),
-            kind=OverrideKind.QTY,
-            value=float(qty),
-            reason=CUSTOMER_FORECAST,
-            comment=comment,
-            source="api",
+        new.append(
+            Override(
+                layer=layer,
+                level=str(lvl),
+                key=str(key),
+                period=str(period),
+                to_period=str(period),
+                kind=OverrideKind.QTY,
+                value=float(qty),
+                reason=CUSTOMER_FORECAST,
+                comment=comment,
+                source="api",
+            )
         )
-        stored.append(add_override(uow, actor, ov).override)
+    _check_together(plan, new)
+    stored = [add_override(uow, actor, ov).override for ov in new]
     return AppliedForecasts(layer, plan.cycle, stored, skipped)
+
+
+def _check_together(plan: DemandPlan, new: list[Override]) -> None:
+    """Refuse the whole set (OverrideError naming the first override that does not apply)
+    before any is stored, the way :func:`add_override` checks one: so a bad cell leaves the
+    plan as it was, not half entered."""
+    overrides = [*plan.overrides, *new]
+    rep = replay(
+        plan.replay.hierarchy,
+        plan.replay.values[STATISTICAL],
+        plan.layers,
+        overrides,
+        strict_from=len(plan.overrides),
+    )
+    broken = newly_broken(plan.replay, rep)
+    if broken:
+        raise no_longer_apply("the customers' forecasts", broken, "change them or that override")
