@@ -49,6 +49,7 @@ def _root(ctx: typer.Context, db: DbOption = None, user: UserOption = None) -> N
 def _register() -> None:
     # Sub-command modules register themselves on ``app``; importing them here keeps one list.
     from snop.cli import (  # noqa: F401
+        collab_cmd,
         cycle_cmd,
         demand_cmd,
         demo_cmd,

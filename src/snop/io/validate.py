@@ -654,6 +654,9 @@ def _cross_checks(
     unknown("budget", "family", families, "a family", where_fam + " (blank: company total)")
     unknown("actual_production", "family", families, "a family", where_fam)
     unknown("actual_inventory", "family", families, "a family", where_fam)
+    unknown("customer_forecasts", "item", item_set, "an item", where_items)
+    unknown("customer_forecasts", "family", families, "a family", where_fam)
+    unknown("supplier_capacity", "family", families, "a family", where_fam)
     pools = _known(typed, broken, "workforce", "pool")
     unknown(
         "families",
@@ -778,21 +781,24 @@ def _cross_checks(
             severity=Severity.WARNING,
         )
 
-    if "demand" in typed:
-        d = typed["demand"].df
-        n = d["item"].notna().astype(int) + d["family"].notna().astype(int)
-        rep.rows(
-            src["demand"],
-            d,
-            n != 1,
-            "item",
-            "fill exactly one of item and family on each demand row",
-        )
+    for name in ("demand", "customer_forecasts"):
+        if name in typed:
+            d = typed[name].df
+            n = d["item"].notna().astype(int) + d["family"].notna().astype(int)
+            rep.rows(
+                src[name],
+                d,
+                n != 1,
+                "item",
+                f"fill exactly one of item and family on each {_ROW_NOUN[name]} row",
+            )
 
     if "calendar" in typed:
         _calendar(rep, src["calendar"], typed["calendar"].df)
-        if "budget" in typed:
-            _budget_in_calendar(rep, src["budget"], typed["budget"].df, typed["calendar"].df)
+        # customer forecasts may be of past periods (their accuracy is tracked)
+        for name in ("budget", "supplier_capacity"):
+            if name in typed:
+                _in_calendar(rep, src[name], name, typed[name].df, typed["calendar"].df)
 
     if "routings" in typed and "resources" in typed:
         r = typed["resources"].df
@@ -1242,18 +1248,25 @@ def _choice_setting_problem(name: str, value: str) -> str | None:
     return policy_setting_problem(name, value)
 
 
-def _budget_in_calendar(rep: _Report, source: str, budget: pd.DataFrame, cal: pd.DataFrame) -> None:
-    """A budget period the calendar does not have can never be compared with a plan."""
+# how an error names one row of a table that has item-or-family rows
+_ROW_NOUN = {"demand": "demand", "customer_forecasts": "customer forecast"}
+
+
+def _in_calendar(
+    rep: _Report, source: str, table: str, df: pd.DataFrame, cal: pd.DataFrame
+) -> None:
+    """A period the calendar does not have can never be planned: the budget's could never be
+    compared with a plan, a supplier's limit never used."""
     known = set(cal["period"].dropna())
     if not known:
         return
     first, last = min(known), max(known)
     rep.rows(
         source,
-        budget,
-        budget["period"].notna() & ~budget["period"].isin(known),
+        df,
+        df["period"].notna() & ~df["period"].isin(known),
         "period",
-        f"is not in the calendar, which runs from {first} to {last}; budget periods must "
+        f"is not in the calendar, which runs from {first} to {last}; {table} periods must "
         "be calendar periods",
         "period",
     )

@@ -264,6 +264,49 @@ def workbook_demand(workbook: Workbook) -> pd.DataFrame:
     return summed
 
 
+# a supplier's limit on a family is planned as a resource of this name (docs/collaboration.md)
+SUPPLIER_PREFIX = "supplier:"
+
+
+def supplier_resource(supplier: str, family: str) -> str:
+    """The pseudo-resource name of ``supplier``'s limit on ``family``: ``supplier:NAME/FAMILY``."""
+    return f"{SUPPLIER_PREFIX}{supplier}/{family}"
+
+
+def is_supplier(resource: str) -> bool:
+    """Whether a resource name is a supplier's limit (see :func:`supplier_resource`)."""
+    return resource.startswith(SUPPLIER_PREFIX)
+
+
+def supplier_limits(
+    workbook: Workbook, families: list[str], periods: list[str]
+) -> tuple[list[str], FloatArray, list[int]]:
+    """The ``supplier_capacity`` rows as rough-cut resources: one per supplier and family,
+    loaded 1 hour per unit the family makes in house (regular + overtime) and with the
+    supplier's units as capacity, so ``sum reg + ot <= qty`` per period. Subcontracted units
+    come from the subcontractor, not this supplier. A row with a blank period gives every
+    period; a dated row replaces it in its period; periods without a row are unlimited.
+
+    Returns the resource names, their (S, T) capacity and the family index of each."""
+    sc = workbook.table("supplier_capacity")
+    sc = sc[sc["family"].isin(families)]
+    names = zip(sc["supplier"].astype(str), sc["family"].astype(str), strict=True)
+    pairs = list(dict.fromkeys(names))
+    idx = {p: i for i, p in enumerate(pairs)}
+    t_idx = {p: i for i, p in enumerate(periods)}
+    cap = np.full((len(pairs), len(periods)), np.inf)
+    undated = sc[sc["period"].isna()]
+    for s, f, q in zip(undated["supplier"], undated["family"], undated["qty"], strict=True):
+        cap[idx[(str(s), str(f))], :] = q
+    dated = sc[sc["period"].notna() & sc["period"].isin(periods)]
+    for s, f, p, q in zip(
+        dated["supplier"], dated["family"], dated["period"], dated["qty"], strict=True
+    ):
+        cap[idx[(str(s), str(f))], t_idx[p]] = q
+    f_idx = {f: i for i, f in enumerate(families)}
+    return [supplier_resource(s, f) for s, f in pairs], cap, [f_idx[f] for _, f in pairs]
+
+
 def planning_data(
     workbook: Workbook, demand: pd.DataFrame, periods: list[Period] | None = None
 ) -> PlanningData:
@@ -350,6 +393,17 @@ def planning_data(
                 f"routing uses resource {r!r}, which has no capacity row in `resources`"
             )
     f_idx = {f: i for i, f in enumerate(families)}
+    sup_names, sup_cap, sup_fam = supplier_limits(workbook, families, labels)
+    resources += sup_names
+    capacity = np.vstack([capacity, sup_cap])
+    routing_family = np.array([*(f_idx[f] for f in rout["family"]), *sup_fam], dtype=np.int64)
+    routing_resource = np.array(
+        [*(r_idx[str(r)] for r in rout["resource"]), *range(len(r_idx), len(resources))],
+        dtype=np.int64,
+    )
+    routing_hours = np.concatenate(
+        [rout["hours_per_unit"].to_numpy(dtype=float), np.ones(len(sup_names))]
+    )
 
     lost = _arr(fv, "lost_sales_cost")
     backlog_cost = np.where(np.isnan(lost), _arr(fv, "backlog_cost"), np.nan)
@@ -390,9 +444,9 @@ def planning_data(
         min_workers=min_w,
         max_workers=max_w,
         capacity=capacity,
-        routing_family=np.array([f_idx[f] for f in rout["family"]], dtype=np.int64),
-        routing_resource=np.array([r_idx[str(r)] for r in rout["resource"]], dtype=np.int64),
-        routing_hours=rout["hours_per_unit"].to_numpy(dtype=float),
+        routing_family=routing_family,
+        routing_resource=routing_resource,
+        routing_hours=routing_hours,
     )
     # families with a pool are planned in labor hours, not in units of capacity
     data.regular_capacity[has_pool, :] = np.inf

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from snop.supply.data import FloatArray, PlanningData, SafetyStock
+from snop.supply.data import SUPPLIER_PREFIX, FloatArray, PlanningData, SafetyStock, is_supplier
 from snop.supply.model import LpModel, Row
 from snop.supply.solve import LpSolution, SolveOptions, solve
 
@@ -107,7 +107,7 @@ class Binding:
             out: list[str] = []
             for r in self.fam_res[f]:
                 if self.res_tight[r, s]:
-                    out.append(f"capacity of {d.resources[r]}")
+                    out.append(f"capacity of {_what(d.resources[r])}")
             k = int(d.pool_of[f])
             if k >= 0 and self.lab_tight[k, s]:
                 if self.workers_full[k, s] and (
@@ -131,6 +131,15 @@ class Binding:
             if s < t and self.inv_full[f, s]:
                 return [f"storage (max_inventory) in {d.periods[s]}"]
         return []
+
+
+def _what(resource: str) -> str:
+    """How a sentence names a resource: ``supplier NAME for family F`` for a supplier's limit,
+    else the resource's name."""
+    if not is_supplier(resource):
+        return resource
+    supplier, family = resource.removeprefix(SUPPLIER_PREFIX).rsplit("/", 1)
+    return f"supplier {supplier} for family {family}"
 
 
 def shortage_reason(b: Binding, f: int, t: int) -> str:
@@ -235,6 +244,26 @@ def explain(
                 period=d.periods[t],
             )
         )
+    # suppliers: one more unit (a resource loaded 1 hour per unit, snop.supply.data)
+    for r in np.flatnonzero(gain.sum(axis=1) > 1e-6):
+        if not is_supplier(d.resources[r]):
+            continue
+        for t in np.flatnonzero((gain[r] > 1e-6) & (gain[r] >= thr)):
+            money_ex.append(
+                Explanation(
+                    "supplier",
+                    f"{_what(d.resources[r])} is at its limit of "
+                    f"{units(d.capacity[r, t])} units in {d.periods[t]}: one more unit from "
+                    f"it would save {money(-b.res_dual[r, t], currency)} (10% more, "
+                    f"+{units(0.1 * d.capacity[r, t])} units: about "
+                    f"{money(gain[r, t], currency)})",
+                    float(gain[r, t]),
+                    family=d.resources[r].rsplit("/", 1)[1],
+                    resource=d.resources[r],
+                    period=d.periods[t],
+                )
+            )
+        gain[r] = 0.0
     # resources: per period and over the horizon, for +10% hours
     for r in np.flatnonzero(gain.sum(axis=1) > 1e-6):
         ts = np.flatnonzero(gain[r] > 1e-6)
@@ -542,6 +571,11 @@ def diagnose(model: LpModel, data: PlanningData, options: SolveOptions | None = 
                 f"pool {data.pools[e]} in {per}: {why} needs {units(v)} overtime hours "
                 f"above the cap of {units(data.max_overtime_hours[e, t])} h per worker "
                 "(max_overtime_hours_per_worker)"
+            )
+        elif kind is Row.RESOURCE and is_supplier(data.resources[e]):
+            msgs.append(
+                f"{_what(data.resources[e])} in {per}: {why} needs {units(v)} units "
+                f"more than it supports ({units(data.capacity[e, t])} units)"
             )
         elif kind is Row.RESOURCE:
             msgs.append(

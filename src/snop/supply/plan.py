@@ -21,7 +21,14 @@ from snop.errors import SnopError
 from snop.model.periods import Period
 from snop.model.vocabulary import Strategy
 from snop.model.workbook import Workbook
-from snop.supply.data import FloatArray, PlanningData, Policy, SafetyStock, planning_data
+from snop.supply.data import (
+    FloatArray,
+    PlanningData,
+    Policy,
+    SafetyStock,
+    is_supplier,
+    planning_data,
+)
 from snop.supply.explain import Explanation, conflicts, diagnose, explain
 from snop.supply.model import STRATEGIES, FrozenArrays, LpModel, Row, build_model
 from snop.supply.solve import LpSolution, SolveOptions, solve
@@ -615,7 +622,10 @@ def rough_cut(
     frames = [
         pd.DataFrame(
             {
-                "kind": "resource",
+                # a supplier's limit is a resource loaded in units (snop.supply.data)
+                "kind": _rep(
+                    ["supplier" if is_supplier(r) else "resource" for r in data.resources], n_t
+                ),
                 "resource": _rep(data.resources, n_t),
                 "period": _tile(data.periods, n_r),
                 "capacity": cap.ravel(),
