@@ -88,9 +88,9 @@ def run_cmd(
     as_json: Json = False,
 ) -> None:
     """Run scenarios: re-plan supply and finance with their changes, beside the base."""
-    from snop.services.scenarios import run_scenario
+    from snop.services.scenarios import run_scenarios
 
-    runs = [run_scenario(store(ctx), actor(ctx), n, cycle) for n in names]
+    runs = run_scenarios(store(ctx), actor(ctx), names, cycle)
     if as_json:
         print_json([
             {"scenario": r.name, "cycle": r.cycle, "base": r.base, "status": r.plan.status,

@@ -33,7 +33,7 @@ from snop.services.scenarios import (
     ScenarioComparison,
     compare_scenarios,
     create_scenario,
-    run_scenario,
+    run_scenarios,
 )
 from snop.services.supply import plan_cycle_supply
 from snop.services.versions import read_version
@@ -138,7 +138,7 @@ def _scenarios(uow: UnitOfWork) -> ScenarioComparison:
     for name, changes in SCENARIOS.items():
         deltas = [parse_delta(name, kind, text) for kind, text in changes]
         create_scenario(uow, SID, name, deltas, replace=True)
-        run_scenario(uow, SID, name)
+    run_scenarios(uow, SID, list(SCENARIOS))
     return compare_scenarios(uow, SID, list(SCENARIOS))
 
 

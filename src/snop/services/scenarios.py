@@ -138,16 +138,32 @@ def delete_scenario(uow: UnitOfWork, actor: Actor, name: str) -> int:
 def run_scenario(uow: UnitOfWork, actor: Actor, name: str, cycle: str | None = None) -> ScenarioRun:
     """Re-plan ``cycle``'s plan (default: current; its version when approved) with the
     scenario's deltas, price it, and store the run beside the base."""
+    return run_scenarios(uow, actor, [name], cycle)[0]
+
+
+def run_scenarios(
+    uow: UnitOfWork, actor: Actor, names: list[str], cycle: str | None = None
+) -> list[ScenarioRun]:
+    """:func:`run_scenario` of several scenarios on one reading of the base."""
     with uow.write() as tx:
         basis = plan_basis(tx, cycle)
-        deltas = scenario_deltas(tx, name)
-        applied = apply_deltas(basis.workbook, basis.consensus, deltas, list(basis.cycle.periods))
-        run = _replan(tx, basis, applied, name, actor)
-        tx.documents.put_draft(basis.cycle.period, RUN + name, dumps(_document(run), indent=None))
-    return run
+        stamp = base_stamp(tx, basis)
+        runs = []
+        for name in names:
+            deltas = scenario_deltas(tx, name)
+            applied = apply_deltas(
+                basis.workbook, basis.consensus, deltas, list(basis.cycle.periods)
+            )
+            run = _replan(tx, basis, applied, name, actor, stamp)
+            doc = dumps(_document(run), indent=None)
+            tx.documents.put_draft(basis.cycle.period, RUN + name, doc)
+            runs.append(run)
+    return runs
 
 
-def _replan(tx: Tx, basis: PlanBasis, applied: Applied, name: str, actor: Actor) -> ScenarioRun:
+def _replan(
+    tx: Tx, basis: PlanBasis, applied: Applied, name: str, actor: Actor, stamp: dict[str, str]
+) -> ScenarioRun:
     from snop.services.forecast import family_demand
     from snop.services.inventory import planning_workbook
     from snop.services.supply import frozen_zone
@@ -178,7 +194,7 @@ def _replan(tx: Tx, basis: PlanBasis, applied: Applied, name: str, actor: Actor)
         basis.status,
         strategy,
         applied.applied,
-        base_stamp(tx, basis),
+        stamp,
         actor.name,
         now(),
         plan,
