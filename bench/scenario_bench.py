@@ -82,8 +82,10 @@ def demo_part(n: int) -> None:
             plan_supply(basis.workbook, family_demand(basis.workbook, basis.consensus))
         other.dispose()
     copies = time.perf_counter() - t0
-    print(f"copy approach (copy the store, re-plan, no money): {copies:.2f}s; ratio to our "
-          f"runs (re-plan and price) {copies / run:.2f}, to our total {copies / ours:.2f}")  # fmt: skip
+    print(
+        f"copy approach (copy the store, re-plan, no money): {copies:.2f}s; ratio to our runs "
+        f"(re-plan and price) {copies / run:.2f}, to our total {copies / ours:.2f}"
+    )
 
 
 def company_part(n_f: int, n: int) -> None:
