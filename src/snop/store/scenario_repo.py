@@ -33,3 +33,24 @@ class ScenarioRepo:
     def names(self) -> list[str]:
         rows = self.conn.execute(sa.select(self.table.c.scenario).distinct())
         return sorted(str(r[0]) for r in rows)
+
+
+class InitiativeRepo:
+    """Strategic initiatives: the ``initiatives`` workbook table, row by row."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.table = WORKBOOK_TABLES["initiatives"]
+
+    def add(self, row: pd.DataFrame) -> None:
+        self.conn.execute(self.table.insert(), records("initiatives", row))
+
+    def set_status(self, code: str, old: str | None, new: str) -> bool:
+        """Move ``code`` from status ``old`` (None: blank, i.e. proposed) to ``new``
+        (compare-and-set: False when its status was not ``old``)."""
+        t = self.table
+        was = t.c.status.is_(None) if old is None else t.c.status == old
+        res = self.conn.execute(
+            t.update().where(t.c.initiative == code, was).values(status=new)
+        )
+        return bool(res.rowcount)

@@ -21,7 +21,7 @@ from snop.store.db import open_store, write_transaction
 from snop.store.demand_repo import DemandRepo
 from snop.store.document_repo import DocumentRepo
 from snop.store.forecast_repo import ForecastRepo
-from snop.store.scenario_repo import ScenarioRepo
+from snop.store.scenario_repo import InitiativeRepo, ScenarioRepo
 from snop.store.workbook_repo import load_workbook, save_workbook
 
 
@@ -64,6 +64,10 @@ class Tx:
     @cached_property
     def scenarios(self) -> ScenarioRepo:
         return ScenarioRepo(self.conn)
+
+    @cached_property
+    def initiatives(self) -> InitiativeRepo:
+        return InitiativeRepo(self.conn)
 
 
 class UnitOfWork:
