@@ -55,6 +55,7 @@ def _register() -> None:
         finance_cmd,
         forecast_cmd,
         inventory_cmd,
+        levers_cmd,
         plan_cmd,
         workbook_cmd,
     )
