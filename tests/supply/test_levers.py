@@ -25,6 +25,7 @@ from snop.supply.levers import (
     rank,
     state,
     subcontract_levers,
+    worker_levers,
 )
 from snop.supply.plan import SupplyPlan
 
@@ -135,8 +136,8 @@ def test_price_lever_is_shipments_times_price() -> None:
 
 
 def test_subcontract_lever_saves_lost_sales_up_to_the_shortfall() -> None:
-    # capacity 100, demand 150, subcontracting limited to 100? no: to 20 at 25; the other
-    # 30 are lost at 50. One more subcontracted unit saves 50 - 25 = 25, for 30 units.
+    # capacity 100, demand 150, subcontracting limited to 20 at 25; the other 30 are lost
+    # at 50. One more subcontracted unit saves 50 - 25 = 25 (the dual), for 30 units.
     wb, dem = make_workbook(
         {
             "A": {
@@ -155,9 +156,9 @@ def test_subcontract_lever_saves_lost_sales_up_to_the_shortfall() -> None:
     cap = wb.period_values("families", wb.planning_periods)["subcontract_capacity"]
     (lv,) = subcontract_levers(plan, cap)
     assert lv.amount == APPROX(2.0)  # 10 % of 20
-    state(lv, replan, base)
-    assert lv.per_unit == APPROX(25.0) and lv.short_closed == APPROX(2.0)
+    assert (lv.per_unit, lv.basis) == (APPROX(25.0), "dual")
     check(lv, replan, base)
+    assert lv.resolved_value == APPROX(2 * 25.0) and lv.short_closed == APPROX(2.0)
     # 2 (stated), 4, 8, 16 hold and then no more doubling: open range
     assert lv.valid_up_to == APPROX(16.0) and lv.open_range and lv.checked
 
@@ -183,3 +184,25 @@ def test_moving_a_promotion_later_into_spare_capacity() -> None:
     state(lv, replan, base)
     assert lv.kind is LeverKind.PROMOTION and lv.per_unit == APPROX(1000.0)
     assert lv.resolves == 2 and "later" in lv.note
+
+
+def test_worker_lever_restated_where_its_dual_holds() -> None:
+    # 2 workers (160 h, 4 h a unit: 40 units each) make 80 of 100; 20 are lost at 100. The
+    # dual of max_workers is 40 x 100 - 1,600 = 2,400 a worker, but only 20 units are
+    # short: it holds for half a worker (saves 2,000 - 800 = 1,200), no further.
+    pool = {"regular_hours_per_worker": 160, "regular_wage": 10, "max_workers": 2}
+    wb, dem = make_workbook(
+        {"A": {"workforce_pool": "P", "labor_hours_per_unit": 4, "lost_sales_cost": 100}},
+        {"A": [100]},
+        workforce={"P": pool},
+    )
+    replan, plan = _replanner(wb, dem)
+    base = replan([])
+    cap = wb.period_values("workforce", wb.planning_periods)["max_workers"]
+    (lv,) = worker_levers(plan, cap)
+    assert (lv.per_unit, lv.basis, lv.amount) == (APPROX(2400.0), "dual", 1.0)
+    check(lv, replan, base)
+    # 1 worker saves 1,200 (not 2,400); 0.5 holds; bisected: 0.75 and 0.625 fail
+    assert lv.valid_up_to == APPROX(0.5) and lv.amount == APPROX(0.5)
+    assert lv.resolved_value == APPROX(1200.0) and lv.checked and lv.resolves == 4
+    assert lv.short_closed == APPROX(20.0)

@@ -17,9 +17,14 @@ Stated values, before any re-solve:
   price ``pi_rt = -dC/dcap_rt`` of the capacity row, so ``value(a) = pi_rt * a``;
 * **price** of a family: ``value(p%) = p/100 * sum_t shipped_ft * price_ft`` (revenue
   arithmetic: no demand response is modelled, so the range is unbounded *by assumption*);
-* **workers** in a pool, **subcontract** capacity of a family, **moving a promotion**:
-  the dual of the bound is not in the plan's tables (or the change is not marginal), so
-  the stated per-unit value is the re-solve at the first amount ``a0``: ``value(a0)/a0``.
+* **workers** in a pool, **subcontract** capacity of a family: the duals of the
+  ``max_workers`` and ``subcontract_capacity`` bounds over the periods where the plan is
+  at them, summed (a delta over a period range adds the unit in each), as the plan's
+  explanations give them; where the explanations do not word a period (they keep only the
+  largest values) the stated per-unit value is the re-solve at the first amount ``a0``:
+  ``value(a0)/a0``;
+* **moving a promotion** one period earlier or later is not a marginal change: its value
+  is the re-solve with the promotion moved against the re-solve with it where it is.
 
 **Range of validity.** The per-unit value ``v`` holds while ``|value(a) - v a| <= tol *
 |v a|``. Starting at ``a0`` the amount is doubled until it fails (or ``MAX_DOUBLINGS``),
@@ -240,7 +245,11 @@ def worker_levers(plan: SupplyPlan, max_workers: pd.DataFrame) -> list[Lever]:
                 )
             ]  # fmt: skip
 
-        out.append(Lever(LeverKind.WORKERS, str(pool), first, last, 1.0, 0.0, "re-solve", deltas))
+        dual = _explained(plan, "worker", "pool", str(pool), [str(p) for p in periods])
+        basis = "re-solve" if dual is None else "dual"
+        out.append(
+            Lever(LeverKind.WORKERS, str(pool), first, last, 1.0, dual or 0.0, basis, deltas)
+        )
     return out
 
 
@@ -263,10 +272,28 @@ def subcontract_levers(plan: SupplyPlan, capacity: pd.DataFrame) -> list[Lever]:
         def deltas(a: float, fam: str = str(fam), f: str = first, la: str = last) -> list[Delta]:
             return [Delta(SCENARIO, "subcontract", key=fam, period=f, to_period=la, delta=a)]
 
+        dual = _explained(plan, "subcontract", "family", str(fam), [str(p) for p in periods])
+        basis = "re-solve" if dual is None else "dual"
         out.append(
-            Lever(LeverKind.SUBCONTRACT, str(fam), first, last, step, 0.0, "re-solve", deltas)
+            Lever(LeverKind.SUBCONTRACT, str(fam), first, last, step, dual or 0.0, basis, deltas)
         )
     return out
+
+
+def _explained(
+    plan: SupplyPlan, kind: str, owner: str, name: str, periods: list[str]
+) -> float | None:
+    """The dual value of one more unit of a bound in each of ``periods``, summed (a delta
+    over the range adds the unit in each), from the plan's explanations; None when a period
+    has none (the explanations word only the largest values): then a re-solve states it."""
+    values = {
+        e.period: e.value
+        for e in plan.explanations
+        if e.kind == kind and getattr(e, owner) == name and e.period in periods
+    }
+    if set(values) != set(periods):
+        return None
+    return float(sum(values.values()))
 
 
 def promotion_levers(promotions: Sequence[Delta], periods: list[str]) -> list[Lever]:
@@ -316,8 +343,9 @@ def _gain(new: Outcome, base: Outcome) -> float:
 
 
 def state(lever: Lever, probe: Probe, base: Outcome) -> Lever:
-    """Fill in the per-unit value of a lever stated by a re-solve (workers, subcontract,
-    promotion): one re-solve (two for a promotion: where it is, and moved)."""
+    """Fill in the per-unit value of a lever stated by a re-solve (workers or subcontract
+    without a dual, promotion): one re-solve (two for a promotion: where it is, and
+    moved)."""
     if lever.basis != "re-solve":
         return lever
     ref = value_at(lever, 0.0, probe) if lever.kind is LeverKind.PROMOTION else base
@@ -336,38 +364,59 @@ def _record(lever: Lever, new: Outcome, base: Outcome) -> None:
 
 def check(lever: Lever, probe: Probe, base: Outcome) -> Lever:
     """Re-solve the lever at its amount, then find its range of validity (see the module
-    docstring). A promotion move has no range: it is moved one period or not."""
+    docstring). When the per-unit value fails at the first amount already, the amount is
+    halved until it holds (then bisected), and the lever is restated at that amount. A
+    promotion move has no range: it is moved one period or not."""
     if lever.kind is LeverKind.PROMOTION:
         if lever.resolved_value is None:
             state(lever, probe, base)
         lever.valid_up_to = 1.0
         return lever
+    first = None
     if lever.resolved_value is None:
-        _record(lever, value_at(lever, lever.amount, probe), base)
+        first = value_at(lever, lever.amount, probe)
+        _record(lever, first, base)
     if lever.kind is LeverKind.PRICE:  # linear by assumption: one re-solve checks the plan
         lever.valid_up_to, lever.open_range = lever.amount, True  # does not move
         return lever
-    if lever.resolved_value is None or not _holds(lever.resolved_value, lever.value):
-        lever.valid_up_to = 0.0
-        return lever
-    good, bad = lever.amount, None
-    for _ in range(MAX_DOUBLINGS):
-        a = 2 * good
-        if _holds(_gain(value_at(lever, a, probe), base), lever.per_unit * a):
-            good = a
-        else:
-            bad = a
-            break
-    if bad is None:
-        lever.valid_up_to, lever.open_range = good, True
-        return lever
+
+    def holds(a: float) -> tuple[bool, Outcome]:
+        new = value_at(lever, a, probe)
+        return _holds(_gain(new, base), lever.per_unit * a), new
+
+    good, bad, at_good = lever.amount, None, first
+    if lever.resolved_value is not None and _holds(lever.resolved_value, lever.value):
+        for _ in range(MAX_DOUBLINGS):
+            ok, _out = holds(2 * good)
+            if not ok:
+                bad = 2 * good
+                break
+            good = 2 * good
+        if bad is None:
+            lever.valid_up_to, lever.open_range = good, True
+            return lever
+    else:  # too much already: halve until it holds
+        good, bad = 0.0, lever.amount
+        for _ in range(MAX_DOUBLINGS):
+            ok, out = holds(bad / 2)
+            if ok:
+                good, at_good = bad / 2, out
+                break
+            bad = bad / 2
+        if good == 0.0:
+            lever.valid_up_to = 0.0
+            return lever
     for _ in range(BISECTIONS):
         mid = (good + bad) / 2
-        if _holds(_gain(value_at(lever, mid, probe), base), lever.per_unit * mid):
-            good = mid
+        ok, out = holds(mid)
+        if ok:
+            good, at_good = mid, out
         else:
             bad = mid
     lever.valid_up_to = good
+    if good < lever.amount and at_good is not None:  # restated where it holds
+        lever.amount = good
+        _record(lever, at_good, base)
     return lever
 
 
