@@ -53,32 +53,34 @@ def levers_cmd(
 
 
 def _table(rows: list[dict[str, object]]) -> Table:
-    t = Table(show_edge=False, pad_edge=False)
-    heads = ("#", "lever", "per unit", "value", "re-solved", "valid up to", "gap closed", "check")
-    for h in heads:
-        t.add_column(h, justify="left" if h == "lever" else "right")
+    """One line a lever: ``resolved`` the re-solved value with ``ok`` when it matches the
+    stated one, ``holds to`` the range of validity, ``gap`` the share of the budget
+    revenue gap it closes."""
+    t = Table(box=None, pad_edge=False, padding=(0, 1))
+    for h in ("#", "lever", "per unit", "value", "resolved", "holds to", "gap"):
+        t.add_column(h, justify="left" if h == "lever" else "right", no_wrap=True)
     for row in rows:
-        when = row["period"] or "all periods"
+        when = row["period"] or "all"
         if row["to_period"] and row["to_period"] != row["period"]:
             when = f"{when}..{row['to_period']}"
-        what = f"{row['kind']} {row['target']} {when} +{row['amount']:g} {row['unit']}"
+        what = f"{row['kind']} {row['target']} {when} +{row['amount']:.4g} {row['unit']}"
         limit = "" if row["valid_up_to"] is None else f"{row['valid_up_to']:,.4g}"
         if row["open_range"]:
-            limit = f">= {limit}"
+            limit = f">={limit}"
         closed = row["budget_gap_closed"]
-        check = {True: "ok", False: "differs", None: ""}[row["checked"]]  # type: ignore[index]
+        check = {True: " ok", False: " no", None: ""}[row["checked"]]  # type: ignore[index]
+        resolved = row["resolved_value"]
         t.add_row(
             *(
                 Text(str(v))
                 for v in (
                     row["rank"],
                     what,
-                    f"{row['per_unit']:,.2f}/{row['unit']}",
+                    f"{row['per_unit']:,.4g}",
                     f"{row['value']:,.0f}",
-                    "" if row["resolved_value"] is None else f"{row['resolved_value']:,.0f}",
+                    "" if resolved is None else f"{resolved:,.0f}{check}",
                     limit,
                     "" if closed is None else f"{100 * closed:.0f}%",  # type: ignore[operator]
-                    check,
                 )
             )
         )

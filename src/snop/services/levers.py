@@ -37,7 +37,8 @@ class LeverReport:
     strategy: str
     currency: str
     plan_cost: float  # the cycle's plan as stored
-    base_cost: float  # re-solved on its inputs, as the optimiser weighs it (with targets)
+    base_cost: float  # re-solved on its inputs
+    target_penalty: float  # what the re-solved plan is charged below inventory targets
     base_revenue: float
     budget_gap: float | None  # revenue - budget over the horizon's budgeted periods
     service_gap: float  # units demanded in a period and not shipped in it
@@ -69,6 +70,7 @@ class LeverReport:
             "currency": self.currency,
             "plan_cost": _num(self.plan_cost),
             "base_cost": _num(self.base_cost),
+            "target_penalty": _num(self.target_penalty),
             "base_revenue": _num(self.base_revenue),
             "budget_gap": _num(self.budget_gap),
             "service_gap": _num(self.service_gap),
@@ -154,7 +156,8 @@ def gap_levers(
         strategy=basis.strategy,
         currency=basis.currency,
         plan_cost=stored.total_cost,
-        base_cost=base.cost,
+        base_cost=plan.total_cost,
+        target_penalty=plan.target_penalty,
         base_revenue=base.revenue,
         budget_gap=_budget_gap(report.gap),
         service_gap=base.short,

@@ -56,6 +56,8 @@ SUBCONTRACT_STEP = 0.10  # first amount of a subcontract lever: this share of it
 PRICE_STEP = 1.0  # percent
 EPS = 1e-6
 SCENARIO = "lever"
+UNMET_NOTE = "restated by a re-solve: the plan leaves demand unmet, its duals do not price it"
+UNPRICED_NOTE = "not restated: the plan leaves demand unmet, this dual does not price it"
 
 
 class LeverKind(StrEnum):
@@ -440,18 +442,34 @@ def find_levers(
     plan: SupplyPlan, inputs: Candidates, probe: Probe, base: Outcome, top: int = 5
 ) -> list[Lever]:
     """Every candidate lever with its stated value, ranked; the first ``top`` checked by
-    re-solves (at most ``1 + MAX_DOUBLINGS + BISECTIONS`` each)."""
+    re-solves (at most ``1 + MAX_DOUBLINGS + BISECTIONS`` each).
+
+    A plan that leaves demand unmet takes its duals from the LP with the unmet demand
+    fixed (:func:`snop.supply.plan.plan_from_data`): they price capacity without serving
+    more demand, so the ``top`` dual levers are restated by a re-solve first. A lever is
+    kept when it is worth money or closes part of the service gap."""
     levers = [
         *hour_levers(plan),
         *price_levers(plan, inputs.prices),
-        *(state(lv, probe, base) for lv in worker_levers(plan, inputs.max_workers)),
-        *(state(lv, probe, base) for lv in subcontract_levers(plan, inputs.subcontract_capacity)),
-        *(state(lv, probe, base) for lv in promotion_levers(inputs.promotions, inputs.periods)),
+        *worker_levers(plan, inputs.max_workers),
+        *subcontract_levers(plan, inputs.subcontract_capacity),
+        *promotion_levers(inputs.promotions, inputs.periods),
     ]
-    ranked = [lv for lv in rank(levers) if lv.value > EPS]
+    unpriced: list[Lever] = []
+    if plan.unmet_units > EPS:
+        duals = rank([lv for lv in levers if lv.basis == "dual"])
+        for lv in duals[:top]:
+            lv.basis, lv.note = "re-solve", UNMET_NOTE
+        for lv in duals[top:]:  # listed last: their duals do not price the unmet demand
+            lv.basis, lv.note = "dual, unmet demand fixed", UNPRICED_NOTE
+        unpriced = duals[top:]
+        levers = [lv for lv in levers if lv not in unpriced]
+    for lv in levers:
+        state(lv, probe, base)
+    ranked = [lv for lv in rank(levers) if lv.value > EPS or (lv.short_closed or 0.0) > EPS]
     for lv in ranked[:top]:
         check(lv, probe, base)
-    return ranked
+    return rank(ranked[:top]) + ranked[top:] + unpriced
 
 
 RevenueOf = Callable[[Workbook, pd.DataFrame, SupplyPlan], float]
