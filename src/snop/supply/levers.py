@@ -29,8 +29,13 @@ Stated values, before any re-solve:
 **Range of validity.** The per-unit value ``v`` holds while ``|value(a) - v a| <= tol *
 |v a|``. Starting at ``a0`` the amount is doubled until it fails (or ``MAX_DOUBLINGS``),
 then the last amount that held and the first that failed are bisected ``BISECTIONS``
-times: at most ``1 + MAX_DOUBLINGS + BISECTIONS`` re-solves a lever. ``valid_up_to`` is the
-largest amount found to hold; ``open_range`` says no tested amount failed.
+times; when it fails at ``a0`` already, ``a0`` is halved (at most ``MAX_DOUBLINGS`` times)
+until it holds, bisected the same way, and the lever restated at that amount. At most
+``1 + MAX_DOUBLINGS + BISECTIONS`` re-solves a lever. ``valid_up_to`` is the largest amount
+found to hold; ``open_range`` says no tested amount failed.
+
+**Ranking.** By value at the amount (money), then by value per unit; the checked levers
+first (ranked at their checked amounts), then the others at their stated values.
 """
 
 from __future__ import annotations
