@@ -52,8 +52,8 @@ def test_levers_of_a_binding_resource_match_their_resolves(tmp_path: Path) -> No
     for lv in hours:
         assert lv.per_unit == APPROX(float(duals[(lv.target, lv.period)]))
     # the checked ones: re-solved value = per unit x amount, the amount within the range
-    checked = r.levers[: r.top]
-    assert r.all_checked and all(lv.resolved_value is not None for lv in checked)
+    checked = r.checked
+    assert checked == r.levers[: r.top] and r.all_checked
     for lv in checked:
         assert lv.resolved_value == APPROX(lv.per_unit * lv.amount, rel=0.02, abs=1e-6)
         assert lv.valid_up_to is not None and lv.amount <= lv.valid_up_to + 1e-9
@@ -64,10 +64,11 @@ def test_levers_of_a_binding_resource_match_their_resolves(tmp_path: Path) -> No
 def test_levers_json_and_bad_top(tmp_path: Path) -> None:
     db = tmp_path / "s.db"
     approved_store(f"sqlite:///{db}", tmp_path)
-    r = snop("--db", str(db), "levers", "--top", "1", "--json")
+    r = snop("--db", str(db), "levers", "--top", "1", "--by", "budget", "--json")
     assert r.exit_code == 0, r.stderr
     data = r.json()
     assert data["cycle"] == "2026-11" and data["strategy"] == "optimal"
+    assert data["ranked_by"] == "budget"
     assert data["all_checked"] is True and data["service_gap"] == 0
     first = data["levers"][0]
     # the small plan binds nothing: the largest lever is +1 % on F1's price
@@ -75,7 +76,11 @@ def test_levers_json_and_bad_top(tmp_path: Path) -> None:
     assert first["resolved_value"] == APPROX(first["value"]) and first["checked"] is True
     assert [lv["rank"] for lv in data["levers"]] == list(range(1, len(data["levers"]) + 1))
     assert data["levers"][1]["resolved_value"] is None  # only the top one is re-solved
+    # 129 of the 290 below budget
+    assert first["budget_gap_closed"] == APPROX(first["revenue_gained"] / -data["budget_gap"])
     text = snop("--db", str(db), "levers", "--top", "1")
     assert text.exit_code == 0 and "price F1 all +1 %" in text.stdout
     bad = snop("--db", str(db), "levers", "--top", "-1")
     assert bad.exit_code == 1 and not bad.traceback and "--top" in bad.stderr
+    bad = snop("--db", str(db), "levers", "--by", "luck")
+    assert bad.exit_code == 1 and not bad.traceback and "value, budget, service" in bad.stderr

@@ -23,6 +23,14 @@ def levers_cmd(
     top: Annotated[
         int, typer.Option("--top", help="How many of the ranked levers are checked by re-solves.")
     ] = 5,
+    by: Annotated[
+        str,
+        typer.Option(
+            "--by",
+            help="Rank by value (money), budget (revenue the re-solve gains) or service "
+            "(units it serves in their period).",
+        ),
+    ] = "value",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The gap-closure levers of a cycle's plan (extra hours, workers, subcontracting, a
@@ -32,7 +40,7 @@ def levers_cmd(
 
     if not 0 <= top <= 50:
         raise SnopError(f"--top must be between 0 and 50 (got {top})")
-    r = gap_levers(store(ctx), actor(ctx), cycle, top)
+    r = gap_levers(store(ctx), actor(ctx), cycle, top, by)
     data = r.to_json()
     if as_json:
         print_json(data)

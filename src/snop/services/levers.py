@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from snop.errors import SnopError
 from snop.finance.plan import financial_plan
 from snop.learning.frames import TOTAL
 from snop.model.periods import parse_period
@@ -21,6 +22,9 @@ from snop.services.inventory import planning_workbook
 from snop.services.supply import frozen_zone
 from snop.supply.levers import Candidates, Lever, Replanner, find_levers
 from snop.supply.plan import SupplyPlan
+
+# orders of the ranked table: money value, then what the re-solves show each closes
+RANKINGS = ("value", "budget", "service")
 
 WARM_START = (
     "cold re-solves: plan_supply takes no starting basis (snop.supply.solve.solve does, but "
@@ -44,13 +48,15 @@ class LeverReport:
     service_gap: float  # units demanded in a period and not shipped in it
     levers: list[Lever]
     top: int
+    ranked_by: str = "value"
     solves: int = 0
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
     def checked(self) -> list[Lever]:
-        return [lv for lv in self.levers[: self.top] if lv.resolved_value is not None]
+        """The levers whose range was searched by re-solves (the ``top`` by value)."""
+        return [lv for lv in self.levers if lv.valid_up_to is not None]
 
     @property
     def all_checked(self) -> bool:
@@ -74,6 +80,7 @@ class LeverReport:
             "base_revenue": _num(self.base_revenue),
             "budget_gap": _num(self.budget_gap),
             "service_gap": _num(self.service_gap),
+            "ranked_by": self.ranked_by,
             "solves": self.solves,
             "seconds": round(self.seconds, 3),
             "all_checked": self.all_checked,
@@ -110,11 +117,17 @@ def _num(v: float | None) -> float | None:
 
 
 def gap_levers(
-    uow: UnitOfWork, actor: Actor, cycle: str | None = None, top: int = 5
+    uow: UnitOfWork, actor: Actor, cycle: str | None = None, top: int = 5, by: str = "value"
 ) -> LeverReport:
-    """The levers of ``cycle``'s plan (default: the current cycle; its approved strategy,
-    else optimal), ranked by stated value, the first ``top`` checked by re-solves on the
-    same demand, fence and policy as the cycle's plan."""
+    """``by``: ``value`` ranks by money value, ``budget`` by the revenue a lever's re-solve
+        gains (what it closes of the budget gap), ``service`` by the units it serves in their
+        period (of the service gap); the levers not re-solved follow, by value.
+
+    The levers of ``cycle``'s plan (default: the current cycle; its approved strategy,
+        else optimal), ranked by stated value, the first ``top`` checked by re-solves on the
+        same demand, fence and policy as the cycle's plan."""
+    if by not in RANKINGS:
+        raise SnopError(f"rank by {by!r}: use one of {', '.join(RANKINGS)}")
     t0 = time.perf_counter()
     with uow.read() as tx:
         basis = plan_basis(tx, cycle)
@@ -161,12 +174,25 @@ def gap_levers(
         base_revenue=base.revenue,
         budget_gap=_budget_gap(report.gap),
         service_gap=base.short,
-        levers=levers,
+        levers=_ranked(levers, by),
         top=top,
+        ranked_by=by,
         solves=replan.solves,
         seconds=time.perf_counter() - t0,
         notes=notes,
     )
+
+
+def _ranked(levers: list[Lever], by: str) -> list[Lever]:
+    if by == "value":
+        return levers
+
+    def closed(lv: Lever) -> float | None:
+        return lv.revenue_gained if by == "budget" else lv.short_closed
+
+    known = [lv for lv in levers if closed(lv) is not None]
+    known.sort(key=lambda lv: -(closed(lv) or 0.0))  # stable: equal ones stay by value
+    return known + [lv for lv in levers if closed(lv) is None]
 
 
 def _revenue_of(periods: list[str], currency: str) -> Any:
