@@ -206,3 +206,21 @@ def test_worker_lever_restated_where_its_dual_holds() -> None:
     assert lv.valid_up_to == APPROX(0.5) and lv.amount == APPROX(0.5)
     assert lv.resolved_value == APPROX(1200.0) and lv.checked and lv.resolves == 4
     assert lv.short_closed == APPROX(20.0)
+
+
+def test_a_change_the_inputs_cannot_take_is_refused_not_raised() -> None:
+    # family A has a second item without a price: +1 % on A's prices cannot apply
+    wb, dem = make_workbook({"A": {"regular_cost": 10}}, {"A": [10, 20]})
+    items = pd.concat(
+        [wb.items.assign(unit_price=40.0), wb.items.assign(item="A-2", unit_price=float("nan"))],
+        ignore_index=True,
+    )
+    wb = Workbook(wb.granularity, {**wb.tables, "items": items}, list(wb.attributes))
+    replan, plan = _replanner(wb, dem)
+    base = replan([])
+    prices = rates_for(wb, replan.item_demand, replan.periods).prices
+    (lv,) = price_levers(plan, prices)
+    assert lv.value == APPROX(30 * 40 / 100)
+    check(lv, replan, base)
+    assert lv.note.startswith("re-solve refused:") and "unit_price" in lv.note
+    assert not lv.checked and lv.valid_up_to == 0.0 and lv.resolves == 1

@@ -383,6 +383,9 @@ def check(lever: Lever, probe: Probe, base: Outcome) -> Lever:
     if lever.resolved_value is None:
         first = value_at(lever, lever.amount, probe)
         _record(lever, first, base)
+        if not first.ok:  # no plan with the change: no range to search
+            lever.valid_up_to, lever.note = 0.0, f"re-solve {first.status}"
+            return lever
     if lever.kind is LeverKind.PRICE:  # linear by assumption: one re-solve checks the plan
         lever.valid_up_to, lever.open_range = lever.amount, True  # does not move
         return lever
@@ -513,4 +516,11 @@ class Replanner:
         return plan, outcome_of(plan, revenue)
 
     def __call__(self, deltas: Sequence[Delta]) -> Outcome:
-        return self.plan(deltas)[1]
+        """The re-solved outcome; a change the inputs cannot take (an item of the family
+        without a price to raise...) is an outcome ``refused: <why>``, not an error."""
+        from snop.scenario.deltas import DeltaError
+
+        try:
+            return self.plan(deltas)[1]
+        except DeltaError as exc:
+            return Outcome(f"refused: {exc}", math.nan, math.nan, math.nan)
