@@ -56,6 +56,7 @@ def _register() -> None:
         finance_cmd,
         forecast_cmd,
         inventory_cmd,
+        levers_cmd,
         plan_cmd,
         scenario_cmd,
         workbook_cmd,

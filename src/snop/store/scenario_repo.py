@@ -50,7 +50,5 @@ class InitiativeRepo:
         (compare-and-set: False when its status was not ``old``)."""
         t = self.table
         was = t.c.status.is_(None) if old is None else t.c.status == old
-        res = self.conn.execute(
-            t.update().where(t.c.initiative == code, was).values(status=new)
-        )
+        res = self.conn.execute(t.update().where(t.c.initiative == code, was).values(status=new))
         return bool(res.rowcount)
