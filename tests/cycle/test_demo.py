@@ -69,6 +69,8 @@ def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None
     # the what-ifs: a demand upside and a second shift with hiring frozen, side by side
     assert "scenarios: upside, shift_freeze" in run.stdout
     assert "version 2026-10" in run.stdout and "gap_to_budget" in run.stdout
+    assert "levers: what closes the gaps (top 3 checked by re-solves)" in run.stdout
+    assert "re-solved" in run.stdout
     # the previous demo's entries were replaced, and the new ones recorded
     folder = root / "demo"
     assert not (folder / "workbook-2026-04").exists()

@@ -163,6 +163,13 @@ def demo_cmd(
         console.rule("[bold]scenarios[/]: upside, shift_freeze (a second shift, hiring frozen)")
         for line in comparison_lines(result.scenarios, TOTAL):
             console.print(line, markup=False)
+    if result.levers is not None:
+        from snop.cli.levers_cmd import lever_lines
+
+        lv = result.levers
+        console.rule(f"[bold]levers[/]: what closes the gaps (top {lv.top} checked by re-solves)")
+        for line in lever_lines(lv.to_json()["levers"][:6], lv.currency):
+            console.print(line, markup=False)
     console.rule()
     last = result.months[-1].cycle
     console.print(

@@ -93,3 +93,23 @@ def _table(rows: list[dict[str, object]]) -> Table:
             )
         )
     return t
+
+
+def lever_lines(rows: list[dict[str, object]], currency: str) -> list[str]:
+    """The levers as one sentence each (for narrow output such as the demo's)."""
+    out = []
+    for row in rows:
+        when = row["period"] or "every period"
+        if row["to_period"] and row["to_period"] != row["period"]:
+            when = f"{when}..{row['to_period']}"
+        line = (
+            f"  {row['rank']}. {row['kind']} {row['target']} {when} +{row['amount']:.4g} "
+            f"{row['unit']}: worth {row['value']:,.0f} {currency}"
+        )
+        if row["resolved_value"] is not None:
+            ok = {True: "agrees", False: "differs", None: ""}[row["checked"]]  # type: ignore[index]
+            line += f", re-solved {row['resolved_value']:,.0f} ({ok})"
+        if row["valid_up_to"] is not None:
+            line += f", holds {'beyond' if row['open_range'] else 'to'} {row['valid_up_to']:,.4g}"
+        out.append(line)
+    return out

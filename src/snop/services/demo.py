@@ -29,6 +29,7 @@ from snop.services.decisions import Agenda, add_decision, agenda, close_decision
 from snop.services.finance import FinanceReport, finance_report
 from snop.services.forecast import run_baseline
 from snop.services.kpis import KpiReport, kpi_report
+from snop.services.levers import LeverReport, gap_levers
 from snop.services.scenarios import (
     ScenarioComparison,
     compare_scenarios,
@@ -76,6 +77,7 @@ class DemoResult:
     kpis: KpiReport | None  # plan against actual of the versions so far
     finance: FinanceReport | None = None  # the last version in money, against the budget
     scenarios: ScenarioComparison | None = None  # what-ifs on the last version
+    levers: LeverReport | None = None  # what closes the gaps, checked by re-solves
     # (family, layer, fva at family level, mean of the family's item fva) where the two
     # disagree in sign: a layer that helps the items on average can hurt the family total
     disagreements: list[tuple[str, str, float, float]] = field(default_factory=list)
@@ -119,7 +121,8 @@ def simulate(
     report = kpi_report(uow, DANA) if months > 1 else None
     money = finance_report(uow, FAY)
     what_if = _scenarios(uow)
-    return DemoResult(path, runs, fva, report, money, what_if, _disagreements(fva))
+    levers = gap_levers(uow, SID, top=3)
+    return DemoResult(path, runs, fva, report, money, what_if, levers, _disagreements(fva))
 
 
 # The what-ifs the demo's pre-S&OP meeting looks at: a demand upside for small appliances,
