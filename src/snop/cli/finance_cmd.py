@@ -189,6 +189,13 @@ def finance_headline(r: FinanceReport) -> list[str]:
                 f"  {rec['family']}: gap {signed(rec['gap'])} = demand "
                 f"{signed(rec['demand_gap'])} + supply {signed(rec['supply_gap'])}"
             )
+    if r.initiatives:
+        i = r.initiatives
+        lines.append(
+            f"approved initiatives {', '.join(i['codes'])} add revenue {signed(i['revenue'])}, "
+            f"gross margin {signed(i['gross_margin'])}, plan cost {signed(i['plan_cost'])} "
+            f"({i['strategy']} plan with them less without)"
+        )
     stock = r.plan.lines[r.plan.lines["family"] == TOTAL]
     last = stock.iloc[-1]
     lines.append(

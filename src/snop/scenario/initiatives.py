@@ -38,3 +38,10 @@ def initiative_deltas(
             if first <= last:
                 out.append(Delta(**{**d.__dict__, "period": first, "to_period": last}))
     return out
+
+
+def approved_codes(initiatives: pd.DataFrame) -> list[str]:
+    """The codes of the approved initiatives, sorted."""
+    if initiatives.empty:
+        return []
+    return sorted(initiatives.loc[initiatives["status"] == APPROVED, "initiative"].astype(str))

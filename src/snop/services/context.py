@@ -82,10 +82,29 @@ def stored_workbook(tx: Tx) -> Workbook:
     return wb
 
 
-def cycle_workbook(tx: Tx, cycle: Cycle) -> Workbook:
+def cycle_workbook(tx: Tx, cycle: Cycle, *, initiatives: bool = True) -> Workbook:
     """The stored workbook as ``cycle`` plans on it: sales up to its actuals cut-off, its
-    span, and the opening inventory, backlog and workers it opened with."""
+    span, the opening inventory, backlog and workers it opened with, and the supply-side
+    effects (capacity, workers, costs, subcontracting, prices) of the approved strategic
+    initiatives (``initiatives=False``: without them, to measure what they add)."""
     from snop.cycle.rollforward import apply_openings
 
     wb = stored_workbook(tx).for_cycle(cycle.first, cycle.horizon)
-    return apply_openings(wb, tx.cycles.openings(cycle.period))
+    wb = apply_openings(wb, tx.cycles.openings(cycle.period))
+    return with_initiatives(wb, list(cycle.periods)) if initiatives else wb
+
+
+def with_initiatives(wb: Workbook, periods: list[str]) -> Workbook:
+    """``wb`` with its approved initiatives' effects other than on demand."""
+    from snop.scenario.deltas import apply_deltas
+    from snop.scenario.initiatives import initiative_deltas
+
+    if not wb.has("initiatives"):
+        return wb
+    deltas = initiative_deltas(
+        wb.table("initiatives"), wb.table("scenario_deltas"), periods, demand=False
+    )
+    if not deltas:
+        return wb
+    empty = wb.table("sales").iloc[0:0][["item", "period", "qty"]]
+    return apply_deltas(wb, empty, deltas, periods).workbook

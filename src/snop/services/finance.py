@@ -41,6 +41,7 @@ class PlanBasis:
     strategy: str
     consensus: pd.DataFrame  # item, period, qty: the demand the plan was made for
     version: PlanVersion | None = None
+    supply_summary: dict[str, Any] = field(default_factory=dict)  # the supply step's record
 
     @property
     def plan(self) -> SupplyPlan:
@@ -80,6 +81,7 @@ def plan_basis(tx: Tx, cycle: str | None = None, strategy: str | None = None) ->
             f"cycle {c.period} has no {chosen} plan; it has " + ", ".join(sorted(plans))
         )
     basis.strategy = chosen
+    basis.supply_summary = _supply_summary(tx, c.period)
     if not plans[chosen].ok:
         raise SnopError(
             f"the {chosen} plan of cycle {c.period} is {plans[chosen].status}; "
@@ -88,14 +90,25 @@ def plan_basis(tx: Tx, cycle: str | None = None, strategy: str | None = None) ->
     return basis
 
 
+def _supply_summary(tx: Tx, cycle: str) -> dict[str, Any]:
+    import json
+
+    for step in tx.cycles.steps(cycle):
+        if step.step == "supply_review" and step.summary:
+            found: dict[str, Any] = json.loads(step.summary)
+            return found
+    return {}
+
+
 def _draft_demand(tx: Tx, cycle: Cycle, wb: Workbook) -> pd.DataFrame:
     """The item demand a draft plans on: its demand plan's consensus once forecast, else
     the workbook's item demand, else the last year's sales mix in every period."""
     from snop.services.demand_review import read_plan
+    from snop.services.supply import initiative_demand
 
     if not tx.forecasts.layer(cycle.period).empty:
         plan = read_plan(tx, cycle, wb)
-        consensus: pd.DataFrame = plan.frame(plan.consensus)
+        consensus, _ = initiative_demand(wb, plan.frame(plan.consensus), list(cycle.periods))
         return consensus
     demand = wb.table("demand")
     rows = demand[demand["item"].notna()]
@@ -166,6 +179,9 @@ class FinanceReport:
     gap_years: pd.DataFrame
     budget_year: str | None = None
     strategies: dict[str, dict[str, float]] = field(default_factory=dict)
+    # what the approved initiatives add (revenue, gross_margin, plan_cost, contribution),
+    # measured at the supply review by planning without them; empty without initiatives
+    initiatives: dict[str, Any] = field(default_factory=dict)
 
     @property
     def complete(self) -> bool:
@@ -245,4 +261,5 @@ def report_of(basis: PlanBasis) -> FinanceReport:
             s: {k: t[k] for k in ("revenue", "gross_margin", "plan_cost", "contribution")}
             for s, t in others.items()
         },
+        basis.supply_summary.get("initiatives", {}),
     )

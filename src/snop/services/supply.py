@@ -17,7 +17,7 @@ from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, cycle_wo
 from snop.services.inventory import planning_workbook, refuse_without_store
 from snop.services.steps import open_cycle_for_work, record_run
 from snop.store.document_repo import DRAFT, VERSION
-from snop.supply import STRATEGIES, FrozenPlan, SupplyPlan, compare_strategies
+from snop.supply import STRATEGIES, FrozenPlan, SupplyPlan, compare_strategies, plan_supply
 from snop.supply.document import plan_document, plan_from_document
 from snop.supply.report import demand_for
 
@@ -75,10 +75,54 @@ def plan_cycle_supply(
         }
         if safety:  # basis forecast_error: the safety stock each family was planned with
             summary["safety_stock_from_forecast_error"] = safety
+        added = initiatives_contribution(tx, cycle, plans, frozen)
+        if added:
+            summary[INITIATIVES] = added
         record_run(tx, actor, cycle.period, "supply_review", summary)
     return SupplyResult(
         cycle.period, source, plans, wb.setting("currency") or "$", _fenced(frozen, wb)
     )
+
+
+INITIATIVES = "initiatives"  # the supply step summary's record of what they add
+
+
+def initiatives_contribution(
+    tx: Tx, cycle: Cycle, plans: dict[str, SupplyPlan], frozen: FrozenPlan | None
+) -> dict[str, object]:
+    """What the approved initiatives add to the optimal plan (else the first planned):
+    revenue, gross margin and plan cost with them less without them (a second solve)."""
+    from snop.finance.plan import financial_plan
+    from snop.scenario.initiatives import approved_codes
+    from snop.services.demand_review import read_plan
+    from snop.services.finance import rates_for
+    from snop.services.forecast import family_demand
+    from snop.services.inventory import planning_workbook
+
+    wb = cycle_workbook(tx, cycle)
+    if not wb.has("initiatives") or tx.forecasts.layer(cycle.period).empty:
+        return {}
+    codes = approved_codes(wb.table("initiatives"))
+    if not codes:
+        return {}
+    periods = list(cycle.periods)
+    consensus = read_plan(tx, cycle, wb)
+    raw = consensus.frame(consensus.consensus)
+    lifted, _ = initiative_demand(wb, raw, periods)
+    bare = cycle_workbook(tx, cycle, initiatives=False)
+    name = Strategy.OPTIMAL.value if Strategy.OPTIMAL.value in plans else next(iter(plans))
+    with_them = plans[name]
+    base_wb, _ = planning_workbook(tx, cycle, bare)
+    without = plan_supply(base_wb, family_demand(base_wb, raw), name, frozen=frozen)
+    if not (with_them.ok and without.ok):
+        return {}
+    a = financial_plan(with_them.plan, with_them.costs, rates_for(wb, lifted, periods)).total()
+    b = financial_plan(without.plan, without.costs, rates_for(bare, raw, periods)).total()
+    return {
+        "strategy": name,
+        "codes": codes,
+        **{k: a[k] - b[k] for k in ("revenue", "gross_margin", "plan_cost", "contribution")},
+    }
 
 
 def cycle_demand(tx: Tx, cycle: Cycle, wb: Workbook) -> tuple[pd.DataFrame, str]:
@@ -92,11 +136,29 @@ def cycle_demand(tx: Tx, cycle: Cycle, wb: Workbook) -> tuple[pd.DataFrame, str]
         return demand_for(wb)
     plan = read_plan(tx, cycle, wb)
     what = "approved" if plan.status == PlanStatus.APPROVED else f"{plan.status}, not yet approved"
-    return demand_for(
-        wb,
-        family_demand(wb, plan.frame(plan.consensus)),
-        f"the {plan.consensus} demand plan of cycle {cycle.period} ({what})",
+    items, lifted = initiative_demand(wb, plan.frame(plan.consensus), list(cycle.periods))
+    source = f"the {plan.consensus} demand plan of cycle {cycle.period} ({what})"
+    if lifted:
+        source += f", with the demand of approved initiatives {', '.join(lifted)}"
+    return demand_for(wb, family_demand(wb, items), source)
+
+
+def initiative_demand(
+    wb: Workbook, items: pd.DataFrame, periods: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The item demand with the approved initiatives' demand effects, and their codes."""
+    from snop.scenario.deltas import apply_deltas
+    from snop.scenario.initiatives import initiative_deltas
+
+    if not wb.has("initiatives"):
+        return items, []
+    deltas = initiative_deltas(
+        wb.table("initiatives"), wb.table("scenario_deltas"), periods, demand=True
     )
+    if not deltas:
+        return items, []
+    applied = apply_deltas(wb, items, deltas, periods)
+    return applied.demand, sorted({d.scenario for d in deltas})
 
 
 def frozen_zone(tx: Tx, cycle: Cycle, wb: Workbook) -> FrozenPlan | None:
