@@ -213,7 +213,7 @@ def base_stamp(tx: Tx, basis: PlanBasis) -> dict[str, str]:
     demand = read_plan(tx, basis.cycle, basis.workbook) if forecast else None
     supply = tx.documents.get(basis.cycle.period, DRAFT, "supply/" + basis.strategy) or ""
     return {
-        "master data": get_meta(tx.conn, "revision") or "",
+        "master data": get_meta(tx.conn, "input_revision") or "",
         "demand plan": ""
         if demand is None
         else f"{demand.status}, {len(demand.overrides)} overrides",

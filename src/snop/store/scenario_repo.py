@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from snop.store.tables import WORKBOOK_TABLES
-from snop.store.workbook_repo import records
+from snop.store.workbook_repo import new_revision, records
 
 TABLE = "scenario_deltas"
 
@@ -23,11 +23,13 @@ class ScenarioRepo:
         recs = records(TABLE, rows)
         if recs:
             self.conn.execute(self.table.insert(), recs)
+            new_revision(self.conn, plan_inputs=False)
         return len(recs)
 
     def delete(self, scenario: str) -> int:
         """Remove a scenario's rows; returns how many."""
         res = self.conn.execute(self.table.delete().where(self.table.c.scenario == scenario))
+        new_revision(self.conn, plan_inputs=False)
         return int(res.rowcount or 0)
 
     def names(self) -> list[str]:
@@ -44,6 +46,7 @@ class InitiativeRepo:
 
     def add(self, row: pd.DataFrame) -> None:
         self.conn.execute(self.table.insert(), records("initiatives", row))
+        new_revision(self.conn)
 
     def set_status(self, code: str, old: str | None, new: str) -> bool:
         """Move ``code`` from status ``old`` (None: blank, i.e. proposed) to ``new``
@@ -51,4 +54,5 @@ class InitiativeRepo:
         t = self.table
         was = t.c.status.is_(None) if old is None else t.c.status == old
         res = self.conn.execute(t.update().where(t.c.initiative == code, was).values(status=new))
+        new_revision(self.conn)
         return bool(res.rowcount)

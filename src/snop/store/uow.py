@@ -22,21 +22,26 @@ from snop.store.demand_repo import DemandRepo
 from snop.store.document_repo import DocumentRepo
 from snop.store.forecast_repo import ForecastRepo
 from snop.store.scenario_repo import InitiativeRepo, ScenarioRepo
-from snop.store.workbook_repo import load_workbook, save_workbook
+from snop.store.workbook_repo import get_meta, load_workbook, save_workbook
 
 
 class Tx:
     """One open transaction and the repositories that read and write through it."""
 
-    def __init__(self, conn: Connection, *, writable: bool) -> None:
+    def __init__(
+        self, conn: Connection, *, writable: bool, cache: WorkbookCache | None = None
+    ) -> None:
         self.conn = conn
         self.writable = writable
         self._workbook: Workbook | None = None
+        self._cache = cache
 
     def workbook(self) -> Workbook | None:
         """The stored workbook (None: nothing imported), read once per transaction."""
         if self._workbook is None:
-            self._workbook = load_workbook(self.conn)
+            self._workbook = (
+                load_workbook(self.conn) if self._cache is None else self._cache.get(self.conn)
+            )
         return self._workbook
 
     def save_workbook(self, wb: Workbook) -> dict[str, int]:
@@ -70,11 +75,37 @@ class Tx:
         return InitiativeRepo(self.conn)
 
 
+class WorkbookCache:
+    """The last workbook a store's transactions read, kept by the store's revision (a new
+    one with every save, in the same transaction): a transaction that finds the revision
+    unchanged gets a copy of it instead of reading every table again."""
+
+    def __init__(self) -> None:
+        self._revision: str | None = None
+        self._workbook: Workbook | None = None
+
+    def get(self, conn: Connection) -> Workbook | None:
+        revision = get_meta(conn, "revision")
+        if revision is None or revision != self._revision or self._workbook is None:
+            wb = load_workbook(conn)
+            if wb is None or revision is None:
+                return wb
+            self._revision, self._workbook = revision, wb
+        return _copy(self._workbook)
+
+
+def _copy(wb: Workbook) -> Workbook:
+    """A copy whose tables a caller may change without touching the cached ones."""
+    tables = {name: df.copy() for name, df in wb.tables.items()}
+    return Workbook(wb.granularity, tables, list(wb.attributes))
+
+
 class UnitOfWork:
     """The store a door works on (a SQLite file or a PostgreSQL database)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.cache = WorkbookCache()
 
     @classmethod
     def open(cls, db: str | None = None) -> UnitOfWork:
@@ -85,13 +116,13 @@ class UnitOfWork:
     def read(self) -> Iterator[Tx]:
         """A read-only transaction (one consistent view of the store)."""
         with self.engine.connect() as conn, conn.begin():
-            yield Tx(conn, writable=False)
+            yield Tx(conn, writable=False, cache=self.cache)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """A transaction holding the write lock; it commits when the block ends cleanly."""
         with write_transaction(self.engine) as conn:
-            yield Tx(conn, writable=True)
+            yield Tx(conn, writable=True, cache=self.cache)
 
     def dispose(self) -> None:
         self.engine.dispose()

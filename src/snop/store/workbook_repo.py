@@ -101,9 +101,19 @@ def save_workbook(conn: Connection, wb: Workbook) -> dict[str, int]:
         counts[name] = len(df)
     _set_meta(conn, "granularity", wb.granularity.value)
     _set_meta(conn, "imported_at", datetime.now(UTC).isoformat(timespec="seconds"))
-    # changes with every save, however close in time: what a scenario run was based on
-    _set_meta(conn, "revision", uuid.uuid4().hex)
+    new_revision(conn)
     return counts
+
+
+def new_revision(conn: Connection, *, plan_inputs: bool = True) -> None:
+    """Mark the stored workbook changed: every write to its tables calls it, in the same
+    transaction, and it changes however close in time two writes are. ``revision`` keys the
+    unit of work's workbook cache; ``input_revision`` changes only with what plans are made
+    on (not with the scenarios' own rows), and a scenario run records it."""
+    value = uuid.uuid4().hex
+    _set_meta(conn, "revision", value)
+    if plan_inputs:
+        _set_meta(conn, "input_revision", value)
 
 
 def _set_meta(conn: Connection, name: str, value: str) -> None:
