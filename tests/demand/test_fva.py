@@ -608,7 +608,7 @@ def chains(draw: st.DrawFn) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     return pd.DataFrame(rows), act, layers
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=50, deadline=None)
 @given(chains())
 def test_properties_of_measures_and_telescoping(
     case: tuple[pd.DataFrame, pd.DataFrame, list[str]],

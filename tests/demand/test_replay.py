@@ -523,7 +523,7 @@ def _scope(h: Hierarchy, o: Override) -> np.ndarray:
     return np.ones(len(h.items), bool) if o.level == TOTAL else h.scope(o.level, o.key)
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(scenario())
 def test_replay_properties(case: tuple[Hierarchy, np.ndarray, list[Override]]) -> None:
     h, baseline, overrides = case
