@@ -132,3 +132,16 @@ def test_short_changes_parse_as_documented(tmp_path: Path) -> None:
         parse_delta("s", "demand", "family=COOK 2027-01")
     with pytest.raises(Exception, match="is not a kind of change"):
         parse_delta("s", "colour", "x +1")
+
+
+def test_a_warm_start_from_the_base_finds_the_same_optimum(small: Workbook) -> None:
+    family, _ = demand_for(small)
+    base = plan_supply(small, family)
+    assert base.basis is not None
+    a = apply_deltas(small, DEMAND, [parse_delta("w", "capacity", "R1 2027-01 +50")], PERIODS)
+    cold = plan_supply(a.workbook, family)
+    warm = plan_supply(a.workbook, family, basis=base.basis)
+    assert warm.total_cost == pytest.approx(cold.total_cost, rel=1e-9)
+    # a basis of another model's shape (another strategy) is not used: the solve starts cold
+    chase = plan_supply(a.workbook, family, "chase", basis=base.basis)
+    assert chase.total_cost == pytest.approx(plan_supply(a.workbook, family, "chase").total_cost)

@@ -148,13 +148,16 @@ def run_scenarios(
     with uow.write() as tx:
         basis = plan_basis(tx, cycle)
         stamp = base_stamp(tx, basis)
-        runs = []
+        runs: list[ScenarioRun] = []
         for name in names:
             deltas = scenario_deltas(tx, name)
             applied = apply_deltas(
                 basis.workbook, basis.consensus, deltas, list(basis.cycle.periods)
             )
-            run = _replan(tx, basis, applied, name, actor, stamp)
+            # each re-plan starts from the previous one's basis (same shape: same families,
+            # periods and strategy); the first starts cold
+            start = runs[-1].plan.basis if runs else None
+            run = _replan(tx, basis, applied, name, actor, stamp, start)
             doc = dumps(_document(run), indent=None)
             tx.documents.put_draft(basis.cycle.period, RUN + name, doc)
             runs.append(run)
@@ -162,7 +165,13 @@ def run_scenarios(
 
 
 def _replan(
-    tx: Tx, basis: PlanBasis, applied: Applied, name: str, actor: Actor, stamp: dict[str, str]
+    tx: Tx,
+    basis: PlanBasis,
+    applied: Applied,
+    name: str,
+    actor: Actor,
+    stamp: dict[str, str],
+    start: Any = None,
 ) -> ScenarioRun:
     from snop.services.forecast import family_demand
     from snop.services.inventory import planning_workbook
@@ -183,6 +192,7 @@ def _replan(
         strategy,
         integer_workforce=integer,
         frozen=frozen_zone(tx, basis.cycle, wb),
+        basis=start,
     )
     money = None
     if plan.ok:

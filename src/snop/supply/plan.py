@@ -138,6 +138,9 @@ class SupplyPlan:
     # what going below the soft inventory targets is charged (not a cost: a valuation the
     # plan weighs with its costs; see docs/supply.md)
     target_penalty: float = 0.0
+    # the LP's final basis (neither stored nor in JSON): a re-plan of the same shape starts
+    # from it
+    basis: Any = field(default=None, repr=False, compare=False, metadata={"json": False})
 
     @property
     def ok(self) -> bool:
@@ -196,6 +199,7 @@ def plan_supply(
     hard_safety_stock: bool | None = None,
     options: SolveOptions | None = None,
     periods: list[Period] | None = None,
+    basis: Any = None,
 ) -> SupplyPlan:
     """Plan family production for one strategy (``level``, ``chase`` or ``optimal``).
 
@@ -221,6 +225,7 @@ def plan_supply(
         policy=policy,
         options=options,
         currency=currency,
+        basis=basis,
     )
     plan.timings["total"] = time.perf_counter() - t0
     return plan
@@ -269,8 +274,10 @@ def plan_from_data(
     policy: Policy | None = None,
     options: SolveOptions | None = None,
     currency: str = "$",
+    basis: Any = None,
 ) -> SupplyPlan:
-    """:func:`plan_supply` on prepared arrays (what the benchmark times)."""
+    """:func:`plan_supply` on prepared arrays (what the benchmark times). ``basis``: a
+    previous plan's (``SupplyPlan.basis``) to warm-start the solve from."""
     if strategy not in STRATEGIES:
         raise SnopError(f"unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}")
     opts = options or SolveOptions()
@@ -285,7 +292,7 @@ def plan_from_data(
         empty = _empty_plan(strategy, "infeasible", contradictions, integer_workforce)
         empty.timings = timings
         return empty
-    sol = solve(model, opts)
+    sol = solve(model, opts, basis)
     t2 = time.perf_counter()
     timings["solve"] = t2 - t1
     if sol.status != "optimal":
@@ -326,6 +333,7 @@ def plan_from_data(
             duals = lp_sol
     result = extract(model, data, sol, duals, currency=currency)
     result.integer_workforce = integer_workforce
+    result.basis = sol.basis
     timings["extract"] = time.perf_counter() - t2
     result.timings = timings
     return result

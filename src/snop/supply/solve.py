@@ -136,7 +136,7 @@ def make_highs(model: LpModel, options: SolveOptions | None = None) -> highspy.H
 
 def run(h: highspy.Highs, model: LpModel, basis: Any = None) -> LpSolution:
     """Solve a prepared Highs instance and read the solution back as arrays."""
-    if basis is not None:
+    if basis is not None and _fits(basis, model):
         h.setBasis(basis)
     t0 = time.perf_counter()
     h.run()
@@ -171,6 +171,12 @@ def run(h: highspy.Highs, model: LpModel, basis: Any = None) -> LpSolution:
         message=h.modelStatusToString(ms),
         basis=basis_out,
     )
+
+
+def _fits(basis: Any, model: LpModel) -> bool:
+    """A basis warm-starts only a model of its own shape (a scenario that changes the
+    strategy or the whole-worker choice builds another model: it starts cold)."""
+    return len(basis.col_status) == model.num_col and len(basis.row_status) == model.num_row
 
 
 def solve(model: LpModel, options: SolveOptions | None = None, basis: Any = None) -> LpSolution:
