@@ -26,10 +26,7 @@ from snop.supply.plan import SupplyPlan
 # orders of the ranked table: money value, then what the re-solves show each closes
 RANKINGS = ("value", "budget", "service")
 
-WARM_START = (
-    "cold re-solves: plan_supply takes no starting basis (snop.supply.solve.solve does, but "
-    "the plan API does not pass one through)"
-)
+WARM_START = "re-solves start from the first re-solve's basis (warm starts)"
 
 
 @dataclass

@@ -497,6 +497,8 @@ class Replanner:
     revenue_of: RevenueOf
     options: dict[str, Any] = field(default_factory=dict)
     solves: int = 0
+    # the first re-plan's basis: the later ones (the same model, other bounds) start from it
+    basis: Any = None
 
     def plan(self, deltas: Sequence[Delta]) -> tuple[SupplyPlan, Outcome]:
         from snop.scenario.deltas import apply_deltas
@@ -510,7 +512,9 @@ class Replanner:
             options["integer_workforce"] = applied.integer_workforce
         fam = applied.demand.merge(applied.workbook.items[["item", "family"]], on="item")
         demand = pd.DataFrame(fam.groupby(["family", "period"], as_index=False)["qty"].sum())
-        plan = plan_supply(applied.workbook, demand, **options)
+        plan = plan_supply(applied.workbook, demand, basis=self.basis, **options)
+        if self.basis is None:
+            self.basis = plan.basis
         self.solves += 1
         revenue = self.revenue_of(applied.workbook, applied.demand, plan) if plan.ok else math.nan
         return plan, outcome_of(plan, revenue)
