@@ -21,6 +21,7 @@ from snop.services.scenarios import (
     promote_scenario,
     run_scenario,
 )
+from snop.services.sheet import family_sheet
 from snop.services.supply import current_plans, plan_cycle_supply
 from snop.services.versions import read_version
 from snop.services.workbook import import_workbook
@@ -73,6 +74,16 @@ def test_a_demand_upside_moves_revenue_by_hand(tmp_path: Path) -> None:
     # ten more A1 (price 10) in 2027-02, all served: F1 revenue +100
     assert t.at[("up", "F1", "revenue"), "vs_base"] == pytest.approx(100.0, abs=0.01)
     assert t.at[("up", TOTAL, "revenue"), "vs_base"] == pytest.approx(100.0, abs=0.01)
+    # the finance and sheet services read the scenario's run like a plan
+    money = finance_report(uow, SP, scenario="up")
+    assert money.status == "scenario up"
+    assert money.plan.total()["revenue"] == pytest.approx(
+        finance_report(uow, SP).plan.total()["revenue"] + 100.0, abs=0.01
+    )
+    grid = family_sheet(uow, SP, "F1", scenario="up").sheet.grid("F1")
+    assert grid.at["demand_plan", "2027-02"] == pytest.approx(
+        family_sheet(uow, SP, "F1").sheet.grid("F1").at["demand_plan", "2027-02"] + 10
+    )
     assert run.plan.plan.set_index(["family", "period"]).at[("F1", "2027-02"), "demand"] == (
         read_version(uow, DP, "2026-11")
         .plan()

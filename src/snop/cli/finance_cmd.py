@@ -27,6 +27,10 @@ StrategyOpt = Annotated[
         "--strategy", help="level, chase or optimal; default: the approved one, else optimal."
     ),
 ]
+ScenarioOpt = Annotated[
+    str | None,
+    typer.Option("--scenario", help="A scenario's run on the cycle instead of its plan."),
+]
 SHOWN_AHEAD = 6  # horizon periods a terminal shows (every one in --json)
 
 
@@ -56,6 +60,7 @@ def sheet_cmd(
     history: Annotated[
         int, typer.Option("--history", help="Periods of actuals shown before the horizon.")
     ] = 3,
+    scenario: ScenarioOpt = None,
     xlsx: Annotated[
         Path | None,
         typer.Option("--xlsx", help="Also write the sheets to this .xlsx file, one per family."),
@@ -70,7 +75,13 @@ def sheet_cmd(
     from snop.services.sheet import family_sheet
 
     r = family_sheet(
-        store(ctx), actor(ctx), family, cycle=cycle, strategy=strategy, history=history
+        store(ctx),
+        actor(ctx),
+        family,
+        cycle=cycle,
+        strategy=strategy,
+        history=history,
+        scenario=scenario,
     )
     if xlsx is not None:
         from snop.services.finance_export import write_sheets
@@ -231,6 +242,7 @@ def finance_cmd(
     family: Annotated[
         str | None, typer.Option("--family", help="The table of one family; default: the total.")
     ] = None,
+    scenario: ScenarioOpt = None,
     as_json: Json = False,
 ) -> None:
     """The plan in money: revenue, cost of goods by component, gross margin, inventory
@@ -239,7 +251,7 @@ def finance_cmd(
 
     if by not in ("period", "quarter", "year"):
         raise typer.BadParameter(f"{by!r}; use period, quarter or year", param_hint="--by")
-    r = finance_report(store(ctx), actor(ctx), cycle, strategy)
+    r = finance_report(store(ctx), actor(ctx), cycle, strategy, scenario)
     if as_json:
         print_json(r)
         return

@@ -52,10 +52,16 @@ class PlanBasis:
         return self.workbook.setting("currency") or "$"
 
 
-def plan_basis(tx: Tx, cycle: str | None = None, strategy: str | None = None) -> PlanBasis:
+def plan_basis(
+    tx: Tx, cycle: str | None = None, strategy: str | None = None, scenario: str | None = None
+) -> PlanBasis:
     """The plan of ``cycle`` (default: the current one): its version when approved, else
-    its drafts; ``strategy`` defaults to the approved one, else optimal."""
+    its drafts; ``strategy`` defaults to the approved one, else optimal. With ``scenario``:
+    that scenario's stored run on the cycle instead (its inputs, its plan)."""
     from snop.services.supply import draft_plans
+
+    if scenario is not None:
+        return _scenario_basis(tx, plan_basis(tx, cycle), scenario)
 
     c = current_cycle(tx) if cycle is None else tx.cycles.get(cycle)
     if c is None:
@@ -88,6 +94,29 @@ def plan_basis(tx: Tx, cycle: str | None = None, strategy: str | None = None) ->
             + "; ".join(plans[chosen].diagnosis[:2])
         )
     return basis
+
+
+def _scenario_basis(tx: Tx, base: PlanBasis, name: str) -> PlanBasis:
+    """A scenario's run as a plan basis: the base's inputs with its deltas, its plan."""
+    from snop.scenario.deltas import apply_deltas
+    from snop.services.scenarios import scenario_deltas, stored_run
+
+    run = stored_run(tx, base.cycle.period, name)
+    if not run.ok:
+        raise SnopError(
+            f"scenario {name}'s plan is {run.plan.status}; " + "; ".join(run.plan.diagnosis[:2])
+        )
+    periods = list(base.cycle.periods)
+    applied = apply_deltas(base.workbook, base.consensus, scenario_deltas(tx, name), periods)
+    return PlanBasis(
+        base.cycle,
+        f"scenario {name}",
+        applied.workbook,
+        {run.strategy: run.plan},
+        run.strategy,
+        applied.demand,
+        supply_summary=base.supply_summary,
+    )
 
 
 def _supply_summary(tx: Tx, cycle: str) -> dict[str, Any]:
@@ -217,11 +246,16 @@ def _row(frame: pd.DataFrame, family: str, period: str | None) -> dict[str, floa
 
 
 def finance_report(
-    uow: UnitOfWork, actor: Actor, cycle: str | None = None, strategy: str | None = None
+    uow: UnitOfWork,
+    actor: Actor,
+    cycle: str | None = None,
+    strategy: str | None = None,
+    scenario: str | None = None,
 ) -> FinanceReport:
-    """The plan of ``cycle`` (default: current) in money, against the budget."""
+    """The plan of ``cycle`` (default: current; or a scenario's run on it) in money,
+    against the budget."""
     with uow.read() as tx:
-        basis = plan_basis(tx, cycle, strategy)
+        basis = plan_basis(tx, cycle, strategy, scenario)
         return report_of(basis)
 
 

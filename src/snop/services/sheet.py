@@ -44,10 +44,14 @@ def family_sheet(
     cycle: str | None = None,
     strategy: str | None = None,
     history: int = DEFAULT_HISTORY,
+    scenario: str | None = None,
 ) -> SheetReport:
-    """The sheet of ``family`` (every family and the total when None) for ``cycle``."""
+    """The sheet of ``family`` (every family and the total when None) for ``cycle`` (or a
+    scenario's run on it)."""
     with uow.read() as tx:
-        return sheet_in(tx, family, cycle=cycle, strategy=strategy, history=history)
+        return sheet_in(
+            tx, family, cycle=cycle, strategy=strategy, history=history, scenario=scenario
+        )
 
 
 def sheet_in(
@@ -57,11 +61,12 @@ def sheet_in(
     cycle: str | None = None,
     strategy: str | None = None,
     history: int = DEFAULT_HISTORY,
+    scenario: str | None = None,
 ) -> SheetReport:
     """:func:`family_sheet` inside a transaction the caller holds."""
     if not 0 <= history <= MAX_HISTORY:
         raise SnopError(f"--history is {history}; give 0 to {MAX_HISTORY} periods")
-    basis = plan_basis(tx, cycle, strategy)
+    basis = plan_basis(tx, cycle, strategy, scenario)
     fams = sorted(basis.plan.plan["family"].unique())
     if family is not None and family not in fams:
         raise NotFoundError(f"there is no family {family!r}; the families are {', '.join(fams)}")
