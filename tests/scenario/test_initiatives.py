@@ -12,6 +12,7 @@ from snop.scenario.parse import parse_delta
 from snop.services.context import current_cycle, cycle_workbook
 from snop.services.finance import finance_report
 from snop.services.initiatives import add_initiative, decide_initiative, list_initiatives
+from snop.services.sheet import family_sheet
 from snop.services.supply import plan_cycle_supply
 from tests.cli import snop
 from tests.cycle.test_cycles import DP, EX, SP
@@ -50,6 +51,9 @@ def test_an_approved_initiative_applies_and_its_contribution_is_measured(tmp_pat
     assert added["codes"] == ["grow"]
     # ten more A1 at 10 each, all shipped
     assert added["revenue"] == pytest.approx(100.0, abs=0.01)
+    assert added["by_family"]["F1"]["revenue"] == pytest.approx(100.0, abs=0.01)
+    notes = family_sheet(uow, DP, "F1").notes["F1"]
+    assert any(n.startswith("approved initiatives grow add revenue +100") for n in notes)
     decide_initiative(uow, EX, "grow", approve=False)
     assert [x.status for x in list_initiatives(uow, DP)] == ["deferred"]
     back = plan_cycle_supply(uow, SP, ("optimal",)).plans["optimal"]

@@ -249,9 +249,18 @@ def _utilisation(basis: PlanBasis) -> pd.DataFrame:
 
 
 def _notes(basis: PlanBasis, shown: list[str]) -> dict[str, list[str]]:
-    """What binds each family's plan: the supply plan's explanations that name it."""
+    """What binds each family's plan (the supply plan's explanations that name it), and
+    what the approved initiatives add to it."""
     out: dict[str, list[str]] = {}
     for e in basis.plan.explanations:
         if e.family in shown and len(out.setdefault(e.family, [])) < 3:
             out[e.family].append(e.text)
+    added = basis.supply_summary.get("initiatives", {})
+    for fam, money in added.get("by_family", {}).items():
+        if fam in shown and (money["revenue"] or money["gross_margin"]):
+            out.setdefault(fam, []).append(
+                f"approved initiatives {', '.join(added['codes'])} add revenue "
+                f"{money['revenue']:+,.0f} and gross margin {money['gross_margin']:+,.0f} "
+                f"{basis.currency} ({added['strategy']} plan with them less without)"
+            )
     return out

@@ -116,12 +116,19 @@ def initiatives_contribution(
     without = plan_supply(base_wb, family_demand(base_wb, raw), name, frozen=frozen)
     if not (with_them.ok and without.ok):
         return {}
-    a = financial_plan(with_them.plan, with_them.costs, rates_for(wb, lifted, periods)).total()
-    b = financial_plan(without.plan, without.costs, rates_for(bare, raw, periods)).total()
+    fa = financial_plan(with_them.plan, with_them.costs, rates_for(wb, lifted, periods))
+    fb = financial_plan(without.plan, without.costs, rates_for(bare, raw, periods))
+    a, b = fa.total(), fb.total()
+    lines = ["revenue", "gross_margin"]
+    by_family = fa.lines.groupby("family")[lines].sum() - fb.lines.groupby("family")[lines].sum()
     return {
         "strategy": name,
         "codes": codes,
         **{k: a[k] - b[k] for k in ("revenue", "gross_margin", "plan_cost", "contribution")},
+        "by_family": {
+            str(f): {k: float(v) for k, v in row.items()}
+            for f, row in by_family.fillna(0.0).iterrows()
+        },
     }
 
 
