@@ -175,3 +175,16 @@ def test_scenario_commands(tmp_path: Path) -> None:
     bad = snop("--db", db, "scenario", "create", "b", "--demand", "family=F9 +5%")
     assert bad.exit_code == 1 and "family 'F9' is not in the items table" in bad.stderr
     assert not bad.traceback
+
+
+def test_a_draft_keeps_its_basis_and_a_run_starts_from_it(tmp_path: Path) -> None:
+    from snop.services.supply import plan_basis_of
+
+    uow = draft_store(tmp_path)
+    with uow.read() as tx:
+        kept = plan_basis_of(tx, "2026-11", "optimal")
+    assert kept is not None and kept.valid
+    create_scenario(uow, SP, "same", [parse_delta("same", "capacity", "R1 +0")])
+    run = run_scenario(uow, SP, "same")
+    base = current_plans(uow, SP).plans["optimal"]
+    assert run.plan.total_cost == pytest.approx(base.total_cost, abs=0.005)

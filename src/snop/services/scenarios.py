@@ -35,6 +35,7 @@ from snop.services.finance import (
     price_plan,
     rates_for,
 )
+from snop.services.supply import plan_basis_of
 from snop.store.document_repo import DRAFT
 from snop.supply import plan_supply
 from snop.supply.document import plan_document, plan_from_document
@@ -148,15 +149,16 @@ def run_scenarios(
     with uow.write() as tx:
         basis = plan_basis(tx, cycle)
         stamp = base_stamp(tx, basis)
+        base_basis = plan_basis_of(tx, basis.cycle.period, basis.strategy)
         runs: list[ScenarioRun] = []
         for name in names:
             deltas = scenario_deltas(tx, name)
             applied = apply_deltas(
                 basis.workbook, basis.consensus, deltas, list(basis.cycle.periods)
             )
-            # each re-plan starts from the previous one's basis (same shape: same families,
-            # periods and strategy); the first starts cold
-            start = runs[-1].plan.basis if runs else None
+            # each re-plan starts from the previous one's basis, the first from the base
+            # plan's (used when the model has the same shape: families, periods, strategy)
+            start = runs[-1].plan.basis if runs else base_basis
             run = _replan(tx, basis, applied, name, actor, stamp, start)
             doc = dumps(_document(run), indent=None)
             tx.documents.put_draft(basis.cycle.period, RUN + name, doc)

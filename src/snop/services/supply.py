@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -20,8 +21,10 @@ from snop.store.document_repo import DRAFT, VERSION
 from snop.supply import STRATEGIES, FrozenPlan, SupplyPlan, compare_strategies, plan_supply
 from snop.supply.document import plan_document, plan_from_document
 from snop.supply.report import demand_for
+from snop.supply.solve import basis_document, basis_from_document
 
 SUPPLY = "supply/"  # document parts: supply/level, supply/chase, supply/optimal
+BASIS = "basis/"  # the LP basis each draft plan ended with (a scenario's starting point)
 
 
 @dataclass
@@ -63,10 +66,14 @@ def plan_cycle_supply(
             frozen=frozen,
         )
         tx.documents.drop_drafts(cycle.period, SUPPLY)
+        tx.documents.drop_drafts(cycle.period, BASIS)
         for name, plan in plans.items():
             tx.documents.put_draft(
                 cycle.period, SUPPLY + name, dumps(plan_document(plan), indent=None)
             )
+            if plan.basis is not None:  # what scenarios of this plan warm-start from
+                doc = dumps(basis_document(plan.basis), indent=None)
+                tx.documents.put_draft(cycle.period, BASIS + name, doc)
         summary = {
             "demand": source,
             "strategies": {
@@ -198,6 +205,12 @@ def draft_plans(tx: Tx, cycle: str) -> dict[str, SupplyPlan]:
         for p, c in parts.items()
         if p.startswith(SUPPLY)
     }
+
+
+def plan_basis_of(tx: Tx, cycle: str, strategy: str) -> Any:
+    """The LP basis the cycle's draft ``strategy`` plan ended with (None when not kept)."""
+    text = tx.documents.get(cycle, DRAFT, BASIS + strategy)
+    return None if text is None else basis_from_document(loads(text))
 
 
 def version_plan(tx: Tx, cycle: str, strategy: str) -> SupplyPlan | None:

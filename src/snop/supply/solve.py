@@ -173,6 +173,27 @@ def run(h: highspy.Highs, model: LpModel, basis: Any = None) -> LpSolution:
     )
 
 
+def basis_document(basis: Any) -> dict[str, list[int]] | None:
+    """A basis as JSON values (None for none): each column's and row's status code."""
+    if basis is None:
+        return None
+    return {
+        "columns": [int(v) for v in basis.col_status],
+        "rows": [int(v) for v in basis.row_status],
+    }
+
+
+def basis_from_document(doc: dict[str, list[int]] | None) -> Any:
+    """The basis :func:`basis_document` wrote (None for none)."""
+    if not doc:
+        return None
+    basis = highspy.HighsBasis()
+    basis.valid = True
+    basis.col_status = [highspy.HighsBasisStatus(v) for v in doc["columns"]]
+    basis.row_status = [highspy.HighsBasisStatus(v) for v in doc["rows"]]
+    return basis
+
+
 def _fits(basis: Any, model: LpModel) -> bool:
     """A basis warm-starts only a model of its own shape (a scenario that changes the
     strategy or the whole-worker choice builds another model: it starts cold)."""
