@@ -77,9 +77,14 @@ def test_initiative_commands(tmp_path: Path) -> None:
     draft_store(tmp_path)
     db = tmp_path / "s.db"
     r = snop("--db", db, "--user", "dana", "initiative", "add", "line", "--owner", "dana",
-             "--start", "2027-02", "--effect", "shift R1 +50", "--json")  # fmt: skip
+             "--start", "2027-02", "--effect", "shift R1 +50",
+             "--effect", "capacity R1 2027-03.. +10", "--json")  # fmt: skip
     assert r.exit_code == 0, r.stderr
-    assert r.json()["effects"] == ["shift resource R1 every period +50"]
+    # an open end is stored as the plan's last period
+    assert r.json()["effects"] == [
+        "shift resource R1 every period +50",
+        "capacity resource R1 2027-03..2027-04 +10",
+    ]
     r = snop("--db", db, "--user", "erin", "initiative", "approve", "line", "--json")
     assert r.exit_code == 0 and r.json()["status"] == "approved"
     again = snop("--db", db, "--user", "erin", "initiative", "approve", "line")

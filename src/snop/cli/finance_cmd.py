@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pandas as pd
 import typer
@@ -188,7 +188,7 @@ def finance_headline(r: FinanceReport) -> list[str]:
             f"after holding, backlog and workforce changes {money(y['contribution'], cur)}; "
             f"cost variance to standard {signed(y['cost_variance'])}"
         )
-        togo = _row_of(r.gap_years, r.year_to_go)
+        togo = r.year_gap(year=r.year_to_go)
         if r.year_to_go != r.budget_year and togo.get("budgeted"):
             lines.append(
                 f"  year to go ({r.year_to_go}, {int(togo['periods'])} periods): revenue "
@@ -214,11 +214,6 @@ def finance_headline(r: FinanceReport) -> list[str]:
         f" (peak {money(stock['inventory_value'].max(), cur)})"
     )
     return lines
-
-
-def _row_of(frame: pd.DataFrame, period: str) -> dict[str, Any]:
-    hit = frame[(frame["family"] == TOTAL) & (frame["period"] == period)]
-    return {} if hit.empty else {str(k): v for k, v in hit.iloc[0].items()}
 
 
 FINANCE_TABLE = (

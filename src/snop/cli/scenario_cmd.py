@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from snop.cli.common import actor, console, esc, print_json, store
 from snop.cli.main import app
+
+if TYPE_CHECKING:  # the services load when a command runs, not at start-up
+    from snop.services.scenarios import ScenarioComparison
 
 scenario_app = typer.Typer(help="What-if scenarios: deltas on the plan, run and compared.")
 app.add_typer(scenario_app, name="scenario")
@@ -137,12 +140,11 @@ def compare_cmd(
         console.print(line, markup=False)
 
 
-def comparison_lines(r: object, family: str) -> list[str]:
+def comparison_lines(r: ScenarioComparison, family: str) -> list[str]:
     """The comparison as a table: one row per measure, one column per plan (differences to
     the base in brackets), and the budget revenue."""
-    from snop.services.scenarios import COMPARE_MEASURES, ScenarioComparison
+    from snop.services.scenarios import COMPARE_MEASURES
 
-    assert isinstance(r, ScenarioComparison)
     t = r.table[r.table["family"] == family]
     width = max(14, *(len(p) + 2 for p in r.plans))
     out = [f"cycle {r.cycle}, {family}, money in {r.currency}"]

@@ -93,6 +93,31 @@ class PlanRecord:
         }
 
 
+# The override log's columns (:meth:`DemandPlan.log`), in order.
+LOG_COLUMNS = [
+    "id",
+    "layer",
+    "level",
+    "key",
+    "period",
+    "to_period",
+    "kind",
+    "value",
+    "split",
+    "locked",
+    "author",
+    "role",
+    "reason",
+    "comment",
+    "event",
+    "source",
+    "carried_from",
+    "created_at",
+    "conflict",
+    "withdrawn_by",
+]
+
+
 @dataclass
 class DemandPlan:
     """One cycle's demand plan: its status, layers, override log and every layer's values."""
@@ -207,31 +232,7 @@ class DemandPlan:
             }
             for ov in self.overrides
         ]
-        df = pd.DataFrame(
-            rows,
-            columns=[
-                "id",
-                "layer",
-                "level",
-                "key",
-                "period",
-                "to_period",
-                "kind",
-                "value",
-                "split",
-                "locked",
-                "author",
-                "role",
-                "reason",
-                "comment",
-                "event",
-                "source",
-                "carried_from",
-                "created_at",
-                "conflict",
-                "withdrawn_by",
-            ],
-        )
+        df = pd.DataFrame(rows, columns=LOG_COLUMNS)
         # an id or None, not a float with NaN for "not withdrawn"
         df["withdrawn_by"] = pd.Series(
             [r["withdrawn_by"] for r in rows], index=df.index, dtype=object

@@ -90,15 +90,39 @@ class Delta:
         return f"{what} {when} {how}".strip()
 
 
+COLUMNS = [c.name for c in TABLES["scenario_deltas"].columns]
+
+
 def deltas_of(table: pd.DataFrame, scenario: str | None = None) -> list[Delta]:
     """The ``scenario_deltas`` rows (of one scenario) as deltas, in table order."""
-    names = [c.name for c in TABLES["scenario_deltas"].columns]
+    names = COLUMNS
     rows = table if scenario is None else table[table["scenario"] == scenario]
     out = []
     for pos, rec in enumerate(rows.to_dict("records")):
         values = {n: _clean(rec.get(n)) for n in names}
         out.append(Delta(**values, row=int(rec.get("_row", pos + 2))))
     return out
+
+
+def deltas_frame(deltas: Sequence[Delta]) -> pd.DataFrame:
+    """Deltas as ``scenario_deltas`` rows (the inverse of :func:`deltas_of`)."""
+    return pd.DataFrame([{c: getattr(d, c) for c in COLUMNS} for d in deltas], columns=COLUMNS)
+
+
+def named(deltas: Sequence[Delta], scenario: str, periods: list[str]) -> list[Delta]:
+    """``deltas`` as rows of ``scenario``, numbered (for errors) and with an open end
+    (``2027-01..``) written as the plan's last period, as a stored row must be."""
+    return [
+        Delta(
+            **{
+                **d.__dict__,
+                "scenario": scenario,
+                "row": d.row or i + 1,
+                "to_period": periods[-1] if d.to_period == OPEN_END else d.to_period,
+            }
+        )
+        for i, d in enumerate(deltas)
+    ]
 
 
 def _clean(v: Any) -> Any:

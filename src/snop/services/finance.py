@@ -42,6 +42,14 @@ class PlanBasis:
     consensus: pd.DataFrame  # item, period, qty: the demand the plan was made for
     version: PlanVersion | None = None
     supply_summary: dict[str, Any] = field(default_factory=dict)  # the supply step's record
+    _rates: Rates | None = field(default=None, repr=False)
+
+    def rates(self) -> Rates:
+        """The family prices and standard costs of the plan (the same for every strategy:
+        computed once)."""
+        if self._rates is None:
+            self._rates = rates_for(self.workbook, self.consensus, list(self.cycle.periods))
+        return self._rates
 
     @property
     def plan(self) -> SupplyPlan:
@@ -164,9 +172,8 @@ def price_plan(basis: PlanBasis, strategy: str | None = None) -> FinancialPlan:
     stored = basis.version.finance.get(name) if basis.version is not None else None
     if stored is not None:
         return finance_from_document(stored)
-    rates = rates_for(basis.workbook, basis.consensus, basis.cycle.periods)
     p = basis.plans[name]
-    return financial_plan(p.plan, p.costs, rates, basis.currency)
+    return financial_plan(p.plan, p.costs, basis.rates(), basis.currency)
 
 
 def finance_document(fp: FinancialPlan) -> dict[str, Any]:
@@ -220,8 +227,9 @@ class FinanceReport:
         """The budget year's financial lines of ``family`` (empty without a budget year)."""
         return _row(self.years, family, self.budget_year)
 
-    def year_gap(self, family: str = TOTAL) -> dict[str, float]:
-        return _row(self.gap_years, family, self.budget_year)
+    def year_gap(self, family: str = TOTAL, year: str | None = None) -> dict[str, float]:
+        """The gap to budget of ``family`` in fiscal ``year`` (default: the budget year)."""
+        return _row(self.gap_years, family, year or self.budget_year)
 
     @property
     def year_to_go(self) -> str:

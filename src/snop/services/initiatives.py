@@ -10,11 +10,17 @@ import pandas as pd
 from snop.errors import ConflictError, NotFoundError, SnopError
 from snop.model.periods import PeriodError, parse_period
 from snop.model.vocabulary import Role
-from snop.scenario.deltas import Delta, DeltaError, delta_problems, deltas_of
+from snop.scenario.deltas import (
+    Delta,
+    DeltaError,
+    delta_problems,
+    deltas_frame,
+    deltas_of,
+    named,
+)
 from snop.scenario.initiatives import APPROVED
 from snop.services.context import Actor, UnitOfWork, current_cycle, now, stored_workbook
 from snop.services.finance import plan_basis
-from snop.services.scenarios import DELTA_COLUMNS
 
 DEFERRED = "deferred"
 PROPOSED = "proposed"
@@ -59,9 +65,7 @@ def add_initiative(
         if code in set(wb.table("initiatives")["initiative"]) or code in tx.scenarios.names():
             raise ConflictError(f"{code} already names an initiative or a scenario")
         basis = plan_basis(tx)
-        rows = [
-            Delta(**{**d.__dict__, "scenario": code, "row": i + 1}) for i, d in enumerate(effects)
-        ]
+        rows = named(effects, code, list(basis.cycle.periods))
         problems = delta_problems(basis.workbook, rows, list(basis.cycle.periods))
         if problems:
             raise DeltaError(f"initiative {code}: " + "; ".join(problems))
@@ -70,7 +74,7 @@ def add_initiative(
               "start_period": start, "end_period": end, "status": PROPOSED}]
         )  # fmt: skip
         tx.initiatives.add(row)
-        tx.scenarios.add(pd.DataFrame([{c: getattr(d, c) for c in DELTA_COLUMNS} for d in rows]))
+        tx.scenarios.add(deltas_frame(rows))
         detail = {"initiative": code, "owner": owner, "effects": [d.describe() for d in rows]}
         tx.cycles.audit(now(), actor.name, "initiative added", basis.cycle.period, detail)
     return Initiative(code, description, owner, start, end, PROPOSED, [d.describe() for d in rows])

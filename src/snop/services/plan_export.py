@@ -20,6 +20,7 @@ import pandas as pd
 
 from snop.cycle.model import Cycle
 from snop.demand.config import WITHDRAW
+from snop.demand.review import LOG_COLUMNS
 from snop.errors import SnopError
 from snop.io.atomic import Written
 from snop.io.plan_book import ColumnKind, OutputSheet, sheet_names, write_plan_book
@@ -32,30 +33,6 @@ from snop.services.versions import PlanVersion, version_in
 from snop.supply.plan import SupplyPlan
 
 K = ColumnKind
-
-# The override log's columns, as DemandPlan.log() gives them, then whether each still acts.
-LOG_COLUMNS = [
-    "id",
-    "layer",
-    "level",
-    "key",
-    "period",
-    "to_period",
-    "kind",
-    "value",
-    "split",
-    "locked",
-    "author",
-    "role",
-    "reason",
-    "comment",
-    "event",
-    "source",
-    "carried_from",
-    "created_at",
-    "conflict",
-    "withdrawn_by",
-]
 
 
 @dataclass

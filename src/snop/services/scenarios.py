@@ -18,13 +18,14 @@ from snop.errors import NotFoundError, SnopError
 from snop.finance.plan import FinancialPlan, financial_plan
 from snop.io.jsonable import dumps, loads
 from snop.scenario.deltas import (
-    OPEN_END,
     Applied,
     Delta,
     DeltaError,
     apply_deltas,
     delta_problems,
+    deltas_frame,
     deltas_of,
+    named,
 )
 from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, now, stored_workbook
 from snop.services.finance import (
@@ -42,21 +43,6 @@ from snop.supply.document import plan_document, plan_from_document
 from snop.supply.plan import SupplyPlan
 
 RUN = "scenario/"
-DELTA_COLUMNS = [
-    "scenario",
-    "kind",
-    "level",
-    "key",
-    "period",
-    "to_period",
-    "column",
-    "pct",
-    "delta",
-    "qty",
-    "strategy",
-    "integer_workforce",
-    "note",
-]
 # deltas that change what customers buy or pay: they enter the plan through the demand
 # review, not by promoting a scenario
 DEMAND_SIDE = ("demand", "promotion", "price")
@@ -94,27 +80,17 @@ def create_scenario(
         existing = tx.scenarios.names()
         if name in existing and not replace:
             raise SnopError(f"scenario {name} exists; delete it first or use --replace")
-        last = basis.cycle.periods[-1]
-        rows = [
-            Delta(**{**d.__dict__, "scenario": name, "row": d.row or i + 1, "to_period": last})
-            if d.to_period == OPEN_END
-            else Delta(**{**d.__dict__, "scenario": name, "row": d.row or i + 1})
-            for i, d in enumerate(deltas)
-        ]
+        rows = named(deltas, name, list(basis.cycle.periods))
         problems = delta_problems(basis.workbook, rows, list(basis.cycle.periods))
         if problems:
             raise DeltaError(f"scenario {name}: " + "; ".join(problems))
         if name in existing:
             tx.scenarios.delete(name)
             tx.documents.drop_drafts(basis.cycle.period, RUN + name)
-        tx.scenarios.add(_frame(rows))
+        tx.scenarios.add(deltas_frame(rows))
         detail = {"scenario": name, "deltas": [d.describe() for d in rows]}
         tx.cycles.audit(now(), actor.name, "scenario created", basis.cycle.period, detail)
     return [d.describe() for d in rows]
-
-
-def _frame(deltas: list[Delta]) -> pd.DataFrame:
-    return pd.DataFrame([{c: getattr(d, c) for c in DELTA_COLUMNS} for d in deltas])
 
 
 def scenario_deltas(tx: Tx, name: str) -> list[Delta]:

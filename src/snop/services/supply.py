@@ -53,7 +53,8 @@ def plan_cycle_supply(
     """
     with uow.write() as tx:
         cycle = open_cycle_for_work(tx, "a new supply plan")
-        wb, safety = planning_workbook(tx, cycle, cycle_workbook(tx, cycle))
+        base = cycle_workbook(tx, cycle)
+        wb, safety = planning_workbook(tx, cycle, base)
         demand, source = cycle_demand(tx, cycle, wb)
         frozen = frozen_zone(tx, cycle, wb)
         plans = compare_strategies(
@@ -82,7 +83,7 @@ def plan_cycle_supply(
         }
         if safety:  # basis forecast_error: the safety stock each family was planned with
             summary["safety_stock_from_forecast_error"] = safety
-        added = initiatives_contribution(tx, cycle, plans, frozen)
+        added = initiatives_contribution(tx, cycle, base, plans, frozen)
         if added:
             summary[INITIATIVES] = added
         record_run(tx, actor, cycle.period, "supply_review", summary)
@@ -95,10 +96,11 @@ INITIATIVES = "initiatives"  # the supply step summary's record of what they add
 
 
 def initiatives_contribution(
-    tx: Tx, cycle: Cycle, plans: dict[str, SupplyPlan], frozen: FrozenPlan | None
+    tx: Tx, cycle: Cycle, wb: Workbook, plans: dict[str, SupplyPlan], frozen: FrozenPlan | None
 ) -> dict[str, object]:
     """What the approved initiatives add to the optimal plan (else the first planned):
-    revenue, gross margin and plan cost with them less without them (a second solve)."""
+    revenue, gross margin and plan cost with them less without them (a second solve).
+    ``wb``: the cycle workbook the plans were made on (with the initiatives)."""
     from snop.finance.plan import financial_plan
     from snop.scenario.initiatives import approved_codes
     from snop.services.demand_review import read_plan
@@ -106,7 +108,6 @@ def initiatives_contribution(
     from snop.services.forecast import family_demand
     from snop.services.inventory import planning_workbook
 
-    wb = cycle_workbook(tx, cycle)
     if not wb.has("initiatives") or tx.forecasts.layer(cycle.period).empty:
         return {}
     codes = approved_codes(wb.table("initiatives"))
