@@ -9,7 +9,16 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "snop"
-DOMAIN = ("forecasting", "demand", "supply", "finance", "integrated", "learning", "scenario")
+DOMAIN = (
+    "forecasting",
+    "demand",
+    "supply",
+    "finance",
+    "integrated",
+    "learning",
+    "scenario",
+    "report",
+)
 DATABASE_LIBRARIES = ("sqlalchemy", "alembic", "psycopg", "sqlite3")
 
 
