@@ -64,14 +64,13 @@ def _table(rows: list[dict[str, object]]) -> Table:
     """One line a lever: ``resolved`` the re-solved value with ``ok`` when it matches the
     stated one, ``holds to`` the range of validity, ``gap`` the share of the budget
     revenue gap it closes."""
+    from snop.services.levers import lever_what
+
     t = Table(box=None, pad_edge=False, padding=(0, 1))
     for h in ("#", "lever", "per unit", "value", "resolved", "holds to", "gap"):
         t.add_column(h, justify="left" if h == "lever" else "right", no_wrap=True)
     for row in rows:
-        when = row["period"] or "all"
-        if row["to_period"] and row["to_period"] != row["period"]:
-            when = f"{when}..{row['to_period']}"
-        what = f"{row['kind']} {row['target']} {when} +{row['amount']:.4g} {row['unit']}"
+        what = lever_what(row, every="all")
         limit = "" if row["valid_up_to"] is None else f"{row['valid_up_to']:,.4g}"
         if row["open_range"]:
             limit = f">={limit}"
@@ -97,15 +96,11 @@ def _table(rows: list[dict[str, object]]) -> Table:
 
 def lever_lines(rows: list[dict[str, object]], currency: str) -> list[str]:
     """The levers as one sentence each (for narrow output such as the demo's)."""
+    from snop.services.levers import lever_what
+
     out = []
     for row in rows:
-        when = row["period"] or "every period"
-        if row["to_period"] and row["to_period"] != row["period"]:
-            when = f"{when}..{row['to_period']}"
-        line = (
-            f"  {row['rank']}. {row['kind']} {row['target']} {when} +{row['amount']:.4g} "
-            f"{row['unit']}: worth {row['value']:,.0f} {currency}"
-        )
+        line = f"  {row['rank']}. {lever_what(row)}: worth {row['value']:,.0f} {currency}"
         if row["resolved_value"] is not None:
             ok = {True: "agrees", False: "differs", None: ""}[row["checked"]]  # type: ignore[index]
             line += f", re-solved {row['resolved_value']:,.0f} ({ok})"

@@ -40,7 +40,8 @@ TEMPLATE = go.layout.Template(
         "plot_bgcolor": "white",
         "xaxis": {"gridcolor": "#eef2f6", "linecolor": "#9aa5b1", "ticks": "outside"},
         "yaxis": {"gridcolor": "#eef2f6", "linecolor": "#9aa5b1", "zerolinecolor": "#cbd2d9"},
-        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        # below the plot: above it, a legend of several lines runs into the title
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "font": {"size": 10}},
         "hovermode": "x unified",
     }
 )
@@ -52,8 +53,9 @@ def base_layout(title: str, *, height: int = 300, **more: Any) -> dict[str, Any]
         "title": {"text": title, "x": 0, "font": {"size": 14}},
         "template": TEMPLATE,
         "height": height,
-        "margin": {"l": 56, "r": 16, "t": 64, "b": 40},
-        "xaxis": {"type": "category"},  # periods are labels (2026-11), not dates to rescale
+        "margin": {"l": 56, "r": 16, "t": 36, "b": 16},
+        # periods are labels (2026-11), not dates to rescale; slanted so that 40 fit
+        "xaxis": {"type": "category", "tickangle": -45, "automargin": True},
     }
     layout.update(more)
     return layout

@@ -37,22 +37,24 @@ class Comparison:
     strategy: str
 
 
-def compare(uow: UnitOfWork, actor: Actor, with_version: str | None = None) -> Comparison:
-    """The current cycle's plan against ``with_version`` (default: the last approved
-    version before the current cycle)."""
+def compare(
+    uow: UnitOfWork, actor: Actor, with_version: str | None = None, cycle: str | None = None
+) -> Comparison:
+    """The plan of ``cycle`` (default: the current one) against ``with_version`` (default:
+    the last approved version before it)."""
     with uow.read() as tx:
-        cycle = current_cycle(tx)
-        base = _base(tx, cycle, with_version)
+        chosen = current_cycle(tx) if cycle is None else _cycle(tx, cycle)
+        base = _base(tx, chosen, with_version)
         old = version_in(tx, base)
-        if cycle.status is CycleStatus.OPEN:
-            new = _draft(tx, cycle)
-            inputs = cycle_workbook(tx, cycle)
+        if chosen.status is CycleStatus.OPEN:
+            new = _draft(tx, chosen)
+            inputs = cycle_workbook(tx, chosen)
         else:
-            mine = version_in(tx, cycle.period)
+            mine = version_in(tx, chosen.period)
             new = _version(mine)
-            inputs = mine.inputs_workbook(cycle_workbook(tx, cycle))
-        steps = _replans(tx, cycle, old, inputs, new)
-    periods = [p for p in cycle.periods if p in set(old.header["periods"])]
+            inputs = mine.inputs_workbook(cycle_workbook(tx, chosen))
+        steps = _replans(tx, chosen, old, inputs, new)
+    periods = [p for p in chosen.periods if p in set(old.header["periods"])]
     known = pd.concat([new.items, old.items()]).drop_duplicates("item")
     demand = demand_waterfall(
         _within(old.demand_layers(), periods), _within(new.layers, periods), new.chain, known
@@ -62,7 +64,7 @@ def compare(uow: UnitOfWork, actor: Actor, with_version: str | None = None) -> C
         m: waterfall([(cause, as_snapshot(_within(p, periods), m)) for cause, p in chain])
         for m in SUPPLY_MEASURES
     }
-    return Comparison(cycle.period, base, periods, demand, supply, new.strategy)
+    return Comparison(chosen.period, base, periods, demand, supply, new.strategy)
 
 
 DEMAND_AND_ACTUALS = "demand and actuals"
@@ -115,6 +117,13 @@ def _version(v: PlanVersion) -> _Plan:
     return _Plan(
         v.demand_layers(), list(v.demand["layers"]), v.plan().plan, v.header["strategy"], v.items()
     )
+
+
+def _cycle(tx: Tx, period: str) -> Cycle:
+    found = tx.cycles.get(parse_period(period).label)
+    if found is None:
+        raise NotFoundError(f"cycle {period} does not exist")
+    return found
 
 
 def _base(tx: Tx, cycle: Cycle, asked: str | None) -> str:

@@ -109,6 +109,14 @@ class LeverReport:
         }
 
 
+def lever_what(row: dict[str, Any], every: str = "every period") -> str:
+    """A lever of :meth:`LeverReport.lever_json` in words: kind, target, when, amount."""
+    when = row["period"] or every
+    if row["to_period"] and row["to_period"] != row["period"]:
+        when = f"{when}..{row['to_period']}"
+    return f"{row['kind']} {row['target']} {when} +{row['amount']:.4g} {row['unit']}"
+
+
 def _num(v: float | None) -> float | None:
     return None if v is None or not math.isfinite(v) else round(float(v), 6)
 

@@ -276,6 +276,11 @@ def list_scenarios(uow: UnitOfWork, actor: Actor) -> list[ScenarioInfo]:
     return out
 
 
+def scenario_runs(tx: Tx, cycle: str) -> list[str]:
+    """The scenarios with a stored run on ``cycle``, in name order."""
+    return [n for n in tx.scenarios.names() if tx.documents.get(cycle, DRAFT, RUN + n)]
+
+
 @dataclass
 class PromoteResult:
     name: str

@@ -221,10 +221,9 @@ def _last_version(tx: Tx, basis: PlanBasis) -> pd.DataFrame:
     )
 
 
-def _utilisation(basis: PlanBasis) -> pd.DataFrame:
-    """Per family and period the utilisation of its busiest resource (its routings' and
-    its workforce pool's)."""
-    cap = basis.plan.capacity
+def family_resources(basis: PlanBasis) -> pd.DataFrame:
+    """family, resource, period, utilization: the load over capacity of each resource a
+    family uses (its routings' and its workforce pool's, named ``pool:<pool>``)."""
     wb = basis.workbook
     links = (
         wb.table("routings")[["family", "resource"]]
@@ -236,8 +235,14 @@ def _utilisation(basis: PlanBasis) -> pd.DataFrame:
     links = pd.concat(
         [links, pd.DataFrame({"family": pools["family"], "resource": "pool:" + pools["pool"]})],
         ignore_index=True,
-    )
-    used = links.merge(cap[["resource", "period", "utilization"]], on="resource")
+    ).drop_duplicates()
+    cap = basis.plan.capacity[["resource", "period", "utilization"]]
+    return links.merge(cap, on="resource").reset_index(drop=True)
+
+
+def _utilisation(basis: PlanBasis) -> pd.DataFrame:
+    """Per family and period the utilisation of its busiest resource."""
+    used = family_resources(basis)
     busiest = used.groupby(["family", "period"])["utilization"].max()
     return pd.DataFrame(
         {

@@ -147,3 +147,31 @@ def with_safety_stock(wb: Workbook, values: dict[str, float]) -> Workbook:
         fp.loc[fp["family"].isin(list(values)), "safety_stock"] = np.nan
         tables["family_periods"] = fp
     return Workbook(wb.granularity, tables, list(wb.attributes))
+
+
+def family_band(
+    forecast: pd.DataFrame, intervals: pd.DataFrame, families: pd.DataFrame, level: float
+) -> pd.DataFrame:
+    """The family's forecast and its ``level`` % interval, from its items' (the picture of
+    the forecast's uncertainty at family level).
+
+    ``forecast``: item, period, qty; ``intervals``: item, period, level, lo, hi;
+    ``families``: item, family. Per family and period the forecast is the sum of the items'
+    and, the items' errors taken as independent as in :func:`family_sigma`,
+    ``sigma_f = sqrt(sum_i sigma_i^2)`` with ``sigma_i`` from each item's upper bound
+    (:func:`interval_sigma`); the band is ``forecast -/+ z((1 + level) / 2) * sigma_f``,
+    floored at 0. Items without an interval at ``level`` add their forecast and no spread.
+    Returns family, period, forecast, lo, hi.
+    """
+    band = intervals[intervals["level"] == level][["item", "period", "hi"]]
+    rows = forecast[["item", "period", "qty"]].merge(band, on=["item", "period"], how="left")
+    rows = rows.merge(families[["item", "family"]], on="item")
+    sigma = interval_sigma(rows["qty"], rows["hi"].fillna(rows["qty"]), np.full(len(rows), level))
+    rows = rows.assign(var=sigma**2)
+    out = rows.groupby(["family", "period"], as_index=False).agg(
+        forecast=("qty", "sum"), var=("var", "sum")
+    )
+    half = float(service_z(0.5 + level / 200.0)) * np.sqrt(out["var"].to_numpy(dtype=float))
+    out["lo"] = np.maximum(out["forecast"].to_numpy(dtype=float) - half, 0.0)
+    out["hi"] = out["forecast"].to_numpy(dtype=float) + half
+    return out.drop(columns="var")
