@@ -205,7 +205,7 @@ def capacity_heatmap(title: str, utilisation: pd.DataFrame) -> go.Figure:
         ),
         layout=base_layout(title, height=max(240, 60 + 28 * len(utilisation.index))),
     )
-    fig.update_yaxes(autorange="reversed", type="category")
+    fig.update_yaxes(autorange="reversed", type="category", automargin=True)
     return fig
 
 
@@ -274,6 +274,13 @@ def waterfall_chart(
         ),
         layout=base_layout(title, height=360, yaxis={"title": unit}, showlegend=False),
     )
+    levels = np.cumsum([start[1], *(s[1] for s in steps)])
+    lo, hi = float(levels.min()), float(levels.max())
+    if lo > 0 and hi - lo < 0.25 * hi:
+        # changes of a few percent vanish on an axis from zero: zoom in on them (the axis
+        # title says so)
+        pad = max(hi - lo, 1e-9 * hi)
+        fig.update_yaxes(range=[lo - pad, hi + 0.5 * pad], title=f"{unit} (axis not from 0)")
     return fig
 
 
@@ -285,7 +292,7 @@ def scenario_chart(title: str, measures: pd.DataFrame, currency: str) -> go.Figu
     fig = go.Figure(
         layout=base_layout(title, height=360, barmode="group", yaxis={"title": currency})
     )
-    fig.update_layout(xaxis={"type": "category"})
+    fig.update_layout(xaxis={"type": "category", "tickangle": 0})
     for plan, row in measures.iterrows():
         fig.add_trace(go.Bar(x=list(measures.columns), y=list(row.to_numpy()), name=str(plan)))
     return fig

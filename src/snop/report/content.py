@@ -47,6 +47,16 @@ class Table:
     # (row, column) -> markup shown after the number in HTML (trend arrows, sparklines)
     extras: dict[tuple[int, str], str] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)  # column -> its header
+    limit: int | None = None  # rows shown in HTML and PDF (Excel has them all)
+
+    def header(self, column: object) -> str:
+        """The column's header: its label, else its name in words (gross_margin: Gross
+        margin)."""
+        name = str(column)
+        if name in self.labels:
+            return self.labels[name]
+        words = name.replace("_pct", " %").replace("_", " ")
+        return words[:1].upper() + words[1:] if words[:1].islower() else words
 
     def __post_init__(self) -> None:
         if self.row_units is not None and len(self.row_units) != len(self.frame):

@@ -52,8 +52,9 @@ ul.notes { color: var(--muted); font-size: 12px; }
   header.top + section.page { break-before: auto; }
   h2 { margin: 0 0 4px; }
   .chart, .tile, tr { break-inside: avoid; }
-  table { font-size: 8px; } th, td { padding: 1px 3px; }
-  section[data-family] table { font-size: 7px; }
+  table { font-size: 10px; line-height: 1.2; } th, td { padding: 1px 3px; }
+  section[data-family] table { font-size: 9.5px; }
+  section[data-family] td, section[data-family] th { padding: 0 3px; }
   .tablewrap { overflow: visible; }
   ul.notes { font-size: 9px; margin: 2px 0; }
 }
@@ -88,33 +89,39 @@ def _chart(c: Chart) -> Markup:
 
 def render_table(t: Table) -> Markup:
     """``t`` as an HTML table: numbers right-aligned and rounded by their unit."""
-    shown = [c for c in t.frame.columns if c not in t.hidden and c != t.key_column]
+    shown = [c for c in t.frame.columns if c not in t.hidden]
     head = "".join(
         f'<th class="{"num" if _unit(t, c, None) != "text" else ""}">'
-        f"{html.escape(t.labels.get(str(c), str(c)))}</th>"
+        f"{html.escape(t.header(c))}</th>"
         for c in shown
     )
     name = html.escape(t.name)
     rows = []
-    for i, rec in enumerate(t.frame.itertuples(index=False)):
+    frame = t.frame if t.limit is None else t.frame.head(t.limit)
+    for i, rec in enumerate(frame.itertuples(index=False)):
         values = dict(zip(t.frame.columns, rec, strict=True))
         key = values[t.key_column] if t.key_column else i
         cells = "".join(_cell(t, i, c, values[c]) for c in shown)
         rows.append(f'<tr data-row="{html.escape(str(key))}">{cells}</tr>')
     return Markup(
-        f'<div class="tablewrap"><table id="{name}" data-table="{name}">'
+        f'<div class="tablewrap"><table id="table-{name}" data-table="{name}">'
         f"<caption>{html.escape(t.title)}</caption><thead><tr>{head}</tr></thead>"
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
+        f"<tbody>{''.join(rows)}</tbody></table>{_more(t, len(frame))}</div>"
     )
 
 
+def _more(t: Table, shown: int) -> str:
+    left = len(t.frame) - shown
+    return f'<p class="muted">and {left} more (every row is in the Excel pack)</p>' if left else ""
+
+
 def _unit(t: Table, column: object, row: int | None) -> str:
-    if str(column) in t.units:
-        return t.units[str(column)]
-    if t.row_units is not None and row is not None:
-        return t.row_units[row]
+    """A column's unit, or a grid row's (``row_units``) in its numeric columns."""
+    given = t.units.get(str(column))
+    if given == "text" or (given is not None and t.row_units is None):
+        return given
     if t.row_units is not None:
-        return "units"  # a grid's period columns: numbers of each row's unit
+        return "units" if row is None else t.row_units[row]  # header: numbers, right-aligned
     return "text" if row is None else "units"
 
 

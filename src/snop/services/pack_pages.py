@@ -359,6 +359,7 @@ def _grid_table(sheet: SheetReport, family: str, grid: pd.DataFrame) -> Table:
         units={"label": "text"},
         row_units=[UNIT_OF_ROW[k] for k in frame["key"]],
         key_column="key",
+        hidden=("key",),
         marks=marks,
     )
 
@@ -437,6 +438,7 @@ def supply_section(strategy: str, data: PlanData) -> Section:
             "(the plan builds ahead, works overtime, subcontracts or ships late)",
             over[["resource", "period", "capacity", "required_load", "load", "overload"]],
             units={c: "units" for c in ("capacity", "required_load", "load", "overload")},
+            limit=MAX_ROWS // 2,
         )
     )
     people = wf.pivot_table(index="pool", columns="period", values="headcount", sort=False)
@@ -618,7 +620,7 @@ def _scenarios(s: Section, sc: Any) -> None:
     wide = t.pivot_table(index="measure", columns="plan", values="value", sort=False)
     wide = wide.reindex(index=[m for m in SCENARIO_MEASURES if m in wide.index], columns=sc.plans)
     frame = wide.reset_index()
-    units = {p: "money" for p in sc.plans}
+    units = {"measure": "text"}
     row_units = [
         ("ratio" if m in ("fill_rate", "utilisation") else "units" if m == "backlog" else "money")
         for m in frame["measure"]
@@ -694,6 +696,7 @@ def exceptions_section(k: KpiReport | None, ag: Agenda) -> Section:
                 "exceptions",
                 f"Exceptions ({len(ex)}), by owner",
                 ex.sort_values(["owner", "rule", "family", "period"], kind="stable"),
+                limit=MAX_ROWS,
             )
         )
     else:
