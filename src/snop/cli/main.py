@@ -59,6 +59,7 @@ def _register() -> None:
         inventory_cmd,
         levers_cmd,
         plan_cmd,
+        report_cmd,
         scenario_cmd,
         workbook_cmd,
     )

@@ -4,3 +4,5 @@
 Pure like the domain packages: frames and typed results in, figures and files out; nothing
 here reads the store (the services gather the numbers, see :mod:`snop.services.pack`).
 """
+
+PACK_FORMATS = ("html", "pdf", "xlsx")

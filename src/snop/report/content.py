@@ -99,6 +99,7 @@ class Pack:
     made_at: str
     subtitle: str
     sections: list[Section]
+    left_out: dict[str, str] = field(default_factory=dict)  # part -> why it is not there
 
     def section(self, key: str) -> Section:
         for s in self.sections:

@@ -13,11 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import TypeVar
 
 from snop.errors import NotFoundError, SnopError
 from snop.learning.frames import TOTAL
 from snop.model.periods import parse_period
+from snop.report import PACK_FORMATS
 from snop.report.content import Pack, Section
 from snop.services.context import Actor, UnitOfWork, current_cycle, now
 from snop.services.decisions import Agenda, agenda
@@ -195,4 +197,77 @@ def assemble(parts: PackParts) -> Pack:
         made_at=now(),
         subtitle=f"{title} ({sheet.status}, {sheet.strategy} plan, money in {sheet.currency})",
         sections=sections,
+        left_out=dict(notes),
+    )
+
+
+@dataclass
+class PackFile:
+    """What :func:`write_pack` wrote."""
+
+    path: Path
+    format: str
+    cycle: str
+    status: str
+    pages: int  # sections: the cover, the card, one per family and the total, ...
+    charts: int
+    tables: int
+    notes: list[str]  # the parts left out, and why
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "path": str(self.path),
+            "format": self.format,
+            "cycle": self.cycle,
+            "status": self.status,
+            "pages": self.pages,
+            "charts": self.charts,
+            "tables": self.tables,
+            "notes": self.notes,
+        }
+
+
+def write_pack(
+    uow: UnitOfWork,
+    actor: Actor,
+    path: Path,
+    fmt: str,
+    *,
+    cycle: str | None = None,
+    version: str | None = None,
+    scenarios: list[str] | None = None,
+    levers: bool = True,
+    today: date | None = None,
+) -> PackFile:
+    """Make the pack (:func:`executive_pack`) and write it to ``path`` as ``fmt`` (html,
+    pdf or xlsx), atomically."""
+    from snop.io.atomic import atomic_file
+    from snop.report.html import render_html
+
+    if fmt not in PACK_FORMATS:
+        raise SnopError(f"pack format {fmt!r}: use one of {', '.join(PACK_FORMATS)}")
+    pack = executive_pack(
+        uow, actor, cycle=cycle, version=version, scenarios=scenarios, levers=levers, today=today
+    )
+    if fmt == "xlsx":
+        from snop.report.xlsx import write_xlsx
+
+        write_xlsx(pack, path)
+    elif fmt == "pdf":
+        from snop.report.pdf import html_to_pdf
+
+        html_to_pdf(render_html(pack), path)
+    else:
+        with atomic_file(path) as tmp:
+            tmp.write_text(render_html(pack), encoding="utf-8")
+    left_out = [f"{part}: {why}" for part, why in pack.left_out.items()]
+    return PackFile(
+        path,
+        fmt,
+        pack.cycle,
+        pack.status,
+        len(pack.sections),
+        len(pack.charts()),
+        len(pack.tables()),
+        left_out,
     )
