@@ -189,3 +189,13 @@ def test_cli_plots_the_stored_history(tmp_path: Path) -> None:
     assert r.json()["plot"] == "b.html"
     # A1 650, A2 375, B2 126 units sold; B1 is new (no history)
     _page_checks(tmp_path / "b.html", ["A1", "A2", "B2", "B1"])
+
+
+def test_header_names_the_forecast_model_when_given(
+    run: tuple[pd.DataFrame, ForecastResult],
+) -> None:
+    _, result = run
+    assert item_header("SKU0", result.report, model="launch curve of X x1").startswith(
+        "model launch curve of X x1 · backtest MASE"
+    )
+    assert item_header("NONE", result.report) == "no backtest"

@@ -30,6 +30,7 @@ from snop.report.theme import BAND, COLORS, base_layout
 
 MAX_DEFAULT_ITEMS = 12  # charts on a page when no item is named: a page that still reads
 SUGGESTIONS = 5  # valid items named when an asked one is unknown
+MAX_TICKS = 16  # period labels along the x axis (a label every few periods beyond that)
 
 
 def sales_history(sales: pd.DataFrame, *, source: str = "sales") -> pd.DataFrame:
@@ -41,14 +42,9 @@ def sales_history(sales: pd.DataFrame, *, source: str = "sales") -> pd.DataFrame
     cols = np.arange(t)
     keep = cols[None, :] >= panel.start[:, None]
     rows, at = np.nonzero(keep)
-    periods = labels(panel.granularity, range(panel.first, panel.first + t))
-    return pd.DataFrame(
-        {
-            "item": [panel.items[i] for i in rows],
-            "period": [periods[c] for c in at],
-            "qty": panel.values[rows, at],
-        }
-    )
+    periods = np.asarray(labels(panel.granularity, range(panel.first, panel.first + t)))
+    names = np.asarray(panel.items, dtype=object)
+    return pd.DataFrame({"item": names[rows], "period": periods[at], "qty": panel.values[rows, at]})
 
 
 @dataclass
@@ -151,8 +147,15 @@ def item_forecast_figure(
         )
     seen = set(hx)
     order = hx + [p for p in fx if p not in seen]
-    layout = base_layout(f"{item} · {model}", height=height)
-    layout["xaxis"] = {"type": "category", "categoryorder": "array", "categoryarray": order}
+    # the right margin leaves room for the last period label, centred on the last period
+    margin = {"l": 56, "r": 32, "t": 64, "b": 40}
+    layout = base_layout(f"{item} · {model}", height=height, margin=margin)
+    layout["xaxis"] = {
+        "type": "category",
+        "categoryorder": "array",
+        "categoryarray": order,
+        "dtick": max(1, math.ceil(len(order) / MAX_TICKS)),  # labels that do not overlap
+    }
     fig.update_layout(**layout)
     return fig
 
@@ -211,13 +214,16 @@ def chart_ids(items: Sequence[str]) -> list[str]:
     return out
 
 
-def item_header(item: str, report: pd.DataFrame) -> str:
-    """One line about ``item``'s forecast: model, backtest MASE against naive, outliers."""
+def item_header(item: str, report: pd.DataFrame, *, model: str | None = None) -> str:
+    """One line about ``item``'s forecast: model, backtest MASE against naive, outliers.
+
+    ``model`` names the forecast's model when it differs from the backtested one (a launch
+    curve laid over a new item's forecast after the run)."""
     rows = report[report["item"].astype(str) == item]
     if rows.empty:
-        return "no backtest"
+        return f"model {model}" if model else "no backtest"
     r = rows.iloc[0]
-    parts = [f"model {r['model']}"]
+    parts = [f"model {model or r['model']}"]
     mase, naive = _number(r.get("mase")), _number(r.get("naive_mase"))
     if mase is not None:
         vs = f" vs naive {naive:.3f}" if naive is not None else ""
@@ -258,7 +264,9 @@ def forecast_page_body(
     ]
     for item, cid in zip(items, chart_ids(items), strict=True):
         fig = item_forecast_figure(item, history, forecast, outliers, levels)
-        parts.append(f"<h3>{html.escape(item)}</h3>")
-        parts.append(f'<p class="muted">{html.escape(item_header(item, report))}</p>')
+        models = forecast.loc[forecast["item"].astype(str) == item, "model"]
+        model = str(models.iloc[0]) if len(models) else None
+        head = html.escape(item_header(item, report, model=model))
+        parts.append(f'<h3>{html.escape(item)} <span class="muted">· {head}</span></h3>')
         parts.append(fragment(fig, cid))
     return "\n".join(parts)
