@@ -189,6 +189,10 @@ def test_cli_plots_the_stored_history(tmp_path: Path) -> None:
     assert r.json()["plot"] == "b.html"
     # A1 650, A2 375, B2 126 units sold; B1 is new (no history)
     _page_checks(tmp_path / "b.html", ["A1", "A2", "B2", "B1"])
+    r = snop("--db", "s.db", "forecast", "--plot", "c.html", "--item", "Z9", cwd=tmp_path)
+    assert r.exit_code == 1 and not r.traceback
+    assert "'Z9'" in r.stderr and "A1" in r.stderr and "baseline of cycle" in r.stderr
+    assert not (tmp_path / "c.html").exists()
 
 
 def test_header_names_the_forecast_model_when_given(

@@ -397,7 +397,10 @@ def _forecast_store(
     done = run_baseline(store(ctx), actor(ctx), method=method, levels=levels, horizon=horizon)
     result = done.result
     title = f"Statistical baseline of cycle {done.cycle}"
-    page = _draw(draw, result, done.sales, title, "stored sales")
+    try:
+        page = _draw(draw, result, done.sales, title, "stored sales")
+    except SnopError as exc:  # the baseline is saved by then: say so
+        raise SnopError(f"{exc} (the baseline of cycle {done.cycle} is saved; no page)") from None
     if as_json:
         summary = result.summary()
         if page is not None:
