@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from snop.errors import SnopError
 from snop.forecasting import ForecastResult, forecast_panel
@@ -107,6 +109,35 @@ def test_the_history_fills_missing_periods_with_zero() -> None:
     assert hist.loc["A2"].index.tolist() == [f"2026-{m:02d}" for m in range(5, 11)]
 
 
+ROWS = st.lists(
+    st.tuples(
+        st.sampled_from(["A", "B", "C"]),
+        st.integers(0, 23),
+        st.floats(-5, 1e4, allow_nan=False).map(lambda q: round(q, 2)),
+    ),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(ROWS)
+def test_history_keeps_every_unit_sold_on_one_calendar(rows: list[tuple[str, int, float]]) -> None:
+    sales = pd.DataFrame(
+        [(i, f"{2024 + k // 12}-{k % 12 + 1:02d}", q) for i, k, q in rows],
+        columns=["item", "period", "qty"],
+    )
+    hist = sales_history(sales)
+    sold = sales.assign(qty=sales["qty"].clip(lower=0)).groupby("item")["qty"].sum()
+    got = hist.groupby("item")["qty"].sum().reindex(sold.index, fill_value=0.0)
+    np.testing.assert_allclose(got.to_numpy(), sold.to_numpy(), rtol=1e-12, atol=1e-9)
+    last = max(f"{2024 + k // 12}-{k % 12 + 1:02d}" for _, k, _ in rows)
+    for _, own in hist.groupby("item"):  # consecutive periods up to the panel's last
+        assert own["period"].iloc[-1] == last and own["qty"].iloc[0] > 0
+        months = [int(p[:4]) * 12 + int(p[5:]) for p in own["period"]]
+        assert months == list(range(months[0], months[0] + len(months)))
+
+
 def test_default_items_are_the_largest_by_volume(
     run: tuple[pd.DataFrame, ForecastResult],
 ) -> None:
@@ -189,7 +220,18 @@ def test_cli_plots_the_stored_history(tmp_path: Path) -> None:
     assert r.json()["plot"] == "b.html"
     # A1 650, A2 375, B2 126 units sold; B1 is new (no history)
     _page_checks(tmp_path / "b.html", ["A1", "A2", "B2", "B1"])
-    r = snop("--db", "s.db", "forecast", "--plot", "c.html", "--item", "Z9", cwd=tmp_path)
+    r = snop(
+        "--db",
+        "s.db",
+        "forecast",
+        "--method",
+        "naive",
+        "--plot",
+        "c.html",
+        "--item",
+        "Z9",
+        cwd=tmp_path,
+    )
     assert r.exit_code == 1 and not r.traceback
     assert "'Z9'" in r.stderr and "A1" in r.stderr and "baseline of cycle" in r.stderr
     assert not (tmp_path / "c.html").exists()
