@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -117,6 +118,24 @@ def forecast_cmd(
         bool,
         typer.Option("--json", help="Print a JSON summary (per item: model, backtest metrics)."),
     ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            help="Also write PAGE.html: per item the history, forecast, interval bands and "
+            "outliers (one self-contained file that opens offline).",
+            show_default=False,
+        ),
+    ] = None,
+    item: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--item",
+            help="An item to draw with --plot (repeat it for more; default: the 12 items "
+            "of most volume).",
+            show_default=False,
+        ),
+    ] = None,
     from_own_end: Annotated[
         bool,
         typer.Option(
@@ -146,6 +165,13 @@ def forecast_cmd(
             "--decimal applies to a sales file (snop forecast SALES.csv "
             "--decimal ,); the stored history holds numbers already"
         )
+    if item and plot is None:
+        raise SnopError("--item chooses the items drawn by --plot PAGE.html; add --plot")
+    draw = Drawing(plot, list(item or [])) if plot is not None else None
+    if draw is not None:
+        from snop.services.forecast import check_plot_path
+
+        check_plot_path(draw.path)
     if not files:
         if from_own_end:
             raise SnopError(
@@ -153,11 +179,19 @@ def forecast_cmd(
                 "forecast from the cycle's first planning period"
             )
         _forecast_store(
-            ctx, horizon=horizon, method=method, levels=levels, reconcile=reconcile, as_json=as_json
+            ctx,
+            horizon=horizon,
+            method=method,
+            levels=levels,
+            reconcile=reconcile,
+            as_json=as_json,
+            draw=draw,
         )
         return
-    if out is None and not as_json:
-        raise SnopError("say where to write the forecast: --out FORECAST.csv (or --json)")
+    if out is None and not as_json and draw is None:
+        raise SnopError(
+            "say where to write the forecast: --out FORECAST.csv (or --plot PAGE.html, --json)"
+        )
     _forecast_file(
         Path(files[0]),
         horizon=horizon or DEFAULT_HORIZON,
@@ -172,7 +206,35 @@ def forecast_cmd(
         report=report,
         as_json=as_json,
         from_own_end=from_own_end,
+        draw=draw,
     )
+
+
+@dataclass
+class Drawing:
+    """``--plot PATH`` and its ``--item`` codes."""
+
+    path: Path
+    items: list[str]
+
+
+def _draw(draw: Drawing | None, result: Any, sales: Any, title: str, source: str) -> str | None:
+    """Write the page of ``--plot`` (say on stderr which items it shows); its path."""
+    if draw is None:
+        return None
+    from snop.cli.common import err_console, esc
+    from snop.services.forecast import write_forecast_plot
+
+    done = write_forecast_plot(
+        draw.path, result, sales, items=draw.items, title=title, source=source
+    )
+    shown = ", ".join(done.items[:LIST_MAX]) + (" ..." if len(done.items) > LIST_MAX else "")
+    err_console.print(f"plot: {len(done.items)} item(s) drawn -> {esc(done.path)}: {esc(shown)}")
+    if done.by_volume and done.total > len(done.items):
+        err_console.print(
+            f"  the {len(done.items)} of most volume of {done.total}; --item CODE draws others"
+        )
+    return str(done.path)
 
 
 def _methods() -> tuple[str, ...]:
@@ -196,6 +258,7 @@ def _forecast_file(
     report: Path | None,
     as_json: bool,
     from_own_end: bool = False,
+    draw: Drawing | None = None,
 ) -> None:
     from snop.services.forecast import forecast_file
 
@@ -221,10 +284,13 @@ def _forecast_file(
         _write(frame, out)
     if report is not None:
         _write(result.report, report)
+    page = _draw(draw, result, done.sales, f"Forecast of {path.name}", path.name)
     if as_json:
         summary: dict[str, Any] = result.summary()
         if out is not None:
             summary["out"] = str(out)
+        if page is not None:
+            summary["plot"] = page
         print_json(summary)
     else:
         from snop.cli.common import console, esc
@@ -232,7 +298,8 @@ def _forecast_file(
         s = result.summary()
         bt = s["backtest"]
         models = ", ".join(f"{k} {v}" for k, v in s["models"].items())
-        console.print(f"Forecast {s['items']} items x {horizon} periods -> {esc(out)}")
+        dest = f" -> {esc(out)}" if out is not None else ""
+        console.print(f"Forecast {s['items']} items x {horizon} periods{dest}")
         console.print(f"  models: {esc(models)}")
         if bt["mase"] is not None:
             console.print(
@@ -316,6 +383,7 @@ def _forecast_store(
     levels: list[float],
     reconcile: str | None,
     as_json: bool,
+    draw: Drawing | None = None,
 ) -> None:
     """Store mode (no file): forecast the current cycle's history, save the baseline."""
     from snop.cli.common import actor, store
@@ -328,8 +396,16 @@ def _forecast_store(
         )
     done = run_baseline(store(ctx), actor(ctx), method=method, levels=levels, horizon=horizon)
     result = done.result
+    title = f"Statistical baseline of cycle {done.cycle}"
+    try:
+        page = _draw(draw, result, done.sales, title, "stored sales")
+    except SnopError as exc:  # the baseline is saved by then: say so
+        raise SnopError(f"{exc} (the baseline of cycle {done.cycle} is saved; no page)") from None
     if as_json:
-        print_json(result.summary())
+        summary = result.summary()
+        if page is not None:
+            summary["plot"] = page
+        print_json(summary)
         return
     typer.echo(
         f"saved the statistical baseline of cycle {done.cycle}: "

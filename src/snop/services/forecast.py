@@ -26,6 +26,7 @@ class BaselineResult:
     result: ForecastResult
     family_totals: dict[str, float]  # units over the horizon per family
     stale: list[str]  # later steps this run made stale
+    sales: pd.DataFrame  # the history forecast: item, period, qty
 
 
 def run_baseline(
@@ -60,7 +61,7 @@ def run_baseline(
         by_family = {str(f): float(q) for f, q in totals.groupby("family")["qty"].sum().items()}
         summary = result.summary()
         stale = record_run(tx, actor, cycle.period, "forecast", summary)
-    return BaselineResult(cycle.period, result, by_family, stale)
+    return BaselineResult(cycle.period, result, by_family, stale, item_sales(wb))
 
 
 def forecast_baseline(
@@ -72,7 +73,7 @@ def forecast_baseline(
 ) -> ForecastResult:
     """The baseline of ``wb`` (a cycle's workbook) over its planning periods (pure)."""
     h = wb.horizon
-    sales = wb.sales.groupby(["item", "period"])["qty"].sum().reset_index()
+    sales = item_sales(wb)
     last = wb.last_actual
     gap = 0 if last is None else max(0, wb.first_period - last - 1)
     result = forecast_panel(
@@ -89,6 +90,11 @@ def forecast_baseline(
     fc = result.forecast[result.forecast["period"].isin(planning)].reset_index(drop=True)
     result.forecast = apply_launch_curves(wb, fc)
     return result
+
+
+def item_sales(wb: Workbook) -> pd.DataFrame:
+    """The sales of ``wb`` per item and period (summed over location, customer, channel)."""
+    return wb.sales.groupby(["item", "period"])["qty"].sum().reset_index()
 
 
 def _check_horizon(cycle_horizon: int, asked: int | None) -> None:
@@ -113,6 +119,7 @@ def family_demand(wb: Workbook, layer: pd.DataFrame) -> pd.DataFrame:
 class FileForecast:
     result: ForecastResult
     frame: pd.DataFrame  # the forecast, with the reconciled levels when asked
+    sales: pd.DataFrame  # the sales file as read
 
 
 def forecast_file(
@@ -156,4 +163,65 @@ def forecast_file(
         lv = result.levels.rename(columns={"node": "item"})
         frame = frame.assign(level="item")
         frame = pd.concat([frame, lv[frame.columns]], ignore_index=True)
-    return FileForecast(result, frame)
+    return FileForecast(result, frame, sales)
+
+
+@dataclass
+class ForecastPlot:
+    """A page of forecast charts written: where, which items, and how they were chosen."""
+
+    path: Path
+    items: list[str]
+    by_volume: bool  # no item named: the items of most volume
+    total: int  # items in the forecast
+
+
+def check_plot_path(path: Path) -> None:
+    """Refuse a page path in a folder that does not exist (before any long forecast)."""
+    folder = Path(path).parent
+    if Path(path).is_dir():
+        raise SnopError(f"--plot {path}: is a folder; give a file name such as forecast.html")
+    if not folder.is_dir():
+        raise SnopError(f"--plot {path}: the folder {folder} does not exist; create it first")
+
+
+def write_forecast_plot(
+    path: Path,
+    result: ForecastResult,
+    sales: pd.DataFrame,
+    *,
+    items: Sequence[str] = (),
+    title: str = "Statistical forecast",
+    source: str = "sales",
+) -> ForecastPlot:
+    """Write an HTML page charting the forecast of ``items`` (default: the items of most
+    volume, see :func:`snop.report.forecast_chart.choose_items`) against their ``sales``.
+
+    The page is written under a temporary name in its folder and renamed into place, so a
+    failure leaves no partial file.
+    """
+    from snop.io.atomic import atomic_file
+    from snop.report.forecast_chart import choose_items, forecast_page_body, sales_history
+    from snop.report.page import write_page
+
+    check_plot_path(path)
+    history = sales_history(sales, source=source)
+    choice = choose_items(history, result.forecast, items)
+    note = (
+        f"The {len(choice.items)} item(s) of most volume of {choice.total}."
+        if choice.by_volume
+        else ""
+    )
+    body = forecast_page_body(
+        choice.items,
+        history,
+        result.forecast,
+        result.outliers,
+        result.report,
+        result.level_values,
+        title=title,
+        note=note,
+    )
+    with atomic_file(path) as tmp:
+        write_page(tmp, title, body)
+    return ForecastPlot(Path(path), choice.items, choice.by_volume, choice.total)
