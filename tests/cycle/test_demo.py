@@ -74,7 +74,14 @@ def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None
     # the previous demo's entries were replaced, and the new ones recorded
     folder = root / "demo"
     assert not (folder / "workbook-2026-04").exists()
-    made = {"snop.db", "workbook", "actuals-2026-08", "actuals-2026-09", "actuals-2026-10"}
+    made = {
+        "snop.db",
+        "workbook",
+        "actuals-2026-08",
+        "actuals-2026-09",
+        "actuals-2026-10",
+        "pack.html",
+    }
     assert {p.name for p in folder.iterdir()} == {MARKER, *made}
     assert made <= set((folder / MARKER).read_text().splitlines())
     # the store holds the four versions, readable by every door

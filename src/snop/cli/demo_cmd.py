@@ -171,6 +171,13 @@ def demo_cmd(
         for line in lever_lines(lv.to_json()["levers"][:6], lv.currency):
             console.print(line, markup=False)
     console.rule()
+    if result.pack is not None:
+        pk = result.pack
+        console.print(
+            f"[bold]executive pack[/] of cycle {esc(pk.cycle)}: {esc(pk.path)} ({pk.pages} "
+            f"pages, {pk.charts} charts; open it in a browser, it needs no network). As PDF or "
+            f"Excel: snop --db {esc(db)} report --out pack.pdf (or pack.xlsx)"
+        )
     last = result.months[-1].cycle
     console.print(
         f"done in {time.perf_counter() - start:.1f}s; versions "

@@ -30,6 +30,7 @@ from snop.services.finance import FinanceReport, finance_report
 from snop.services.forecast import run_baseline
 from snop.services.kpis import KpiReport, kpi_report
 from snop.services.levers import LeverReport, gap_levers
+from snop.services.pack import PackFile, write_pack
 from snop.services.scenarios import (
     ScenarioComparison,
     compare_scenarios,
@@ -40,6 +41,7 @@ from snop.services.supply import plan_cycle_supply
 from snop.services.versions import read_version
 from snop.services.workbook import import_workbook
 
+PACK_FILE = "pack.html"  # the executive pack the demo ends with
 DANA = Actor.of("dana", "demand_planner")  # demand planner, owns the consensus
 SAM = Actor.of("sam", "sales")
 MAYA = Actor.of("maya", "marketing")
@@ -78,6 +80,7 @@ class DemoResult:
     finance: FinanceReport | None = None  # the last version in money, against the budget
     scenarios: ScenarioComparison | None = None  # what-ifs on the last version
     levers: LeverReport | None = None  # what closes the gaps, checked by re-solves
+    pack: PackFile | None = None  # the executive pack of the last cycle, as HTML
     # (family, layer, fva at family level, mean of the family's item fva) where the two
     # disagree in sign: a layer that helps the items on average can hurt the family total
     disagreements: list[tuple[str, str, float, float]] = field(default_factory=list)
@@ -122,7 +125,8 @@ def simulate(
     money = finance_report(uow, FAY)
     what_if = _scenarios(uow)
     levers = gap_levers(uow, SID, top=3)
-    return DemoResult(path, runs, fva, report, money, what_if, levers, _disagreements(fva))
+    pack = write_pack(uow, ERIN, folder / PACK_FILE, "html")
+    return DemoResult(path, runs, fva, report, money, what_if, levers, pack, _disagreements(fva))
 
 
 # The what-ifs the demo's pre-S&OP meeting looks at: a demand upside for small appliances,

@@ -12,6 +12,7 @@ documents, so it is the same however the store changes later.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,9 +129,16 @@ class PlanVersion:
     # snop kept it: they are priced when read)
     finance: dict[str, dict[str, Any]] = field(default_factory=dict)
 
+    # plans parsed once (the KPIs read a version's plan for each of its periods); callers
+    # get copies, so none sees another's changes
+    _parsed: dict[str, SupplyPlan] = field(default_factory=dict, repr=False, compare=False)
+
     def plan(self, strategy: str | None = None) -> SupplyPlan:
         """A strategy's plan (default: the approved one) as a :class:`SupplyPlan`."""
-        return plan_from_document(self.supply[strategy or self.header["strategy"]])
+        key = strategy or self.header["strategy"]
+        if key not in self._parsed:
+            self._parsed[key] = plan_from_document(self.supply[key])
+        return copy.deepcopy(self._parsed[key])
 
     def demand_layers(self) -> pd.DataFrame:
         """Every demand layer by item: layer, item, period, qty."""
