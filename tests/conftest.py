@@ -7,6 +7,8 @@ skip when it is not set; CI sets SNOP_REQUIRE_SERVICES=1, which turns such skips
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,3 +58,31 @@ if os.environ.get("CI"):
 
     settings.register_profile("ci", derandomize=True)
     settings.load_profile("ci")
+
+
+def snop(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``python -m snop ARGS`` as a separate process (only for the smoke test)."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run(
+        [sys.executable, "-m", "snop", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``snop demo --dir demo`` run once, over the folder a previous demo left (tests using
+    it are marked ``xdist_group("demo")``, so that one worker runs it once)."""
+    from snop.cli.demo_cmd import _record
+
+    root = tmp_path_factory.mktemp("demo")
+    old = root / "demo"
+    (old / "workbook-2026-04").mkdir(parents=True)
+    (old / "workbook-2026-04" / "sales.csv").write_text("item,period,qty\n")
+    (old / "snop.db").write_bytes(b"an old store")
+    _record(old)  # as the demo leaves it: every entry listed in the marker
+    return root, snop("demo", "--dir", "demo", cwd=root)

@@ -85,11 +85,23 @@ def atomic_file(path: Path) -> Iterator[Path]:
     try:
         yield tmp
         _fsync(tmp)
+        os.chmod(tmp, _mode(path))
         os.replace(tmp, path)
     except OSError as exc:
         raise _failed(path, exc) from None
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _mode(path: Path) -> int:
+    """The permissions a written file gets: the old file's, else those of a new file
+    (read and write for all, less the umask), not the temporary file's owner-only ones."""
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def replace_folder_files(

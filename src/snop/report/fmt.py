@@ -9,6 +9,7 @@ decimal), ``people`` (whole people), ``text``.
 from __future__ import annotations
 
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 UNITS = ("units", "money", "ratio", "days", "signal", "people", "text")
 
@@ -34,10 +35,17 @@ def number(value: object, unit: str) -> str:
     if math.isnan(v):
         return ""
     if unit == "ratio":
-        return _no_minus_zero(f"{v * 100:,.1f}") + "%"
+        return _no_minus_zero(f"{_half_up(v * 100, 1):,.1f}") + "%"
     if unit in ("days", "signal"):
-        return _no_minus_zero(f"{v:,.1f}")
-    return _no_minus_zero(f"{v:,.0f}")
+        return _no_minus_zero(f"{_half_up(v, 1):,.1f}")
+    return _no_minus_zero(f"{_half_up(v, 0):,.0f}")
+
+
+def _half_up(v: float, digits: int) -> Decimal:
+    """``v`` rounded to ``digits`` decimals, halves away from zero as Excel shows them
+    (Python's own formatting rounds halves to even: 1,234.5 would show as 1,234). The
+    shortest decimal that reads back as ``v`` is rounded, so 0.125 is a half."""
+    return Decimal(repr(v)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
 def short(value: float | None, unit: str, currency: str = "") -> str:

@@ -246,6 +246,8 @@ def write_pack(
 
     if fmt not in PACK_FORMATS:
         raise SnopError(f"pack format {fmt!r}: use one of {', '.join(PACK_FORMATS)}")
+    if Path(path).is_dir():  # before the pack is made, not after
+        raise SnopError(f"--out {path} is a folder; give a file name such as pack.{fmt}")
     pack = executive_pack(
         uow, actor, cycle=cycle, version=version, scenarios=scenarios, levers=levers, today=today
     )
