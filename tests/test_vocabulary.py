@@ -17,3 +17,18 @@ def test_strategies_in_the_order_plans_show_them() -> None:
 
     assert STRATEGIES == (Strategy.LEVEL, Strategy.CHASE, Strategy.OPTIMAL)
     assert list(STRATEGIES) == ["level", "chase", "optimal"]  # stored and typed as words
+
+
+def test_the_kpi_names_are_defined_once_for_the_card_and_its_targets() -> None:
+    from snop.learning.kpis import KPI_COLUMNS
+    from snop.model.schema import TABLES
+    from snop.model.vocabulary import Kpi
+
+    assert ["family", *(k.value for k in Kpi)] == KPI_COLUMNS
+    assert TABLES["kpi_targets"].column("kpi").choices == tuple(KPI_COLUMNS[1:])
+    # shown as percent: every fraction; days, turns and the tracking signal as numbers
+    assert [k.value for k in Kpi if not k.is_ratio] == [
+        "tracking_signal",
+        "days_of_supply",
+        "turns",
+    ]

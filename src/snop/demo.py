@@ -149,6 +149,7 @@ def build_demo_workbook(seed: int = 7, last_actual: str = "2026-10") -> Workbook
         "inventory": _inventory(sales, items, families, hist[-3:]),
         "budget": _budget(items, sales, hist, future),
         "overrides": _overrides(sales, hist, future),
+        "kpi_targets": _kpi_targets(),
         "settings": pd.DataFrame(
             {
                 "name": ["company", "currency", "horizon"],
@@ -373,6 +374,22 @@ def _budget(
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _kpi_targets() -> pd.DataFrame:
+    """The report card's ranges (blank family: every family and the total); the fill rate
+    is held to each family's service level, which needs no row."""
+    rows = [
+        ("accuracy", None, 0.8, None),
+        ("bias", None, -0.1, 0.1),
+        ("adherence", None, 0.95, None),
+        ("days_of_supply", None, 5.0, 20.0),
+        ("turns", None, 10.0, None),
+        # spare parts sell a few units at a time in some months only: a lumpy series no
+        # forecast gets to 80%
+        ("accuracy", "SPAR", 0.6, None),
+    ]
+    return pd.DataFrame(rows, columns=["kpi", "family", "min", "max"])
 
 
 def _overrides(sales: pd.DataFrame, hist: list[Period], future: list[Period]) -> pd.DataFrame:

@@ -88,3 +88,69 @@ def test_actuals_accumulate_month_by_month_and_plan_meets_actual(tmp_path: Path)
     assert (row["plan"], row["actual"]) == (planned, 150.0)
     assert row["difference"] == 150.0 - planned
     assert pva.loc[("demand", "F1", "2026-11"), "actual"] == 200.0  # 130 + 70
+
+
+# Company-wide accuracy and bias ranges, F2's own (wider) bias range, days of supply 6..20;
+# the small workbook's service levels are the default 95%. Each family ends November with
+# 5.9 days of supply: below the range.
+TARGETS = "kpi,family,min,max\naccuracy,,0.8,\nbias,,-0.05,0.05\nbias,F2,-0.2,0.2\n"
+TARGETS += "days_of_supply,,6,20\n"
+
+
+def test_the_card_against_its_targets(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    uow = approved_store(url, tmp_path)
+    folder = tmp_path / "nov"
+    folder.mkdir()
+    for name, text in {**NOVEMBER, "kpi_targets": TARGETS}.items():
+        (folder / f"{name}.csv").write_text(text, encoding="utf-8")
+    import_workbook(uow, DP, folder)
+    r = kpi_report(uow, DP)
+    t = r.targets.set_index(["family", "kpi"])
+    assert t.at[("F2", "bias"), "source"] == "family"
+    assert (t.at[("F2", "bias"), "min"], t.at[("F2", "bias"), "max"]) == (-0.2, 0.2)
+    assert t.at[("F1", "bias"), "source"] == "every family"
+    assert t.at[("F1", "bias"), "max"] == 0.05
+    assert t.at[("(total)", "bias"), "max"] == 0.05  # the total ignores F2's own row
+    # no fill_rate row: each family is held to its service level, the total to the lowest
+    for fam in ("F1", "F2", "(total)"):
+        assert t.at[(fam, "fill_rate"), "min"] == 0.95
+        assert t.at[(fam, "fill_rate"), "source"] == "service_level"
+    assert ("F1", "turns") not in t.index  # no target: no row
+    j = r.judged.set_index(["family", "kpi"])["on_target"]
+    # F2: accuracy 1 - 2/18 = 89% >= 80%; bias 2/18 = 11% within its own +-20%
+    assert j[("F2", "accuracy")] is True and j[("F2", "bias")] is True
+    # F2's fill rate 15/18 = 83% < 95%; F1 served all 200 from stock; the total 215/218
+    assert j[("F2", "fill_rate")] is False
+    assert j[("F1", "fill_rate")] is True and j[("(total)", "fill_rate")] is True
+    # total bias (220 - 218) / 218 within +-5%
+    assert j[("(total)", "bias")] is True
+    assert j[("F1", "turns")] is None  # measured, but no target
+    card = r.card.set_index("family")
+    for fam in ("F1", "F2"):
+        days = card.at[fam, "days_of_supply"]
+        assert j[(fam, "days_of_supply")] is bool(6 <= days <= 20)
+
+    text = snop("--db", url, "cycle", "kpis").stdout
+    assert "F2: accuracy 89% (target ≥ 80%) (items" in text
+    assert "bias 11% (target -20%..20%)" in text
+    assert "fill 83% (target ≥ 95%: missed)" in text
+    assert "days of supply 5.9 (target 6..20: missed)" in text
+    # judged: 3 rows x (accuracy, bias, days of supply, fill rate), the days all missed
+    assert "off target: 4 of 12 KPIs with a target and a value: F1 days_of_supply, " in text
+    assert "F1: accuracy 100% (target ≥ 80%) (items 95%), bias 0% (target -5%..5%)" in text
+    data = snop("--db", url, "cycle", "kpis", "--json").json()
+    judged = {(d["family"], d["kpi"]): d for d in data["judged"]}
+    assert judged[("F2", "fill_rate")] == {
+        "family": "F2",
+        "kpi": "fill_rate",
+        "value": pytest.approx(15 / 18),
+        "min": 0.95,
+        "max": None,
+        "on_target": False,
+    }
+    assert judged[("F1", "turns")]["on_target"] is None
+    assert len(data["targets"]) == len(r.targets)
+    assert {"family": "F2", "kpi": "bias", "min": -0.2, "max": 0.2, "source": "family"} in data[
+        "targets"
+    ]

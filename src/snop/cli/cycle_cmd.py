@@ -8,6 +8,7 @@ import typer
 
 from snop.cli.common import actor, console, esc, print_json, store
 from snop.cli.main import app
+from snop.model.vocabulary import Kpi
 
 cycle_app = typer.Typer(help="The monthly S&OP cycle: open, status, run, signoff, approve.")
 app.add_typer(cycle_app, name="cycle")
@@ -337,8 +338,16 @@ def kpis_cmd(ctx: typer.Context, as_json: Json = False) -> None:
         return
     span = f"{r.periods[0]}..{r.periods[-1]}"
     console.print(f"[bold]KPIs of version {esc(r.cycle)}[/] against the actuals of {span}")
-    for line in kpi_lines(r.card):
+    for line in kpi_lines(r.card, r.judged):
         console.print(line, markup=False)
+    judged = [d for d in r.judged.to_dict("records") if d["on_target"] is not None]
+    if judged:
+        missed = [f"{d['family']} {d['kpi']}" for d in judged if d["on_target"] is False]
+        console.print(
+            f"off target: {len(missed)} of {len(judged)} KPIs with a target and a value"
+            + (": " + ", ".join(missed) if missed else ""),
+            markup=False,
+        )
     total = r.by_lag[r.by_lag["family"] == TOTAL]
     if not total.empty:
         console.print(
@@ -370,18 +379,63 @@ def kpis_cmd(ctx: typer.Context, as_json: Json = False) -> None:
         console.print(f"not measured, no {esc(m)}")
 
 
-def kpi_lines(card: Any) -> list[str]:
-    """The KPI card as text lines, one per family (the total last)."""
+# the KPIs of a card line, with their labels; the second set only when it has a target
+_CARD_KPIS = {
+    Kpi.BIAS: "bias",
+    Kpi.TRACKING_SIGNAL: "tracking",
+    Kpi.ADHERENCE: "adherence",
+    Kpi.DAYS_OF_SUPPLY: "days of supply",
+    Kpi.TURNS: "turns",
+    Kpi.FILL_RATE: "fill",
+}
+_TARGETED_KPIS = {Kpi.ITEM_BIAS: "item bias", Kpi.WAPE: "WAPE", Kpi.MAPE: "MAPE"}
+Goal = tuple[float, float, bool | None]  # min, max (NaN: open), on target
 
-    def pct(x: float) -> str:
-        return "-" if x != x else f"{100 * x:.0f}%"
 
-    def num(x: float) -> str:
-        return "-" if x != x else f"{x:.1f}"
+def kpi_lines(card: Any, judged: Any = None) -> list[str]:
+    """The KPI card as text lines, one per family (the total last); with the judged card
+    (snop.learning.targets.judge), each KPI that has a target shows it, and a miss."""
+    goals: dict[tuple[str, str], Goal] = {}
+    if judged is not None:
+        for r in judged.to_dict("records"):
+            if r["min"] == r["min"] or r["max"] == r["max"]:  # a bound: not NaN
+                goals[(str(r["family"]), str(r["kpi"]))] = (r["min"], r["max"], r["on_target"])
+    lines = []
+    for r in card.to_dict("records"):
+        fam = str(r["family"])
 
-    return [
-        f"  {r.family}: accuracy {pct(r.accuracy)} (items {pct(r.item_accuracy)}), bias "
-        f"{pct(r.bias)}, tracking {num(r.tracking_signal)}, adherence {pct(r.adherence)}, "
-        f"days of supply {num(r.days_of_supply)}, turns {num(r.turns)}, fill {pct(r.fill_rate)}"
-        for r in card.itertuples(index=False)
-    ]
+        def part(kpi: Kpi, label: str, fam: str = fam, r: dict[str, Any] = r) -> str:
+            return (
+                f"{label} {_kpi_value(kpi, r[kpi.value])}{_goal(kpi, goals.get((fam, kpi.value)))}"
+            )
+
+        items = part(Kpi.ITEM_ACCURACY, "items")
+        parts = [f"{part(Kpi.ACCURACY, 'accuracy')} ({items})"]
+        parts += [part(kpi, label) for kpi, label in _CARD_KPIS.items()]
+        parts += [part(k, label) for k, label in _TARGETED_KPIS.items() if (fam, k.value) in goals]
+        lines.append(f"  {fam}: " + ", ".join(parts))
+    return lines
+
+
+def _kpi_value(kpi: Kpi, x: float) -> str:
+    if x != x:
+        return "-"
+    return f"{100 * x:.0f}%" if kpi.is_ratio else f"{x:.1f}"
+
+
+def _goal(kpi: Kpi, goal: Goal | None) -> str:
+    """`` (target >= 80%: missed)``; empty without a target."""
+    if goal is None:
+        return ""
+    low, high, ok = goal
+
+    def bound(x: float) -> str:
+        return f"{100 * x:g}%" if kpi.is_ratio else f"{x:g}"
+
+    if low != low:
+        what = f"≤ {bound(high)}"
+    elif high != high:
+        what = f"≥ {bound(low)}"
+    else:
+        what = f"{bound(low)}..{bound(high)}"
+    return f" (target {what}{': missed' if ok is False else ''})"

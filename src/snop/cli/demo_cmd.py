@@ -136,7 +136,7 @@ def demo_cmd(
 
         k = result.kpis
         console.rule(f"[bold]KPI card of version {esc(k.cycle)}[/] (actuals {esc(k.periods[-1])})")
-        for line in kpi_lines(k.card):
+        for line in kpi_lines(k.card, k.judged):
             console.print(line, markup=False)
         owners: dict[str, int] = {}
         for o in k.exceptions["owner"]:

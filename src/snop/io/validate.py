@@ -657,6 +657,13 @@ def _cross_checks(
     unknown("customer_forecasts", "item", item_set, "an item", where_items)
     unknown("customer_forecasts", "family", families, "a family", where_fam)
     unknown("supplier_capacity", "family", families, "a family", where_fam)
+    unknown(
+        "kpi_targets",
+        "family",
+        families,
+        "a family",
+        where_fam + " (blank: every family and the company total)",
+    )
     pools = _known(typed, broken, "workforce", "pool")
     unknown(
         "families",
@@ -752,6 +759,9 @@ def _cross_checks(
             "is blank, and so is backlog; give the units on hand, the backlog or both at "
             "the end of the period (or remove the row)",
         )
+
+    if "kpi_targets" in typed:
+        _kpi_targets(rep, src["kpi_targets"], typed["kpi_targets"].df)
 
     if "workforce" in typed:
         w = typed["workforce"].df
@@ -920,6 +930,33 @@ def _items(rep: _Report, source: str, items: pd.DataFrame) -> None:
         "unit_cost",
         lambda r: f"is above unit_price {r['unit_price']:g}: the item sells at a loss",
         severity=Severity.WARNING,
+    )
+
+
+def _kpi_targets(rep: _Report, source: str, t: pd.DataFrame) -> None:
+    """A target is a range: at least one bound, and its min not above its max."""
+    # a bound whose cell is already in error is unknown, not blank
+    unsure = t["_row"].isin(_flagged(rep, source, ("min", "max")))
+    t = t.assign(_kpi=[k if isinstance(k, str) else "KPI" for k in t["kpi"]])
+    rep.rows(
+        source,
+        t,
+        t["min"].isna() & t["max"].isna() & ~unsure,
+        "min",
+        lambda r: (
+            f"is blank, and so is max; give the lowest {r['_kpi']} on target, the highest "
+            "or both (or remove the row)"
+        ),
+    )
+    rep.rows(
+        source,
+        t,
+        (t["min"] > t["max"]).fillna(False),
+        "min",
+        lambda r: (
+            f"{r['min']:g} is above max {r['max']:g}; the {r['_kpi']} target is the range "
+            "min..max, so min must be at most max"
+        ),
     )
 
 

@@ -28,6 +28,7 @@ from snop.learning.frames import (
     require,
 )
 from snop.model.periods import Granularity, parse_period
+from snop.model.vocabulary import Kpi
 
 ACCURACY_COLUMNS = [
     "family",
@@ -68,20 +69,8 @@ ADHERENCE_COLUMNS = ["family", "periods", "planned", "actual", "deviation", "adh
 SUPPLY_DAYS_COLUMNS = ["family", "period", "inventory", "daily_demand", "days_of_supply"]
 TURNS_COLUMNS = ["family", "periods", "cogs", "average_inventory_value", "turns"]
 FILL_COLUMNS = ["family", "periods", "ordered", "on_time", "fill_rate"]
-KPI_COLUMNS = [
-    "family",
-    "accuracy",
-    "bias",
-    "item_accuracy",
-    "item_bias",
-    "wape",
-    "mape",
-    "tracking_signal",
-    "adherence",
-    "days_of_supply",
-    "turns",
-    "fill_rate",
-]
+# the card: the family, then each KPI in the vocabulary's order (one list of the names)
+KPI_COLUMNS = ["family", *(k.value for k in Kpi)]
 
 # Periods ahead whose demand the days of supply cover by default: a quarter of months.
 FORWARD_PERIODS = 3

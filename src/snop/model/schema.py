@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from snop.model.limits import MAX_AMOUNT, MAX_QUANTITY
+from snop.model.vocabulary import Kpi
 
 MONEY = "currency"  # the unit of money columns, in words (e.g. "currency/unit")
 
@@ -743,6 +744,40 @@ SUPPLIER_CAPACITY = Table(
     key=("supplier", "family", "period"),
 )
 
+KPI_TARGETS = Table(
+    "kpi_targets",
+    "Targets of the KPI card (docs/learning.md): the range each KPI should stay in, per "
+    "family (blank family: every family and the company total). Give min, max or both; a "
+    "family's own row wins over the blank-family row. Without a fill_rate row a family's "
+    "fill rate is held to its service_level.",
+    (
+        Column(
+            "kpi",
+            C,
+            "The KPI the target is for, as named in the KPI card.",
+            required=True,
+            choices=tuple(k.value for k in Kpi),
+        ),
+        Column("family", T, "Family code; blank: every family and the company total."),
+        Column(
+            "min",
+            N,
+            "Lowest value on target; blank: no lower bound. Ratios as fractions (accuracy "
+            "0.8 is 80%, bias -0.05 is -5%).",
+            unit="as the KPI",
+            minimum=None,
+        ),
+        Column(
+            "max",
+            N,
+            "Highest value on target; blank: no upper bound (days_of_supply 20).",
+            unit="as the KPI",
+            minimum=None,
+        ),
+    ),
+    key=("kpi", "family"),
+)
+
 SETTINGS = Table(
     "settings",
     "Company-wide settings as name/value rows.",
@@ -821,6 +856,7 @@ TABLES: dict[str, Table] = {
         INITIATIVES,
         CUSTOMER_FORECASTS,
         SUPPLIER_CAPACITY,
+        KPI_TARGETS,
         SETTINGS,
     )
 }

@@ -96,3 +96,28 @@ class DecisionStatus(StrEnum):
 
     OPEN = "open"
     CLOSED = "closed"
+
+
+class Kpi(StrEnum):
+    """The measures of the KPI card (docs/learning.md), in the card's column order: forecast
+    accuracy and bias at family level and as the mean of items, WAPE, MAPE, the tracking
+    signal, production plan adherence, days of supply, inventory turns and fill rate. The
+    ratios are fractions (0.8 = 80 %). Stored as its value (a KPI target names one)."""
+
+    ACCURACY = "accuracy"
+    BIAS = "bias"
+    ITEM_ACCURACY = "item_accuracy"
+    ITEM_BIAS = "item_bias"
+    WAPE = "wape"
+    MAPE = "mape"
+    TRACKING_SIGNAL = "tracking_signal"
+    ADHERENCE = "adherence"
+    DAYS_OF_SUPPLY = "days_of_supply"
+    TURNS = "turns"
+    FILL_RATE = "fill_rate"
+
+    @property
+    def is_ratio(self) -> bool:
+        """A fraction shown as a percent (accuracy 0.8 is 80 %); the others are counts of
+        days, turns per year or the tracking signal's MADs."""
+        return self not in (Kpi.TRACKING_SIGNAL, Kpi.DAYS_OF_SUPPLY, Kpi.TURNS)

@@ -17,6 +17,8 @@ import pandas as pd
 from snop.errors import SnopError
 from snop.learning import exceptions as ex
 from snop.learning import kpis as k
+from snop.learning.frames import TOTAL
+from snop.learning.targets import judge, kpi_targets
 from snop.model.periods import parse_period
 from snop.model.vocabulary import CycleStatus, Strategy
 from snop.model.workbook import Workbook
@@ -38,6 +40,10 @@ class KpiReport:
     by_lag: pd.DataFrame  # accuracy and bias of the consensus made 0, 1, 2... periods ahead
     exceptions: pd.DataFrame
     missing: list[str] = field(default_factory=list)  # actuals not there, what they measure
+    # each family's (and the total's) target per KPI: snop.learning.targets.TARGET_COLUMNS
+    targets: pd.DataFrame = field(default_factory=pd.DataFrame)
+    # the card against them, per family and KPI: snop.learning.targets.JUDGED_COLUMNS
+    judged: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def kpi_report(uow: UnitOfWork, actor: Actor) -> KpiReport:
@@ -60,17 +66,30 @@ def kpi_report(uow: UnitOfWork, actor: Actor) -> KpiReport:
             ex.over_capacity(current.capacity),
             ex.backlog_growing(current.plan),
         ]
+    card = cards[last.cycle]
+    targets = _targets(wb, card)
     return KpiReport(
         last.cycle,
         [p for p in last.header["periods"] if p in set(sold["period"])],
-        cards[last.cycle],
+        card,
         k.kpi_trend(cards),
         tracking,
         plan_vs_actual(versions, wb, sold),
         _by_lag(versions, wb, sold),
         ex.exceptions(*rules),
         _missing(wb),
+        targets,
+        judge(card, targets),
     )
+
+
+def _targets(wb: Workbook, card: pd.DataFrame) -> pd.DataFrame:
+    """The targets of the card's families: the workbook's kpi_targets, and its families'
+    service levels as their fill rates' default (snop.learning.targets)."""
+    families = [str(f) for f in card["family"] if f != TOTAL]
+    levels = wb.families_with_defaults()["service_level"].dropna()
+    service = {str(f): float(v) for f, v in levels.items() if f in set(families)}
+    return kpi_targets(wb.table("kpi_targets"), families, service)
 
 
 def _no_actuals(versions: list[PlanVersion]) -> str:
@@ -276,8 +295,6 @@ def lag1_family_errors(versions: list[PlanVersion], wb: Workbook) -> pd.DataFram
     """Each period's lag-1 family forecast (the consensus of the version starting in it)
     against the family's sales, in the periods with sales: family, period, forecast,
     actual, error (forecast - actual); no total row. The tracking signal's cells."""
-    from snop.learning.frames import TOTAL
-
     cells = _tracking(versions, wb, _sales(wb))
     out: pd.DataFrame = cells.loc[
         cells["family"] != TOTAL, ["family", "period", "forecast", "actual", "error"]
