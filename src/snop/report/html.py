@@ -43,6 +43,8 @@ tr.block td { border-top: 1px solid #9aa5b1; }
 .arrow { margin-left: 3px; font-size: 10px; } .arrow.good { color: var(--good); }
 .arrow.bad { color: var(--bad); }
 svg.spark { vertical-align: middle; margin-left: 4px; color: var(--accent); }
+td.good { color: var(--good); }
+.target { display: block; font-size: 10px; color: var(--muted); font-weight: normal; }
 ul.notes { color: var(--muted); font-size: 12px; }
 @page { size: A4 landscape; margin: 8mm; }
 @media print {

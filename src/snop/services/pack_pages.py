@@ -4,6 +4,7 @@ finance, what changed with the scenarios and levers, and the exceptions and deci
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ import pandas as pd
 
 from snop.integrated.sheet import ROWS
 from snop.learning.frames import TOTAL
-from snop.report import charts
+from snop.report import charts, fmt
 from snop.report.content import Chart, Section, Table, Tile
 from snop.report.sparkline import sparkline
 from snop.services.context import UnitOfWork, stored_workbook
@@ -287,19 +288,23 @@ def card_section(k: KpiReport | None, why: str | None) -> Section:
         return s
     s.notes.append(
         f"version {k.cycle} judged on the actuals of {', '.join(k.periods)}; arrows compare "
-        f"with the version before, lines show the last {TREND_CYCLES} versions"
+        f"with the version before, lines show the last {TREND_CYCLES} versions; green and "
+        "red: on and off target (the kpi_targets table, and each family's service level)"
     )
     trend = k.trend[k.trend["cycle"].isin(sorted(k.trend["cycle"].unique())[-TREND_CYCLES:])]
+    judged = {(str(j["family"]), str(j["kpi"])): j for j in k.judged.to_dict("records")}
     rows, extras, marks = [], {}, {}
     for i, r in enumerate(k.card.itertuples(index=False)):
         fam = str(r.family)
         rows.append({"family": fam, **{key: getattr(r, key) for key, *_ in CARD_KPIS}})
         mine = trend[trend["family"] == fam]
-        for key, _label, _unit, better in CARD_KPIS:
+        for key, _label, unit, better in CARD_KPIS:
             values = [float(v) for v in mine[key]]
             extras[(i, key)] = _arrow(values, better) + sparkline(values)
-            if better == 0 and abs(getattr(r, key)) > 0.1 and key == "bias":
-                marks[(i, key)] = "warn"
+            verdict = judged.get((fam, key))
+            if verdict is not None and verdict["on_target"] is not None:
+                marks[(i, key)] = "good" if verdict["on_target"] else "bad"
+                extras[(i, key)] += _target(verdict["min"], verdict["max"], unit)
     frame = pd.DataFrame(rows, columns=["family", *(key for key, *_ in CARD_KPIS)])
     units = {key: unit for key, _l, unit, _b in CARD_KPIS}
     labels = {key: label for key, label, *_ in CARD_KPIS}
@@ -307,6 +312,17 @@ def card_section(k: KpiReport | None, why: str | None) -> Section:
         Table("kpi_card", "KPIs by family", frame, units, marks=marks, extras=extras, labels=labels)
     )
     return s
+
+
+def _target(low: float, high: float, unit: str) -> str:
+    """A KPI's target under its value: ≥ 80.0%, ≤ 10.0%, or 5.0–20.0."""
+    if np.isnan(high):
+        text = f"≥ {fmt.number(low, unit)}"
+    elif np.isnan(low):
+        text = f"≤ {fmt.number(high, unit)}"
+    else:
+        text = f"{fmt.number(low, unit)} to {fmt.number(high, unit)}"
+    return f'<span class="target">target {html.escape(text)}</span>'
 
 
 def _arrow(values: list[float], better: int | None) -> str:
