@@ -68,11 +68,36 @@ def sheet_cmd(
     all_periods: Annotated[
         bool, typer.Option("--all-periods", help=f"Show every period, not the first {SHOWN_AHEAD}.")
     ] = False,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", help="Write the sheets with their charts to this HTML page instead."
+        ),
+    ] = None,
     as_json: Json = False,
 ) -> None:
     """The family S&OP sheet: sales, operations, inventory, backlog and money by period,
     actuals against the plan on the left, the plan ahead on the right."""
     from snop.services.sheet import family_sheet
+
+    if html is not None:
+        from snop.services.pack import write_sheet_page
+
+        written = write_sheet_page(
+            store(ctx),
+            actor(ctx),
+            html,
+            family,
+            cycle=cycle,
+            strategy=strategy,
+            history=history,
+            scenario=scenario,
+        )
+        if as_json:
+            print_json({"html": str(written)})
+        else:
+            err_console.print(f"wrote the sheet with its charts to {esc(written)}")
+        return
 
     r = family_sheet(
         store(ctx),

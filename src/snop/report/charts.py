@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from snop.report import fmt
 from snop.report.theme import BAND, COLORS, base_layout
 
 RIGHT_AXIS_MARGIN = {"l": 56, "r": 56, "t": 36, "b": 16}  # room for a right axis title
@@ -180,7 +181,7 @@ def capacity_heatmap(title: str, utilisation: pd.DataFrame) -> go.Figure:
     ``utilisation``: a pivot, resources as index, periods as columns, ratios as values.
     """
     z = utilisation.to_numpy(dtype=float)
-    text = [[("" if np.isnan(v) else f"{v * 100:.0f}%") for v in row] for row in z]
+    text = [[fmt.percent(float(v)) for v in row] for row in z]
     scale = [
         [0.0, "#e6f4ea"],
         [0.6, "#b7e1c1"],

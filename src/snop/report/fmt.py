@@ -48,6 +48,13 @@ def _half_up(v: float, digits: int) -> Decimal:
     return Decimal(repr(v)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
 
 
+def percent(value: float, digits: int = 0) -> str:
+    """A ratio as a percent with ``digits`` decimals (a heat map's cells: 97%)."""
+    if math.isnan(value):
+        return ""
+    return _no_minus_zero(f"{_half_up(value * 100, digits):,.{digits}f}") + "%"
+
+
 def short(value: float | None, unit: str, currency: str = "") -> str:
     """A headline number: money and units in k or M (26.97M USD), the rest as :func:`number`."""
     if value is None or math.isnan(value):

@@ -34,6 +34,7 @@ section.page { border-top: 2px solid var(--line); padding-top: 6px; margin-top: 
 .charts { display: grid; grid-template-columns: repeat(2, minmax(0, 1fr)); gap: 6px; }
 section.wide .charts.n3 { grid-template-columns: repeat(3, minmax(0, 1fr)); }
 .charts.n1 { grid-template-columns: minmax(0, 1fr); }
+section[data-section="supply"] .charts { grid-template-columns: minmax(0, 1fr); }
 .tablewrap { overflow-x: auto; }
 table caption { text-align: left; font-weight: 600; padding: 4px 0; }
 td.hist { background: var(--band); }

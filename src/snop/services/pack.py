@@ -21,7 +21,7 @@ from snop.learning.frames import TOTAL
 from snop.model.periods import parse_period
 from snop.report import PACK_FORMATS
 from snop.report.content import Pack, Section
-from snop.services.context import Actor, UnitOfWork, current_cycle, now
+from snop.services.context import Actor, UnitOfWork, current_cycle, now, stored_workbook
 from snop.services.decisions import Agenda, agenda
 from snop.services.finance import FinanceReport, finance_report
 from snop.services.kpis import KpiReport, kpi_report
@@ -91,7 +91,7 @@ def pack_parts(
     from snop.services.levers import gap_levers
     from snop.services.scenarios import compare_scenarios
 
-    period, names, company = _which(uow, cycle, version, scenarios)
+    period, names = _which(uow, cycle, version, scenarios)
     sheet = family_sheet(uow, actor, cycle=period)
     fin = finance_report(uow, actor, cycle=period)
     notes: dict[str, str] = {}
@@ -100,7 +100,7 @@ def pack_parts(
         fin,
         plan_data(uow, period, [f for f in sheet.shown if f != TOTAL]),
         agenda(uow, actor, period, today),
-        company=company,
+        company=_company(uow),
         notes=notes,
     )
     parts.kpis = _optional(notes, "kpis", lambda: kpi_report(uow, actor))
@@ -133,8 +133,8 @@ def _optional(notes: dict[str, str], part: str, call: Callable[[], T]) -> T | No
 
 def _which(
     uow: UnitOfWork, cycle: str | None, version: str | None, scenarios: list[str] | None
-) -> tuple[str, list[str], str]:
-    """The cycle the pack is of, the scenarios it shows and the company's name."""
+) -> tuple[str, list[str]]:
+    """The cycle the pack is of and the scenarios it shows."""
     from snop.services.scenarios import scenario_runs
 
     if cycle is not None and version is not None:
@@ -156,18 +156,20 @@ def _which(
         else:
             period = current_cycle(tx).period
         ran = scenario_runs(tx, period)
-        from snop.services.context import stored_workbook
-
-        company = stored_workbook(tx).setting("company") or ""
     if scenarios is None:
-        return period, ran, company
+        return period, ran
     missing = [n for n in scenarios if n not in ran]
     if missing:
         raise NotFoundError(
             f"scenario {', '.join(missing)} has no run on cycle {period}; the scenarios run "
             f"on it are {', '.join(ran) or 'none'} (snop scenario run NAME)"
         )
-    return period, list(scenarios), company
+    return period, list(scenarios)
+
+
+def _company(uow: UnitOfWork) -> str:
+    with uow.read() as tx:
+        return stored_workbook(tx).setting("company") or ""
 
 
 def assemble(parts: PackParts) -> Pack:
@@ -273,3 +275,49 @@ def write_pack(
         len(pack.tables()),
         left_out,
     )
+
+
+def write_sheet_page(
+    uow: UnitOfWork,
+    actor: Actor,
+    path: Path,
+    family: str | None = None,
+    *,
+    cycle: str | None = None,
+    strategy: str | None = None,
+    history: int = 3,
+    scenario: str | None = None,
+) -> Path:
+    """The family S&OP sheet (``snop sheet``) as an HTML page with the pack's charts:
+    one page per family shown (every family and the total when ``family`` is None)."""
+    from snop.io.atomic import atomic_file
+    from snop.report.html import render_html
+
+    if Path(path).is_dir():
+        raise SnopError(f"--html {path} is a folder; give a file name such as sheet.html")
+    sheet = family_sheet(
+        uow,
+        actor,
+        family,
+        cycle=cycle,
+        strategy=strategy,
+        history=history,
+        scenario=scenario,
+    )
+    shown = [f for f in sheet.shown if f != TOTAL]
+    data = plan_data(uow, sheet.cycle, shown, strategy, scenario)
+    plan = f"scenario {scenario}" if scenario else f"{sheet.strategy} plan"
+    pack = Pack(
+        company=_company(uow),
+        cycle=sheet.cycle,
+        status=sheet.status,
+        strategy=sheet.strategy,
+        currency=sheet.currency,
+        made_at=now(),
+        subtitle=f"S&OP sheet, cycle {sheet.cycle} ({sheet.status}, {plan}, money in "
+        f"{sheet.currency})",
+        sections=[family_section(sheet, f, data.families.get(f)) for f in sheet.shown],
+    )
+    with atomic_file(Path(path)) as tmp:
+        tmp.write_text(render_html(pack), encoding="utf-8")
+    return Path(path)

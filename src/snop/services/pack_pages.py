@@ -51,10 +51,18 @@ class PlanData:
     history: list[str] = field(default_factory=list)  # sales periods drawn
 
 
-def plan_data(uow: UnitOfWork, cycle: str, families: list[str]) -> PlanData:
-    """Sales history, the baseline's band and resource loads per family (and TOTAL)."""
+def plan_data(
+    uow: UnitOfWork,
+    cycle: str,
+    families: list[str],
+    strategy: str | None = None,
+    scenario: str | None = None,
+) -> PlanData:
+    """Sales history, the baseline's band and resource loads per family (and TOTAL), of
+    the plan the sheet shows (``strategy``, ``scenario`` as in
+    :func:`snop.services.finance.plan_basis`)."""
     with uow.read() as tx:
-        basis = plan_basis(tx, cycle)
+        basis = plan_basis(tx, cycle, strategy, scenario)
         sales = stored_workbook(tx).sales
         baseline = tx.forecasts.layer(basis.cycle.period)
         intervals = tx.forecasts.intervals(basis.cycle.period)
@@ -436,11 +444,13 @@ def _family_charts(
 
 def supply_section(strategy: str, data: PlanData) -> Section:
     s = Section("supply", f"Supply: capacity and workforce ({strategy} plan)")
-    cap = data.capacity
-    heat = cap.pivot_table(index="resource", columns="period", values="utilization", sort=False)
-    s.charts.append(
-        Chart("capacity-heatmap", charts.capacity_heatmap("Rough-cut capacity: load", heat))
+    cap = data.capacity.assign(
+        # what each month's demand asks of the resource, whatever the plan then does about it
+        asked=data.capacity["required_load"] / data.capacity["capacity"]
     )
+    heat = cap.pivot_table(index="resource", columns="period", values="asked", sort=False)
+    title = "Rough-cut capacity: the load each month's demand asks, over capacity"
+    s.charts.append(Chart("capacity-heatmap", charts.capacity_heatmap(title, heat)))
     periods = list(heat.columns)
     wf = data.workforce
     s.charts.append(
