@@ -18,6 +18,7 @@ import pytest
 
 from snop.learning.frames import TOTAL
 from snop.report import fmt
+from snop.report.pdf import html_to_pdf
 from snop.services.context import Actor, UnitOfWork
 from snop.services.finance import finance_report
 from snop.services.kpis import kpi_report
@@ -114,12 +115,11 @@ def test_the_pdf_puts_each_family_on_one_page_with_nothing_cut_off(
     demo: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
 ) -> None:
     need_poppler()
-    out = tmp_path / "pack.pdf"
     with browser_page():  # skips (locally) without a Chromium
         pass
-    r = cli("--db", _store(demo), "report", "--out", out, "--no-levers", "--json")
-    assert r.exit_code == 0, r.stderr
-    assert json.loads(r.stdout)["format"] == "pdf"
+    out = tmp_path / "pack.pdf"
+    # the demo's own pack, printed as `snop report --format pdf` prints a pack
+    html_to_pdf((demo[0] / "demo" / "pack.html").read_text(encoding="utf-8"), out)
     pages = _pdf_pages(out)
     starts = [p.splitlines()[0].strip() if p.strip() else "" for p in pages]
     for fam in FAMILIES:
@@ -178,9 +178,10 @@ def test_the_excel_pack_holds_the_same_figures(
 ) -> None:
     db = _store(demo)
     out = tmp_path / "pack.xlsx"
-    r = cli("--db", db, "report", "--out", out, "--no-levers")
+    r = cli("--db", db, "report", "--out", out, "--no-levers", "--json")
     assert r.exit_code == 0, r.stderr
-    assert r.stdout.strip() == str(out)
+    done = json.loads(r.stdout)  # --json: stdout is only JSON
+    assert done["path"] == str(out) and done["format"] == "xlsx" and done["pages"] == 11
     sheet, fin, _ = _services(db)
     book = openpyxl.load_workbook(out)
     assert {f"plan_sheet_{f}" for f in FAMILIES} | {"plan_sheet_total"} <= set(book.sheetnames)
@@ -211,7 +212,23 @@ def test_pack_errors_are_clear(demo: tuple[Path, object], tmp_path: Path) -> Non
     assert r.exit_code == 1 and "shift_freeze, upside" in r.stderr
     r = cli("--db", db, "report", "--out", tmp_path, "--format", "html")
     assert r.exit_code == 1 and not r.traceback and "is a folder" in r.stderr
-    r = cli("--db", db, "report", "--out", tmp_path / "new" / "p.html", "--no-levers")
+    r = cli("--db", db, "report", "--out", tmp_path / "p.pdf", "--cycle", "2025-01", "--json")
+    assert r.exit_code == 1 and "cycle 2025-01 does not exist" in r.stderr and r.stdout == ""
+
+
+def test_sheet_html_draws_the_family_sheet_with_its_charts(
+    demo: tuple[Path, object], tmp_path: Path
+) -> None:
+    db = _store(demo)
+    page = tmp_path / "cook.html"
+    r = cli("--db", db, "sheet", "--family", "COOK", "--html", page, "--json")
     assert r.exit_code == 0, r.stderr
-    written = tmp_path / "new" / "p.html"
-    assert written.stat().st_mode & 0o044 == 0o044  # others may read it (a shared drive)
+    assert r.json() == {"html": str(page)}
+    text = page.read_text(encoding="utf-8")
+    for chart in ("demand-COOK", "production-COOK", "inventory-COOK"):
+        assert f'data-chart="{chart}"' in text
+    assert text.count("<section") == 1 and 'data-family="COOK"' in text
+    sheet, _, _ = _services(db)
+    value = sheet.sheet.grid("COOK").loc["revenue", sheet.sheet.horizon[0]]  # type: ignore[attr-defined]
+    cell = f'data-col="{sheet.sheet.horizon[0]}">{fmt.number(value, "money")}<'  # type: ignore[attr-defined]
+    assert cell in text.split('<tr data-row="revenue">', 1)[1].split("</tr>", 1)[0] + "<"
