@@ -21,10 +21,12 @@ from snop.learning.frames import TOTAL
 from snop.model.periods import parse_period
 from snop.report import PACK_FORMATS
 from snop.report.content import Pack, Section
+from snop.services.compare import Comparison, compare
 from snop.services.context import Actor, UnitOfWork, current_cycle, now, stored_workbook
 from snop.services.decisions import Agenda, agenda
 from snop.services.finance import FinanceReport, finance_report
 from snop.services.kpis import KpiReport, kpi_report
+from snop.services.levers import LeverReport, gap_levers
 from snop.services.pack_pages import (
     PlanData,
     card_section,
@@ -36,6 +38,7 @@ from snop.services.pack_pages import (
     plan_data,
     supply_section,
 )
+from snop.services.scenarios import ScenarioComparison, compare_scenarios, scenario_runs
 from snop.services.sheet import SheetReport, family_sheet
 
 T = TypeVar("T")
@@ -51,9 +54,9 @@ class PackParts:
     data: PlanData  # what the charts draw beyond the sheet
     agenda: Agenda
     kpis: KpiReport | None = None
-    changes: object | None = None  # snop.services.compare.Comparison
-    scenarios: object | None = None  # snop.services.scenarios.ScenarioComparison
-    levers: object | None = None  # snop.services.levers.LeverReport
+    changes: Comparison | None = None
+    scenarios: ScenarioComparison | None = None
+    levers: LeverReport | None = None
     company: str = ""
     notes: dict[str, str] | None = None  # part -> why it is missing
 
@@ -87,10 +90,6 @@ def pack_parts(
     today: date | None = None,
 ) -> PackParts:
     """Call each use case the pack shows."""
-    from snop.services.compare import compare
-    from snop.services.levers import gap_levers
-    from snop.services.scenarios import compare_scenarios
-
     period, names = _which(uow, cycle, version, scenarios)
     sheet = family_sheet(uow, actor, cycle=period)
     fin = finance_report(uow, actor, cycle=period)
@@ -135,8 +134,6 @@ def _which(
     uow: UnitOfWork, cycle: str | None, version: str | None, scenarios: list[str] | None
 ) -> tuple[str, list[str]]:
     """The cycle the pack is of and the scenarios it shows."""
-    from snop.services.scenarios import scenario_runs
-
     if cycle is not None and version is not None:
         raise SnopError("give --cycle or --version, not both")
     with uow.read() as tx:

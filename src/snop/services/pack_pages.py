@@ -6,20 +6,24 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from snop.integrated.sheet import ROWS
 from snop.learning.frames import TOTAL
+from snop.model.vocabulary import Kpi
 from snop.report import charts, fmt
 from snop.report.content import Chart, Section, Table, Tile
 from snop.report.sparkline import sparkline
+from snop.services.compare import Comparison
 from snop.services.context import UnitOfWork, stored_workbook
 from snop.services.decisions import Agenda
 from snop.services.finance import FinanceReport, plan_basis
 from snop.services.kpis import KpiReport
+from snop.services.levers import LeverReport, lever_what
+from snop.services.scenarios import ScenarioComparison
 from snop.services.sheet import SheetReport, family_resources
 from snop.supply.safety import family_band
 
@@ -251,7 +255,7 @@ def _asks(parts: PackParts, cur: str) -> list[str]:
         listed = ", ".join(f"{n} for {o}" for o, n in by.items())
         out.append(f"Review the {len(parts.kpis.exceptions)} exceptions ({listed}).")
     if parts.scenarios is not None:
-        names = [p for p in parts.scenarios.plans if p != "base" and not p.startswith("version")]  # type: ignore[attr-defined]
+        names = [p for p in parts.scenarios.plans if p != "base" and not p.startswith("version")]
         out.append(f"Choose among the scenarios {', '.join(names)} (see What changed).")
     return out
 
@@ -278,14 +282,14 @@ def _decisions_table(name: str, title: str, ag: Agenda) -> Table:
 
 # ---------------------------------------------------------------- report card
 
-CARD_KPIS = (
-    ("accuracy", "Forecast accuracy", "ratio", 1),
-    ("bias", "Bias", "ratio", 0),
-    ("tracking_signal", "Tracking signal", "signal", 0),
-    ("adherence", "Plan adherence", "ratio", 1),
-    ("fill_rate", "Fill rate", "ratio", 1),
-    ("days_of_supply", "Days of supply", "days", None),
-    ("turns", "Inventory turns", "signal", 1),
+CARD_KPIS: tuple[tuple[str, str, str, int | None], ...] = (
+    (Kpi.ACCURACY.value, "Forecast accuracy", "ratio", 1),
+    (Kpi.BIAS.value, "Bias", "ratio", 0),
+    (Kpi.TRACKING_SIGNAL.value, "Tracking signal", "signal", 0),
+    (Kpi.ADHERENCE.value, "Plan adherence", "ratio", 1),
+    (Kpi.FILL_RATE.value, "Fill rate", "ratio", 1),
+    (Kpi.DAYS_OF_SUPPLY.value, "Days of supply", "days", None),
+    (Kpi.TURNS.value, "Inventory turns", "signal", 1),
 )  # key, label, unit, better: 1 higher, 0 nearer zero, None neither
 
 
@@ -579,7 +583,7 @@ def changes_section(parts: PackParts, notes: dict[str, str]) -> Section:
     return s
 
 
-def _changes(s: Section, cmp: Any) -> None:
+def _changes(s: Section, cmp: Comparison) -> None:
     causes = cmp.demand.by_cause()
     old = float(cmp.demand.cells["old"].sum())
     steps = [
@@ -641,7 +645,7 @@ SCENARIO_MEASURES = (
 )
 
 
-def _scenarios(s: Section, sc: Any) -> None:
+def _scenarios(s: Section, sc: ScenarioComparison) -> None:
     t = sc.table[sc.table["family"] == TOTAL]
     wide = t.pivot_table(index="measure", columns="plan", values="value", sort=False)
     wide = wide.reindex(index=[m for m in SCENARIO_MEASURES if m in wide.index], columns=sc.plans)
@@ -674,9 +678,7 @@ def _scenarios(s: Section, sc: Any) -> None:
         s.notes.append(f"scenario {name} has no feasible plan: {'; '.join(why[:2])}")
 
 
-def _levers(s: Section, lv: Any) -> None:
-    from snop.services.levers import lever_what
-
+def _levers(s: Section, lv: LeverReport) -> None:
     data = lv.to_json()
     rows = [
         {
