@@ -622,13 +622,14 @@ def _changes(s: Section, cmp: Comparison) -> None:
     rows = []
     for measure, wf in cmp.supply.items():
         for r in wf.by_cause().itertuples(index=False):
-            rows.append({"measure": measure, "cause": r.cause, "change": r.change})
+            rows.append({"measure": str(measure), "cause": r.cause, "change": r.change})
     s.tables.append(
         Table(
             "changes_supply",
             f"Supply plan, change by cause ({cmp.strategy} plan; cost in money)",
             pd.DataFrame(rows, columns=["measure", "cause", "change"]),
-            units={"change": "units"},
+            units={"measure": "text", "cause": "text"},
+            row_units=["money" if str(r["measure"]).startswith("cost") else "units" for r in rows],
         )
     )
 
