@@ -181,7 +181,7 @@ def test_the_excel_pack_holds_the_same_figures(
     r = cli("--db", db, "report", "--out", out, "--no-levers", "--json")
     assert r.exit_code == 0, r.stderr
     done = json.loads(r.stdout)  # --json: stdout is only JSON
-    assert done["path"] == str(out) and done["format"] == "xlsx" and done["pages"] == 11
+    assert done["path"] == str(out) and done["format"] == "xlsx" and done["sections"] == 11
     sheet, fin, _ = _services(db)
     book = openpyxl.load_workbook(out)
     assert {f"plan_sheet_{f}" for f in FAMILIES} | {"plan_sheet_total"} <= set(book.sheetnames)

@@ -174,8 +174,8 @@ def demo_cmd(
     if result.pack is not None:
         pk = result.pack
         console.print(
-            f"[bold]executive pack[/] of cycle {esc(pk.cycle)}: {esc(pk.path)} ({pk.pages} "
-            f"pages, {pk.charts} charts; open it in a browser, it needs no network). As PDF or "
+            f"[bold]executive pack[/] of cycle {esc(pk.cycle)}: {esc(pk.path)} ({pk.sections} "
+            f"sections, {pk.charts} charts; open it in a browser, it needs no network). As PDF or "
             f"Excel: snop --db {esc(db)} report --out pack.pdf (or pack.xlsx)"
         )
     last = result.months[-1].cycle

@@ -74,7 +74,7 @@ def report_cmd(
         print_json(done.to_json())
         return
     err_console.print(
-        f"pack of cycle {esc(done.cycle)} ({done.status}): {done.pages} pages, "
+        f"pack of cycle {esc(done.cycle)} ({done.status}): {done.sections} sections, "
         f"{done.charts} charts, {done.tables} tables"
     )
     typer.echo(str(out))

@@ -208,7 +208,7 @@ class PackFile:
     format: str
     cycle: str
     status: str
-    pages: int  # sections: the cover, the card, one per family and the total, ...
+    sections: int  # the cover, the card, one per family and the total, ...
     charts: int
     tables: int
     notes: list[str]  # the parts left out, and why
@@ -219,7 +219,7 @@ class PackFile:
             "format": self.format,
             "cycle": self.cycle,
             "status": self.status,
-            "pages": self.pages,
+            "sections": self.sections,
             "charts": self.charts,
             "tables": self.tables,
             "notes": self.notes,
