@@ -39,6 +39,8 @@ DbOption = Annotated[
 ]
 
 
+TOKEN_ENV = "SNOP_TOKEN"  # an API token: the CLI acts as its user
+
 UserOption = Annotated[
     str | None,
     typer.Option(
@@ -61,17 +63,48 @@ def store(ctx: typer.Context) -> UnitOfWork:
 
 def actor(ctx: typer.Context, *roles: str | None, name: str | None = None) -> Actor:
     """Who runs this command: ``name`` (a command's --author), else the global --user,
-    else the login name; acting in ``roles`` (none given: the action's owner role)."""
+    else the login name; acting in ``roles`` (none given: the action's owner role).
+
+    Once the store has users, that is a user of the store, acting only in roles they hold:
+    the user named, or the one whose token is in ``SNOP_TOKEN`` (docs/security.md)."""
     import getpass
 
     obj: dict[str, Any] = ctx.ensure_object(dict)
+    asked = [r for r in roles if r]
     who = name or obj.get("user")
+    uow: UnitOfWork | None = obj.get("uow")  # set when the command uses the store
+    if uow is not None:
+        from snop.services.users import users_exist
+
+        if users_exist(uow):
+            return _store_user(uow, who, asked)
     if not who:
         try:
             who = getpass.getuser()
         except (OSError, KeyError):  # no login name (a container): still someone
             who = "local"
-    return Actor.of(str(who), *(r for r in roles if r))
+    return Actor.of(str(who), *asked)
+
+
+def _store_user(uow: UnitOfWork, who: str | None, roles: list[str]) -> Actor:
+    import getpass
+    import os
+
+    from snop.errors import NotAllowed
+    from snop.services.users import actor_of_token, actor_of_user
+
+    token = os.environ.get(TOKEN_ENV)
+    if token:
+        by_token = actor_of_token(uow, token)
+        if who and who != by_token.name:
+            raise NotAllowed(f"{TOKEN_ENV} is a token of {by_token.name}, not of {who}")
+        who = by_token.name
+    if not who:
+        try:
+            who = getpass.getuser()
+        except (OSError, KeyError):
+            who = "local"
+    return actor_of_user(uow, str(who), roles)
 
 
 def print_json(value: Any) -> None:

@@ -800,6 +800,7 @@ SETTINGS = Table(
                 "step_due_days",
                 "fiscal_year_start",
                 "safety_stock_basis",
+                "allow_self_approval",
             ),
         ),
         Column(
@@ -823,7 +824,8 @@ SETTINGS = Table(
             "for the financial plan's quarters and years; safety_stock_basis (given/"
             "forecast_error, default given) says whether the plan keeps the families' "
             "safety_stock or sizes it from the forecast error, the service_level and the "
-            "replenishment_lead_time.",
+            "replenishment_lead_time; allow_self_approval (yes/no, default no) lets whoever "
+            "submitted the demand plan also approve it, in a store with users.",
             required=True,
             free_text=True,
         ),

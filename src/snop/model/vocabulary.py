@@ -49,16 +49,21 @@ class StepStatus(StrEnum):
 
 
 class Role(StrEnum):
-    """The roles that own the steps of the cycle (a workbook's demand layers may name more).
+    """The roles of the people who plan: they own the steps of the cycle and the demand
+    layers (a workbook's demand layers may name more), and a user holds one or more.
 
     An actor acts in one or more roles; a step is signed off by an actor in its owner role.
     """
 
     DEMAND_PLANNER = "demand_planner"
+    SALES = "sales"
+    MARKETING = "marketing"
     SUPPLY_PLANNER = "supply_planner"
     FINANCE = "finance"
     SOP_LEADER = "sop_leader"
     EXECUTIVE = "executive"
+    ADMIN = "admin"  # manages users; acts in no planning role by itself
+    VIEWER = "viewer"  # reads everything, changes nothing
 
 
 class OverrideKind(StrEnum):

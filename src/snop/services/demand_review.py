@@ -89,6 +89,9 @@ __all__ = [
 # --- inside the cycle service's transaction -----------------------------------------------
 
 
+SELF_APPROVAL = "allow_self_approval"  # the setting that lets a submitter approve
+
+
 def start_draft(tx: Tx, wb: Workbook, cycle: Cycle) -> CarriedOverrides:
     """Create ``cycle``'s draft demand plan (``wb``: the workbook as the cycle plans on it),
     carrying the in-force overrides of the last approved plan before it, clipped to the
@@ -430,6 +433,7 @@ def approve(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> Demand
         plan = read_plan(tx, cycle, wb)
         approvable(plan)
         role = _approver_only(actor, plan, "approve the demand plan")
+        _not_own_submission(tx, wb, actor, plan)
         tx.demand.set_status(
             plan.cycle,
             SUBMITTED,
@@ -442,6 +446,20 @@ def approve(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> Demand
         tx.demand.freeze(plan.cycle, plan.replay, [ov.id for ov in plan.overrides])
         stale_after(tx, cycle.period, DEMAND_REVIEW)  # the supply review plans on it again
         return read_plan(tx, cycle, wb)
+
+
+def _not_own_submission(tx: Tx, wb: Workbook, actor: Actor, plan: DemandPlan) -> None:
+    """Four eyes: in a store with users, whoever submitted the plan does not approve it,
+    unless the setting allow_self_approval says yes. (A store without users is one
+    planner's, who does every step.)"""
+    if plan.record.get("submitted_by") != actor.name or tx.users.count() == 0:
+        return
+    if (wb.setting(SELF_APPROVAL) or "no").strip().lower() in ("yes", "true", "1"):
+        return
+    raise NotAllowed(
+        f"{actor.name} submitted this plan and may not also approve it; another "
+        f"{plan.approver_role} approves (or the setting {SELF_APPROVAL}=yes allows it)"
+    )
 
 
 def _approver_only(actor: Actor, plan: DemandPlan, what: str) -> str:

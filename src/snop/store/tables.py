@@ -294,3 +294,36 @@ decision = sa.Table(
     sa.Column("closed_in", KEY_TEXT, nullable=True),
     sa.Column("note", sa.Text, nullable=True),
 )
+# Who may use the store, in which roles (comma-separated Role values). A password is
+# stored only as its argon2 hash; ``demo`` marks the demo company's documented users.
+app_user = sa.Table(
+    "app_user",
+    metadata,
+    sa.Column("name", KEY_TEXT, primary_key=True),
+    sa.Column("roles", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=True),
+    sa.Column("demo", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.Column("created_at", KEY_TEXT, nullable=False),
+    sa.Column("disabled_at", KEY_TEXT, nullable=True),
+)
+# API tokens and web sessions: only the SHA-256 of the secret is kept (the secrets are 256
+# random bits, so a fast hash is enough), and a stolen table holds nothing to log in with.
+api_token = sa.Table(
+    "api_token",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("user_name", KEY_TEXT, sa.ForeignKey("app_user.name"), nullable=False, index=True),
+    sa.Column("token_hash", KEY_TEXT, nullable=False, unique=True),
+    sa.Column("label", sa.Text, nullable=False),
+    sa.Column("created_at", KEY_TEXT, nullable=False),
+    sa.Column("revoked_at", KEY_TEXT, nullable=True),
+)
+web_session = sa.Table(
+    "web_session",
+    metadata,
+    sa.Column("session_hash", KEY_TEXT, primary_key=True),
+    sa.Column("user_name", KEY_TEXT, sa.ForeignKey("app_user.name"), nullable=False, index=True),
+    sa.Column("csrf", KEY_TEXT, nullable=False),
+    sa.Column("created_at", KEY_TEXT, nullable=False),
+    sa.Column("expires_at", KEY_TEXT, nullable=False),
+)

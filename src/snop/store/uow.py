@@ -22,6 +22,7 @@ from snop.store.demand_repo import DemandRepo
 from snop.store.document_repo import DocumentRepo
 from snop.store.forecast_repo import ForecastRepo
 from snop.store.scenario_repo import InitiativeRepo, ScenarioRepo
+from snop.store.user_repo import UserRepo
 from snop.store.workbook_repo import get_meta, load_workbook, save_workbook
 
 
@@ -73,6 +74,10 @@ class Tx:
     @cached_property
     def initiatives(self) -> InitiativeRepo:
         return InitiativeRepo(self.conn)
+
+    @cached_property
+    def users(self) -> UserRepo:
+        return UserRepo(self.conn)
 
 
 class WorkbookCache:
