@@ -61,6 +61,7 @@ def _register() -> None:
         plan_cmd,
         report_cmd,
         scenario_cmd,
+        serve_cmd,
         user_cmd,
         workbook_cmd,
     )

@@ -1,0 +1,55 @@
+"""The web application: the REST API under ``/api`` (OpenAPI at ``/docs``) and the web
+pages, over one store. ``snop serve`` runs it with uvicorn."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from snop.api import errors
+from snop.api.deps import LoginLimiter
+from snop.io.jsonable import jsonable
+from snop.services.context import UnitOfWork
+
+STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+
+
+class SnopJSON(JSONResponse):
+    """Responses in the one JSON form of the CLI's --json (:mod:`snop.io.jsonable`):
+    frames as records, NaN as null, dates as ISO text."""
+
+    def render(self, content: Any) -> bytes:
+        return super().render(jsonable(content))
+
+
+def create_app(uow: UnitOfWork) -> FastAPI:
+    """The app over ``uow``'s store."""
+    from snop.api.routes import ROUTERS
+
+    app = FastAPI(
+        title="snop",
+        summary="Sales & Operations Planning: the REST API over the S&OP cycle",
+        version="0.1.0",
+        default_response_class=SnopJSON,
+        docs_url="/docs",
+        openapi_url="/api/openapi.json",
+    )
+    app.state.uow = uow
+    app.state.logins = LoginLimiter()
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    _web(app)
+    return app
+
+
+def _web(app: FastAPI) -> None:
+    """The web pages and their static files (Plotly and HTMX served from here: no CDN)."""
+    try:
+        from snop.web.pages import mount
+    except ImportError:  # the pages are optional to the API
+        return
+    mount(app)

@@ -1,0 +1,7 @@
+"""The API's routers, one module per area; :data:`ROUTERS` lists them for the app."""
+
+from __future__ import annotations
+
+from snop.api.routes import auth, cycles
+
+ROUTERS = [auth.router, cycles.router]
