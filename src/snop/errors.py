@@ -23,6 +23,15 @@ class ConflictError(SnopError):
     """Someone else changed the same thing first (a race lost); nothing was changed."""
 
 
+class StaleValue(ConflictError):
+    """A change made on a value that has changed since it was read (another planner edited
+    the same cells): ``current`` is the value now, ``expected`` the one the change saw."""
+
+    def __init__(self, message: str, current: float, expected: float) -> None:
+        super().__init__(message)
+        self.current, self.expected = current, expected
+
+
 # Layers that know a foreign exception (the store knows its driver's errors) register a
 # function that turns it into a message, or None when it is not theirs to explain.
 Translator = Callable[[BaseException], str | None]

@@ -60,7 +60,7 @@ def test_demo_smoke(demo: tuple[Path, subprocess.CompletedProcess[str]]) -> None
     assert present == {MARKER, *made}
     assert made <= set((folder / MARKER).read_text().splitlines())
     # the store holds the four versions, readable by every door
-    listed = cli("--db", folder / "snop.db", "cycle", "list", "--json").json()
+    listed = cli("--db", folder / "snop.db", "--user", "lee", "cycle", "list", "--json").json()
     assert [(c["period"], c["status"]) for c in listed] == [
         ("2026-08", "closed"),
         ("2026-09", "closed"),
@@ -87,7 +87,7 @@ def test_xlsx_and_csv_round_trips_keep_every_number(
 ) -> None:
     root, _ = demo
     store = root / "demo" / "snop.db"
-    assert cli("--db", store, "export", tmp_path / "a.xlsx").exit_code == 0
+    assert cli("--db", store, "--user", "lee", "export", tmp_path / "a.xlsx").exit_code == 0
     assert cli("validate", tmp_path / "a.xlsx").exit_code == 0
     r = cli("--db", tmp_path / "b.db", "import", tmp_path / "a.xlsx")
     assert r.exit_code == 0, r.stderr
@@ -102,7 +102,7 @@ def test_xlsx_and_csv_round_trips_keep_every_number(
             cli("--db", tmp_path / f"c{fmt}.db", "import", tmp_path / f"again-{fmt}").exit_code == 0
         )
         pd.testing.assert_frame_equal(before, _sales(tmp_path / f"c{fmt}.db"), check_exact=True)
-    assert cli("--db", store, "export", tmp_path / "csv1").exit_code == 0
+    assert cli("--db", store, "--user", "lee", "export", tmp_path / "csv1").exit_code == 0
     assert cli("--db", tmp_path / "cx.db", "export", tmp_path / "csv2").exit_code == 0
     for f in (tmp_path / "csv1").iterdir():
         assert f.read_bytes() == (tmp_path / "csv2" / f.name).read_bytes(), f.name

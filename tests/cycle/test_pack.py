@@ -178,7 +178,7 @@ def test_the_excel_pack_holds_the_same_figures(
 ) -> None:
     db = _store(demo)
     out = tmp_path / "pack.xlsx"
-    r = cli("--db", db, "report", "--out", out, "--no-levers", "--json")
+    r = cli("--db", db, "--user", "erin", "report", "--out", out, "--no-levers", "--json")
     assert r.exit_code == 0, r.stderr
     done = json.loads(r.stdout)  # --json: stdout is only JSON
     assert done["path"] == str(out) and done["format"] == "xlsx" and done["sections"] == 11
@@ -203,16 +203,16 @@ def test_the_excel_pack_holds_the_same_figures(
 
 def test_pack_errors_are_clear(demo: tuple[Path, object], tmp_path: Path) -> None:
     db = _store(demo)
-    r = cli("--db", db, "report", "--out", tmp_path / "pack.doc")
+    r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path / "pack.doc")
     assert r.exit_code == 1 and not r.traceback and "--format html|pdf|xlsx" in r.stderr
-    r = cli("--db", db, "report", "--out", tmp_path / "p.html", "--version", "2027-01")
+    r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path / "p.html", "--version", "2027-01")
     assert r.exit_code == 1 and "no approved version 2027-01" in r.stderr
     assert "2026-08, 2026-09, 2026-10, 2026-11" in r.stderr
-    r = cli("--db", db, "report", "--out", tmp_path / "p.html", "--scenario", "nope")
+    r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path / "p.html", "--scenario", "nope")
     assert r.exit_code == 1 and "shift_freeze, upside" in r.stderr
-    r = cli("--db", db, "report", "--out", tmp_path, "--format", "html")
+    r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path, "--format", "html")
     assert r.exit_code == 1 and not r.traceback and "is a folder" in r.stderr
-    r = cli("--db", db, "report", "--out", tmp_path / "p.pdf", "--cycle", "2025-01", "--json")
+    r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path / "p.pdf", "--cycle", "2025-01", "--json")
     assert r.exit_code == 1 and "cycle 2025-01 does not exist" in r.stderr and r.stdout == ""
 
 
@@ -221,7 +221,7 @@ def test_sheet_html_draws_the_family_sheet_with_its_charts(
 ) -> None:
     db = _store(demo)
     page = tmp_path / "cook.html"
-    r = cli("--db", db, "sheet", "--family", "COOK", "--html", page, "--json")
+    r = cli("--db", db, "--user", "erin", "sheet", "--family", "COOK", "--html", page, "--json")
     assert r.exit_code == 0, r.stderr
     assert r.json() == {"html": str(page)}
     text = page.read_text(encoding="utf-8")

@@ -86,13 +86,17 @@ def demo_cmd(
     months: Annotated[
         int, typer.Option(help="Monthly cycles to run (at least 1; the last ends approved).")
     ] = 4,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the web app on the demo's store.")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="The web app's port (--serve).")] = 8000,
 ) -> None:
     """Create the demo company and run months of its S&OP cycle in a fresh folder.
 
     Each month: forecast, demand review, supply review, sign-offs and the executive
     approval; then the month's actuals arrive and the next cycle rolls forward."""
     from snop.services.context import UnitOfWork
-    from snop.services.demo import simulate
+    from snop.services.demo import DEMO_PASSWORD, DEMO_USERS, simulate
 
     if months < 1 or months > 12:
         raise SnopError(f"--months {months}: run 1 to 12 cycles")
@@ -176,16 +180,22 @@ def demo_cmd(
         console.print(
             f"[bold]executive pack[/] of cycle {esc(pk.cycle)}: {esc(pk.path)} ({pk.sections} "
             f"sections, {pk.charts} charts; open it in a browser, it needs no network). As PDF or "
-            f"Excel: snop --db {esc(db)} report --out pack.pdf (or pack.xlsx)"
+            f"Excel: snop --db {esc(db)} --user erin report --out pack.pdf (or pack.xlsx)"
         )
     last = result.months[-1].cycle
+    run = f"snop --db {esc(db)} --user lee"  # the store has users: act as one
     console.print(
         f"done in {time.perf_counter() - start:.1f}s; versions "
-        f"{', '.join(r.cycle for r in result.months)}. Try: snop --db {esc(db)} cycle status, "
-        f"snop --db {esc(db)} plan show --version {esc(last)}, "
-        f"snop --db {esc(db)} sheet --family COOK, snop --db {esc(db)} finance, "
-        f"snop --db {esc(db)} scenario compare upside shift_freeze"
+        f"{', '.join(r.cycle for r in result.months)}. Try: {run} cycle status, "
+        f"{run} plan show --version {esc(last)}, {run} sheet --family COOK, {run} finance, "
+        f"{run} scenario compare upside shift_freeze; the web app: snop --db {esc(db)} serve"
     )
+    users = ", ".join(f"{u.name} ({', '.join(sorted(u.roles))})" for u in DEMO_USERS)
+    console.print(f"demo users, one per role, password {DEMO_PASSWORD}: {users}", markup=False)
+    if serve:
+        from snop.cli.serve_cmd import serve_store
+
+        serve_store(UnitOfWork.open(str(db)), "127.0.0.1", port)
 
 
 def month_lines(run: MonthRun) -> list[str]:

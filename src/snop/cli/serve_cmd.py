@@ -9,6 +9,7 @@ import typer
 from snop.cli.common import err_console, esc, store
 from snop.cli.main import app
 from snop.errors import SnopError
+from snop.services.context import UnitOfWork
 
 
 @app.command("serve")
@@ -18,12 +19,16 @@ def serve_cmd(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web app and the REST API (OpenAPI at /docs) on the store."""
+    serve_store(store(ctx), host, port)
+
+
+def serve_store(uow: UnitOfWork, host: str, port: int) -> None:
+    """Run the app on ``uow`` with uvicorn until interrupted."""
     import uvicorn
 
     from snop.api.app import create_app
     from snop.services.users import users_exist
 
-    uow = store(ctx)
     if not users_exist(uow):
         raise SnopError(
             "the store has no users yet, and the web app serves users only: add one with "

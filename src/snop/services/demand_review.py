@@ -50,7 +50,7 @@ from snop.demand.review import (
     with_remedies,
     workbook_overrides,
 )
-from snop.errors import NotAllowed, NotFoundError
+from snop.errors import NotAllowed, NotFoundError, StaleValue
 from snop.learning.kpis import layer_fva
 from snop.model.periods import parse_period
 from snop.model.vocabulary import PlanStatus
@@ -228,18 +228,28 @@ def _cycle(tx: Tx, period: str | None) -> Cycle:
 
 
 def add_override(
-    uow: UnitOfWork, actor: Actor, ov: Override, *, preview: bool = False
+    uow: UnitOfWork,
+    actor: Actor,
+    ov: Override,
+    *,
+    preview: bool = False,
+    expected: float | None = None,
 ) -> OverrideResult:
     """Apply one override (by ``actor``, in the role that owns its layer) to the current
     cycle's draft; with ``preview`` store nothing.
 
     The override must apply cleanly (its split respects locks, no demand goes negative, no
     override above it stops applying) or OverrideError says why and nothing changes.
+    ``expected``: the value of the override's cells in its layer (summed over its key and
+    periods) as the author last saw it; if another change moved it since, StaleValue says
+    what it is now and nothing changes (optimistic locking: no lost update).
     """
     with uow.read() if preview else uow.write() as tx:
         cycle = current_cycle(tx)
         plan = read_plan(tx, cycle, cycle_workbook(tx, cycle))
         editable(plan)
+        if expected is not None:
+            _unchanged(plan, ov, expected)
         if ov.layer == STATISTICAL:
             check_override(plan.replay.hierarchy, plan.layers, ov)  # says why not
         owner = plan.layer(ov.layer)
@@ -446,6 +456,28 @@ def approve(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> Demand
         tx.demand.freeze(plan.cycle, plan.replay, [ov.id for ov in plan.overrides])
         stale_after(tx, cycle.period, DEMAND_REVIEW)  # the supply review plans on it again
         return read_plan(tx, cycle, wb)
+
+
+def cell_value(plan: DemandPlan, ov: Override) -> float:
+    """The value of the cells ``ov`` changes, in its layer: its key at its level, summed
+    over its periods."""
+    view = plan.view(ov.level, [ov.layer])
+    last = ov.to_period or ov.period
+    mine = view[(view["key"] == ov.key) & (view["period"] >= ov.period) & (view["period"] <= last)]
+    return float(mine[ov.layer].sum())
+
+
+def _unchanged(plan: DemandPlan, ov: Override, expected: float) -> None:
+    current = cell_value(plan, ov)
+    if abs(current - expected) > 1e-6 * max(1.0, abs(current)):
+        raise StaleValue(
+            f"{ov.layer} {ov.level} {ov.key} {ov.period}"
+            + (f"..{ov.to_period}" if ov.to_period and ov.to_period != ov.period else "")
+            + f" was changed by someone else since you read it: it is now {current:,.2f}, "
+            f"you saw {expected:,.2f}; nothing was changed",
+            current,
+            expected,
+        )
 
 
 def _not_own_submission(tx: Tx, wb: Workbook, actor: Actor, plan: DemandPlan) -> None:

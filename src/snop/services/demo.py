@@ -50,6 +50,12 @@ FAY = Actor.of("fay", "finance")
 LEE = Actor.of("lee", "sop_leader")
 ERIN = Actor.of("erin", "executive")
 LATE_PAYROLL = "2026-09"  # the month whose workers' actuals do not arrive in time
+ADA = Actor.of("ada", "admin")
+VIC = Actor.of("vic", "viewer")
+# The demo company's users, one per role, all with this password (docs/security.md). They
+# are marked as demo users; a real store has no default password.
+DEMO_PASSWORD = "snop-demo-password"
+DEMO_USERS = (ADA, DANA, SAM, MAYA, SID, FAY, LEE, ERIN, VIC)
 
 
 @dataclass
@@ -106,6 +112,7 @@ def simulate(
     )
     path = folder / "workbook"
     write_workbook(start, path)
+    _demo_users(uow)
     import_workbook(uow, DANA, path)
     runs: list[MonthRun] = []
     openings: list[Opening] = []
@@ -127,6 +134,14 @@ def simulate(
     levers = gap_levers(uow, SID, top=3)
     pack = write_pack(uow, ERIN, folder / PACK_FILE, "html")
     return DemoResult(path, runs, fva, report, money, what_if, levers, pack, _disagreements(fva))
+
+
+def _demo_users(uow: UnitOfWork) -> None:
+    """One user per role, the admin first (the first user of a store is an admin)."""
+    from snop.services.users import add_user
+
+    for who in DEMO_USERS:
+        add_user(uow, ADA, who.name, sorted(who.roles), DEMO_PASSWORD, demo=True)
 
 
 # The what-ifs the demo's pre-S&OP meeting looks at: a demand upside for small appliances,
