@@ -30,7 +30,9 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 1024  # argon2 takes any length; a cap stops a megabyte "password"
 SESSION_HOURS = 12
 TOKEN_PREFIX = "snop_"
-_HASHER = PasswordHasher()
+# argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): tens of milliseconds
+# a login on a small server, and still memory-hard against guessing on GPUs
+_HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 # verified when the user is unknown, so that a wrong name takes as long as a wrong password
 _DUMMY = _HASHER.hash("not a password of anyone")
 ROLES = tuple(r.value for r in Role)
