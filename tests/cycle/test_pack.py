@@ -205,14 +205,29 @@ def test_pack_errors_are_clear(demo: tuple[Path, object], tmp_path: Path) -> Non
     db = _store(demo)
     r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path / "pack.doc")
     assert r.exit_code == 1 and not r.traceback and "--format html|pdf|xlsx" in r.stderr
-    r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path / "p.html", "--version", "2027-01")
+    r = cli(
+        "--db", db, "--user", "erin", "report", "--out", tmp_path / "p.html", "--version", "2027-01"
+    )
     assert r.exit_code == 1 and "no approved version 2027-01" in r.stderr
     assert "2026-08, 2026-09, 2026-10, 2026-11" in r.stderr
-    r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path / "p.html", "--scenario", "nope")
+    r = cli(
+        "--db", db, "--user", "erin", "report", "--out", tmp_path / "p.html", "--scenario", "nope"
+    )
     assert r.exit_code == 1 and "shift_freeze, upside" in r.stderr
     r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path, "--format", "html")
     assert r.exit_code == 1 and not r.traceback and "is a folder" in r.stderr
-    r = cli("--db", db, "--user", "erin", "report", "--out", tmp_path / "p.pdf", "--cycle", "2025-01", "--json")
+    r = cli(
+        "--db",
+        db,
+        "--user",
+        "erin",
+        "report",
+        "--out",
+        tmp_path / "p.pdf",
+        "--cycle",
+        "2025-01",
+        "--json",
+    )
     assert r.exit_code == 1 and "cycle 2025-01 does not exist" in r.stderr and r.stdout == ""
 
 
