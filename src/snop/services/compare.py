@@ -10,12 +10,14 @@ periods the two plans share.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from snop.cycle.model import Cycle
 from snop.cycle.rollforward import apply_openings
 from snop.errors import NotFoundError, SnopError
+from snop.io.jsonable import jsonable
 from snop.learning.waterfall import Waterfall, as_snapshot, demand_waterfall, waterfall
 from snop.model.periods import parse_period
 from snop.model.vocabulary import CycleStatus, Strategy
@@ -35,6 +37,28 @@ class Comparison:
     demand: Waterfall  # consensus demand by cause
     supply: dict[str, Waterfall]  # measure -> old plan -> new plan, per family and period
     strategy: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The waterfalls as records: each one's bars by cause (a TOTAL row last, the sum of
+        the bars), by family and cause, and its cells (old, new, change)."""
+
+        def bars(w: Waterfall) -> dict[str, Any]:
+            return {
+                "causes": w.causes,
+                "by_cause": w.by_cause(),
+                "by_family": w.by_family(),
+                "cells": w.cells,
+            }
+
+        out = {
+            "cycle": self.cycle,
+            "base": self.base,
+            "periods": self.periods,
+            "strategy": self.strategy,
+            "demand": bars(self.demand),
+            "supply": {m: bars(w) for m, w in self.supply.items()},
+        }
+        return jsonable(out)  # type: ignore[no-any-return]
 
 
 def compare(
