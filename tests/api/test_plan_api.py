@@ -393,3 +393,26 @@ def test_users_and_tokens(fresh: PlanStore) -> None:
     assert revoked["revoked"] is True
     assert c.get("/api/me", headers=nina).status_code == 401
     assert c.delete(f"/api/users/nina/tokens/{token['id']}", headers=ada).status_code == 404
+
+
+BAD_CALLS = [
+    ("get", "/api/decisions?cycle=xx", 400),
+    ("get", "/api/changes?with=zz", 400),
+    ("get", "/api/finance?cycle=zz", 404),
+    ("get", "/api/sheet?scenario=nope", 404),
+    ("get", "/api/scenarios/compare?name=nope", 404),
+    ("get", "/api/versions/%00", 404),
+    ("post", "/api/scenarios/nope/run", 404),
+    ("post", "/api/decisions/99999999999999999999999/close", 422),
+    ("post", "/api/decisions/9223372036854775807/close", 404),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "status"), BAD_CALLS)
+def test_a_wrong_request_is_a_4xx_with_its_reason(
+    shared: PlanStore, method: str, path: str, status: int
+) -> None:
+    body = {"json": {}} if method == "post" else {}
+    r = getattr(shared.client, method)(path, headers=shared.auth("lee"), **body)
+    assert r.status_code == status, r.text
+    assert r.json()["error"]["message"]

@@ -19,7 +19,7 @@ from snop.cycle.rollforward import apply_openings
 from snop.errors import NotFoundError, SnopError
 from snop.io.jsonable import jsonable
 from snop.learning.waterfall import Waterfall, as_snapshot, demand_waterfall, waterfall
-from snop.model.periods import parse_period
+from snop.model.periods import PeriodError, parse_period
 from snop.model.vocabulary import CycleStatus, Strategy
 from snop.model.workbook import Workbook
 from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, cycle_workbook
@@ -143,8 +143,16 @@ def _version(v: PlanVersion) -> _Plan:
     )
 
 
+def _label(period: str) -> str:
+    """``period``'s label; SnopError saying how to write one."""
+    try:
+        return parse_period(period).label
+    except PeriodError as e:
+        raise SnopError(f"cycle {period!r}: {e}") from None
+
+
 def _cycle(tx: Tx, period: str) -> Cycle:
-    found = tx.cycles.get(parse_period(period).label)
+    found = tx.cycles.get(_label(period))
     if found is None:
         raise NotFoundError(f"cycle {period} does not exist")
     return found
@@ -153,7 +161,7 @@ def _cycle(tx: Tx, period: str) -> Cycle:
 def _base(tx: Tx, cycle: Cycle, asked: str | None) -> str:
     approved = [c.period for c in tx.cycles.all() if c.approved_at is not None]
     if asked is not None:
-        label = parse_period(asked).label
+        label = _label(asked)
         if label not in approved:
             raise NotFoundError(
                 f"cycle {asked} has no approved version to compare with; the versions are "

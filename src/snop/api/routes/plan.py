@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import pandas as pd
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from snop.api.deps import PLANNERS, current_actor, store, writer
 from snop.io.jsonable import jsonable
-from snop.model.limits import MAX_KEY_LENGTH, MAX_TEXT_LENGTH
+from snop.model.limits import MAX_ID, MAX_KEY_LENGTH, MAX_TEXT_LENGTH
 from snop.model.vocabulary import Role, Strategy
 from snop.services import compare, decisions, finance, kpis, sheet, supply, versions
 from snop.services.context import Actor, UnitOfWork
@@ -210,7 +210,7 @@ def decide(
 
 @router.post("/decisions/{decision_id}/close", summary="Close a decision (done or dropped)")
 def close_decision(
-    decision_id: int,
+    decision_id: Annotated[int, Path(ge=1, le=MAX_ID)],
     body: Note,
     uow: Store,
     actor: Annotated[Actor, Depends(writer(*PLANNERS))],

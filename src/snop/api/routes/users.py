@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from snop.api.deps import PLANNERS, store, writer
 from snop.io.jsonable import jsonable
-from snop.model.limits import MAX_KEY_LENGTH
+from snop.model.limits import MAX_ID, MAX_KEY_LENGTH
 from snop.model.vocabulary import Role
 from snop.services import users
 from snop.services.context import Actor, UnitOfWork
@@ -49,6 +49,8 @@ def token(name: str, body: NewToken, uow: Store, actor: TokenHolder) -> Any:
 
 
 @router.delete("/users/{name}/tokens/{token_id}", summary="Revoke an API token")
-def revoke(name: str, token_id: int, uow: Store, actor: TokenHolder) -> Any:
+def revoke(
+    name: str, token_id: Annotated[int, Path(ge=1, le=MAX_ID)], uow: Store, actor: TokenHolder
+) -> Any:
     users.revoke_token(uow, actor, name, token_id)
     return jsonable({"user": name, "token": token_id, "revoked": True})
