@@ -331,6 +331,7 @@ def test_the_workbook_exported_and_imported_back(fresh: PlanStore, exported: byt
     assert r["rows"]["items"] == 4 and r["rows"]["sales"] == sales == 21
     assert r["rows"]["budget"] == 3 and r["cycle"]["period"] == "2026-12"
     assert r["late_actuals"] == []  # the same sales came back
+    assert r["path"] == "book.xlsx"  # the upload's name, not where it was saved
 
 
 def test_a_bad_upload_lists_every_problem_and_imports_nothing(

@@ -7,6 +7,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -128,11 +129,13 @@ async def import_upload(
         path = await _save_upload(request, folder)
         try:
             result = await run_in_threadpool(
-                import_workbook, uow, actor, path, replace_sales=replace_sales
+                partial(import_workbook, replace_sales=replace_sales, name=path.name),
+                uow,
+                actor,
+                path,
             )
         except WorkbookInvalid as e:
-            message = str(e).replace(f"{folder}/", "")  # the upload's name, not where it was
-            raise ApiError(422, message, UPLOAD_FIELD, problems=jsonable(e.problems)) from None
+            raise ApiError(422, str(e), UPLOAD_FIELD, problems=jsonable(e.problems)) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return result
