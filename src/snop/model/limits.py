@@ -14,6 +14,8 @@ import re
 # VARCHAR(MAX_KEY_LENGTH) keys; longer text columns (descriptions, reasons, comments) as TEXT.
 MAX_KEY_LENGTH = 200
 MAX_TEXT_LENGTH = 10_000
+# Row ids (decisions, tokens...) are 64-bit signed integers in every store.
+MAX_ID = 2**63 - 1
 
 # No real plan holds a cell of a billion units or a price of a trillion: past these, a value is
 # a typing mistake, and the LP cannot hold the numbers it would produce anyway.

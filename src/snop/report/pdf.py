@@ -61,9 +61,8 @@ def find_chromium() -> str | None:
     return None
 
 
-def html_to_pdf(html: str, path: Path) -> Written:
-    """Print the HTML document ``html`` to the PDF ``path`` (atomically)."""
-    sync_playwright = _playwright()
+def require_chromium() -> str:
+    """:func:`find_chromium`'s Chromium; SnopError saying how to get one when there is none."""
     exe = find_chromium()
     if exe is None:
         where = os.environ.get(CHROMIUM_ENV)
@@ -73,6 +72,13 @@ def html_to_pdf(html: str, path: Path) -> Written:
             f"chromium) or set {CHROMIUM_ENV} to a Chrome or Chromium, or write --format "
             "html and print that from a browser"
         )
+    return exe
+
+
+def html_to_pdf(html: str, path: Path) -> Written:
+    """Print the HTML document ``html`` to the PDF ``path`` (atomically)."""
+    sync_playwright = _playwright()
+    exe = require_chromium()
     with tempfile.TemporaryDirectory(prefix="snop-pack-") as tmp:
         source = Path(tmp) / "pack.html"
         source.write_text(html, encoding="utf-8")

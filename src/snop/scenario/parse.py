@@ -94,6 +94,23 @@ def _take(fields: dict[str, object], kind: str, word: str) -> bool:
     return False
 
 
+def deltas_from_words(
+    scenario: str,
+    changes: list[tuple[str, str]],
+    strategy: str | None = None,
+    integer_workforce: bool | None = None,
+) -> list[Delta]:
+    """The deltas of ``changes`` (kind, words) and, when given, of a strategy or workforce
+    choice; SnopError when there is nothing to change."""
+    rows = [parse_delta(scenario, kind, text) for kind, text in changes]
+    if strategy is not None or integer_workforce is not None:
+        flag = None if integer_workforce is None else ("yes" if integer_workforce else "no")
+        rows.append(Delta(scenario, "strategy", strategy=strategy, integer_workforce=flag))
+    if not rows:
+        raise SnopError(f"scenario {scenario}: give at least one change")
+    return rows
+
+
 def deltas_from_file(path: Path, scenario: str) -> list[Delta]:
     """The deltas of a CSV file with ``scenario_deltas`` columns (its ``scenario`` column,
     if any, is replaced by ``scenario``)."""

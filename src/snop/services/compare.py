@@ -10,14 +10,16 @@ periods the two plans share.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from snop.cycle.model import Cycle
 from snop.cycle.rollforward import apply_openings
 from snop.errors import NotFoundError, SnopError
+from snop.io.jsonable import jsonable
 from snop.learning.waterfall import Waterfall, as_snapshot, demand_waterfall, waterfall
-from snop.model.periods import parse_period
+from snop.model.periods import PeriodError, parse_period
 from snop.model.vocabulary import CycleStatus, Strategy
 from snop.model.workbook import Workbook
 from snop.services.context import Actor, Tx, UnitOfWork, current_cycle, cycle_workbook
@@ -35,6 +37,28 @@ class Comparison:
     demand: Waterfall  # consensus demand by cause
     supply: dict[str, Waterfall]  # measure -> old plan -> new plan, per family and period
     strategy: str
+
+    def to_json(self) -> dict[str, Any]:
+        """The waterfalls as records: each one's bars by cause (a TOTAL row last, the sum of
+        the bars), by family and cause, and its cells (old, new, change)."""
+
+        def bars(w: Waterfall) -> dict[str, Any]:
+            return {
+                "causes": w.causes,
+                "by_cause": w.by_cause(),
+                "by_family": w.by_family(),
+                "cells": w.cells,
+            }
+
+        out = {
+            "cycle": self.cycle,
+            "base": self.base,
+            "periods": self.periods,
+            "strategy": self.strategy,
+            "demand": bars(self.demand),
+            "supply": {m: bars(w) for m, w in self.supply.items()},
+        }
+        return jsonable(out)  # type: ignore[no-any-return]
 
 
 def compare(
@@ -119,8 +143,16 @@ def _version(v: PlanVersion) -> _Plan:
     )
 
 
+def _label(period: str) -> str:
+    """``period``'s label; SnopError saying how to write one."""
+    try:
+        return parse_period(period).label
+    except PeriodError as e:
+        raise SnopError(f"cycle {period!r}: {e}") from None
+
+
 def _cycle(tx: Tx, period: str) -> Cycle:
-    found = tx.cycles.get(parse_period(period).label)
+    found = tx.cycles.get(_label(period))
     if found is None:
         raise NotFoundError(f"cycle {period} does not exist")
     return found
@@ -129,7 +161,7 @@ def _cycle(tx: Tx, period: str) -> Cycle:
 def _base(tx: Tx, cycle: Cycle, asked: str | None) -> str:
     approved = [c.period for c in tx.cycles.all() if c.approved_at is not None]
     if asked is not None:
-        label = parse_period(asked).label
+        label = _label(asked)
         if label not in approved:
             raise NotFoundError(
                 f"cycle {asked} has no approved version to compare with; the versions are "

@@ -12,7 +12,7 @@ from datetime import date
 from snop.cycle.model import Decision
 from snop.errors import ConflictError, NotFoundError, SnopError
 from snop.model.limits import text_problem
-from snop.model.periods import parse_period
+from snop.model.periods import PeriodError, parse_period
 from snop.model.vocabulary import DecisionStatus
 from snop.services.context import Actor, UnitOfWork, current_cycle, now
 
@@ -83,8 +83,12 @@ def agenda(
     uow: UnitOfWork, actor: Actor, cycle: str | None = None, today: date | None = None
 ) -> Agenda:
     """The agenda of ``cycle`` (default: the current one)."""
+    try:
+        asked = None if cycle is None else parse_period(cycle).label
+    except PeriodError as e:
+        raise SnopError(f"cycle {cycle!r}: {e}") from None
     with uow.read() as tx:
-        period = current_cycle(tx).period if cycle is None else parse_period(cycle).label
+        period = current_cycle(tx).period if asked is None else asked
         if cycle is not None and tx.cycles.get(period) is None:
             raise NotFoundError(f"cycle {cycle} does not exist")
         every = tx.cycles.decisions()

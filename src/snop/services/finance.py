@@ -305,3 +305,87 @@ def report_of(basis: PlanBasis) -> FinanceReport:
         },
         basis.supply_summary.get("initiatives", {}),
     )
+
+
+BUCKETS = ("period", "quarter", "year")  # what the plan in money is summed by
+
+
+@dataclass
+class FinanceTable:
+    """The plan in money by ``by`` (period, fiscal quarter or fiscal year): the financial
+    lines per family and bucket, each bucket's TOTAL row last, and the whole horizon's
+    ``total``."""
+
+    cycle: str
+    status: str
+    strategy: str
+    currency: str
+    fiscal_start: int
+    by: str
+    lines: pd.DataFrame
+    total: dict[str, float]
+    budget_year: str | None
+    strategies: dict[str, dict[str, float]]
+    initiatives: dict[str, Any]
+    unpriced: dict[str, list[str]]
+    uncosted: dict[str, list[str]]
+
+
+@dataclass
+class BudgetGap:
+    """The gap to budget by ``by``: per family and bucket, revenue against the budget split
+    into its demand and supply parts (GAP_COLUMNS); ``year`` the budget year's gap of the
+    total, ``largest`` the families with the largest budget-year gaps."""
+
+    cycle: str
+    status: str
+    strategy: str
+    currency: str
+    fiscal_start: int
+    by: str
+    budget_year: str | None
+    gap: pd.DataFrame
+    year: dict[str, float]
+    largest: pd.DataFrame
+
+
+def _bucket(by: str) -> str:
+    if by not in BUCKETS:
+        raise SnopError(f"by {by!r}: use one of {', '.join(BUCKETS)}")
+    return by
+
+
+def finance_table(
+    uow: UnitOfWork,
+    actor: Actor,
+    by: str = "quarter",
+    cycle: str | None = None,
+    strategy: str | None = None,
+    scenario: str | None = None,
+) -> FinanceTable:
+    """:func:`finance_report`'s lines by period, fiscal quarter or fiscal year."""
+    by = _bucket(by)
+    r = finance_report(uow, actor, cycle, strategy, scenario)
+    lines = {"period": r.plan.lines, "quarter": r.quarters, "year": r.years}[by]
+    return FinanceTable(
+        r.cycle, r.status, r.strategy, r.currency, r.fiscal_start, by, lines, r.plan.total(),
+        r.budget_year, r.strategies, r.initiatives, r.plan.unpriced, r.plan.uncosted,
+    )  # fmt: skip
+
+
+def finance_gap(
+    uow: UnitOfWork,
+    actor: Actor,
+    by: str = "year",
+    cycle: str | None = None,
+    strategy: str | None = None,
+    scenario: str | None = None,
+) -> BudgetGap:
+    """:func:`finance_report`'s gap to budget by period, fiscal quarter or fiscal year."""
+    by = _bucket(by)
+    r = finance_report(uow, actor, cycle, strategy, scenario)
+    gap = {"period": r.gap, "quarter": r.gap_quarters, "year": r.gap_years}[by]
+    return BudgetGap(
+        r.cycle, r.status, r.strategy, r.currency, r.fiscal_start, by, r.budget_year, gap,
+        r.year_gap(), r.largest_gaps(),
+    )  # fmt: skip

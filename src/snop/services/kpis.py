@@ -83,6 +83,15 @@ def kpi_report(uow: UnitOfWork, actor: Actor) -> KpiReport:
     )
 
 
+def exceptions(uow: UnitOfWork, actor: Actor, owner: str | None = None) -> pd.DataFrame:
+    """The exceptions of :func:`kpi_report` (EXCEPTION_COLUMNS), those of role ``owner``
+    when given."""
+    found = kpi_report(uow, actor).exceptions
+    if owner is None:
+        return found
+    return found[found["owner"] == owner].reset_index(drop=True)
+
+
 def _targets(wb: Workbook, card: pd.DataFrame) -> pd.DataFrame:
     """The targets of the card's families: the workbook's kpi_targets, and its families'
     service levels as their fill rates' default (snop.learning.targets)."""

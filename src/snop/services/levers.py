@@ -230,3 +230,44 @@ def _budget_gap(gap: pd.DataFrame) -> float | None:
     """Revenue minus budget summed over the horizon's budgeted periods (None: no budget)."""
     rows = gap[(gap["family"] == TOTAL) & (gap["budgeted"] > 0)]
     return None if rows.empty else float(rows["gap"].sum())
+
+
+def scenario_from_lever(
+    uow: UnitOfWork,
+    actor: Actor,
+    name: str,
+    *,
+    kind: str,
+    target: str,
+    period: str | None = None,
+    to_period: str | None = None,
+    amount: float | None = None,
+    replace: bool = False,
+) -> list[str]:
+    """Create scenario ``name`` from a lever of :func:`gap_levers` on the current cycle,
+    named by its kind, target and periods (as ``snop levers --json`` lists it), at
+    ``amount`` (default: the lever's own): the deltas its re-solves apply. Returns the
+    deltas in words."""
+    from snop.errors import NotFoundError
+    from snop.services.scenarios import create_scenario
+
+    if amount is not None and not (math.isfinite(amount) and amount > 0):
+        raise SnopError(f"lever amount {amount}: give a positive number")
+    report = gap_levers(uow, actor, top=0)
+    key = (kind, target, period, to_period)
+    found = [
+        lv for lv in report.levers if (str(lv.kind), lv.target, lv.period, lv.to_period) == key
+    ]
+    if not found:
+        have = "; ".join(
+            lever_what(report.lever_json(lv, n)) for n, lv in enumerate(report.levers, 1)
+        )
+        raise NotFoundError(
+            f"cycle {report.cycle} has no lever {kind} {target} {period or 'every period'}"
+            + (f"..{to_period}" if to_period else "")
+            + f"; its levers: {have or 'none'}"
+        )
+    lever = found[0]
+    return create_scenario(
+        uow, actor, name, lever.deltas_of(amount or lever.amount), replace=replace
+    )

@@ -247,6 +247,10 @@ def write_pack(
         raise SnopError(f"pack format {fmt!r}: use one of {', '.join(PACK_FORMATS)}")
     if Path(path).is_dir():  # before the pack is made, not after
         raise SnopError(f"--out {path} is a folder; give a file name such as pack.{fmt}")
+    if fmt == "pdf":  # no Chromium: say so before the pack is made
+        from snop.report.pdf import require_chromium
+
+        require_chromium()
     pack = executive_pack(
         uow, actor, cycle=cycle, version=version, scenarios=scenarios, levers=levers, today=today
     )

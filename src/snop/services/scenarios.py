@@ -67,6 +67,23 @@ class ScenarioRun:
     def ok(self) -> bool:
         return self.plan.ok
 
+    def summary(self) -> dict[str, Any]:
+        """The run in short: its plan's status and cost, its money's totals."""
+        money = self.money.total() if self.money is not None else {}
+        return {
+            "scenario": self.name,
+            "cycle": self.cycle,
+            "base": self.base,
+            "strategy": self.strategy,
+            "deltas": self.deltas,
+            "status": self.plan.status,
+            "total_cost": self.plan.total_cost if self.ok else None,
+            **{k: money.get(k) for k in ("revenue", "gross_margin", "plan_cost", "contribution")},
+            "diagnosis": self.plan.diagnosis,
+            "ran_by": self.ran_by,
+            "ran_at": self.ran_at,
+        }
+
 
 def create_scenario(
     uow: UnitOfWork, actor: Actor, name: str, deltas: list[Delta], *, replace: bool = False

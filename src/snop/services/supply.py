@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from snop.cycle.model import Cycle
+from snop.errors import NotFoundError
 from snop.io.jsonable import dumps, loads
 from snop.model.vocabulary import PlanStatus, Strategy
 from snop.model.workbook import Workbook
@@ -34,6 +35,16 @@ class SupplyResult:
     plans: dict[str, SupplyPlan]
     currency: str
     fenced: dict[str, int] = field(default_factory=dict)  # frozen periods kept per family
+
+    def summary(self) -> dict[str, Any]:
+        """The plans in short: each strategy's cost, headcount and first explanations."""
+        return {
+            "cycle": self.cycle,
+            "demand": self.source,
+            "currency": self.currency,
+            "fenced": self.fenced,
+            "strategies": [p.to_json() for p in self.plans.values()],
+        }
 
 
 def plan_cycle_supply(
@@ -226,6 +237,21 @@ def current_plans(uow: UnitOfWork, actor: Actor) -> SupplyResult:
         wb = cycle_workbook(tx, cycle)
         plans = draft_plans(tx, cycle.period)
     return SupplyResult(cycle.period, "stored supply plans", plans, wb.setting("currency") or "$")
+
+
+def strategy_plan(uow: UnitOfWork, actor: Actor, strategy: str) -> SupplyPlan:
+    """The current cycle's plan of ``strategy``: its draft, else (once approved) its
+    version's; NotFoundError naming the strategies there are."""
+    with uow.read() as tx:
+        cycle = current_cycle(tx)
+        plans = draft_plans(tx, cycle.period)
+        found = plans.get(strategy)
+        if found is None and cycle.approved_at is not None:
+            found = version_plan(tx, cycle.period, strategy)
+    if found is None:
+        have = ", ".join(sorted(plans)) or "none yet (`snop plan`)"
+        raise NotFoundError(f"cycle {cycle.period} has no {strategy} plan; its plans: {have}")
+    return found
 
 
 def plan_workbook_file(

@@ -53,21 +53,29 @@ def validate_workbook(path: Path) -> ValidationResult:
 
 
 def import_workbook(
-    uow: UnitOfWork, actor: Actor, path: Path, *, replace_sales: bool = False
+    uow: UnitOfWork,
+    actor: Actor,
+    path: Path,
+    *,
+    replace_sales: bool = False,
+    name: str | None = None,
 ) -> ImportResult:
     """Validate ``path`` merged over what the store holds and save it, all or nothing.
 
     Tables the workbook contains replace the stored ones; tables it leaves out are kept.
     Sales rows merge by key (item, period, location, customer, channel); ``replace_sales``
     replaces the whole history. Raises :class:`WorkbookInvalid` listing every error.
+    ``name``: what the file is called in the result, the errors and the audit trail (an
+    upload's own name, not where it was saved); default its path.
     """
     from snop.services.cycles import open_first_cycle
 
+    shown = name or str(path)
     with uow.write() as tx:
         base = tx.workbook()
         result = check_workbook(Path(path), base, replace_sales)
         if result.workbook is None:
-            raise WorkbookInvalid(result.problems, str(path))
+            raise WorkbookInvalid(result.problems, shown)
         wb = result.workbook
         current = tx.cycles.current()
         late = (
@@ -88,12 +96,10 @@ def import_workbook(
                 actor.name,
                 "late_actuals",
                 current.period,
-                {"file": str(path), "periods": [la.__dict__ for la in late]},
+                {"file": shown, "periods": [la.__dict__ for la in late]},
             )
-        tx.cycles.audit(
-            now(), actor.name, "import", current.period, {"file": str(path), "rows": rows}
-        )
-    return ImportResult(str(path), rows, result.warnings, current, opened, late, stale)
+        tx.cycles.audit(now(), actor.name, "import", current.period, {"file": shown, "rows": rows})
+    return ImportResult(shown, rows, result.warnings, current, opened, late, stale)
 
 
 def late_actuals(old: Workbook, new: Workbook, cutoff: str) -> list[LateActual]:

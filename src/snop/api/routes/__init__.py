@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from snop.api.routes import auth, cycles
+from snop.api.routes import auth, cycles, files, plan, scenarios, users
 
-ROUTERS = [auth.router, cycles.router]
+ROUTERS = [auth.router, cycles.router, plan.router, scenarios.router, files.router, users.router]
