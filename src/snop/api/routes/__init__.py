@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from snop.api.routes import auth, cycles
+from snop.api.routes import audit, auth, cycles, data, demand
 
-ROUTERS = [auth.router, cycles.router]
+ROUTERS = [auth.router, cycles.router, data.router, demand.router, audit.router]
