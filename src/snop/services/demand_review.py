@@ -24,6 +24,7 @@ from snop.demand.replay import (
     Hierarchy,
     Override,
     OverrideError,
+    Replay,
     check_override,
     replay,
     text_error,
@@ -66,6 +67,7 @@ from snop.services.context import (
     stored_workbook,
 )
 from snop.services.steps import stale_after
+from snop.store.workbook_repo import get_meta
 
 __all__ = [
     "CarriedOverrides",
@@ -133,8 +135,7 @@ def read_plan(tx: Tx, cycle: Cycle, wb: Workbook) -> DemandPlan:
     status = PlanStatus(str(record["status"]))
     logged = tx.demand.log(cycle.period)
     if status == APPROVED:
-        frozen = tx.demand.frozen(cycle.period)
-        rep = frozen_replay(wb, frozen.values, frozen.groups, frozen.effects, logged, frozen.chain)
+        rep = _version_replay(tx, cycle.period, record, wb, logged)
         overrides = logged
     else:
         from_workbook = (
@@ -155,6 +156,23 @@ def read_plan(tx: Tx, cycle: Cycle, wb: Workbook) -> DemandPlan:
         rep,
         record,
     )
+
+
+def _version_replay(
+    tx: Tx, cycle: str, record: dict[str, object], wb: Workbook, logged: list[Override]
+) -> Replay:
+    """The frozen version of ``cycle``'s approved plan as a Replay. An approval is written
+    once, so the replay is built once per store and approval (and workbook revision: old
+    versions take their layer order and groups from it) and shared by later reads."""
+
+    def build() -> Replay:
+        frozen = tx.demand.frozen(cycle)
+        return frozen_replay(wb, frozen.values, frozen.groups, frozen.effects, logged, frozen.chain)
+
+    if tx.writable:  # only what is committed is kept: this transaction may yet roll back
+        return build()
+    key = ("demand version", cycle, record.get("approved_at"), get_meta(tx.conn, "revision"))
+    return replace(tx.versions.get(key, build))  # a copy: a reader may set its conflicts
 
 
 # --- reading ------------------------------------------------------------------------------
