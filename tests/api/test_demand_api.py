@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 from typing import Any
 
 from tests.api.conftest import PASSWORD, Api
+from tests.cli import snop
 
 PERIODS = ["2026-11", "2026-12", "2027-01", "2027-02", "2027-03", "2027-04"]
 F2 = [20.0, 40.0, 40.0, 40.0, 40.0, 20.0]
@@ -262,3 +264,43 @@ def test_submit_approve_and_the_audit_trail(api: Api) -> None:
     assert '"before": "submitted"' in rows[1]["detail"]
     bad = api.client.get("/api/audit", params={"since": "last week"}, headers=api.headers("vic"))
     assert bad.status_code == 400 and "since" in bad.json()["error"]["message"]
+
+
+def test_cycle_audit_filters_and_writes_csv(api: Api, tmp_path: Path) -> None:
+    assert api.post("/api/demand/overrides", change()).status_code == 200
+    assert api.post("/api/demand/overrides", change(layer="sales"), user="sam").status_code == 200
+    db = str(api.uow.engine.url.database)
+    r = snop("--db", db, "--user", "vic", "cycle", "audit", "--by", "sam", "--json")
+    assert r.exit_code == 0, r.stdout + r.stderr
+    assert [(e["actor"], e["action"]) for e in r.json()] == [("sam", "demand override")]
+    out = tmp_path / "audit.csv"
+    r = snop("--db", db, "--user", "vic", "cycle", "audit", "--action", "demand override",
+             "--csv", str(out))  # fmt: skip
+    assert r.exit_code == 0 and "2 entries" in r.stderr
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert [x["actor"] for x in rows] == ["dana", "sam"]
+    r = snop("--db", db, "--user", "vic", "cycle", "audit", "--since", "yesterday")
+    assert r.exit_code == 1 and not r.traceback
+    assert "since 'yesterday' is not a date" in r.stderr
+
+
+def test_every_write_route_here_refuses_a_viewer_and_an_anonymous_caller(api: Api) -> None:
+    from fastapi.routing import APIRoute
+
+    from snop.api.routes import audit, data, demand
+
+    mine = [*data.router.routes, *demand.router.routes, *audit.router.routes]
+    writes = [
+        (method, r.path.replace("{override_id}", "1"))
+        for r in mine
+        if isinstance(r, APIRoute)
+        for method in r.methods or ()
+        if method not in ("GET", "HEAD")
+    ]
+    assert len(writes) == 6
+    for method, path in writes:
+        anonymous = api.client.request(method, path, json={})
+        assert anonymous.status_code == 401, (method, path)
+        viewer = api.client.request(method, path, json={}, headers=api.headers("vic"))
+        assert viewer.status_code == 403, (method, path)
+    assert api.get("/api/demand/overrides")["total"] == 0  # type: ignore[index]
