@@ -64,9 +64,20 @@ class Api:
         return self.client.post(url, json=body, headers=self.headers(user))
 
 
-@pytest.fixture
-def api(tmp_path: Path) -> Iterator[Api]:
-    uow = built_store(f"sqlite:///{tmp_path / 'store.db'}", tmp_path, "api", _build)
+def _api(folder: Path) -> Iterator[Api]:
+    uow = built_store(f"sqlite:///{folder / 'store.db'}", folder, "api", _build)
     with TestClient(create_app(uow), base_url="https://testserver") as client:
         yield Api(client, uow)
     uow.dispose()
+
+
+@pytest.fixture
+def api(tmp_path: Path) -> Iterator[Api]:
+    """An API over a store of its own, to change."""
+    yield from _api(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def reader(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    """An API over a store shared by the tests of a module that change nothing."""
+    yield from _api(tmp_path_factory.mktemp("api"))

@@ -50,48 +50,48 @@ def cell(api: Api, layer: str = "consensus", key: str = "F1", period: str = "202
 # --- master data, history, forecast --------------------------------------------------------
 
 
-def test_items_are_filtered_and_paged(api: Api) -> None:
-    every: Any = api.get("/api/items")
+def test_items_are_filtered_and_paged(reader: Api) -> None:
+    every: Any = reader.get("/api/items")
     assert [i["item"] for i in every["items"]] == ["A1", "A2", "B1", "B2"]
     assert (every["total"], every["offset"], every["limit"]) == (4, 0, 100)
-    second: Any = api.get("/api/items", offset=1, limit=2)
+    second: Any = reader.get("/api/items", offset=1, limit=2)
     assert [i["item"] for i in second["items"]] == ["A2", "B1"] and second["total"] == 4
-    assert api.get("/api/items", family="F2", q="b") == {
-        "items": api.get("/api/items", q="B")["items"],  # type: ignore[index]
+    assert reader.get("/api/items", family="F2", q="b") == {
+        "items": reader.get("/api/items", q="B")["items"],  # type: ignore[index]
         "total": 2,
         "offset": 0,
         "limit": 100,
     }
-    r = api.client.get("/api/items", params={"family": "F9"}, headers=api.headers("vic"))
+    r = reader.client.get("/api/items", params={"family": "F9"}, headers=reader.headers("vic"))
     assert r.status_code == 404 and "F1, F2" in r.json()["error"]["message"]
 
 
-def test_families_and_sales(api: Api) -> None:
-    fams: Any = api.get("/api/families", user="vic")
+def test_families_and_sales(reader: Api) -> None:
+    fams: Any = reader.get("/api/families", user="vic")
     assert [(f["family"], f["items"]) for f in fams] == [("F1", 2), ("F2", 2)]
-    a1: Any = api.get("/api/sales", item="A1", **{"from": "2026-09", "to": "2026-10"})
+    a1: Any = reader.get("/api/sales", item="A1", **{"from": "2026-09", "to": "2026-10"})
     assert a1["total"] == 3 and sum(r["qty"] for r in a1["items"]) == 100 + 105 + 20
-    f1: Any = api.get("/api/sales", family="F1", limit=5)
+    f1: Any = reader.get("/api/sales", family="F1", limit=5)
     assert f1["total"] == 13 and len(f1["items"]) == 5  # 7 rows of A1, 6 of A2
 
 
-def test_forecast_is_the_baseline(api: Api) -> None:
-    f1: Any = api.get("/api/forecast", family="F1")
+def test_forecast_is_the_baseline(reader: Api) -> None:
+    f1: Any = reader.get("/api/forecast", family="F1")
     assert f1["total"] == 12  # 2 items x 6 periods
     by_item = {(r["item"], r["period"]): r["qty"] for r in f1["items"]}
     assert by_item[("A1", "2027-01")] == 125 and by_item[("A2", "2027-04")] == 75
-    bands: Any = api.get("/api/forecast/intervals", item="A1", limit=1000)
+    bands: Any = reader.get("/api/forecast/intervals", item="A1", limit=1000)
     assert bands["total"] > 0 and all(r["lo"] <= r["hi"] for r in bands["items"])
-    report: Any = api.get("/api/forecast/report")
+    report: Any = reader.get("/api/forecast/report")
     assert {r["item"] for r in report["items"]} >= {"A1", "A2", "B2"}
 
 
 # --- the review grid --------------------------------------------------------------------------
 
 
-def test_grid_family_rows_are_the_sums_of_their_items(api: Api) -> None:
-    fam: Any = api.get("/api/demand/grid", level="family")
-    item: Any = api.get("/api/demand/grid", level="item")
+def test_grid_family_rows_are_the_sums_of_their_items(reader: Api) -> None:
+    fam: Any = reader.get("/api/demand/grid", level="family")
+    item: Any = reader.get("/api/demand/grid", level="item")
     assert fam["layers"] == ["statistical", "sales", "marketing", "consensus"]
     assert fam["periods"] == PERIODS and len(fam["rows"]) == 2 * 6
     rows = {(r["key"], r["period"]): r for r in fam["rows"]}
@@ -102,15 +102,15 @@ def test_grid_family_rows_are_the_sums_of_their_items(api: Api) -> None:
         items = [r for r in item["rows"] if family_of[r["key"]] == key and r["period"] == period]
         for layer in fam["layers"]:
             assert row[layer] == sum(r[layer] for r in items)
-    some: Any = api.get(
+    some: Any = reader.get(
         "/api/demand/grid", level="family", key="F2", layers="statistical", **{"from": "2026-12"}
     )
     assert [r["statistical"] for r in some["rows"]] == F2[1:]
     assert set(some["rows"][0]) == {"key", "period", "statistical", "statistical_locked"}
 
 
-def test_demand_summary_names_the_layer_owners(api: Api) -> None:
-    s: Any = api.get("/api/demand", user="vic")
+def test_demand_summary_names_the_layer_owners(reader: Api) -> None:
+    s: Any = reader.get("/api/demand", user="vic")
     assert (s["cycle"], s["status"], s["approver_role"]) == ("2026-11", "draft", "executive")
     assert [(x["name"], x["role"]) for x in s["layers"]] == [
         ("statistical", ""),
@@ -209,14 +209,16 @@ def test_a_cookie_session_needs_its_csrf_token_to_change(api: Api) -> None:
     assert ok.status_code == 200, ok.text
 
 
-def test_bad_parameters_name_their_field(api: Api) -> None:
-    r = api.client.get("/api/items", params={"limit": 5000}, headers=api.headers("vic"))
+def test_bad_parameters_name_their_field(reader: Api) -> None:
+    r = reader.client.get("/api/items", params={"limit": 5000}, headers=reader.headers("vic"))
     assert r.status_code == 422 and r.json()["error"]["field"] == "limit"
-    r = api.post("/api/demand/overrides", change(kind="double"))
+    r = reader.post("/api/demand/overrides", change(kind="double"))
     assert r.status_code == 422 and r.json()["error"]["field"] == "kind"
-    r = api.post("/api/demand/overrides", change(value=float("1e12")))
+    r = reader.post("/api/demand/overrides", change(value=float("1e12")))
     assert r.status_code == 422 and r.json()["error"]["field"] == "value"
-    r = api.client.get("/api/demand/grid", params={"level": "colour"}, headers=api.headers("vic"))
+    r = reader.client.get(
+        "/api/demand/grid", params={"level": "colour"}, headers=reader.headers("vic")
+    )
     assert r.status_code == 400 and "family" in r.json()["error"]["message"]
 
 
@@ -284,7 +286,7 @@ def test_cycle_audit_filters_and_writes_csv(api: Api, tmp_path: Path) -> None:
     assert "since 'yesterday' is not a date" in r.stderr
 
 
-def test_every_write_route_here_refuses_a_viewer_and_an_anonymous_caller(api: Api) -> None:
+def test_every_write_route_here_refuses_a_viewer_and_an_anonymous_caller(reader: Api) -> None:
     from fastapi.routing import APIRoute
 
     from snop.api.routes import audit, data, demand
@@ -299,8 +301,8 @@ def test_every_write_route_here_refuses_a_viewer_and_an_anonymous_caller(api: Ap
     ]
     assert len(writes) == 6
     for method, path in writes:
-        anonymous = api.client.request(method, path, json={})
+        anonymous = reader.client.request(method, path, json={})
         assert anonymous.status_code == 401, (method, path)
-        viewer = api.client.request(method, path, json={}, headers=api.headers("vic"))
+        viewer = reader.client.request(method, path, json={}, headers=reader.headers("vic"))
         assert viewer.status_code == 403, (method, path)
-    assert api.get("/api/demand/overrides")["total"] == 0  # type: ignore[index]
+    assert reader.get("/api/demand/overrides")["total"] == 0  # type: ignore[index]

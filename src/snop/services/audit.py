@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from snop.errors import SnopError
+from snop.model.limits import text_problem
 from snop.model.periods import PeriodError, parse_period
 from snop.services.context import Actor, UnitOfWork
 
@@ -49,6 +50,10 @@ def audit_log(
     ``until`` includes its whole day), ``limit`` of them from ``offset``."""
     if offset < 0 or not 1 <= limit <= MAX_PAGE:
         raise SnopError(f"offset must be >= 0 and limit between 1 and {MAX_PAGE:,}")
+    for name, text in (("actor", actor_name), ("action", action)):
+        problem = None if text is None else text_problem(text, key=True)
+        if problem:
+            raise SnopError(f"{name} {problem}")
     label = None
     if cycle is not None:
         try:

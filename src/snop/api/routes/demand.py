@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from snop.api.deps import PLANNERS, current_actor, store, writer
@@ -124,7 +124,7 @@ def add_override(body: OverrideIn, uow: Store, actor: Planner) -> Any:
     "/overrides/{override_id}", response_model=None, summary="Withdraw an override of the draft"
 )
 def withdraw(
-    override_id: int,
+    override_id: Annotated[int, Path(ge=1, le=2**62)],
     uow: Store,
     actor: Planner,
     reason: Annotated[str, Query(min_length=1, max_length=MAX_KEY_LENGTH)] = "withdrawn",
