@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from snop.cli.common import actor, console, esc, print_json, store
+from snop.cli.common import actor, console, err_console, esc, print_json, store
 from snop.cli.main import app
 from snop.model.vocabulary import Kpi
 
@@ -199,12 +200,42 @@ def list_cmd(ctx: typer.Context, as_json: Json = False) -> None:
 def audit_cmd(
     ctx: typer.Context,
     cycle: CycleOption = None,
+    by: Annotated[str | None, typer.Option("--by", help="Only what this user did.")] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only this action (e.g. 'demand override').")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date or time (UTC), included.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Up to this date or time (UTC), included.")
+    ] = None,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write the entries to this CSV file.")
+    ] = None,
     as_json: Json = False,
 ) -> None:
-    """The audit trail: who opened, imported, signed off and approved what, and when."""
-    from snop.services.cycles import audit_trail
+    """The audit trail: who changed what and when, with the value before and after (opened,
+    imported, overrides, submissions, sign-offs, approvals, users)."""
+    from snop.io.atomic import atomic_file
+    from snop.services.audit import MAX_PAGE, audit_csv, audit_log
 
-    rows = audit_trail(store(ctx), actor(ctx), cycle)
+    page = audit_log(
+        store(ctx),
+        actor(ctx),
+        actor_name=by,
+        action=action,
+        cycle=cycle,
+        since=since,
+        until=until,
+        limit=MAX_PAGE,
+    )
+    if csv_path is not None:
+        with atomic_file(csv_path) as tmp:
+            Path(tmp).write_text(audit_csv(page), encoding="utf-8")
+        err_console.print(f"{len(page.entries)} entries written to {esc(str(csv_path))}")
+        return
+    rows = page.entries
     if as_json:
         print_json(rows)
         return

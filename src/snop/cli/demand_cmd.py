@@ -269,8 +269,7 @@ def override_cmd(
     if ctx.invoked_subcommand is not None:
         return
     from snop.demand.config import UNLOCK
-    from snop.demand.replay import Override
-    from snop.services.demand_review import add_override
+    from snop.services.demand_review import add_override, override_of
 
     if layer is None or level is None or period is None or reason is None:
         missing = next(
@@ -292,14 +291,14 @@ def override_cmd(
     if len(given) != 1:
         raise SnopError("give exactly one of --qty, --delta, --pct and --unlock")
     kind, value = given[0]
-    ov = Override(
+    ov = override_of(
         layer=layer,
         level=level,
         key=key,
         period=period,
-        to_period=to or period,
+        to_period=to,
         kind=kind,
-        value=float(value),
+        value=value,
         split=split,
         locked=lock,
         reason=reason,

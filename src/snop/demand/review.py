@@ -256,8 +256,9 @@ class OverrideResult:
 
     override: Override
     effects: pd.DataFrame  # item, period, before, after
-    plan: DemandPlan  # the plan with the override applied
-    stored: bool
+    # the plan with the override applied (no JSON form: read it with the plan's own views)
+    plan: DemandPlan = field(metadata={"json": False})
+    stored: bool = False
 
 
 @dataclass

@@ -153,8 +153,9 @@ class Workbook:
         tables = dict(self.tables)
         if self.has("sales"):
             sales = self.sales
-            before = [parse_period(p).ordinal < first.ordinal for p in sales["period"]]
-            tables["sales"] = sales[before].reset_index(drop=True)
+            # each label parsed once: a history has thousands of rows, a few dozen periods
+            early = {p: parse_period(p).ordinal < first.ordinal for p in sales["period"].unique()}
+            tables["sales"] = sales[sales["period"].map(early).astype(bool)].reset_index(drop=True)
         settings = self.table("settings")
         keep = settings[~settings["name"].isin(["first_period", "horizon"])]
         fixed = pd.DataFrame(

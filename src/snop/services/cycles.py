@@ -261,7 +261,13 @@ def signoff(uow: UnitOfWork, actor: Actor, name: str, note: str | None = None) -
             note=note,
             **({} if d.automatic else {"ran_by": actor.name, "ran_at": stamp}),
         )
-        tx.cycles.audit(stamp, actor.name, "signoff", cycle.period, {"step": name, "note": note})
+        tx.cycles.audit(
+            stamp,
+            actor.name,
+            "signoff",
+            cycle.period,
+            {"step": name, "note": note, "before": s.status.value, "after": StepStatus.DONE.value},
+        )
         return next(x for x in tx.cycles.steps(cycle.period) if x.step == name)
 
 
@@ -319,7 +325,16 @@ def approve_cycle(
             note=note,
         )
         tx.cycles.audit(
-            stamp, actor.name, "approve_cycle", cycle.period, {"strategy": chosen.value}
+            stamp,
+            actor.name,
+            "approve_cycle",
+            cycle.period,
+            {
+                "strategy": chosen.value,
+                "note": note,
+                "before": CycleStatus.OPEN.value,
+                "after": CycleStatus.APPROVED.value,
+            },
         )
         approved = tx.cycles.get(cycle.period)
     assert approved is not None

@@ -10,7 +10,8 @@ cycle opens (:func:`start_draft`, called by the cycle service); reading never wr
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -18,11 +19,12 @@ import pandas as pd
 from snop.cycle.model import Cycle
 from snop.cycle.workflow import DEMAND_REVIEW
 from snop.demand.accuracy import FvaReport, fva_of, judged_cycle
-from snop.demand.config import STATISTICAL, UNLOCK, WITHDRAW
+from snop.demand.config import FAMILY, STATISTICAL, TOTAL, UNLOCK, WITHDRAW
 from snop.demand.replay import (
     Hierarchy,
     Override,
     OverrideError,
+    Replay,
     check_override,
     replay,
     text_error,
@@ -50,7 +52,7 @@ from snop.demand.review import (
     with_remedies,
     workbook_overrides,
 )
-from snop.errors import NotAllowed, NotFoundError, StaleValue
+from snop.errors import NotAllowed, NotFoundError, SnopError, StaleValue
 from snop.learning.kpis import layer_fva
 from snop.model.periods import parse_period
 from snop.model.vocabulary import PlanStatus
@@ -65,24 +67,32 @@ from snop.services.context import (
     stored_workbook,
 )
 from snop.services.steps import stale_after
+from snop.store.workbook_repo import get_meta
 
 __all__ = [
     "CarriedOverrides",
+    "DemandGrid",
     "DemandPlan",
+    "DemandSummary",
     "FrozenError",
     "OverrideResult",
     "PlanRecord",
     "add_override",
     "approve",
     "delete_override",
+    "demand_grid",
     "demand_plan",
+    "demand_summary",
     "demand_version",
     "fva_report",
+    "override_log",
+    "override_of",
     "plans",
     "read_plan",
     "reject",
     "start_draft",
     "submit",
+    "summary_of",
 ]
 
 
@@ -125,8 +135,7 @@ def read_plan(tx: Tx, cycle: Cycle, wb: Workbook) -> DemandPlan:
     status = PlanStatus(str(record["status"]))
     logged = tx.demand.log(cycle.period)
     if status == APPROVED:
-        frozen = tx.demand.frozen(cycle.period)
-        rep = frozen_replay(wb, frozen.values, frozen.groups, frozen.effects, logged, frozen.chain)
+        rep = _version_replay(tx, cycle.period, record, wb, logged)
         overrides = logged
     else:
         from_workbook = (
@@ -147,6 +156,23 @@ def read_plan(tx: Tx, cycle: Cycle, wb: Workbook) -> DemandPlan:
         rep,
         record,
     )
+
+
+def _version_replay(
+    tx: Tx, cycle: str, record: dict[str, object], wb: Workbook, logged: list[Override]
+) -> Replay:
+    """The frozen version of ``cycle``'s approved plan as a Replay. An approval is written
+    once, so the replay is built once per store and approval (and workbook revision: old
+    versions take their layer order and groups from it) and shared by later reads."""
+
+    def build() -> Replay:
+        frozen = tx.demand.frozen(cycle)
+        return frozen_replay(wb, frozen.values, frozen.groups, frozen.effects, logged, frozen.chain)
+
+    if tx.writable:  # only what is committed is kept: this transaction may yet roll back
+        return build()
+    key = ("demand version", cycle, record.get("approved_at"), get_meta(tx.conn, "revision"))
+    return replace(tx.versions.get(key, build))  # a copy: a reader may set its conflicts
 
 
 # --- reading ------------------------------------------------------------------------------
@@ -180,6 +206,112 @@ def plans(uow: UnitOfWork, actor: Actor) -> list[PlanRecord]:
     first."""
     with uow.read() as tx:
         return tx.demand.plans()
+
+
+@dataclass
+class DemandSummary:
+    """A demand plan at a glance: its status record, its layers and who owns each, the
+    levels and periods it can be read and changed at, and its log's counts."""
+
+    cycle: str
+    status: PlanStatus
+    record: PlanRecord
+    layers: list[dict[str, str]]  # name, role (the statistical layer: no role edits it)
+    approver_role: str
+    consensus_owner: str
+    levels: list[str]
+    periods: list[str]
+    overrides: int  # in force
+    withdrawn: int
+    conflicts: list[str]
+
+
+def demand_summary(uow: UnitOfWork, actor: Actor, cycle: str | None = None) -> DemandSummary:
+    """The status record and layers of ``cycle``'s demand plan (default: the current one)."""
+    return summary_of(demand_plan(uow, actor, cycle))
+
+
+def summary_of(plan: DemandPlan) -> DemandSummary:
+    """``plan`` at a glance (what :func:`submit`, :func:`approve` and :func:`reject` left)."""
+    names = {f.name for f in fields(PlanRecord)}
+    record = PlanRecord(
+        **{
+            **{k: v for k, v in plan.record.items() if k in names},  # type: ignore[arg-type]
+            "status": plan.status,
+        }
+    )
+    log = plan.log()
+    withdrawn = int(log["withdrawn_by"].notna().sum())
+    return DemandSummary(
+        plan.cycle,
+        plan.status,
+        record,
+        [{"name": STATISTICAL, "role": ""}]
+        + [{"name": lay.name, "role": lay.role} for lay in plan.layers],
+        plan.approver_role,
+        plan.layers[-1].role,
+        list(plan.replay.hierarchy.levels),
+        list(plan.periods),
+        int((log["kind"] != WITHDRAW).sum()) - withdrawn,
+        withdrawn,
+        [f"{ov.describe()}: {msg}" for ov, msg in plan.replay.conflicts],
+    )
+
+
+@dataclass
+class DemandGrid:
+    """The demand plan at one level over a span of periods: one row per key and period,
+    one column per layer and, per layer, ``LAYER_locked``, the number of locked items in
+    the row (the review grid)."""
+
+    cycle: str
+    status: PlanStatus
+    level: str
+    layers: list[str]
+    periods: list[str]
+    rows: pd.DataFrame
+
+
+def demand_grid(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    level: str = FAMILY,
+    key: str | None = None,
+    layers: Sequence[str] | None = None,
+    start: str | None = None,
+    end: str | None = None,
+    cycle: str | None = None,
+) -> DemandGrid:
+    """``cycle``'s demand plan (default: the current one) summed to ``level`` (item,
+    family, total or an items attribute), only ``key`` when given, the ``layers`` asked
+    (default: all, in chain order), from period ``start`` to ``end`` (default: the
+    horizon). Read in one transaction."""
+    plan = demand_plan(uow, actor, cycle)
+    h = plan.replay.hierarchy
+    lo = h.period_index(start, "from") if start else 0
+    hi = h.period_index(end, "to") if end else len(h.periods) - 1
+    if hi < lo:
+        raise SnopError(f"to {end} is before from {start}; give a range forwards")
+    names = list(layers or plan.layer_names)
+    view = plan.view(level, names, locks=True)
+    if key is not None:
+        view = view[view["key"] == (TOTAL if level == TOTAL else key)]
+        if view.empty:
+            known = sorted(h.keys(level))
+            shown = ", ".join(known[:12]) + (
+                f" ... ({len(known)} in all)" if len(known) > 12 else ""
+            )
+            raise NotFoundError(f"{level} {key!r} is not in the demand plan; the keys: {shown}")
+    periods = list(h.periods[lo : hi + 1])
+    rows = view[view["period"].isin(periods)].reset_index(drop=True)
+    return DemandGrid(plan.cycle, plan.status, level, names, periods, rows)
+
+
+def override_log(uow: UnitOfWork, actor: Actor, cycle: str | None = None) -> pd.DataFrame:
+    """``cycle``'s override (assumption) log, withdrawals included, in the order applied
+    (:meth:`DemandPlan.log`)."""
+    return demand_plan(uow, actor, cycle).log()
 
 
 def fva_report(uow: UnitOfWork, actor: Actor, cycle: str | None = None) -> FvaReport:
@@ -227,6 +359,51 @@ def _cycle(tx: Tx, period: str | None) -> Cycle:
 # --- changing -----------------------------------------------------------------------------
 
 
+def override_of(
+    *,
+    layer: str,
+    level: str,
+    period: str,
+    kind: str,
+    reason: str,
+    value: float | None = None,
+    key: str = "",
+    to_period: str | None = None,
+    split: str = "proportional",
+    locked: bool = False,
+    comment: str | None = None,
+    event: str | None = None,
+    source: str = "api",
+) -> Override:
+    """The change a door asks for, as an override (checked when applied): ``to_period``
+    defaults to ``period``; an unlock takes no value; a withdrawal is not a change (it is
+    asked by the override's id: :func:`delete_override`)."""
+    if kind == WITHDRAW:
+        raise OverrideError(
+            "kind withdraw is not a change; withdraw an override by its id "
+            "(`snop demand override delete ID`, DELETE /api/demand/overrides/ID)"
+        )
+    if kind == UNLOCK:
+        value = 0.0
+    elif value is None:
+        raise OverrideError(f"an override of kind {kind} needs a value (qty, delta or pct)")
+    return Override(
+        layer=layer,
+        level=level,
+        key=key or "",
+        period=period,
+        to_period=to_period or period,
+        kind=kind,
+        value=float(value),
+        split=split,
+        locked=locked,
+        reason=reason,
+        comment=comment,
+        event=event,
+        source=source,
+    )
+
+
 def add_override(
     uow: UnitOfWork,
     actor: Actor,
@@ -248,8 +425,6 @@ def add_override(
         cycle = current_cycle(tx)
         plan = read_plan(tx, cycle, cycle_workbook(tx, cycle))
         editable(plan)
-        if expected is not None:
-            _unchanged(plan, ov, expected)
         if ov.layer == STATISTICAL:
             check_override(plan.replay.hierarchy, plan.layers, ov)  # says why not
         owner = plan.layer(ov.layer)
@@ -258,6 +433,8 @@ def add_override(
             [owner.role],
             f"may not edit layer {ov.layer} (owned by role {owner.role})",
         )
+        if expected is not None:  # after the role: a refusal says why, not that it moved
+            _unchanged(plan, ov, expected)
         ov = replace(ov, author=actor.name, role=role, created_at=ov.created_at or now(), id=None)
         overrides = [*plan.overrides, ov]
         rep = replay(
@@ -276,11 +453,12 @@ def add_override(
                 f"layer {ov.layer} or a layer before it can be unlocked"
             )
         eff = rep.effects[rep.effects["override"] == len(overrides) - 1].drop(columns="override")
+        new_plan = replace(plan, overrides=overrides, replay=rep)
         if not preview:
             ov = replace(ov, id=tx.demand.insert_override(plan.cycle, ov))
             overrides[-1] = ov
             stale_after(tx, cycle.period, DEMAND_REVIEW)  # a supply plan made before is old
-    new_plan = replace(plan, overrides=overrides, replay=rep)
+            _audit_change(tx, actor, "demand override", ov, ov, plan, new_plan)
     return OverrideResult(ov, eff.reset_index(drop=True), new_plan, not preview)
 
 
@@ -346,6 +524,8 @@ def delete_override(
         tomb = replace(tomb, id=tx.demand.insert_override(plan.cycle, tomb))
         overrides[-1] = tomb
         stale_after(tx, plan.cycle, DEMAND_REVIEW)
+        new_plan = replace(plan, overrides=overrides, replay=rep)
+        _audit_change(tx, actor, "demand withdraw", tomb, target, plan, new_plan)
     old, new = plan.replay.values[target.layer], rep.values[target.layer]
     undone = pd.DataFrame(
         [
@@ -354,7 +534,7 @@ def delete_override(
         ],
         columns=["item", "period", "before", "after"],
     )
-    return OverrideResult(tomb, undone, replace(plan, overrides=overrides, replay=rep), True)
+    return OverrideResult(tomb, undone, new_plan, True)
 
 
 def _withdrawable(plan: DemandPlan, override_id: int) -> Override:
@@ -411,6 +591,7 @@ def submit(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> DemandP
             submitted_at=now(),
             note=note,
         )
+        _audit_status(tx, actor, "demand submit", plan.cycle, DRAFT, SUBMITTED, note)
         return read_plan(tx, cycle, wb)
 
 
@@ -427,6 +608,7 @@ def reject(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> DemandP
         tx.demand.set_status(
             plan.cycle, SUBMITTED, status=DRAFT, note=note or f"sent back by {actor.name}"
         )
+        _audit_status(tx, actor, "demand reject", plan.cycle, SUBMITTED, DRAFT, note)
         return read_plan(tx, cycle, wb)
 
 
@@ -454,6 +636,7 @@ def approve(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> Demand
             note=note,
         )
         tx.demand.freeze(plan.cycle, plan.replay, [ov.id for ov in plan.overrides])
+        _audit_status(tx, actor, "demand approve", plan.cycle, SUBMITTED, APPROVED, note)
         stale_after(tx, cycle.period, DEMAND_REVIEW)  # the supply review plans on it again
         return read_plan(tx, cycle, wb)
 
@@ -463,8 +646,56 @@ def cell_value(plan: DemandPlan, ov: Override) -> float:
     over its periods."""
     view = plan.view(ov.level, [ov.layer])
     last = ov.to_period or ov.period
-    mine = view[(view["key"] == ov.key) & (view["period"] >= ov.period) & (view["period"] <= last)]
+    key = TOTAL if ov.level == TOTAL else ov.key  # the total's one row is keyed "total"
+    mine = view[(view["key"] == key) & (view["period"] >= ov.period) & (view["period"] <= last)]
     return float(mine[ov.layer].sum())
+
+
+def _audit_change(
+    tx: Tx,
+    actor: Actor,
+    action: str,
+    entry: Override,
+    scope: Override,
+    before: DemandPlan,
+    after: DemandPlan,
+) -> None:
+    """Audit a log ``entry`` with the value of ``scope``'s cells (its key and periods, in
+    its layer) before and after it."""
+    tx.cycles.audit(
+        entry.created_at or now(),
+        actor.name,
+        action,
+        before.cycle,
+        {
+            "id": entry.id,
+            "override": scope.id if entry.kind == WITHDRAW else entry.id,
+            "change": scope.describe(),
+            "role": entry.role,
+            "reason": entry.reason,
+            "comment": entry.comment,
+            "before": cell_value(before, scope),
+            "after": cell_value(after, scope),
+        },
+    )
+
+
+def _audit_status(
+    tx: Tx,
+    actor: Actor,
+    action: str,
+    cycle: str,
+    before: PlanStatus,
+    after: PlanStatus,
+    note: str | None,
+) -> None:
+    tx.cycles.audit(
+        now(),
+        actor.name,
+        action,
+        cycle,
+        {"before": before.value, "after": after.value, "note": note},
+    )
 
 
 def _unchanged(plan: DemandPlan, ov: Override, expected: float) -> None:

@@ -9,12 +9,21 @@ from pathlib import Path
 
 import pandas as pd
 
+from snop.cycle.model import Cycle
 from snop.demand.lifecycle import apply_launch_curves
-from snop.errors import SnopError
+from snop.errors import NotFoundError, SnopError
 from snop.forecasting import ForecastResult, forecast_panel
+from snop.model.periods import PeriodError, parse_period
 from snop.model.vocabulary import PlanStatus
 from snop.model.workbook import Workbook
-from snop.services.context import Actor, UnitOfWork, cycle_workbook
+from snop.services.context import (
+    Actor,
+    Tx,
+    UnitOfWork,
+    current_cycle,
+    cycle_workbook,
+    stored_workbook,
+)
 from snop.services.steps import open_cycle_for_work, record_run
 
 Progress = Callable[[int, int], None]
@@ -225,3 +234,84 @@ def write_forecast_plot(
     with atomic_file(path) as tmp:
         write_page(tmp, title, body)
     return ForecastPlot(Path(path), choice.items, choice.by_volume, choice.total)
+
+
+# --- reading the stored baseline ------------------------------------------------------
+
+
+def baseline(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    item: str | None = None,
+    family: str | None = None,
+    cycle: str | None = None,
+) -> pd.DataFrame:
+    """``cycle``'s statistical baseline (default: the current cycle's): item, period, qty,
+    model; of ``item`` or the items of ``family`` when given."""
+    with uow.read() as tx:
+        c = _cycle(tx, cycle)
+        rows = tx.forecasts.layer(c.period)
+        return _of(rows, stored_workbook(tx), item, family)
+
+
+def intervals(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    item: str | None = None,
+    family: str | None = None,
+    cycle: str | None = None,
+) -> pd.DataFrame:
+    """The baseline's prediction intervals: item, period, level (percent), lo, hi."""
+    with uow.read() as tx:
+        c = _cycle(tx, cycle)
+        rows = tx.forecasts.intervals(c.period)
+        return _of(rows, stored_workbook(tx), item, family)
+
+
+def backtest_report(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    item: str | None = None,
+    family: str | None = None,
+    cycle: str | None = None,
+) -> pd.DataFrame:
+    """The backtest report the baseline's models were chosen by: per item its demand
+    class, model, runner-up, MASE and WAPE (and the naive forecast's), outliers."""
+    with uow.read() as tx:
+        c = _cycle(tx, cycle)
+        rows = tx.forecasts.report(c.period)
+        return _of(rows, stored_workbook(tx), item, family)
+
+
+def _cycle(tx: Tx, period: str | None) -> Cycle:
+    if period is None:
+        return current_cycle(tx)
+    try:
+        label = parse_period(period).label
+    except PeriodError as e:
+        raise SnopError(f"cycle: {e}") from None
+    found = tx.cycles.get(label)
+    if found is None:
+        known = ", ".join(x.period for x in tx.cycles.all()) or "none yet"
+        raise NotFoundError(f"cycle {period} does not exist; the cycles are {known}")
+    return found
+
+
+def _of(rows: pd.DataFrame, wb: Workbook, item: str | None, family: str | None) -> pd.DataFrame:
+    """The rows of ``item``, or of the items of ``family``."""
+    if item is not None:
+        if item not in set(wb.items["item"]):
+            raise NotFoundError(f"item {item!r} is not in the store's items")
+        rows = rows[rows["item"] == item]
+    if family is not None:
+        members = wb.items.loc[wb.items["family"] == family, "item"]
+        if members.empty:
+            raise NotFoundError(
+                f"family {family!r} is not in the store; the families: "
+                + ", ".join(wb.family_names[:20])
+            )
+        rows = rows[rows["item"].isin(set(members))]
+    return rows.reset_index(drop=True)

@@ -177,11 +177,37 @@ class CycleRepo:
         )
 
     def audit_trail(self, period: str | None = None) -> list[dict[str, Any]]:
-        q = sa.select(audit).order_by(audit.c.id)
-        if period is not None:
-            q = q.where(audit.c.cycle == period)
+        return self.audit_entries(cycle=period)[0]
+
+    def audit_entries(
+        self,
+        *,
+        actor: str | None = None,
+        action: str | None = None,
+        cycle: str | None = None,
+        since: str | None = None,
+        before: str | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The audit entries that match every filter given (``since`` inclusive, ``before``
+        exclusive: ISO 8601 UTC stamps, compared as text like they are stored), oldest
+        first, from ``offset`` and at most ``limit`` of them; and how many match in all."""
+        where = [
+            c == v
+            for c, v in ((audit.c.actor, actor), (audit.c.action, action), (audit.c.cycle, cycle))
+            if v is not None
+        ]
+        if since is not None:
+            where.append(audit.c.at >= since)
+        if before is not None:
+            where.append(audit.c.at < before)
+        total = self.conn.execute(
+            sa.select(sa.func.count()).select_from(audit).where(*where)
+        ).scalar_one()
+        q = sa.select(audit).where(*where).order_by(audit.c.id).offset(offset).limit(limit)
         rows = self.conn.execute(q).mappings().all()
-        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows]
+        return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows], int(total)
 
 
 def _decision(r: dict[str, Any]) -> Decision:

@@ -9,9 +9,12 @@ Never open a transaction inside another: the second one would wait for the first
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from threading import Lock
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
 
@@ -30,12 +33,18 @@ class Tx:
     """One open transaction and the repositories that read and write through it."""
 
     def __init__(
-        self, conn: Connection, *, writable: bool, cache: WorkbookCache | None = None
+        self,
+        conn: Connection,
+        *,
+        writable: bool,
+        cache: WorkbookCache | None = None,
+        versions: VersionCache | None = None,
     ) -> None:
         self.conn = conn
         self.writable = writable
         self._workbook: Workbook | None = None
         self._cache = cache
+        self.versions = versions if versions is not None else VersionCache()
 
     def workbook(self) -> Workbook | None:
         """The stored workbook (None: nothing imported), read once per transaction."""
@@ -99,6 +108,33 @@ class WorkbookCache:
         return _copy(self._workbook)
 
 
+T = TypeVar("T")
+
+
+class VersionCache:
+    """What was computed from rows that never change once written (an approved demand
+    plan's frozen version), kept by a key that names that write, so that reading a version
+    again does not rebuild it. A few entries, the least recently used dropped first; the
+    values are shared, so they must not be changed by whoever reads them."""
+
+    def __init__(self, size: int = 16) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = Lock()  # the web app reads from several threads
+
+    def get(self, key: Hashable, build: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]  # type: ignore[no-any-return]
+        value = build()
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
 def _copy(wb: Workbook) -> Workbook:
     """A copy whose tables a caller may change without touching the cached ones."""
     tables = {name: df.copy() for name, df in wb.tables.items()}
@@ -111,6 +147,7 @@ class UnitOfWork:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.cache = WorkbookCache()
+        self.versions = VersionCache()
 
     @classmethod
     def open(cls, db: str | None = None) -> UnitOfWork:
@@ -121,13 +158,13 @@ class UnitOfWork:
     def read(self) -> Iterator[Tx]:
         """A read-only transaction (one consistent view of the store)."""
         with self.engine.connect() as conn, conn.begin():
-            yield Tx(conn, writable=False, cache=self.cache)
+            yield Tx(conn, writable=False, cache=self.cache, versions=self.versions)
 
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """A transaction holding the write lock; it commits when the block ends cleanly."""
         with write_transaction(self.engine) as conn:
-            yield Tx(conn, writable=True, cache=self.cache)
+            yield Tx(conn, writable=True, cache=self.cache, versions=self.versions)
 
     def dispose(self) -> None:
         self.engine.dispose()

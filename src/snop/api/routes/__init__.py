@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
-from snop.api.routes import auth, cycles, files, plan, scenarios, users
+from snop.api.routes import audit, auth, cycles, data, demand, files, plan, scenarios, users
 
-ROUTERS = [auth.router, cycles.router, plan.router, scenarios.router, files.router, users.router]
+ROUTERS = [
+    auth.router,
+    cycles.router,
+    data.router,
+    demand.router,
+    audit.router,
+    plan.router,
+    scenarios.router,
+    files.router,
+    users.router,
+]
