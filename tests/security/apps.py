@@ -11,10 +11,11 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from snop.api.app import create_app
+from snop.api.deps import SESSION_COOKIE
 from snop.services.context import Actor
 from snop.services.demo import DEMO_PASSWORD, DEMO_USERS
 from snop.services.forecast import run_baseline
-from snop.services.users import add_user, create_token
+from snop.services.users import add_user, create_token, start_session
 from snop.services.workbook import import_workbook
 from snop.store.uow import UnitOfWork
 from tests.demand.cycles import ANN
@@ -29,19 +30,25 @@ ADMIN = Actor.of(BY_ROLE["admin"], "admin")
 SELF_APPROVAL = {"settings": SMALL["settings"] + "allow_self_approval,yes\n"}
 
 
+# the users who log in with a password in the tests; the others use tokens and sessions
+# made by the services (an argon2 hash takes the better part of a second here)
+LOG_IN = ("dana", "erin")
+
+
 def users_store(tmp_path: Path, *, self_approval: bool = False) -> UnitOfWork:
-    """The small store with one user per role (password :data:`PASSWORD`); with
-    ``self_approval`` its settings say ``allow_self_approval=yes``."""
+    """The small store with one user per role (:data:`LOG_IN` with password
+    :data:`PASSWORD`); with ``self_approval`` its settings say ``allow_self_approval=yes``."""
     changes = SELF_APPROVAL if self_approval else None
 
     def build(uow: UnitOfWork, folder: Path) -> None:
         import_workbook(uow, ANN, write_small(folder / "wb", changes))
         run_baseline(uow, ANN, method="naive")
         for who in DEMO_USERS:
-            add_user(uow, ADMIN, who.name, sorted(who.roles), PASSWORD, demo=True)
+            password = PASSWORD if who.name in LOG_IN and not self_approval else None
+            add_user(uow, ADMIN, who.name, sorted(who.roles), password, demo=True)
         # two more executives: one submits, the other approves (four eyes)
         for name in ("eve", "ed"):
-            add_user(uow, ADMIN, name, ["executive"], PASSWORD)
+            add_user(uow, ADMIN, name, ["executive"])
 
     name = "small-users-self" if self_approval else "small-users"
     return built_store(f"sqlite:///{tmp_path / 'store.db'}", tmp_path, name, build)
@@ -56,6 +63,16 @@ def token_of(uow: UnitOfWork, name: str) -> dict[str, str]:
     """The Authorization header of a new API token of user ``name``."""
     new = create_token(uow, Actor.of(name), name, "tests")
     return {"Authorization": f"Bearer {new.token}"}
+
+
+def session_of(uow: UnitOfWork, c: TestClient, name: str) -> str:
+    """Give ``c`` a session of user ``name`` (as a login does); the CSRF token."""
+    with uow.read() as tx:
+        user = tx.users.get(name)
+    assert user is not None
+    session = start_session(uow, Actor(name, frozenset(user.roles)))
+    c.cookies.set(SESSION_COOKIE, session.id)
+    return session.csrf
 
 
 def login(c: TestClient, name: str, password: str = PASSWORD) -> str:

@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 
 from snop.model.vocabulary import Role
 from snop.store.uow import UnitOfWork
-from tests.security.apps import BY_ROLE, client, login, token_of, users_store
+from tests.security.apps import BY_ROLE, client, login, session_of, token_of, users_store
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 OPEN = frozenset({"/api/login", "/login"})  # how one gets credentials
@@ -213,7 +213,7 @@ def test_every_write_route_refuses_a_session_without_its_csrf_token(
         roles = None if w.dependant is None else writer_roles(w.dependant)
         allowed = [r for r in roles or ("executive",) if r in BY_ROLE]
         c = client(uow)
-        csrf = login(c, BY_ROLE[allowed[0] if allowed else "executive"])
+        csrf = session_of(uow, c, BY_ROLE[allowed[0] if allowed else "executive"])
         r = call(c, w)
         if r.status_code != 403 or "csrf" not in message(r).lower():
             wrong.append(f"{w}: {r.status_code} {message(r)}")
