@@ -70,8 +70,7 @@ class Writer:
     user: str
     headers: dict[str, str]
     layer: str
-    items: list[str]
-    periods: list[str]
+    cells: list[tuple[str, str]]  # (item, period) where the item sells
 
 
 @dataclass
@@ -137,13 +136,17 @@ def prepare(uow: UnitOfWork, folder: Path, months: int, clients: int) -> list[Wr
     layers = [(lay.name, owners[lay.role]) for lay in plan.layers if lay.role in owners]
     if not layers:
         raise BenchError("no demand layer is owned by a role of a demo user")
-    items, periods = list(plan.replay.hierarchy.items), list(plan.replay.hierarchy.periods)
+    # the cells an item-level delta may change: the item sells there (a statistical
+    # forecast above zero), so no write is refused for an item not yet launched or ended
+    view = plan.view("item")
+    view = view[view["statistical"] > 0]
+    cells = list(zip(view["key"].astype(str), view["period"].astype(str), strict=True))
     out = []
     for k in range(clients):
         layer, user = layers[k % len(layers)]
         token = create_token(uow, Actor.of(user), user, f"bench {k}").token
-        mine = items[k % len(items) :: clients] or [items[k % len(items)]]
-        out.append(Writer(user, {"Authorization": f"Bearer {token}"}, layer, mine, periods))
+        mine = cells[k % len(cells) :: clients] or [cells[k % len(cells)]]
+        out.append(Writer(user, {"Authorization": f"Bearer {token}"}, layer, mine))
     return out
 
 
@@ -200,6 +203,7 @@ def check_routes(base: str, w: Writer) -> None:
     r = httpx.get(f"{base}{GRID}", params={"level": "family"}, headers=w.headers, timeout=60)
     if r.status_code != 200:
         raise BenchError(f"GET {GRID}?level=family answered {r.status_code}: {r.text[:300]}")
+    print(f"  the family grid's answer: {len(r.content) / 1024:.0f} KB of JSON")
 
 
 # ------------------------------------------------------------------ the clients
@@ -228,11 +232,11 @@ async def client(base: str, w: Writer, k: int, until: float, tally: Tally) -> No
             r = await c.get(GRID, params={"level": "family"}, timeout=120)
             tally.reads.append(time.perf_counter() - t0)
             note(tally, "read", r)
-            period = w.periods[(k + n) % len(w.periods)]
+            item, period = w.cells[n % len(w.cells)]
             body = {
                 "layer": w.layer,
                 "level": "item",
-                "key": w.items[n % len(w.items)],
+                "key": item,
                 "period": period,
                 "to_period": period,
                 "kind": "delta",
