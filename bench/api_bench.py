@@ -159,16 +159,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int) -> subprocess.Popen[bytes]:
-    """``snop --db URL serve`` in a subprocess, with this interpreter and import path."""
+def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``snop --db URL serve`` in a subprocess, with this interpreter and import path;
+    its output goes to ``log``."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
     cmd = [sys.executable, "-m", "snop", "--db", url, "serve", "--host", HOST, "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, env=env, stdout=out, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
-            raise BenchError(f"snop serve exited with {proc.returncode}: {err.strip()[-500:]}")
+            err = log.read_text(errors="replace").strip()[-500:]
+            raise BenchError(f"snop serve exited with {proc.returncode}: {err}")
         try:
             httpx.get(f"http://{HOST}:{port}/api/me", timeout=1.0)
             return proc
@@ -229,9 +231,10 @@ async def client(base: str, w: Writer, k: int, until: float, tally: Tally) -> No
         n = 0
         while time.monotonic() < until:
             t0 = time.perf_counter()
-            r = await c.get(GRID, params={"level": "family"}, timeout=120)
+            r = await send(c, tally, "read", "GET", GRID, params={"level": "family"})
+            if r is None:
+                continue
             tally.reads.append(time.perf_counter() - t0)
-            note(tally, "read", r)
             item, period = w.cells[n % len(w.cells)]
             body = {
                 "layer": w.layer,
@@ -244,22 +247,35 @@ async def client(base: str, w: Writer, k: int, until: float, tally: Tally) -> No
                 "reason": f"bench client {k}",
             }
             t0 = time.perf_counter()
-            r = await c.post(OVERRIDES, json=body, timeout=120)
+            r = await send(c, tally, "write", "POST", OVERRIDES, json=body)
+            n += 1
+            if r is None:
+                continue
             tally.writes.append(time.perf_counter() - t0)
-            note(tally, "write", r)
             if r.is_success:
                 found = override_id(r.json())
                 if found is None:
                     tally.no_id += 1
                 else:
                     tally.acked.append((found, w.user, w.layer))
-            n += 1
 
 
-def note(tally: Tally, what: str, r: httpx.Response) -> None:
+async def send(
+    c: httpx.AsyncClient, tally: Tally, what: str, method: str, path: str, **kw: Any
+) -> httpx.Response | None:
+    """The answer, counted by status; None (counted as status 0, a failure) when the
+    connection broke or timed out."""
+    try:
+        r = await c.request(method, path, timeout=120, **kw)
+    except httpx.TransportError as e:
+        tally.statuses[(what, 0)] += 1
+        if len(tally.failures) < 5:
+            tally.failures.append(f"{what}: {type(e).__name__} {e}")
+        return None
     tally.statuses[(what, r.status_code)] += 1
     if not r.is_success and len(tally.failures) < 5:
         tally.failures.append(f"{what} {r.status_code}: {r.text[:200]}")
+    return r
 
 
 async def load(base: str, writers: list[Writer], seconds: float) -> tuple[Tally, float]:
@@ -323,12 +339,14 @@ def report(name: str, tally: Tally, took: float, peer: list[float], lost: list[i
     verdict = "met" if p95 < TARGET_P95_MS else "NOT met"
     print(f"  target p95 of the family grid read < {TARGET_P95_MS:.0f} ms: {verdict} ({p95:.1f})")
     server_errors = sum(n for (_, s), n in tally.statuses.items() if s >= 500)
+    broken = sum(n for (_, s), n in tally.statuses.items() if s == 0)
     print(
         f"  acknowledged writes: {len(tally.acked)}, in the store: "
-        f"{len(tally.acked) - len(lost)}, lost: {len(lost)}; 5xx: {server_errors}"
+        f"{len(tally.acked) - len(lost)}, lost: {len(lost)}; 5xx: {server_errors}; "
+        f"broken connections: {broken}"
         + (f"; 2xx writes without an override id: {tally.no_id}" if tally.no_id else "")
     )
-    ok = server_errors == 0 and not lost and tally.no_id == 0 and bool(tally.reads)
+    ok = not (server_errors or broken or lost or tally.no_id) and bool(tally.reads)
     print(f"  {name}: {'PASS' if ok else 'FAIL'}")
     return ok
 
@@ -337,13 +355,17 @@ def run(name: str, url: str, uow: UnitOfWork, folder: Path, args: argparse.Names
     print(f"{name}: {args.clients} clients for {args.seconds:.0f}s")
     writers = prepare(uow, folder, args.months, args.clients)
     port = free_port()
-    server = start_server(url, port)
+    log = folder / "serve.log"
+    server = start_server(url, port, log)
     base = f"http://{HOST}:{port}"
     try:
         check_routes(base, writers[0])
         tally, took = asyncio.run(load(base, writers, args.seconds))
     finally:
         stop_server(server)
+    said = log.read_text(errors="replace").strip()
+    if said:
+        print(f"  the server said ({log}):\n    " + "\n    ".join(said.splitlines()[-8:]))
     lost = lost_writes(uow, tally)
     return report(name, tally, took, in_process_grid(uow), lost)
 
