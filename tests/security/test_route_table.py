@@ -236,3 +236,15 @@ def test_a_session_with_its_csrf_token_gets_past_the_check(uow: UnitOfWork) -> N
     r = c.post("/api/cycle/steps/data/signoff", json={}, headers={"X-CSRF-Token": csrf})
     assert r.status_code == 200, r.text
     assert r.json()["signed_by"] == BY_ROLE["demand_planner"]
+
+
+def test_every_mount_serves_static_files_only(uow: UnitOfWork) -> None:
+    """A mounted sub-application would hide its routes from the walk above."""
+    from starlette.routing import Mount
+    from starlette.staticfiles import StaticFiles
+
+    app = client(uow).app
+    mounts = [r for r in routes(app) if isinstance(getattr(r, "original_route", r), Mount)]  # type: ignore[arg-type]
+    assert mounts, "the app mounts /static"
+    others = [m.path for m in mounts if not isinstance(m.app, StaticFiles)]
+    assert not others, f"mounted applications whose routes are not checked: {others}"
