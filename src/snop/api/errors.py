@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from snop.errors import ConflictError, NotAllowed, NotFoundError, SnopError, user_message
 
@@ -45,8 +46,40 @@ def body(
     return {"error": {"status": status, "code": code, "message": message, "field": field, **extra}}
 
 
+class Unavailable:
+    """The machine's trouble a user can act on (the store busy or unreachable, the disk
+    full: :func:`snop.errors.user_message`) as 503, handled here rather than by the
+    handler of last resort: that one re-raises after answering (Starlette's
+    ServerErrorMiddleware), so the server would log a traceback as for a bug and drop the
+    client's keep-alive connection."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            message = user_message(exc)
+            if message is None or started:
+                raise
+            log.warning("%s %s: %s", scope.get("method"), scope.get("path"), message)
+            await JSONResponse(body(503, "unavailable", message), 503)(scope, receive, send)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that give every error the one shape."""
+    app.add_middleware(Unavailable)
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:

@@ -16,6 +16,8 @@ from enum import StrEnum
 import numpy as np
 import numpy.typing as npt
 
+from snop.errors import SnopError
+
 
 class Granularity(StrEnum):
     """The length of a planning period."""
@@ -46,8 +48,9 @@ class Granularity(StrEnum):
         }[self]
 
 
-class PeriodError(ValueError):
-    """A period label that cannot be read, with the reason in words."""
+class PeriodError(SnopError, ValueError):
+    """A period label that cannot be read, with the reason in words (a user's mistake:
+    the CLI and the API show it as such, not as a bug)."""
 
 
 PERIOD_FORMATS = "YYYY-MM (month), YYYY-Qn (quarter) or YYYY-Www (ISO week)"
