@@ -649,7 +649,7 @@ SCENARIO_MEASURES = (
 def scenarios_section(sc: ScenarioComparison) -> Section:
     """The scenarios compared on their own (the web page's comparison): the pack's table
     and chart of them."""
-    s = Section("scenarios", f"Scenarios compared, cycle {sc.cycle}")
+    s = Section("scenario-comparison", f"Scenarios compared, cycle {sc.cycle}")
     _scenarios(s, sc)
     return s
 

@@ -18,12 +18,12 @@ from snop.supply.plan import SupplyPlan
 
 # the measures compared across strategies, each with its unit (snop.report.fmt)
 MEASURES = (
-    ("total_cost", "money"),
-    ("fill_rate", "ratio"),
-    ("average_inventory", "units"),
-    ("ending_inventory", "units"),
-    ("ending_backlog", "units"),
-    ("unmet_units", "units"),
+    ("total_cost", "Total cost", "money"),
+    ("fill_rate", "Fill rate (shipped / demand)", "ratio"),
+    ("average_inventory", "Inventory, average (units)", "units"),
+    ("ending_inventory", "Inventory at the end (units)", "units"),
+    ("ending_backlog", "Backlog at the end (units)", "units"),
+    ("unmet_units", "Demand never served (units)", "units"),
 )
 
 
@@ -32,7 +32,7 @@ class SupplyReview:
     cycle: str
     currency: str
     plans: dict[str, SupplyPlan]
-    strategies: pd.DataFrame  # measure, unit, one column per strategy (NaN: no plan)
+    strategies: pd.DataFrame  # measure, label, unit, one column per strategy (NaN: no plan)
     sheet: SheetReport
     data: PlanData
 
@@ -62,8 +62,9 @@ def strategy_measures(plans: dict[str, SupplyPlan]) -> pd.DataFrame:
     for name, p in plans.items():
         cols[str(name)] = _measures(p) if p.ok else [np.nan] * len(MEASURES)
     frame = pd.DataFrame(cols)
-    frame.insert(0, "measure", [m for m, _ in MEASURES])
-    frame.insert(1, "unit", [u for _, u in MEASURES])
+    frame.insert(0, "measure", [m for m, _, _ in MEASURES])
+    frame.insert(1, "label", [label for _, label, _ in MEASURES])
+    frame.insert(2, "unit", [u for _, _, u in MEASURES])
     return frame
 
 

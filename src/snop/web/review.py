@@ -66,15 +66,16 @@ def supply(request: Request, uow: Store, actor: Reader) -> Response:
 
 def _strategies_table(review: SupplyReview) -> Table:
     frame = review.strategies
-    names = [c for c in frame.columns if c not in ("measure", "unit")]
+    names = [c for c in frame.columns if c not in ("measure", "label", "unit")]
     return Table(
         "strategies",
         f"Strategies side by side (cycle {review.cycle}; money in {review.currency})",
         frame.drop(columns="unit"),
-        units={"measure": "text"},
+        units={"measure": "text", "label": "text"},
         row_units=list(frame["unit"]),
         key_column="measure",
-        labels={n: n.capitalize() for n in names},
+        hidden=("measure",),
+        labels={"label": "Measure", **{n: n.capitalize() for n in names}},
     )
 
 

@@ -57,12 +57,13 @@ async def login(
 ) -> Response:
     if not name or not password:
         return await run_in_threadpool(
-            _login_page, request, 400, "give your user name and password", name
+            _login_page, request, 200, "give your user name and password", name
         )
     try:
         actor = await login_actor(request, name, password)
-    except ApiError as e:
-        return await run_in_threadpool(_login_page, request, e.status, e.message, name)
+    except ApiError as e:  # the form again, saying why (a 429 keeps its status)
+        status = e.status if e.status == 429 else 200
+        return await run_in_threadpool(_login_page, request, status, e.message, name)
     session = await run_in_threadpool(start_session, store(request), actor)
     response = RedirectResponse(_next(next), status_code=303)
     set_session_cookie(response, session.id)

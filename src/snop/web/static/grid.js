@@ -99,12 +99,22 @@
     if (cell && !ev.target.classList.contains("cell-input")) { focusCell(cell); edit(cell); }
   });
 
-  // Esc anywhere closes an open preview
+  // Cancel (or Esc outside a cell) closes the preview and puts the edited cell back
+  function closePreview() {
+    var p = document.getElementById("preview");
+    if (p) p.innerHTML = "";
+    document.querySelectorAll("table.grid td.pending").forEach(function (td) {
+      td.classList.remove("pending");
+      cancel(td);
+    });
+  }
   document.addEventListener("keydown", function (ev) {
     if (ev.key === "Escape" && !(ev.target.classList && ev.target.classList.contains("cell-input"))) {
-      var p = document.getElementById("preview");
-      if (p && p.innerHTML.trim()) p.innerHTML = "";
+      closePreview();
     }
+  });
+  document.addEventListener("click", function (ev) {
+    if (ev.target.classList && ev.target.classList.contains("cancel-preview")) closePreview();
   });
 
   document.addEventListener("DOMContentLoaded", init);
