@@ -18,6 +18,7 @@ import pytest
 import uvicorn
 
 from snop.api.app import create_app
+from snop.api.deps import SESSION_COOKIE
 from snop.learning.frames import TOTAL
 from snop.scenario.parse import parse_delta
 from snop.services.context import Actor
@@ -26,7 +27,7 @@ from snop.services.demo import DEMO_PASSWORD, DEMO_USERS
 from snop.services.forecast import run_baseline
 from snop.services.scenarios import compare_scenarios, create_scenario, run_scenarios
 from snop.services.supply import plan_cycle_supply
-from snop.services.users import add_user
+from snop.services.users import add_user, start_session
 from snop.services.workbook import import_workbook
 from snop.store.uow import UnitOfWork
 from tests.browser import browser_page
@@ -78,7 +79,22 @@ def base(store: UnitOfWork) -> Iterator[str]:
     thread.join(10)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[tuple[Any, list[str]]]:
+    """One Chromium page for the module; each test starts with no console errors."""
+    with browser_page() as (page, errors):
+        yield page, errors
+
+
+@pytest.fixture
+def web(browser: tuple[Any, list[str]]) -> Iterator[tuple[Any, list[str]]]:
+    browser[1].clear()
+    browser[0].context.clear_cookies()
+    yield browser
+
+
 def log_in(page: Any, base: str, name: str) -> None:
+    """Through the login form, as a person does."""
     page.context.clear_cookies()
     page.goto(f"{base}/login")
     page.fill("#name", name)
@@ -87,135 +103,148 @@ def log_in(page: Any, base: str, name: str) -> None:
     page.wait_for_url(f"{base}/")
 
 
+def session_of(page: Any, base: str, store: UnitOfWork, name: str) -> None:
+    """A session of ``name`` started by the service the login form calls, as the browser's
+    cookie (the form itself is tested once; a password check costs a second here)."""
+    actor = next(a for a in DEMO_USERS if a.name == name)
+    page.context.clear_cookies()
+    page.context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": start_session(store, actor).id, "url": base,
+          "secure": True, "httpOnly": True, "sameSite": "Lax"}]
+    )  # fmt: skip
+
+
 def consensus_cell(page: Any, key: str, period: str) -> Any:
     return page.locator(f'tr[data-key="{key}"][data-layer="consensus"] td[data-period="{period}"]')
 
 
-def test_log_in_with_the_demo_notice_and_a_nav_per_role(base: str) -> None:
-    with browser_page() as (page, errors):
-        page.goto(f"{base}/executive")  # no session: to the login page, back after
-        assert "/login" in page.url
-        notice = page.locator("section.demo")
-        for who in DEMO_USERS:
-            assert notice.locator(f"td:text-is('{who.name}')").count() == 1
-        page.fill("#name", "dana")
-        page.fill("#password", "not-her-password")
-        page.click("button[type=submit]")
-        assert "wrong user name or password" in page.locator("#login-error").inner_text()
-        log_in(page, base, "dana")
-        nav = page.locator("header.bar nav a").all_inner_texts()
-        assert nav == ["Home", "Demand review", "Plan vs actual"]
-        steps = page.locator("#waiting li[data-step]").evaluate_all(
-            "els => els.map(e => e.dataset.step)"
-        )
-        assert steps == ["data", "forecast", "demand_review"]  # dana's, none signed off
-        log_in(page, base, "vic")  # the viewer sees every page, read-only
-        assert len(page.locator("header.bar nav a").all()) == 8
-        assert "read-only" in page.locator("header.bar .who").inner_text()
-        page.goto(f"{base}/demand")
-        assert page.locator("td.editable").count() == 0
-        assert page.locator("#submit-plan").count() == 0
-        page.click("header.bar .who button")
-        page.wait_for_url(f"{base}/login")
-        page.goto(f"{base}/")
-        assert "/login" in page.url  # the session ended
+def test_log_in_with_the_demo_notice_and_a_nav_per_role(
+    base: str, store: UnitOfWork, web: tuple[Any, list[str]]
+) -> None:
+    page, errors = web
+    page.goto(f"{base}/executive")  # no session: to the login page, back after
+    assert "/login" in page.url
+    notice = page.locator("section.demo")
+    for who in DEMO_USERS:
+        assert notice.locator(f"td:text-is('{who.name}')").count() == 1
+    page.fill("#name", "dana")
+    page.fill("#password", "not-her-password")
+    page.click("button[type=submit]")
+    assert "wrong user name or password" in page.locator("#login-error").inner_text()
+    log_in(page, base, "dana")
+    nav = page.locator("header.bar nav a").all_inner_texts()
+    assert nav == ["Home", "Demand review", "Plan vs actual"]
+    steps = page.locator("#waiting li[data-step]").evaluate_all(
+        "els => els.map(e => e.dataset.step)"
+    )
+    assert steps == ["data", "forecast", "demand_review"]  # dana's, none signed off
+    session_of(page, base, store, "vic")  # the viewer sees every page, read-only
+    page.goto(f"{base}/")
+    assert len(page.locator("header.bar nav a").all()) == 8
+    assert "read-only" in page.locator("header.bar .who").inner_text()
+    page.goto(f"{base}/demand")
+    assert page.locator("td.editable").count() == 0
+    assert page.locator("#submit-plan").count() == 0
+    page.click("header.bar .who button")
+    page.wait_for_url(f"{base}/login")
+    page.goto(f"{base}/")
+    assert "/login" in page.url  # the session ended
     assert errors == []
 
 
-def test_edit_in_the_grid_submit_and_approve(base: str, store: UnitOfWork) -> None:
+def test_edit_in_the_grid_submit_and_approve(
+    base: str, store: UnitOfWork, web: tuple[Any, list[str]]
+) -> None:
     before = demand_plan(store, DANA).view("item", ["consensus"])
     a1, a2 = (
         float(before[(before["key"] == i) & (before["period"] == "2026-12")]["consensus"].iloc[0])
         for i in ("A1", "A2")
     )
-    with browser_page() as (page, errors):
-        log_in(page, base, "dana")
-        page.goto(f"{base}/demand")
-        cell = consensus_cell(page, "F1", "2026-12")
-        shown = float(cell.get_attribute("data-value"))
-        assert shown == pytest.approx(a1 + a2)
-        typed = round(shown) + 120
-        cell.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type(f"{typed:,}")  # typed with a thousands separator
-        page.keyboard.press("Enter")
-        split = page.locator("#split tbody tr")
-        split.first.wait_for()
-        rows = {
-            r.locator("td").nth(0).inner_text(): r.locator("td").all_inner_texts()
-            for r in split.all()
-        }
-        assert set(rows) == {"A1", "A2"}
-        after = {k: float(v[3].replace(",", "")) for k, v in rows.items()}
-        assert sum(after.values()) == typed  # whole units that add up to the typed value
-        # proportional to the items' values before, within the rounding to whole units
-        assert after["A1"] == pytest.approx(typed * a1 / (a1 + a2), abs=1)
-        page.select_option("#reason", "customer")
-        page.click("#confirm")
-        page.locator("#demand-msg .msg.ok", has_text=f"F1 2026-12 = {typed:,}").wait_for()
-        assert float(consensus_cell(page, "F1", "2026-12").get_attribute("data-value")) == typed
-        assert "saved as override" in page.locator("#demand-msg").inner_text()
+    page, errors = web
+    session_of(page, base, store, "dana")
+    page.goto(f"{base}/demand")
+    cell = consensus_cell(page, "F1", "2026-12")
+    shown = float(cell.get_attribute("data-value"))
+    assert shown == pytest.approx(a1 + a2)
+    typed = round(shown) + 120
+    cell.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(f"{typed:,}")  # typed with a thousands separator
+    page.keyboard.press("Enter")
+    split = page.locator("#split tbody tr")
+    split.first.wait_for()
+    rows = {
+        r.locator("td").nth(0).inner_text(): r.locator("td").all_inner_texts() for r in split.all()
+    }
+    assert set(rows) == {"A1", "A2"}
+    after = {k: float(v[3].replace(",", "")) for k, v in rows.items()}
+    assert sum(after.values()) == typed  # whole units that add up to the typed value
+    # proportional to the items' values before, within the rounding to whole units
+    assert after["A1"] == pytest.approx(typed * a1 / (a1 + a2), abs=1)
+    page.select_option("#reason", "customer")
+    page.click("#confirm")
+    page.locator("#demand-msg .msg.ok", has_text=f"F1 2026-12 = {typed:,}").wait_for()
+    assert float(consensus_cell(page, "F1", "2026-12").get_attribute("data-value")) == typed
+    assert "saved as override" in page.locator("#demand-msg").inner_text()
 
-        # another planner changes the same cell between the preview and the confirmation
-        cell = consensus_cell(page, "F1", "2027-01")
-        cell.click()
-        page.keyboard.press("Control+A")
-        page.keyboard.type("500")
-        page.keyboard.press("Enter")
-        page.locator("#confirm").wait_for()
-        from snop.demand.replay import Override
-        from snop.services.demand_review import add_override
+    # another planner changes the same cell between the preview and the confirmation
+    cell = consensus_cell(page, "F1", "2027-01")
+    cell.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("500")
+    page.keyboard.press("Enter")
+    page.locator("#confirm").wait_for()
+    from snop.demand.replay import Override
+    from snop.services.demand_review import add_override
 
-        other = Override(
-            "consensus", "family", "F1", "2027-01", "2027-01", "qty", 450.0, reason="x"
-        )
-        add_override(store, Actor.of("lee2", "demand_planner"), other)
-        page.select_option("#reason", "promo")
-        page.click("#confirm")
-        conflict = page.locator("#conflict")
-        conflict.wait_for()
-        assert "is now 450; you typed 500" in " ".join(conflict.inner_text().split())
-        page.click("#keep-mine")
-        page.locator("#demand-msg .msg.ok", has_text="F1 2027-01 = 500").wait_for()
-        assert float(consensus_cell(page, "F1", "2027-01").get_attribute("data-value")) == 500
+    other = Override("consensus", "family", "F1", "2027-01", "2027-01", "qty", 450.0, reason="x")
+    add_override(store, Actor.of("lee2", "demand_planner"), other)
+    page.select_option("#reason", "promo")
+    page.click("#confirm")
+    conflict = page.locator("#conflict")
+    conflict.wait_for()
+    assert "is now 450; you typed 500" in " ".join(conflict.inner_text().split())
+    page.click("#keep-mine")
+    page.locator("#demand-msg .msg.ok", has_text="F1 2027-01 = 500").wait_for()
+    assert float(consensus_cell(page, "F1", "2027-01").get_attribute("data-value")) == 500
 
-        page.click("#submit-plan")
-        page.locator("#plan-status:text-is('submitted')").wait_for()
-        assert page.locator("td.editable").count() == 0  # a submitted plan is locked
+    page.click("#submit-plan")
+    page.locator("#plan-status:text-is('submitted')").wait_for()
+    assert page.locator("td.editable").count() == 0  # a submitted plan is locked
 
-        log_in(page, base, "sam")  # sales may not approve: the server says so
-        page.goto(f"{base}/demand")
-        assert page.locator("#approve-plan").count() == 0
-        page.evaluate(
-            "htmx.ajax('POST', '/demand/approve', {target: '#demand-msg', values: {level: 'family'}})"
-        )
-        refusal = page.locator("#demand-msg .msg.error")
-        refusal.wait_for()
-        assert "may not approve the demand plan; only role executive may" in refusal.inner_text()
+    session_of(page, base, store, "sam")  # sales may not approve: the server says so
+    page.goto(f"{base}/demand")
+    assert page.locator("#approve-plan").count() == 0
+    page.evaluate(
+        "htmx.ajax('POST', '/demand/approve', {target: '#demand-msg', values: {level: 'family'}})"
+    )
+    refusal = page.locator("#demand-msg .msg.error")
+    refusal.wait_for()
+    assert "may not approve the demand plan; only role executive may" in refusal.inner_text()
 
-        log_in(page, base, "erin")
-        page.goto(f"{base}/demand")
-        page.click("#approve-plan")
-        page.locator("#plan-status:text-is('approved')").wait_for()
+    session_of(page, base, store, "erin")
+    page.goto(f"{base}/demand")
+    page.click("#approve-plan")
+    page.locator("#plan-status:text-is('approved')").wait_for()
     assert demand_plan(store, DANA).status == "approved"
     assert [e for e in errors if not e.startswith(REFUSED)] == []
     assert len(errors) == 2  # the 409 of the race and the 403 of sam, nothing else
 
 
-def test_compare_two_scenarios(base: str, store: UnitOfWork) -> None:
-    with browser_page() as (page, errors):
-        log_in(page, base, "sid")
-        page.goto(f"{base}/scenarios")
-        for name in SCENARIOS:
-            page.check(f'input[name=compare][value="{name}"]')
-        page.click("#compare")
-        table = page.locator("#table-scenarios")
-        table.wait_for()
-        revenue = table.locator('tr[data-row="revenue"] td')
-        plans = revenue.evaluate_all("els => els.map(e => e.dataset.col)")
-        assert plans[1:4] == ["base", *SCENARIOS]
-        revenue = revenue.all_inner_texts()
-        page.locator('[data-chart="scenarios"] .js-plotly-plot').wait_for()
+def test_compare_two_scenarios(base: str, store: UnitOfWork, web: tuple[Any, list[str]]) -> None:
+    page, errors = web
+    session_of(page, base, store, "sid")
+    page.goto(f"{base}/scenarios")
+    for name in SCENARIOS:
+        page.check(f'input[name=compare][value="{name}"]')
+    page.click("#compare")
+    table = page.locator("#table-scenarios")
+    table.wait_for()
+    revenue = table.locator('tr[data-row="revenue"] td')
+    plans = revenue.evaluate_all("els => els.map(e => e.dataset.col)")
+    assert plans[1:4] == ["base", *SCENARIOS]
+    revenue = revenue.all_inner_texts()
+    page.locator('[data-chart="scenarios"] .js-plotly-plot').wait_for()
     expected = compare_scenarios(store, SID, list(SCENARIOS)).table
     total = expected[(expected["family"] == TOTAL) & (expected["measure"] == "revenue")]
     by_plan = dict(zip(total["plan"], total["value"], strict=True))
@@ -226,19 +255,21 @@ def test_compare_two_scenarios(base: str, store: UnitOfWork) -> None:
     assert errors == []
 
 
-def test_download_the_pack(base: str, tmp_path: Path) -> None:
-    with browser_page() as (page, errors):
-        log_in(page, base, "erin")
-        page.goto(f"{base}/executive")
-        assert page.locator("#approve-cycle").count() == 1  # the executive approves
-        with page.expect_download() as got:
-            page.click("#download-html")
-        path = tmp_path / "pack.html"
-        got.value.save_as(path)
-        text = path.read_text(encoding="utf-8")
-        assert got.value.suggested_filename == "snop-pack-2026-11.html"
-        assert "S&amp;OP pack, cycle 2026-11" in text and 'data-section="finance"' in text
-        log_in(page, base, "fay")  # finance reads the pack, does not approve
-        page.goto(f"{base}/executive")
-        assert page.locator("#approve-cycle").count() == 0
+def test_download_the_pack(
+    base: str, store: UnitOfWork, tmp_path: Path, web: tuple[Any, list[str]]
+) -> None:
+    page, errors = web
+    session_of(page, base, store, "erin")
+    page.goto(f"{base}/executive")
+    assert page.locator("#approve-cycle").count() == 1  # the executive approves
+    with page.expect_download() as got:
+        page.click("#download-html")
+    path = tmp_path / "pack.html"
+    got.value.save_as(path)
+    text = path.read_text(encoding="utf-8")
+    assert got.value.suggested_filename == "snop-pack-2026-11.html"
+    assert "S&amp;OP pack, cycle 2026-11" in text and 'data-section="finance"' in text
+    session_of(page, base, store, "fay")  # finance reads the pack, does not approve
+    page.goto(f"{base}/executive")
+    assert page.locator("#approve-cycle").count() == 0
     assert errors == []
