@@ -15,6 +15,9 @@ from snop.model.vocabulary import Level
 from snop.services.context import Actor, UnitOfWork, cycle_workbook
 from snop.services.demand_review import _cycle, read_plan
 
+# keys a page: 50 keys x (4 layers + the sales row) x 24 periods stays near 6,000 cells
+PAGE_SIZE = 50
+
 
 @dataclass
 class GridRow:
@@ -43,6 +46,9 @@ class DemandGrid:
     can_submit: bool
     can_approve: bool  # approve or send back
     record: dict[str, object] = field(default_factory=dict)
+    page: int = 1  # the page of keys shown (``size`` keys a page)
+    pages: int = 1
+    total_keys: int = 0
 
     def keys(self) -> list[str]:
         return list(dict.fromkeys(r.key for r in self.rows))
@@ -53,14 +59,22 @@ def demand_grid(
     actor: Actor,
     level: str = Level.FAMILY,
     cycle: str | None = None,
+    *,
+    page: int = 1,
+    size: int = PAGE_SIZE,
 ) -> DemandGrid:
     """The grid of ``cycle`` (default: the current one) at ``level`` (item, family, total or
-    an items attribute), for ``actor``."""
+    an items attribute), for ``actor``: the ``page``-th ``size`` keys in key order."""
     with uow.read() as tx:
         c = _cycle(tx, cycle)
         wb = cycle_workbook(tx, c)
         plan = read_plan(tx, c, wb)
     view = plan.view(level, locks=True)
+    keys = sorted(view["key"].unique())
+    pages = max(1, -(-len(keys) // size))
+    page = min(max(1, page), pages)
+    shown = set(keys[(page - 1) * size : page * size])
+    view = view[view["key"].isin(shown)]
     mine = set(actor.roles)
     draft = plan.status == DRAFT
     editable = {lay.name for lay in plan.layers if draft and lay.role in mine}
@@ -82,6 +96,9 @@ def demand_grid(
         can_submit=draft and bool({consensus_role, plan.approver_role} & mine),
         can_approve=plan.status == SUBMITTED and plan.approver_role in mine,
         record=dict(plan.record),
+        page=page,
+        pages=pages,
+        total_keys=len(keys),
     )
 
 

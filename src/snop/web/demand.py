@@ -31,28 +31,28 @@ REASONS = ("promo", "customer", "price", "event", "market", "new_item", "correct
 AREA = {"HX-Retarget": "#demand-area", "HX-Reswap": "outerHTML"}
 
 
-def _area(request: Request, uow: UnitOfWork, actor: Actor, level: str, saved: str = "") -> Response:
-    response = render(
-        request, "_demand_area.html", grid=demand_grid(uow, actor, level), saved=saved
-    )
+def _area(
+    request: Request, uow: UnitOfWork, actor: Actor, level: str, page: int, saved: str = ""
+) -> Response:
+    grid = demand_grid(uow, actor, level, page=page)
+    response = render(request, "_demand_area.html", grid=grid, saved=saved)
     response.headers.update(AREA)
     return response
 
 
 @router.get("/demand")
 def demand_page(
-    request: Request, uow: Store, actor: Reader, level: str = Level.FAMILY.value
+    request: Request, uow: Store, actor: Reader, level: str = Level.FAMILY.value, page: int = 1
 ) -> Response:
-    return render(
-        request, "demand.html", grid=demand_grid(uow, actor, level), saved="", reasons=REASONS
-    )
+    grid = demand_grid(uow, actor, level, page=page)
+    return render(request, "demand.html", grid=grid, saved="", reasons=REASONS)
 
 
 @router.get("/demand/area")
 def demand_area(
-    request: Request, uow: Store, actor: Reader, level: str = Level.FAMILY.value
+    request: Request, uow: Store, actor: Reader, level: str = Level.FAMILY.value, page: int = 1
 ) -> Response:
-    return _area(request, uow, actor, level)
+    return _area(request, uow, actor, level, page)
 
 
 def number(text: str, field: str) -> float:
@@ -95,6 +95,7 @@ def preview(
     period: Text,
     value: Text,
     shown: Text,
+    page: Annotated[int, Form()] = 1,
 ) -> Response:
     """The split of a typed cell, nothing stored: the items' changes, then the form that
     saves it with a reason."""
@@ -112,6 +113,7 @@ def preview(
         total=effects[["before", "after", "change"]].sum().to_dict(),
         reasons=REASONS,
         describe=ov.describe(),
+        page=page,
     )
 
 
@@ -128,6 +130,7 @@ def save_override(
     shown: Text,
     reason: Text,
     comment: Annotated[str, Form(max_length=2000)] = "",
+    page: Annotated[int, Form()] = 1,
 ) -> Response:
     """Save a previewed change, if the cell still holds the value shown; a conflict
     otherwise."""
@@ -145,25 +148,34 @@ def save_override(
             reason=reason,
             comment=comment,
             message=str(e),
+            page=page,
         )
     saved = f"saved as override {result.override.id}: {result.override.describe()}"
-    return _area(request, uow, actor, level, saved)
+    return _area(request, uow, actor, level, page, saved)
 
 
 @router.post("/demand/submit")
 def submit(
-    request: Request, uow: Store, actor: Planner, level: Text = Level.FAMILY.value
+    request: Request,
+    uow: Store,
+    actor: Planner,
+    level: Text = Level.FAMILY.value,
+    page: Annotated[int, Form()] = 1,
 ) -> Response:
     plan = dr.submit(uow, actor)
-    return _area(request, uow, actor, level, f"demand plan of cycle {plan.cycle} submitted")
+    return _area(request, uow, actor, level, page, f"demand plan of cycle {plan.cycle} submitted")
 
 
 @router.post("/demand/approve")
 def approve(
-    request: Request, uow: Store, actor: Planner, level: Text = Level.FAMILY.value
+    request: Request,
+    uow: Store,
+    actor: Planner,
+    level: Text = Level.FAMILY.value,
+    page: Annotated[int, Form()] = 1,
 ) -> Response:
     plan = dr.approve(uow, actor)
-    return _area(request, uow, actor, level, f"demand plan of cycle {plan.cycle} approved")
+    return _area(request, uow, actor, level, page, f"demand plan of cycle {plan.cycle} approved")
 
 
 @router.post("/demand/reject")
@@ -172,7 +184,8 @@ def reject(
     uow: Store,
     actor: Planner,
     level: Text = Level.FAMILY.value,
+    page: Annotated[int, Form()] = 1,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     plan = dr.reject(uow, actor, note=note or None)
-    return _area(request, uow, actor, level, f"demand plan of cycle {plan.cycle} sent back")
+    return _area(request, uow, actor, level, page, f"demand plan of cycle {plan.cycle} sent back")
