@@ -79,7 +79,7 @@ def demand_grid(
     draft = plan.status == DRAFT
     editable = {lay.name for lay in plan.layers if draft and lay.role in mine}
     rows = _rows(plan, view, editable)
-    hist_periods, hist = _year_ago(wb.sales, wb.items, level, list(plan.periods))
+    hist_periods, hist = year_ago(wb.sales, wb.items, level, list(plan.periods))
     consensus_role = plan.layers[-1].role
     return DemandGrid(
         cycle=plan.cycle,
@@ -119,7 +119,7 @@ def _rows(plan: DemandPlan, view: pd.DataFrame, editable: set[str]) -> list[Grid
     return out
 
 
-def _year_ago(
+def year_ago(
     sales: pd.DataFrame, items: pd.DataFrame, level: str, periods: list[str]
 ) -> tuple[list[str | None], dict[str, list[float | None]]]:
     """Sales a year before each period of the horizon, summed to ``level``: the period a
