@@ -16,6 +16,7 @@ from snop.api.deps import SESSION_COOKIE
 from snop.services.audit_view import audit_view
 from snop.services.context import Actor
 from snop.services.demand_grid import demand_grid, year_ago
+from snop.services.supply import plan_cycle_supply
 from snop.services.users import add_user, start_session
 from snop.store.uow import UnitOfWork
 from tests.demand.cycles import small_store
@@ -120,3 +121,44 @@ def test_page_writes_are_guarded(uow: UnitOfWork) -> None:
     sam, csrf = _client(uow, SAM)  # sales may not edit the consensus: the service says so
     r = sam.post("/demand/preview", data=form, headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
     assert r.status_code == 403 and "may not edit layer consensus" in r.text
+
+
+def test_decisions_and_the_approval_on_the_executive_page(uow: UnitOfWork) -> None:
+    erin = Actor.of("erin", "executive")
+    add_user(uow, ADA, "erin", ["executive"])
+    c, csrf = _client(uow, erin)
+    head = {"X-CSRF-Token": csrf, "HX-Request": "true"}
+    decision = {"what": "Quote a second shift", "owner": "supply_planner", "due": "2026-12-15"}
+    r = c.post("/executive/decisions", data=decision, headers=head)
+    assert r.status_code == 200 and "Quote a second shift" in r.text
+    number = r.text.split('<tr data-row="')[1].split('"')[0]
+    dana, dana_csrf = _client(uow, DANA)
+    r = dana.post(
+        "/executive/decisions", data=decision, headers={"X-CSRF-Token": dana_csrf}
+    )  # a demand planner does not take the executives' decisions
+    assert r.status_code == 403
+    r = dana.post(
+        f"/executive/decisions/{number}/close",
+        data={"note": "quoted: too dear"},
+        headers={"X-CSRF-Token": dana_csrf, "HX-Request": "true"},
+    )
+    assert r.status_code == 200 and f"decision {number} closed" in r.text
+    assert "Quote a second shift" not in r.text.split("Closed in this cycle")[0].split("<tbody>")[1]
+    r = c.post("/executive/approve", data={"note": ""}, headers=head)
+    assert r.status_code == 400 and "Refused" in r.text  # the cycle's steps are not done
+
+
+def test_scenarios_typed_as_text(uow: UnitOfWork) -> None:
+    sid = Actor.of("sid", "supply_planner")
+    add_user(uow, ADA, "sid", ["supply_planner"])
+    plan_cycle_supply(uow, sid)  # a scenario changes the cycle's plan
+    c, csrf = _client(uow, sid)
+    text = "demand family=F1 2026-12..2027-01 +10% upside\n\ncapacity R1 2027-01.. +50"
+    r = c.post("/scenarios", data={"name": "up", "deltas": text, "csrf_token": csrf})
+    assert r.status_code == 200 and "scenario up created" in r.text
+    assert r.text.count('data-row="up"') == 1
+    bad = "demand family=F1 +5%\ndemand family=F1 2027-01"  # line 2: no change given
+    r = c.post("/scenarios", data={"name": "bad", "deltas": bad, "csrf_token": csrf})
+    assert r.status_code == 400 and "line 2: demand" in r.text and "give the change" in r.text
+    r = c.post("/scenarios", data={"name": "bad", "deltas": "demand F9 +5%", "csrf_token": csrf})
+    assert r.status_code == 400 and "F9" in r.text  # the service names what is unknown
