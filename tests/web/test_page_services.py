@@ -162,3 +162,17 @@ def test_scenarios_typed_as_text(uow: UnitOfWork) -> None:
     assert r.status_code == 400 and "line 2: demand" in r.text and "give the change" in r.text
     r = c.post("/scenarios", data={"name": "bad", "deltas": "demand F9 +5%", "csrf_token": csrf})
     assert r.status_code == 400 and "F9" in r.text  # the service names what is unknown
+
+
+def test_sign_off_a_step_from_home(uow: UnitOfWork) -> None:
+    dana, csrf = _client(uow, DANA)
+    head = {"X-CSRF-Token": csrf, "HX-Request": "true"}
+    assert 'hx-post="/steps/data/signoff"' in dana.get("/").text
+    r = dana.post("/steps/data/signoff", data={"note": "actuals in"}, headers=head)
+    assert r.status_code == 200 and "step data signed off by dana" in r.text
+    assert 'hx-post="/steps/data/signoff"' not in dana.get("/").text  # no longer waiting
+    sam, sam_csrf = _client(uow, SAM)  # the forecast is the demand planner's to sign
+    r = sam.post(
+        "/steps/forecast/signoff", headers={"X-CSRF-Token": sam_csrf, "HX-Request": "true"}
+    )
+    assert r.status_code == 403 and "may not sign off step forecast" in r.text

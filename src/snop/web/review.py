@@ -47,6 +47,20 @@ def home(request: Request, uow: Store, actor: Reader) -> Response:
     return render(request, "home.html", inbox=waiting_for(uow, actor))
 
 
+@router.post("/steps/{step}/signoff")
+def signoff(
+    step: str,
+    request: Request,
+    uow: Store,
+    actor: Annotated[Actor, Depends(writer(*PLANNERS))],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    done = cyc.signoff(uow, actor, step, note or None)
+    return render(
+        request, "_message.html", text=f"step {done.step} signed off by {actor.name}", kind="ok"
+    )
+
+
 @router.get("/supply")
 def supply(request: Request, uow: Store, actor: Reader) -> Response:
     review = supply_review(uow, actor)
