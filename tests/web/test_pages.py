@@ -262,6 +262,8 @@ def test_download_the_pack(
     session_of(page, base, store, "erin")
     page.goto(f"{base}/executive")
     assert page.locator("#approve-cycle").count() == 1  # the executive approves
+    # the pack online comes after the page, its charts drawn by the scripts it brings
+    page.locator('#pack-sections [data-section="finance"] .js-plotly-plot').first.wait_for()
     with page.expect_download() as got:
         page.click("#download-html")
     path = tmp_path / "pack.html"

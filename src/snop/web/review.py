@@ -161,25 +161,23 @@ def audit(
 # ------------------------------------------------------------------ executive
 
 
-def _executive(
-    request: Request, uow: UnitOfWork, actor: Actor, status: int = 200, **extra: object
-) -> Response:
-    pack = executive_pack(uow, actor, levers=False)
+@router.get("/executive")
+def executive(request: Request, uow: Store, actor: Reader) -> Response:
+    """The approval and the decisions at once; the pack's sections load after (they take
+    seconds to gather: /executive/sections)."""
     return render(
         request,
         "executive.html",
-        status,
-        pack=pack,
         cycle=cyc.cycle_status(uow, actor),
         agenda=agenda(uow, actor),
         roles=[r.value for r in Role if r not in (Role.VIEWER, Role.ADMIN)],
-        **extra,
     )
 
 
-@router.get("/executive")
-def executive(request: Request, uow: Store, actor: Reader) -> Response:
-    return _executive(request, uow, actor)
+@router.get("/executive/sections")
+def executive_sections(request: Request, uow: Store, actor: Reader) -> Response:
+    """The pack online: every section of the executive pack (no levers' re-solves)."""
+    return render(request, "_pack.html", pack=executive_pack(uow, actor, levers=False))
 
 
 @router.get("/executive/pack.{fmt}")
