@@ -646,6 +646,14 @@ SCENARIO_MEASURES = (
 )
 
 
+def scenarios_section(sc: ScenarioComparison) -> Section:
+    """The scenarios compared on their own (the web page's comparison): the pack's table
+    and chart of them."""
+    s = Section("scenario-comparison", f"Scenarios compared, cycle {sc.cycle}")
+    _scenarios(s, sc)
+    return s
+
+
 def _scenarios(s: Section, sc: ScenarioComparison) -> None:
     t = sc.table[sc.table["family"] == TOTAL]
     wide = t.pivot_table(index="measure", columns="plan", values="value", sort=False)

@@ -1,4 +1,7 @@
-"""The web pages and their static files, mounted on the API's app."""
+"""The web pages and their static files, mounted on the API's app.
+
+The pages (Jinja2 templates, HTMX) call the services directly, as the API's routes do, and
+hold no logic of their own; see docs/web.md for the pages each role sees."""
 
 from __future__ import annotations
 
@@ -15,7 +18,9 @@ PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.mi
 
 def mount(app: FastAPI) -> None:
     """Static files: /static (HTMX and the style, vendored) and /vendor/plotly.min.js
-    (from the installed plotly package, the version the figures are made for)."""
+    (from the installed plotly package, the version the figures are made for), and the
+    pages: login and logout, home, demand review, supply review, finance, scenarios,
+    executive, plan vs actual, audit."""
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     def plotly_js() -> FileResponse:
@@ -26,3 +31,7 @@ def mount(app: FastAPI) -> None:
         )
 
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    from snop.web import demand, review, scenarios, session
+
+    for module in (session, review, demand, scenarios):
+        app.include_router(module.router)
