@@ -15,7 +15,7 @@ from snop.api.app import create_app
 from snop.api.deps import SESSION_COOKIE
 from snop.services.audit_view import audit_view
 from snop.services.context import Actor
-from snop.services.demand_grid import demand_grid, year_ago
+from snop.services.review_page import review_page, year_ago
 from snop.services.supply import plan_cycle_supply
 from snop.services.users import add_user, start_session
 from snop.store.uow import UnitOfWork
@@ -52,26 +52,26 @@ def test_sales_a_year_before_are_aligned_with_the_plan() -> None:
 
 
 def test_the_grid_sums_items_and_says_who_edits_what(uow: UnitOfWork) -> None:
-    grid = demand_grid(uow, DANA, "family")
+    grid = review_page(uow, DANA, "family")
     assert grid.keys() == ["F1", "F2"]
     assert grid.layers == ["statistical", "sales", "marketing", "consensus"]
-    items = {r.key: r.values for r in demand_grid(uow, DANA, "item").rows if r.layer == "consensus"}
+    items = {r.key: r.values for r in review_page(uow, DANA, "item").rows if r.layer == "consensus"}
     f1 = next(r for r in grid.rows if r.key == "F1" and r.layer == "consensus")
     assert f1.values == [a + b for a, b in zip(items["A1"], items["A2"], strict=True)]
     assert {r.layer for r in grid.rows if r.editable} == {"consensus"}  # dana's layer
     assert grid.can_submit and not grid.can_approve
-    mine = demand_grid(uow, SAM, "family")
+    mine = review_page(uow, SAM, "family")
     assert {r.layer for r in mine.rows if r.editable} == {"sales"}
     assert not mine.can_submit
-    assert not any(r.editable for r in demand_grid(uow, VIC, "family").rows)
+    assert not any(r.editable for r in review_page(uow, VIC, "family").rows)
 
 
 def test_the_grid_comes_in_pages_of_keys(uow: UnitOfWork) -> None:
-    first = demand_grid(uow, DANA, "item", size=3)
-    second = demand_grid(uow, DANA, "item", size=3, page=2)
+    first = review_page(uow, DANA, "item", size=3)
+    second = review_page(uow, DANA, "item", size=3, page=2)
     assert (first.pages, first.total_keys) == (2, 4)
     assert first.keys() == ["A1", "A2", "B1"] and second.keys() == ["B2"]
-    assert demand_grid(uow, DANA, "item", size=3, page=9).keys() == ["B2"]  # the last page
+    assert review_page(uow, DANA, "item", size=3, page=9).keys() == ["B2"]  # the last page
 
 
 def test_audit_filters(uow: UnitOfWork) -> None:
@@ -97,7 +97,7 @@ def _client(uow: UnitOfWork, who: Actor | None) -> tuple[TestClient, str]:
 def test_page_writes_are_guarded(uow: UnitOfWork) -> None:
     cell = {"layer": "consensus", "level": "family", "key": "F1", "period": "2026-12"}
     shown = next(
-        r.values[1] for r in demand_grid(uow, DANA, "family").rows
+        r.values[1] for r in review_page(uow, DANA, "family").rows
         if r.key == "F1" and r.layer == "consensus"
     )  # fmt: skip
     form = {**cell, "value": "1,000", "shown": str(shown)}
@@ -115,7 +115,7 @@ def test_page_writes_are_guarded(uow: UnitOfWork) -> None:
     assert r.status_code == 200
     assert "family F1 2026-12 = 1,000" in r.text  # the preview, nothing stored
     assert next(
-        r.values[1] for r in demand_grid(uow, DANA, "family").rows
+        r.values[1] for r in review_page(uow, DANA, "family").rows
         if r.key == "F1" and r.layer == "consensus"
     ) == shown  # fmt: skip
     sam, csrf = _client(uow, SAM)  # sales may not edit the consensus: the service says so

@@ -181,8 +181,16 @@ def _version_replay(
 def demand_plan(uow: UnitOfWork, actor: Actor, cycle: str | None = None) -> DemandPlan:
     """The demand plan of ``cycle`` (a period label; default: the current cycle)."""
     with uow.read() as tx:
-        c = _cycle(tx, cycle)
-        return read_plan(tx, c, cycle_workbook(tx, c))
+        return live_plan(tx, _cycle(tx, cycle))
+
+
+def live_plan(tx: Tx, cycle: Cycle) -> DemandPlan:
+    """:func:`read_plan` of ``cycle`` on its own workbook, kept by the unit of work until
+    the store's next write (replaying a draft's log is most of the cost of a grid read or
+    an override; many planners read between writes). Shared: never change it. In a write
+    transaction, read it before the transaction's own writes."""
+    key = ("demand plan", cycle.period, tx.write_revision)
+    return tx.versions.get(key, lambda: read_plan(tx, cycle, cycle_workbook(tx, cycle)))
 
 
 def demand_version(uow: UnitOfWork, actor: Actor, cycle: str) -> DemandPlan:
@@ -423,7 +431,7 @@ def add_override(
     """
     with uow.read() if preview else uow.write() as tx:
         cycle = current_cycle(tx)
-        plan = read_plan(tx, cycle, cycle_workbook(tx, cycle))
+        plan = live_plan(tx, cycle)
         editable(plan)
         if ov.layer == STATISTICAL:
             check_override(plan.replay.hierarchy, plan.layers, ov)  # says why not

@@ -26,7 +26,13 @@ from snop.store.document_repo import DocumentRepo
 from snop.store.forecast_repo import ForecastRepo
 from snop.store.scenario_repo import InitiativeRepo, ScenarioRepo
 from snop.store.user_repo import UserRepo
-from snop.store.workbook_repo import get_meta, load_workbook, save_workbook
+from snop.store.workbook_repo import (
+    WRITE_REVISION,
+    get_meta,
+    load_workbook,
+    mark_written,
+    save_workbook,
+)
 
 
 class Tx:
@@ -59,6 +65,12 @@ class Tx:
         rows = save_workbook(self.conn, wb)
         self._workbook = None  # read back as stored next time
         return rows
+
+    @cached_property
+    def write_revision(self) -> str | None:
+        """The store's state as of this transaction's start (it changes with every write
+        transaction): read once per transaction."""
+        return get_meta(self.conn, WRITE_REVISION)
 
     @cached_property
     def cycles(self) -> CycleRepo:
@@ -112,10 +124,11 @@ T = TypeVar("T")
 
 
 class VersionCache:
-    """What was computed from rows that never change once written (an approved demand
-    plan's frozen version), kept by a key that names that write, so that reading a version
-    again does not rebuild it. A few entries, the least recently used dropped first; the
-    values are shared, so they must not be changed by whoever reads them."""
+    """What was computed from the store as it stood (an approved demand plan's frozen
+    version; a live plan as of a write revision), kept by a key that names that state, so
+    that reading it again does not rebuild it. A few entries, the least recently used
+    dropped first; the values are shared, so they must not be changed by whoever reads
+    them."""
 
     def __init__(self, size: int = 16) -> None:
         self.size = size
@@ -165,6 +178,7 @@ class UnitOfWork:
         """A transaction holding the write lock; it commits when the block ends cleanly."""
         with write_transaction(self.engine) as conn:
             yield Tx(conn, writable=True, cache=self.cache, versions=self.versions)
+            mark_written(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()

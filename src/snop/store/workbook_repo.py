@@ -105,6 +105,9 @@ def save_workbook(conn: Connection, wb: Workbook) -> dict[str, int]:
     return counts
 
 
+WRITE_REVISION = "write_revision"
+
+
 def new_revision(conn: Connection, *, plan_inputs: bool = True) -> None:
     """Mark the stored workbook changed: every write to its tables calls it, in the same
     transaction, and it changes however close in time two writes are. ``revision`` keys the
@@ -114,6 +117,13 @@ def new_revision(conn: Connection, *, plan_inputs: bool = True) -> None:
     _set_meta(conn, "revision", value)
     if plan_inputs:
         _set_meta(conn, "input_revision", value)
+
+
+def mark_written(conn: Connection) -> None:
+    """Mark the store changed by a write transaction (every one, in it, last):
+    ``write_revision`` keys what the unit of work keeps of the live plans, which any write
+    may change (an override, a new baseline, a status, the workbook)."""
+    _set_meta(conn, WRITE_REVISION, uuid.uuid4().hex)
 
 
 def _set_meta(conn: Connection, name: str, value: str) -> None:

@@ -18,7 +18,7 @@ from snop.errors import SnopError, StaleValue
 from snop.model.vocabulary import Level
 from snop.services import demand_review as dr
 from snop.services.context import Actor, UnitOfWork
-from snop.services.demand_grid import demand_grid
+from snop.services.review_page import review_page
 from snop.web.render import PageRoute, render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -34,7 +34,7 @@ AREA = {"HX-Retarget": "#demand-area", "HX-Reswap": "outerHTML"}
 def _area(
     request: Request, uow: UnitOfWork, actor: Actor, level: str, page: int, saved: str = ""
 ) -> Response:
-    grid = demand_grid(uow, actor, level, page=page)
+    grid = review_page(uow, actor, level, page=page)
     response = render(request, "_demand_area.html", grid=grid, saved=saved)
     response.headers.update(AREA)
     return response
@@ -44,7 +44,7 @@ def _area(
 def demand_page(
     request: Request, uow: Store, actor: Reader, level: str = Level.FAMILY.value, page: int = 1
 ) -> Response:
-    grid = demand_grid(uow, actor, level, page=page)
+    grid = review_page(uow, actor, level, page=page)
     return render(request, "demand.html", grid=grid, saved="", reasons=REASONS)
 
 

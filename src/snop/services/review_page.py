@@ -13,7 +13,7 @@ from snop.demand.review import APPROVED, DRAFT, SUBMITTED, DemandPlan
 from snop.model.periods import parse_period
 from snop.model.vocabulary import Level
 from snop.services.context import Actor, UnitOfWork, cycle_workbook
-from snop.services.demand_review import _cycle, read_plan
+from snop.services.demand_review import _cycle, live_plan
 
 # keys a page: 50 keys x (4 layers + the sales row) x 24 periods stays near 6,000 cells
 PAGE_SIZE = 50
@@ -29,7 +29,7 @@ class GridRow:
 
 
 @dataclass
-class DemandGrid:
+class ReviewPage:
     cycle: str
     status: str
     level: str
@@ -54,7 +54,7 @@ class DemandGrid:
         return list(dict.fromkeys(r.key for r in self.rows))
 
 
-def demand_grid(
+def review_page(
     uow: UnitOfWork,
     actor: Actor,
     level: str = Level.FAMILY,
@@ -62,13 +62,13 @@ def demand_grid(
     *,
     page: int = 1,
     size: int = PAGE_SIZE,
-) -> DemandGrid:
+) -> ReviewPage:
     """The grid of ``cycle`` (default: the current one) at ``level`` (item, family, total or
     an items attribute), for ``actor``: the ``page``-th ``size`` keys in key order."""
     with uow.read() as tx:
         c = _cycle(tx, cycle)
         wb = cycle_workbook(tx, c)
-        plan = read_plan(tx, c, wb)
+        plan = live_plan(tx, c)
     view = plan.view(level, locks=True)
     keys = sorted(view["key"].unique())
     pages = max(1, -(-len(keys) // size))
@@ -81,7 +81,7 @@ def demand_grid(
     rows = _rows(plan, view, editable)
     hist_periods, hist = year_ago(wb.sales, wb.items, level, list(plan.periods))
     consensus_role = plan.layers[-1].role
-    return DemandGrid(
+    return ReviewPage(
         cycle=plan.cycle,
         status=str(plan.status),
         level=level,
