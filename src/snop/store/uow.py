@@ -13,7 +13,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from threading import Lock
+from threading import Event, Lock, RLock
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -134,18 +134,33 @@ class VersionCache:
         self.size = size
         self._items: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = Lock()  # the web app reads from several threads
+        self._building: dict[Hashable, Event] = {}
 
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-                return self._items[key]  # type: ignore[no-any-return]
-        value = build()
-        with self._lock:
-            self._items[key] = value
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-        return value
+        """The value kept for ``key``, built once: threads asking for a key being built
+        wait for that build rather than repeat it (after a write, every reader of the
+        plan asks at once)."""
+        while True:
+            with self._lock:
+                if key in self._items:
+                    self._items.move_to_end(key)
+                    return self._items[key]  # type: ignore[no-any-return]
+                running = self._building.get(key)
+                if running is None:
+                    running = self._building[key] = Event()
+                    break
+            running.wait()  # then look again: the build may have failed
+        try:
+            value = build()
+            with self._lock:
+                self._items[key] = value
+                while len(self._items) > self.size:
+                    self._items.popitem(last=False)
+            return value
+        finally:
+            with self._lock:
+                del self._building[key]
+            running.set()
 
 
 def _copy(wb: Workbook) -> Workbook:
@@ -161,6 +176,10 @@ class UnitOfWork:
         self.engine = engine
         self.cache = WorkbookCache()
         self.versions = VersionCache()
+        # writers of this process queue here, not on the database's lock: a database lock
+        # waits a bounded time (and then says the store is busy), which a web app's many
+        # threads writing at once would exceed
+        self._write_lock = RLock()  # reentrant: a nested write still meets the database lock
 
     @classmethod
     def open(cls, db: str | None = None) -> UnitOfWork:
@@ -176,7 +195,7 @@ class UnitOfWork:
     @contextmanager
     def write(self) -> Iterator[Tx]:
         """A transaction holding the write lock; it commits when the block ends cleanly."""
-        with write_transaction(self.engine) as conn:
+        with self._write_lock, write_transaction(self.engine) as conn:
             yield Tx(conn, writable=True, cache=self.cache, versions=self.versions)
             mark_written(conn)
 
