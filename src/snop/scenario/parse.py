@@ -111,6 +111,25 @@ def deltas_from_words(
     return rows
 
 
+def deltas_from_lines(scenario: str, text: str, example: str = "") -> list[Delta]:
+    """One delta per line of ``text``: its kind, then its words (``demand family=F1
+    2027-01 +10%``); blank lines and ``#`` comments are skipped; an error names its line."""
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        words = line.strip()
+        if not words or words.startswith("#"):
+            continue
+        kind, _, rest = words.partition(" ")
+        try:
+            out.append(parse_delta(scenario, kind.rstrip(":"), rest))
+        except SnopError as e:
+            raise SnopError(f"line {number}: {e}") from None
+    if not out:
+        shown = f" ({example})" if example else ""
+        raise SnopError(f"give at least one change, one per line: KIND WORDS{shown}")
+    return out
+
+
 def deltas_from_file(path: Path, scenario: str) -> list[Delta]:
     """The deltas of a CSV file with ``scenario_deltas`` columns (its ``scenario`` column,
     if any, is replaced by ``scenario``)."""

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request, Response
 from snop.api.deps import PLANNERS, current_actor, store, writer
 from snop.errors import SnopError
 from snop.model.vocabulary import Role
-from snop.scenario.deltas import Delta
-from snop.scenario.parse import KINDS, parse_delta
+from snop.scenario.parse import KINDS, deltas_from_lines
 from snop.services import scenarios as svc
 from snop.services.context import Actor, UnitOfWork
 from snop.services.pack_pages import scenarios_section
@@ -61,25 +60,6 @@ def scenarios(
     return _page(request, uow, actor, compare)
 
 
-def deltas_of(name: str, text: str) -> list[Delta]:
-    """One delta per line: its kind, then its words (``demand family=F1 2027-01 +10%``)."""
-    out = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        words = line.strip()
-        if not words or words.startswith("#"):
-            continue
-        kind, _, rest = words.partition(" ")
-        try:
-            out.append(parse_delta(name, kind.rstrip(":"), rest))
-        except SnopError as e:
-            raise SnopError(f"line {number}: {e}") from None
-    if not out:
-        raise SnopError(
-            "give at least one change, one per line: KIND WORDS (" + EXAMPLE.splitlines()[0] + ")"
-        )
-    return out
-
-
 @router.post("/scenarios")
 def create(
     request: Request,
@@ -90,7 +70,11 @@ def create(
     replace: Annotated[bool, Form()] = False,
 ) -> Response:
     said = svc.create_scenario(
-        uow, actor, name.strip(), deltas_of(name.strip(), deltas), replace=replace
+        uow,
+        actor,
+        name.strip(),
+        deltas_from_lines(name.strip(), deltas, EXAMPLE.splitlines()[0]),
+        replace=replace,
     )
     return _page(request, uow, actor, [], saved=f"scenario {name} created: " + "; ".join(said))
 
