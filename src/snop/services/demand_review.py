@@ -189,8 +189,12 @@ def live_plan(tx: Tx, cycle: Cycle) -> DemandPlan:
     the store's next write (replaying a draft's log is most of the cost of a grid read or
     an override; many planners read between writes). Shared: never change it. In a write
     transaction, read it before the transaction's own writes."""
-    key = ("demand plan", cycle.period, tx.write_revision)
+    key = _live_key(cycle.period, tx.write_revision)
     return tx.versions.get(key, lambda: read_plan(tx, cycle, cycle_workbook(tx, cycle)))
+
+
+def _live_key(cycle: str, revision: str | None) -> tuple[str, str, str | None]:
+    return ("demand plan", cycle, revision)
 
 
 def demand_version(uow: UnitOfWork, actor: Actor, cycle: str) -> DemandPlan:
@@ -467,6 +471,12 @@ def add_override(
             overrides[-1] = ov
             stale_after(tx, cycle.period, DEMAND_REVIEW)  # a supply plan made before is old
             _audit_change(tx, actor, "demand override", ov, ov, plan, new_plan)
+    if not preview:
+        # the plan this write made is the live plan of the revision it committed: readers
+        # need not replay the log again (tests/demand/test_live_plan.py checks it equals
+        # a fresh read)
+        live = replace(new_plan, replay=with_remedies(rep))
+        tx.versions.put(_live_key(cycle.period, tx.committed_revision), live)
     return OverrideResult(ov, eff.reset_index(drop=True), new_plan, not preview)
 
 

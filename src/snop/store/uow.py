@@ -48,6 +48,8 @@ class Tx:
     ) -> None:
         self.conn = conn
         self.writable = writable
+        # a write transaction's own write revision, once it has committed
+        self.committed_revision: str | None = None
         self._workbook: Workbook | None = None
         self._cache = cache
         self.versions = versions if versions is not None else VersionCache()
@@ -136,6 +138,14 @@ class VersionCache:
         self._lock = Lock()  # the web app reads from several threads
         self._building: dict[Hashable, Event] = {}
 
+    def put(self, key: Hashable, value: Any) -> None:
+        """Keep ``value`` for ``key`` (what a write computed of the state it made)."""
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
     def get(self, key: Hashable, build: Callable[[], T]) -> T:
         """The value kept for ``key``, built once: threads asking for a key being built
         wait for that build rather than repeat it (after a write, every reader of the
@@ -196,8 +206,9 @@ class UnitOfWork:
     def write(self) -> Iterator[Tx]:
         """A transaction holding the write lock; it commits when the block ends cleanly."""
         with self._write_lock, write_transaction(self.engine) as conn:
-            yield Tx(conn, writable=True, cache=self.cache, versions=self.versions)
-            mark_written(conn)
+            tx = Tx(conn, writable=True, cache=self.cache, versions=self.versions)
+            yield tx
+            tx.committed_revision = mark_written(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()
