@@ -50,3 +50,32 @@ def test_the_plan_kept_after_each_write_is_a_fresh_read(uow: UnitOfWork) -> None
     assert (
         view.loc[(view["key"] == "F1") & (view["period"] == "2027-01"), "consensus"].item() == 260.0
     )
+
+
+def test_cell_value_is_the_sum_the_grid_shows(uow: UnitOfWork) -> None:
+    from snop.services.demand_review import cell_value
+
+    plan = demand_plan(uow, ANN)
+    cases = [
+        ("item", "A1", "2027-01", None),
+        ("family", "F1", "2027-01", "2027-03"),
+        ("total", "(total)", "2026-11", "2027-12"),
+    ]
+    for level, key, start, end in cases:
+        ov = override_of(
+            layer="statistical",
+            level=level,
+            key=key,
+            period=start,
+            to_period=end,
+            kind="qty",
+            value=1.0,
+            reason="promo",
+        )
+        view = plan.view(level, ["statistical"])
+        last = end or start
+        mine = view[(view["period"] >= start) & (view["period"] <= last)]
+        if level != "total":
+            mine = mine[mine["key"] == key]
+        assert cell_value(plan, ov) == pytest.approx(float(mine["statistical"].sum()))
+        assert cell_value(plan, ov) > 0

@@ -18,8 +18,9 @@ import pandas as pd
 
 from snop.cycle.model import Cycle
 from snop.cycle.workflow import DEMAND_REVIEW
+from snop.demand import rules
 from snop.demand.accuracy import FvaReport, fva_of, judged_cycle
-from snop.demand.config import FAMILY, STATISTICAL, TOTAL, UNLOCK, WITHDRAW
+from snop.demand.config import FAMILY, ITEM, STATISTICAL, TOTAL, UNLOCK, WITHDRAW
 from snop.demand.replay import (
     Hierarchy,
     Override,
@@ -661,12 +662,21 @@ def approve(uow: UnitOfWork, actor: Actor, *, note: str | None = None) -> Demand
 
 def cell_value(plan: DemandPlan, ov: Override) -> float:
     """The value of the cells ``ov`` changes, in its layer: its key at its level, summed
-    over its periods."""
-    view = plan.view(ov.level, [ov.layer])
+    over its periods (read off the replay's item x period array: every write audits it
+    twice, so it does not build the whole level's view)."""
+    h = plan.replay.hierarchy
+    plan.frame(ov.layer)  # NotFoundError naming the layers for an unknown one
+    if ov.level == ITEM:
+        rows = np.asarray(h.items, dtype=object) == ov.key
+    elif ov.level == TOTAL:
+        rows = np.ones(len(h.items), dtype=bool)
+    elif ov.level in h.groups:
+        rows = np.asarray(h.groups[ov.level], dtype=object) == ov.key
+    else:
+        raise OverrideError(rules.level_error(ov.level, h.levels) or f"no level {ov.level!r}")
     last = ov.to_period or ov.period
-    key = TOTAL if ov.level == TOTAL else ov.key  # the total's one row is keyed "total"
-    mine = view[(view["key"] == key) & (view["period"] >= ov.period) & (view["period"] <= last)]
-    return float(mine[ov.layer].sum())
+    cols = np.array([ov.period <= p <= last for p in h.periods], dtype=bool)
+    return float(plan.replay.values[ov.layer][np.ix_(rows, cols)].sum())
 
 
 def _audit_change(
