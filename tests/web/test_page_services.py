@@ -176,3 +176,31 @@ def test_sign_off_a_step_from_home(uow: UnitOfWork) -> None:
         "/steps/forecast/signoff", headers={"X-CSRF-Token": sam_csrf, "HX-Request": "true"}
     )
     assert r.status_code == 403 and "may not sign off step forecast" in r.text
+
+
+def test_a_scenario_from_a_lever(uow: UnitOfWork) -> None:
+    from snop.services.levers import gap_levers
+
+    sid = Actor.of("sid", "supply_planner")
+    add_user(uow, ADA, "sid", ["supply_planner"])
+    plan_cycle_supply(uow, sid)
+    c, csrf = _client(uow, sid)
+    assert 'id="show-levers"' in c.get("/scenarios").text  # levers on demand: they cost
+    page = c.get("/scenarios?levers=true").text
+    first = gap_levers(uow, sid, top=0).to_json()["levers"][0]
+    assert 'id="lever-list"' in page and f'value="{first["target"]}"' in page
+    form = {
+        "name": "lever1",
+        "kind": first["kind"],
+        "target": first["target"],
+        "period": first["period"] or "",
+        "to_period": first["to_period"] or "",
+        "csrf_token": csrf,
+    }
+    r = c.post("/scenarios/from-lever", data=form)
+    assert r.status_code == 200 and "scenario lever1 created" in r.text
+    assert r.text.count('data-row="lever1"') == 1
+    viewer, vcsrf = _client(uow, VIC)
+    assert (
+        viewer.post("/scenarios/from-lever", data={**form, "csrf_token": vcsrf}).status_code == 403
+    )
