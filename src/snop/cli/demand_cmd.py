@@ -147,11 +147,12 @@ def show_cmd(
 
     if version is not None and cycle is not None:
         raise SnopError("give --cycle or --version, not both")
+    uow = store(ctx)  # first: who acts is checked against the store's users
     actor = _actor(ctx, None)
     if version is not None:
-        plan = demand_version(store(ctx), actor, _cycle(version, "--version") or version)
+        plan = demand_version(uow, actor, _cycle(version, "--version") or version)
     else:
-        plan = demand_plan(store(ctx), actor, _cycle(cycle))
+        plan = demand_plan(uow, actor, _cycle(cycle))
     h = plan.replay.hierarchy
     lo = h.period_index(period, "--period") if period is not None else 0
     hi = h.period_index(to, "--to") if to is not None else len(h.periods) - 1
