@@ -156,11 +156,15 @@ class DemandPlan:
 
     def frame(self, layer: str) -> pd.DataFrame:
         """One layer by item and period: item, period, qty."""
+        self.require_layer(layer)
+        return self.replay.frame(layer)
+
+    def require_layer(self, layer: str) -> None:
+        """NotFoundError naming the layers when ``layer`` is not one."""
         if layer not in self.replay.values:
             raise NotFoundError(
                 f"layer {layer!r} does not exist; the layers are " + ", ".join(self.layer_names)
             )
-        return self.replay.frame(layer)
 
     def view(
         self, level: str = ITEM, layers: Sequence[str] | None = None, *, locks: bool = False
@@ -172,7 +176,7 @@ class DemandPlan:
         h = self.replay.hierarchy
         names = list(layers or self.layer_names)
         for name in names:
-            self.frame(name)  # raises for unknown layers
+            self.require_layer(name)
         if level == ITEM:
             keys = np.array(h.items, dtype=object)
         elif level == TOTAL:

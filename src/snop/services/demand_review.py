@@ -665,7 +665,7 @@ def cell_value(plan: DemandPlan, ov: Override) -> float:
     over its periods (read off the replay's item x period array: every write audits it
     twice, so it does not build the whole level's view)."""
     h = plan.replay.hierarchy
-    plan.frame(ov.layer)  # NotFoundError naming the layers for an unknown one
+    plan.require_layer(ov.layer)  # NotFoundError naming the layers for an unknown one
     if ov.level == ITEM:
         rows = np.asarray(h.items, dtype=object) == ov.key
     elif ov.level == TOTAL:
