@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from snop.api.app import create_app
 from snop.api.deps import SESSION_COOKIE
-from snop.services.audit_view import audit_view
+from snop.services.audit import audit_view
 from snop.services.context import Actor
 from snop.services.review_page import review_page, year_ago
 from snop.services.supply import plan_cycle_supply

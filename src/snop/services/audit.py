@@ -115,3 +115,41 @@ def _inert(cell: str) -> str:
     """A cell a spreadsheet shows as text, never runs as a formula (a user named
     ``=HYPERLINK(...)`` stays a name)."""
     return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+
+
+VIEW_LIMIT = 500  # rows a page shows; narrow the filters (or export the trail) for more
+
+
+@dataclass
+class AuditView:
+    """The trail as a reader filters it on a page: newest first, with the values each
+    filter can take."""
+
+    rows: list[dict[str, Any]]  # id, at, actor, action, cycle, detail; newest first
+    total: int  # rows matching the filters (``rows`` holds at most the limit of them)
+    users: list[str]
+    actions: list[str]
+    cycles: list[str]
+
+
+def audit_view(
+    uow: UnitOfWork,
+    actor: Actor,
+    *,
+    user: str | None = None,
+    action: str | None = None,
+    cycle: str | None = None,
+    limit: int = VIEW_LIMIT,
+) -> AuditView:
+    """The trail's newest entries matching every filter given (blank: any), filtered by
+    the store like :func:`audit_log`'s."""
+    with uow.read() as tx:
+        rows, total = tx.cycles.audit_entries(
+            actor=user or None,
+            action=action or None,
+            cycle=cycle or None,
+            limit=limit,
+            newest_first=True,
+        )
+        users, actions, cycles = tx.cycles.audit_choices()
+    return AuditView(rows, total, users, actions, cycles)

@@ -189,10 +189,12 @@ class CycleRepo:
         before: str | None = None,
         offset: int = 0,
         limit: int | None = None,
+        newest_first: bool = False,
     ) -> tuple[list[dict[str, Any]], int]:
         """The audit entries that match every filter given (``since`` inclusive, ``before``
         exclusive: ISO 8601 UTC stamps, compared as text like they are stored), oldest
-        first, from ``offset`` and at most ``limit`` of them; and how many match in all."""
+        first (or newest), from ``offset`` and at most ``limit`` of them; and how many
+        match in all."""
         where = [
             c == v
             for c, v in ((audit.c.actor, actor), (audit.c.action, action), (audit.c.cycle, cycle))
@@ -205,9 +207,24 @@ class CycleRepo:
         total = self.conn.execute(
             sa.select(sa.func.count()).select_from(audit).where(*where)
         ).scalar_one()
-        q = sa.select(audit).where(*where).order_by(audit.c.id).offset(offset).limit(limit)
+        order = audit.c.id.desc() if newest_first else audit.c.id
+        q = sa.select(audit).where(*where).order_by(order).offset(offset).limit(limit)
         rows = self.conn.execute(q).mappings().all()
         return [{**dict(r), "detail": json.loads(r["detail"])} for r in rows], int(total)
+
+    def audit_choices(self) -> tuple[list[str], list[str], list[str]]:
+        """The users, actions and cycles the trail names (what its filters can take)."""
+        c = audit.c
+        return (
+            _distinct(self.conn, c.actor),
+            _distinct(self.conn, c.action),
+            _distinct(self.conn, c.cycle),
+        )
+
+
+def _distinct(conn: Any, column: Any) -> list[str]:
+    rows = conn.execute(sa.select(column).where(column.is_not(None)).distinct()).scalars()
+    return sorted(str(v) for v in rows)
 
 
 def _decision(r: dict[str, Any]) -> Decision:

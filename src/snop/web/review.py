@@ -18,7 +18,7 @@ from snop.errors import SnopError
 from snop.model.vocabulary import Role
 from snop.report.content import Section, Table
 from snop.services import cycles as cyc
-from snop.services.audit_view import audit_view
+from snop.services.audit import audit_view
 from snop.services.context import Actor, UnitOfWork
 from snop.services.decisions import add_decision, agenda, close_decision
 from snop.services.finance import finance_report
