@@ -14,12 +14,21 @@ import math
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from snop.demand.config import DEFAULT_LAYERS, FAMILY, ITEM, STATISTICAL, TOTAL
-from snop.demand.replay import Hierarchy, Override, OverrideError, Replay, check_override, replay
+from snop.demand.replay import (
+    Hierarchy,
+    Override,
+    OverrideError,
+    Replay,
+    check_override,
+    replay,
+    replay_appended,
+)
 from snop.demand.review import DemandPlan
 from snop.model.vocabulary import PlanStatus
 
@@ -602,3 +611,50 @@ def test_withdrawing_is_replaying_without_the_override(
         np.testing.assert_array_equal(with_tombs.locks[name], without.locks[name])
     assert [o.id for o in with_tombs.applied] == [o.id for o in without.applied]
     assert [o.id for o, _ in with_tombs.conflicts] == [o.id for o, _ in without.conflicts]
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenario())
+def test_replaying_an_appended_override_equals_replaying_the_whole_log(
+    case: tuple[Hierarchy, np.ndarray, list[Override]],
+) -> None:
+    """replay_appended (which replays only the new override's periods when it can) gives
+    what a strict replay of the whole log gives: the same layers, locks, effects, applied
+    overrides and conflicts, or the same refusal."""
+    h, baseline, overrides = case
+    for k in range(len(overrides)):
+        prev = replay(h, baseline, LAYERS, overrides[:k])
+        try:
+            full = replay(h, baseline, LAYERS, overrides[: k + 1], strict_from=k)
+        except OverrideError as exc:
+            with pytest.raises(OverrideError) as got:
+                replay_appended(prev, LAYERS, overrides[: k + 1])
+            assert str(got.value) == str(exc)
+            continue
+        fast = replay_appended(prev, LAYERS, overrides[: k + 1])
+        for name in full.layers:
+            np.testing.assert_array_equal(fast.values[name], full.values[name])
+            np.testing.assert_array_equal(fast.locks[name], full.locks[name])
+        assert fast.applied == full.applied
+        assert [m for _, m in fast.conflicts] == [m for _, m in full.conflicts]
+        if full.effects.empty:
+            assert fast.effects.empty
+        else:
+            pd.testing.assert_frame_equal(fast.effects, full.effects, check_dtype=False)
+
+
+def test_an_appended_override_replays_only_its_periods() -> None:
+    """A consensus change in 2027-02 leaves 2027-01 and 2027-03 as they were, even where
+    an earlier layer's override spans all three periods."""
+    first = ov("sales", FAMILY, "F1", "pct", 10.0, to="2027-03")
+    prev = run(first)
+    new = ov("consensus", ITEM, "A1", "delta", 5.0, period="2027-02")
+    rep = replay_appended(prev, LAYERS, [first, new])
+    # sales: F1 +10 % in every period (A1 110, A2 55); consensus: A1 +5 in 2027-02 only
+    assert rep.values["consensus"][0].tolist() == [110.0, 115.0, 110.0]
+    assert rep.values["consensus"][1].tolist() == [55.0, 55.0, 55.0]
+    assert rep.applied == [first, new]
+    last = rep.effects[rep.effects["override"] == 1]
+    assert last[["item", "period", "before", "after"]].values.tolist() == [
+        ["A1", "2027-02", 110.0, 115.0]
+    ]

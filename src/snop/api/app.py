@@ -3,9 +3,12 @@ pages, over one store. ``snop serve`` runs it with uvicorn."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
@@ -15,6 +18,9 @@ from snop.io.jsonable import jsonable
 from snop.services.context import UnitOfWork
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
+# threads that run the routes (the store is synchronous): writers queue for the store's
+# write lock in theirs, so there must be threads to spare for readers meanwhile
+THREADS = 200
 
 
 class SnopJSON(JSONResponse):
@@ -36,6 +42,7 @@ def create_app(uow: UnitOfWork) -> FastAPI:
         default_response_class=SnopJSON,
         docs_url="/docs",
         openapi_url="/api/openapi.json",
+        lifespan=_threads,
     )
     app.state.uow = uow
     app.state.logins = LoginLimiter()
@@ -44,6 +51,12 @@ def create_app(uow: UnitOfWork) -> FastAPI:
         app.include_router(router)
     _web(app)
     return app
+
+
+@asynccontextmanager
+async def _threads(app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+    yield
 
 
 def _web(app: FastAPI) -> None:

@@ -45,6 +45,7 @@ __all__ = [
     "in_force",
     "lock_masks",
     "replay",
+    "replay_appended",
     "text_error",
     "withdrawals",
 ]
@@ -344,6 +345,164 @@ def replay(
     eff["item"] = [h.items[i] for i in eff["item"]]
     eff["period"] = [h.periods[p] for p in eff["period"]]
     return Replay(h, tuple(names), values, eff, conflicts, applied, locks)
+
+
+def replay_appended(prev: Replay, layers: Sequence[Layer], overrides: Sequence[Override]) -> Replay:
+    """:func:`replay` of ``overrides`` whose last entry is new and whose others gave
+    ``prev``, with the new one strict (it must apply cleanly).
+
+    Every override works period by period: its result in period p depends only on column p
+    of the layers below it (values, locks, a layer used as split weights) and on each
+    item's fixed history. So when nothing conflicted before, only the columns of the new
+    override's range can change, and only the overrides whose range meets them need
+    replaying, clipped to those columns; the other columns are ``prev``'s. Anything out of
+    the ordinary (a conflict before or after, a withdrawal, a period outside the horizon)
+    replays the whole log, which gives the authoritative result or error.
+    """
+    n_new = len(overrides) - 1
+    new = overrides[-1]
+    window = None if prev.conflicts or new.kind == WITHDRAW else _columns(prev.hierarchy, new)
+    if window is not None:
+        rep = _replay_window(prev, layers, overrides, *window)
+        if rep is not None:
+            return rep
+    h = prev.hierarchy
+    return replay(h, prev.values[STATISTICAL], layers, overrides, strict_from=n_new)
+
+
+def _columns(h: Hierarchy, ov: Override) -> tuple[int, int] | None:
+    """The positions of ``ov``'s first and last period, or None if they are not both in
+    the horizon or run backwards."""
+    if ov.period not in h.periods or ov.to_period not in h.periods:
+        return None
+    lo, hi = h.periods.index(ov.period), h.periods.index(ov.to_period)
+    return (lo, hi) if lo <= hi else None
+
+
+def _replay_window(
+    prev: Replay, layers: Sequence[Layer], overrides: Sequence[Override], lo: int, hi: int
+) -> Replay | None:
+    """The replay of ``overrides`` with the cells the new (last) one can reach replayed
+    and the others taken from ``prev``; None when an override conflicts there (the caller
+    replays it all).
+
+    The cells: periods ``lo..hi`` (the new override's) and the smallest set of items that
+    holds the new override's scope and the scope of every override meeting it there (a
+    family override pulls in its family; total, every item). No override of those periods
+    reaches across that set, so outside it every cell evolves as it did in ``prev``.
+    """
+    h = prev.hierarchy
+    try:
+        meeting = _meeting(h, overrides, lo, hi)
+    except OverrideError:
+        return None  # an override's scope is unknown: the full replay says which
+    rows = np.flatnonzero(meeting.rows)
+    sub = _sub_hierarchy(h, rows, lo, hi)
+    base = prev.values[STATISTICAL][np.ix_(rows, np.arange(lo, hi + 1))]
+    try:
+        part = replay(sub, base, layers, meeting.clipped)
+    except SnopError:
+        return None
+    if part.conflicts:
+        return None
+    cells = np.ix_(rows, np.arange(lo, hi + 1))
+    values = {k: v.copy() for k, v in prev.values.items()}
+    locks = {k: v.copy() for k, v in prev.locks.items()}
+    for name in part.layers:
+        values[name][cells] = part.values[name]
+        locks[name][cells] = part.locks[name]
+    effects = _spliced_effects(prev, part, meeting.positions, overrides)
+    return Replay(h, prev.layers, values, effects, [], _applied(prev.layers, overrides), locks)
+
+
+@dataclass
+class _Meeting:
+    rows: np.ndarray  # items (a mask) the replayed cells are on
+    positions: list[int]  # each clipped override's position in the log
+    clipped: list[Override]  # the overrides meeting those cells, clipped to their periods
+
+
+def _meeting(h: Hierarchy, overrides: Sequence[Override], lo: int, hi: int) -> _Meeting:
+    """The items and overrides :func:`_replay_window` replays (OverrideError: a scope is
+    not in ``h``). A fixed point: taking in an override's scope can make another one meet."""
+    kept = {id(ov) for ov in in_force(overrides)}
+    scopes: dict[tuple[str, str], np.ndarray] = {}
+
+    def scope(ov: Override) -> np.ndarray:
+        key = (ov.level, ov.key)
+        if key not in scopes:
+            scopes[key] = np.ones(len(h.items), bool) if ov.level == TOTAL else h.scope(*key)
+        return scopes[key]
+
+    spans = [(n, ov, _columns(h, ov)) for n, ov in enumerate(overrides) if id(ov) in kept]
+    near = [(n, ov, s) for n, ov, s in spans if s is not None and s[0] <= hi and s[1] >= lo]
+    rows = scope(overrides[-1]).copy()
+    taken: set[int] = set()
+    grew = True
+    while grew:
+        grew = False
+        for n, ov, _ in near:
+            if n not in taken and (scope(ov) & rows).any():
+                taken.add(n)
+                grew = grew or bool((scope(ov) & ~rows).any())
+                rows |= scope(ov)
+    chosen = [(n, ov, s) for n, ov, s in near if n in taken]
+    clipped = [
+        ov.with_period(h.periods[max(s[0], lo)], h.periods[min(s[1], hi)]) for _, ov, s in chosen
+    ]
+    return _Meeting(rows, [n for n, _, _ in chosen], clipped)
+
+
+def _sub_hierarchy(h: Hierarchy, rows: np.ndarray, lo: int, hi: int) -> Hierarchy:
+    """``h`` cut down to the items at positions ``rows`` and the periods ``lo..hi``."""
+
+    def pick(labels: tuple[str | None, ...]) -> tuple[str | None, ...]:
+        return tuple(labels[i] for i in rows) if labels else ()
+
+    return Hierarchy(
+        tuple(h.items[i] for i in rows),
+        h.periods[lo : hi + 1],
+        {level: keys[rows] for level, keys in h.groups.items()},
+        h.selling[np.ix_(rows, np.arange(lo, hi + 1))],
+        h.history[rows],
+        pick(h.launch_periods),
+        pick(h.end_periods),
+    )
+
+
+def _spliced_effects(
+    prev: Replay, part: Replay, positions: list[int], overrides: Sequence[Override]
+) -> pd.DataFrame:
+    """``prev``'s effects outside ``part``'s cells and ``part``'s inside them (its
+    override numbers mapped back to ``overrides``), in the order :func:`replay` gives:
+    by layer, then log order, then item and period as the grid runs."""
+    h = prev.hierarchy
+    sub = part.hierarchy
+    old = prev.effects
+    old = old[~(old["period"].isin(sub.periods) & old["item"].isin(sub.items))]
+    at = np.asarray(positions, dtype=np.int64)
+    new = part.effects.assign(override=at[part.effects["override"].to_numpy(dtype=np.int64)])
+    eff = pd.concat([f for f in (old, new) if not f.empty] or [old], ignore_index=True)
+    rank = {name: n for n, name in enumerate(prev.layers)}
+    layer = np.array([rank.get(ov.layer, len(rank)) for ov in overrides], dtype=np.int64)
+    n = eff["override"].to_numpy(dtype=np.int64)
+    order = np.lexsort(
+        (
+            pd.Categorical(eff["period"], categories=h.periods).codes,
+            pd.Categorical(eff["item"], categories=h.items).codes,
+            n,
+            layer[n],
+        )
+    )
+    return eff.iloc[order].reset_index(drop=True)
+
+
+def _applied(names: Sequence[str], overrides: Sequence[Override]) -> list[Override]:
+    """The overrides in force on a layer of ``names`` (statistical first), in the order the
+    replay applies them: layer by layer, in log order (when none conflicts)."""
+    rank = {name: n for n, name in enumerate(names) if n > 0}
+    live = [(n, ov) for n, ov in enumerate(in_force(overrides)) if ov.layer in rank]
+    return [ov for _, ov in sorted(live, key=lambda t: (rank[t[1].layer], t[0]))]
 
 
 def withdrawals(overrides: Sequence[Override]) -> dict[int, int | None]:

@@ -130,6 +130,10 @@ class DemandPlan:
     overrides: list[Override]  # in the order they apply
     replay: Replay
     record: dict[str, object]
+    # views summed so far (view()); not an init field, so replace() starts a new plan empty
+    _views: dict[tuple[str, tuple[str, ...], bool], pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def frozen(self) -> bool:
@@ -172,9 +176,17 @@ class DemandPlan:
         """Layers summed to ``level`` (item, family, total or an attribute): key, period,
         one column per layer. Every level is the sum of the items below it, so top-down and
         bottom-up views add up by construction. With ``locks``, a column ``LAYER_locked``
-        per layer counts the locked items of each row (0 or 1 at item level)."""
+        per layer counts the locked items of each row (0 or 1 at item level).
+
+        Summed once per plan and kept (a live plan is shared by every reader until the
+        next write); each call gets its own copy."""
+        key = (level, tuple(layers or self.layer_names), locks)
+        if key not in self._views:
+            self._views[key] = self._view(level, list(key[1]), locks)
+        return self._views[key].copy()
+
+    def _view(self, level: str, names: list[str], locks: bool) -> pd.DataFrame:
         h = self.replay.hierarchy
-        names = list(layers or self.layer_names)
         for name in names:
             self.require_layer(name)
         if level == ITEM:

@@ -28,6 +28,7 @@ from snop.demand.replay import (
     Replay,
     check_override,
     replay,
+    replay_appended,
     text_error,
     withdrawals,
 )
@@ -450,13 +451,7 @@ def add_override(
             _unchanged(plan, ov, expected)
         ov = replace(ov, author=actor.name, role=role, created_at=ov.created_at or now(), id=None)
         overrides = [*plan.overrides, ov]
-        rep = replay(
-            plan.replay.hierarchy,
-            plan.replay.values[STATISTICAL],
-            plan.layers,
-            overrides,
-            strict_from=len(overrides) - 1,
-        )
+        rep = replay_appended(plan.replay, plan.layers, overrides)
         broken = newly_broken(plan.replay, rep)
         if broken:
             raise no_longer_apply(ov.describe(), broken, "change or remove that override first")
@@ -472,12 +467,11 @@ def add_override(
             overrides[-1] = ov
             stale_after(tx, cycle.period, DEMAND_REVIEW)  # a supply plan made before is old
             _audit_change(tx, actor, "demand override", ov, ov, plan, new_plan)
-    if not preview:
-        # the plan this write made is the live plan of the revision it committed: readers
-        # need not replay the log again (tests/demand/test_live_plan.py checks it equals
-        # a fresh read)
-        live = replace(new_plan, replay=with_remedies(rep))
-        tx.versions.put(_live_key(cycle.period, tx.committed_revision), live)
+            # the plan this write made is the live plan of the revision it commits: kept
+            # before the commit, so no reader of that revision ever replays the log again
+            # (tests/demand/test_live_plan.py checks it equals a fresh read)
+            live = replace(new_plan, replay=with_remedies(rep))
+            tx.versions.put(_live_key(cycle.period, tx.commit_revision), live)
     return OverrideResult(ov, eff.reset_index(drop=True), new_plan, not preview)
 
 

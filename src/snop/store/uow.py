@@ -14,6 +14,7 @@ from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from threading import Event, Lock, RLock
+import uuid
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -48,8 +49,9 @@ class Tx:
     ) -> None:
         self.conn = conn
         self.writable = writable
-        # a write transaction's own write revision, once it has committed
-        self.committed_revision: str | None = None
+        # the write revision a write transaction commits (chosen up front, so what it
+        # computed of the state it makes can be kept under it before it commits)
+        self.commit_revision: str | None = uuid.uuid4().hex if writable else None
         self._workbook: Workbook | None = None
         self._cache = cache
         self.versions = versions if versions is not None else VersionCache()
@@ -208,7 +210,7 @@ class UnitOfWork:
         with self._write_lock, write_transaction(self.engine) as conn:
             tx = Tx(conn, writable=True, cache=self.cache, versions=self.versions)
             yield tx
-            tx.committed_revision = mark_written(conn)
+            mark_written(conn, str(tx.commit_revision))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -119,13 +119,12 @@ def new_revision(conn: Connection, *, plan_inputs: bool = True) -> None:
         _set_meta(conn, "input_revision", value)
 
 
-def mark_written(conn: Connection) -> str:
-    """Mark the store changed by a write transaction (every one, in it, last):
-    ``write_revision`` keys what the unit of work keeps of the live plans, which any write
-    may change (an override, a new baseline, a status, the workbook). Returns it."""
-    value = uuid.uuid4().hex
+def mark_written(conn: Connection, value: str) -> None:
+    """Mark the store changed by a write transaction (every one, in it, last) with
+    ``value``, new for each: ``write_revision`` keys what the unit of work keeps of the
+    live plans, which any write may change (an override, a new baseline, a status, the
+    workbook)."""
     _set_meta(conn, WRITE_REVISION, value)
-    return value
 
 
 def _set_meta(conn: Connection, name: str, value: str) -> None:
