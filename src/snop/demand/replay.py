@@ -152,6 +152,11 @@ class Hierarchy:
     def levels(self) -> tuple[str, ...]:
         return (ITEM, *self.groups, TOTAL)
 
+    @cached_property
+    def position(self) -> dict[str, int]:
+        """Each period label's position in the horizon."""
+        return {p: n for n, p in enumerate(self.periods)}
+
     def keys(self, level: str) -> frozenset[str]:
         """The keys of ``level`` (items, families, an attribute's values); none for total."""
         return self._keys.get(level, frozenset())
@@ -373,10 +378,8 @@ def replay_appended(prev: Replay, layers: Sequence[Layer], overrides: Sequence[O
 def _columns(h: Hierarchy, ov: Override) -> tuple[int, int] | None:
     """The positions of ``ov``'s first and last period, or None if they are not both in
     the horizon or run backwards."""
-    if ov.period not in h.periods or ov.to_period not in h.periods:
-        return None
-    lo, hi = h.periods.index(ov.period), h.periods.index(ov.to_period)
-    return (lo, hi) if lo <= hi else None
+    lo, hi = h.position.get(ov.period), h.position.get(ov.to_period)
+    return (lo, hi) if lo is not None and hi is not None and lo <= hi else None
 
 
 def _replay_window(
@@ -474,26 +477,24 @@ def _spliced_effects(
     prev: Replay, part: Replay, positions: list[int], overrides: Sequence[Override]
 ) -> pd.DataFrame:
     """``prev``'s effects outside ``part``'s cells and ``part``'s inside them (its
-    override numbers mapped back to ``overrides``), in the order :func:`replay` gives:
-    by layer, then log order, then item and period as the grid runs."""
-    h = prev.hierarchy
-    sub = part.hierarchy
+    override numbers mapped back to ``overrides``), by layer then log order as
+    :func:`replay` gives them; within one override, the cells outside come first."""
     old = prev.effects
-    old = old[~(old["period"].isin(sub.periods) & old["item"].isin(sub.items))]
     at = np.asarray(positions, dtype=np.int64)
+    # only the replayed overrides reach inside the cells: look at their rows alone
+    candidates = np.flatnonzero(np.isin(old["override"].to_numpy(dtype=np.int64), at))
+    near = old.iloc[candidates]
+    sub = part.hierarchy
+    inside = near["period"].isin(sub.periods).to_numpy() & near["item"].isin(sub.items).to_numpy()
+    keep = np.ones(len(old), dtype=bool)
+    keep[candidates[inside]] = False
     new = part.effects.assign(override=at[part.effects["override"].to_numpy(dtype=np.int64)])
-    eff = pd.concat([f for f in (old, new) if not f.empty] or [old], ignore_index=True)
+    frames = [f for f in (old[keep], new) if not f.empty]
+    eff = pd.concat(frames, ignore_index=True) if frames else old.iloc[:0]
     rank = {name: n for n, name in enumerate(prev.layers)}
     layer = np.array([rank.get(ov.layer, len(rank)) for ov in overrides], dtype=np.int64)
     n = eff["override"].to_numpy(dtype=np.int64)
-    order = np.lexsort(
-        (
-            pd.Categorical(eff["period"], categories=h.periods).codes,
-            pd.Categorical(eff["item"], categories=h.items).codes,
-            n,
-            layer[n],
-        )
-    )
+    order = np.lexsort((n, layer[n]))  # stable: each part keeps its own order
     return eff.iloc[order].reset_index(drop=True)
 
 

@@ -52,6 +52,19 @@ def _sqlite_connect(dbapi_conn: object, _record: object) -> None:
     cur.close()
 
 
+def _write_ahead_log(engine: Engine) -> None:
+    """Put a snop store (checked by then: never another application's file) in
+    write-ahead-log mode, which the file keeps: readers never wait for a writer's commit,
+    nor a writer for readers (the web app reads grids while planners write)."""
+    raw = engine.raw_connection()  # outside a transaction: the mode cannot change in one
+    try:
+        raw.cursor().execute("PRAGMA journal_mode=WAL")
+    except sqlite3.Error:
+        pass  # a file we may only read, a folder that refuses the log: keep the journal
+    finally:
+        raw.close()
+
+
 def _sqlite_begin(conn: Connection) -> None:
     # IMMEDIATE takes the write lock now (waiting up to busy_timeout for it); a deferred
     # transaction that read first could not get it later without failing
@@ -104,6 +117,8 @@ def open_store(db: str | None = None, migrate: bool = True) -> Engine:
             upgrade(engine)
         except sa.exc.DBAPIError as exc:
             raise SnopError(_open_problem(engine, exc)) from None
+    if engine.dialect.name == "sqlite" and migrate:
+        _write_ahead_log(engine)
     return engine
 
 
