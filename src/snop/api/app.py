@@ -6,29 +6,19 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 import anyio.to_thread
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
 
 from snop.api import errors
 from snop.api.deps import LoginLimiter
-from snop.io.jsonable import jsonable
+from snop.api.responses import SnopJSON
 from snop.services.context import UnitOfWork
 
 STATIC = Path(__file__).resolve().parent.parent / "web" / "static"
 # threads that run the routes (the store is synchronous): writers queue for the store's
 # write lock in theirs, so there must be threads to spare for readers meanwhile
 THREADS = 200
-
-
-class SnopJSON(JSONResponse):
-    """Responses in the one JSON form of the CLI's --json (:mod:`snop.io.jsonable`):
-    frames as records, NaN as null, dates as ISO text."""
-
-    def render(self, content: Any) -> bytes:
-        return super().render(jsonable(content))
 
 
 def create_app(uow: UnitOfWork) -> FastAPI:

@@ -5,8 +5,9 @@
 ``offset`` (default 0) and ``limit`` (default 100, at most 1,000) are query parameters;
 ``total`` counts every row that matches the filters, so a client knows when to stop.
 
-Routes return JSON values (:func:`snop.io.jsonable.jsonable`): FastAPI encodes what a
-route returns with its own encoder first, which knows dataclasses but not frames.
+A route returns its page as ``SnopJSON(page(...))`` (:mod:`snop.api.responses`), converted
+once: FastAPI would otherwise walk a plain return value with its own encoder first, which
+knows dataclasses but not frames.
 """
 
 from __future__ import annotations

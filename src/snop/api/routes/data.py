@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from snop.api.deps import current_actor, store, writer
 from snop.api.paging import Page, page
+from snop.api.responses import SnopJSON
 from snop.io.jsonable import jsonable
 from snop.model.limits import MAX_KEY_LENGTH
 from snop.model.vocabulary import Role
@@ -40,7 +41,7 @@ def list_items(uow: Store, actor: Reader, paging: Page, family: Key = None, q: K
 
 @router.get("/families", response_model=None, summary="Families, with their number of items")
 def list_families(uow: Store, actor: Reader) -> Any:
-    return jsonable(md.families(uow, actor))
+    return SnopJSON(md.families(uow, actor))
 
 
 @router.get("/sales", response_model=None, summary="Sales history: filter by item, family, periods")

@@ -11,9 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from snop.api.deps import PLANNERS, current_actor, store, writer
 from snop.api.errors import ApiError
 from snop.api.paging import Page, page
+from snop.api.responses import SnopJSON
 from snop.demand.config import FAMILY
 from snop.errors import StaleValue
-from snop.io.jsonable import jsonable
 from snop.model.limits import MAX_KEY_LENGTH, MAX_QUANTITY, MAX_TEXT_LENGTH
 from snop.model.vocabulary import OverrideKind
 from snop.services import demand_review as svc
@@ -68,7 +68,7 @@ class OverrideIn(BaseModel):
     "", response_model=None, summary="The demand plan: status record, layers and their owner roles"
 )
 def summary(uow: Store, actor: Reader, cycle: Cycle = None) -> Any:
-    return jsonable(svc.demand_summary(uow, actor, cycle))
+    return SnopJSON(svc.demand_summary(uow, actor, cycle))
 
 
 @router.get(
@@ -89,7 +89,7 @@ def grid(
     cycle: Cycle = None,
 ) -> Any:
     names = [n.strip() for n in layers.split(",") if n.strip()] if layers else None
-    return jsonable(
+    return SnopJSON(
         svc.demand_grid(
             uow, actor, level=level, key=key, layers=names, start=start, end=end, cycle=cycle
         )
@@ -111,7 +111,7 @@ def overrides(uow: Store, actor: Reader, paging: Page, cycle: Cycle = None) -> A
 def add_override(body: OverrideIn, uow: Store, actor: Planner) -> Any:
     ov = svc.override_of(**body.model_dump(exclude={"expected", "preview"}), source="api")
     try:
-        return jsonable(
+        return SnopJSON(
             svc.add_override(uow, actor, ov, preview=body.preview, expected=body.expected)
         )
     except StaleValue as e:  # the value now, so the client can show it and ask again
@@ -130,7 +130,7 @@ def withdraw(
     reason: Annotated[str, Query(min_length=1, max_length=MAX_KEY_LENGTH)] = "withdrawn",
     comment: Annotated[str | None, Query(max_length=MAX_TEXT_LENGTH)] = None,
 ) -> Any:
-    return jsonable(
+    return SnopJSON(
         svc.delete_override(uow, actor, override_id, reason=reason, comment=comment, source="api")
     )
 
@@ -139,7 +139,7 @@ def withdraw(
     "/submit", response_model=None, summary="Submit the draft for approval (the consensus owner)"
 )
 def submit(body: Note, uow: Store, actor: Planner) -> Any:
-    return jsonable(svc.summary_of(svc.submit(uow, actor, note=body.note)))
+    return SnopJSON(svc.summary_of(svc.submit(uow, actor, note=body.note)))
 
 
 @router.post(
@@ -148,11 +148,11 @@ def submit(body: Note, uow: Store, actor: Planner) -> Any:
     summary="Approve the submitted plan and freeze it (the approver)",
 )
 def approve(body: Note, uow: Store, actor: Planner) -> Any:
-    return jsonable(svc.summary_of(svc.approve(uow, actor, note=body.note)))
+    return SnopJSON(svc.summary_of(svc.approve(uow, actor, note=body.note)))
 
 
 @router.post(
     "/reject", response_model=None, summary="Send the submitted plan back to draft (the approver)"
 )
 def reject(body: Note, uow: Store, actor: Planner) -> Any:
-    return jsonable(svc.summary_of(svc.reject(uow, actor, note=body.note)))
+    return SnopJSON(svc.summary_of(svc.reject(uow, actor, note=body.note)))

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from snop.api.deps import PLANNERS, current_actor, store, writer
-from snop.io.jsonable import jsonable
+from snop.api.responses import SnopJSON
 from snop.model.limits import MAX_ID, MAX_KEY_LENGTH, MAX_TEXT_LENGTH
 from snop.model.vocabulary import Role, Strategy
 from snop.services import compare, decisions, finance, kpis, sheet, supply, versions
@@ -40,7 +40,7 @@ class SupplyRun(BaseModel):
 
 @router.get("/supply", summary="The current cycle's supply plans, one summary per strategy")
 def supply_plans(uow: Store, actor: Reader) -> Any:
-    return jsonable(supply.current_plans(uow, actor).summary())
+    return SnopJSON(supply.current_plans(uow, actor).summary())
 
 
 @router.post("/supply/run", summary="Plan the current cycle's demand (snop plan)")
@@ -57,7 +57,7 @@ def supply_run(
         allow_ending_backlog=body.allow_ending_backlog,
         hard_safety_stock=body.hard_safety_stock,
     )
-    return jsonable(result.summary())
+    return SnopJSON(result.summary())
 
 
 @router.get(
@@ -65,12 +65,12 @@ def supply_run(
 )
 def supply_plan(strategy: Strategy, uow: Store, actor: Reader) -> Any:
     p = supply.strategy_plan(uow, actor, strategy)
-    return jsonable({**p.to_json(), "plan": p.plan, "workforce": p.workforce, "costs": p.costs})
+    return SnopJSON({**p.to_json(), "plan": p.plan, "workforce": p.workforce, "costs": p.costs})
 
 
 @router.get("/supply/{strategy}/capacity", summary="A strategy's rough-cut capacity")
 def supply_capacity(strategy: Strategy, uow: Store, actor: Reader) -> Any:
-    return jsonable(supply.strategy_plan(uow, actor, strategy).capacity)
+    return SnopJSON(supply.strategy_plan(uow, actor, strategy).capacity)
 
 
 @router.get(
@@ -78,7 +78,7 @@ def supply_capacity(strategy: Strategy, uow: Store, actor: Reader) -> Any:
     summary="What binds in a strategy's plan: shortages first, then by money at stake",
 )
 def supply_explanations(strategy: Strategy, uow: Store, actor: Reader) -> Any:
-    return jsonable(supply.strategy_plan(uow, actor, strategy).explanations_frame())
+    return SnopJSON(supply.strategy_plan(uow, actor, strategy).explanations_frame())
 
 
 # ---- the integrated plan ---------------------------------------------------------------
@@ -94,7 +94,7 @@ def family_sheet(
     scenario: Key = None,
     history: Annotated[int, Query(ge=0, le=sheet.MAX_HISTORY)] = sheet.DEFAULT_HISTORY,
 ) -> Any:
-    return jsonable(
+    return SnopJSON(
         sheet.family_sheet(
             uow, actor, family, cycle=cycle, strategy=strategy, history=history, scenario=scenario
         )
@@ -110,7 +110,7 @@ def finance_table(
     strategy: Strategy | None = None,
     scenario: Key = None,
 ) -> Any:
-    return jsonable(finance.finance_table(uow, actor, by, cycle, strategy, scenario))
+    return SnopJSON(finance.finance_table(uow, actor, by, cycle, strategy, scenario))
 
 
 @router.get("/finance/gap", summary="The gap to budget, split into demand and supply")
@@ -122,7 +122,7 @@ def finance_gap(
     strategy: Strategy | None = None,
     scenario: Key = None,
 ) -> Any:
-    return jsonable(finance.finance_gap(uow, actor, by, cycle, strategy, scenario))
+    return SnopJSON(finance.finance_gap(uow, actor, by, cycle, strategy, scenario))
 
 
 # ---- versions and what changed ---------------------------------------------------------
@@ -130,12 +130,12 @@ def finance_gap(
 
 @router.get("/versions", summary="The approved versions, oldest first")
 def version_list(uow: Store, actor: Reader) -> Any:
-    return jsonable(versions.versions(uow, actor))
+    return SnopJSON(versions.versions(uow, actor))
 
 
 @router.get("/versions/{cycle}", summary="An approved version: header, demand, supply, money")
 def version(cycle: str, uow: Store, actor: Reader) -> Any:
-    return jsonable(versions.read_version(uow, actor, cycle).summary())
+    return SnopJSON(versions.read_version(uow, actor, cycle).summary())
 
 
 @router.get("/changes", summary="What changed since an approved version, by cause")
@@ -144,7 +144,7 @@ def changes(
     actor: Reader,
     with_version: Annotated[str | None, Query(alias="with", max_length=MAX_KEY_LENGTH)] = None,
 ) -> Any:
-    return jsonable(compare.compare(uow, actor, with_version).to_json())
+    return SnopJSON(compare.compare(uow, actor, with_version).to_json())
 
 
 # ---- KPIs ------------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def changes(
 
 @router.get("/kpis", summary="Plan against actual: the KPI card, its trend, targets, judged")
 def kpi_card(uow: Store, actor: Reader) -> Any:
-    return jsonable(kpis.kpi_report(uow, actor))
+    return SnopJSON(kpis.kpi_report(uow, actor))
 
 
 @router.get("/exceptions", summary="The exceptions of the plan and its actuals, paginated")
@@ -163,7 +163,7 @@ def exception_list(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> Any:
-    return jsonable(page(kpis.exceptions(uow, actor, owner), offset, limit))
+    return SnopJSON(page(kpis.exceptions(uow, actor, owner), offset, limit))
 
 
 def page(frame: pd.DataFrame, offset: int, limit: int) -> dict[str, Any]:
@@ -192,7 +192,7 @@ class Note(BaseModel):
 
 @router.get("/decisions", summary="A cycle's agenda: the open decisions and those closed in it")
 def decision_agenda(uow: Store, actor: Reader, cycle: Key = None) -> Any:
-    return jsonable(decisions.agenda(uow, actor, cycle))
+    return SnopJSON(decisions.agenda(uow, actor, cycle))
 
 
 @router.post("/decisions", summary="Record a decision of the executive meeting")
@@ -201,7 +201,7 @@ def decide(
     uow: Store,
     actor: Annotated[Actor, Depends(writer(Role.SOP_LEADER, Role.EXECUTIVE))],
 ) -> Any:
-    return jsonable(
+    return SnopJSON(
         decisions.add_decision(
             uow, actor, what=body.what, owner=body.owner, due=body.due, note=body.note
         )
@@ -215,4 +215,4 @@ def close_decision(
     uow: Store,
     actor: Annotated[Actor, Depends(writer(*PLANNERS))],
 ) -> Any:
-    return jsonable(decisions.close_decision(uow, actor, decision_id, body.note))
+    return SnopJSON(decisions.close_decision(uow, actor, decision_id, body.note))

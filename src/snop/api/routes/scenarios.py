@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from snop.api.deps import PLANNERS, current_actor, store, writer
-from snop.io.jsonable import jsonable
+from snop.api.responses import SnopJSON
 from snop.model.limits import MAX_KEY_LENGTH, MAX_QUANTITY, MAX_TEXT_LENGTH
 from snop.model.vocabulary import Role, Strategy
 from snop.scenario.parse import deltas_from_words
@@ -60,7 +60,7 @@ class FromLever(BaseModel):
 
 @router.get("/scenarios", summary="The scenarios, their changes and their last run")
 def scenario_list(uow: Store, actor: Reader) -> Any:
-    return jsonable(scenarios.list_scenarios(uow, actor))
+    return SnopJSON(scenarios.list_scenarios(uow, actor))
 
 
 @router.post("/scenarios", summary="Create a scenario from changes in words")
@@ -72,7 +72,7 @@ def create(body: NewScenario, uow: Store, actor: Planner) -> Any:
         body.integer_workforce,
     )
     made = scenarios.create_scenario(uow, actor, body.name, rows, replace=body.replace)
-    return jsonable({"scenario": body.name, "deltas": made})
+    return SnopJSON({"scenario": body.name, "deltas": made})
 
 
 @router.post("/scenarios/from-lever", summary="Create a scenario from a gap-closure lever")
@@ -88,7 +88,7 @@ def from_lever(body: FromLever, uow: Store, actor: Planner) -> Any:
         amount=body.amount,
         replace=body.replace,
     )
-    return jsonable({"scenario": body.name, "deltas": made})
+    return SnopJSON({"scenario": body.name, "deltas": made})
 
 
 @router.get("/scenarios/compare", summary="Scenarios beside the base, the last version, budget")
@@ -98,12 +98,12 @@ def compare(
     name: Annotated[list[str], Query(max_length=MAX_COMPARED)],
     cycle: Annotated[str | None, Query(max_length=MAX_KEY_LENGTH)] = None,
 ) -> Any:
-    return jsonable(scenarios.compare_scenarios(uow, actor, name, cycle))
+    return SnopJSON(scenarios.compare_scenarios(uow, actor, name, cycle))
 
 
 @router.post("/scenarios/{name}/run", summary="Re-plan supply and money with the changes")
 def run(name: str, body: RunOn, uow: Store, actor: Planner) -> Any:
-    return jsonable(scenarios.run_scenario(uow, actor, name, body.cycle).summary())
+    return SnopJSON(scenarios.run_scenario(uow, actor, name, body.cycle).summary())
 
 
 @router.post(
@@ -115,12 +115,12 @@ def promote(
     uow: Store,
     actor: Annotated[Actor, Depends(writer(Role.SUPPLY_PLANNER))],
 ) -> Any:
-    return jsonable(scenarios.promote_scenario(uow, actor, name))
+    return SnopJSON(scenarios.promote_scenario(uow, actor, name))
 
 
 @router.delete("/scenarios/{name}", summary="Delete a scenario and its run")
 def delete(name: str, uow: Store, actor: Planner) -> Any:
-    return jsonable({"scenario": name, "deleted": scenarios.delete_scenario(uow, actor, name)})
+    return SnopJSON({"scenario": name, "deleted": scenarios.delete_scenario(uow, actor, name)})
 
 
 @router.get("/levers", summary="What closes the budget or service gap, ranked and re-solved")
@@ -131,7 +131,7 @@ def lever_list(
     by: Literal["value", "budget", "service"] = "value",
     cycle: Annotated[str | None, Query(max_length=MAX_KEY_LENGTH)] = None,
 ) -> Any:
-    return jsonable(levers.gap_levers(uow, actor, cycle, top, by).to_json())
+    return SnopJSON(levers.gap_levers(uow, actor, cycle, top, by).to_json())
 
 
 # ---- initiatives -----------------------------------------------------------------------
@@ -148,13 +148,13 @@ class NewInitiative(BaseModel):
 
 @router.get("/initiatives", summary="The strategic initiatives, their status and effect")
 def initiative_list(uow: Store, actor: Reader) -> Any:
-    return jsonable(initiatives.list_initiatives(uow, actor))
+    return SnopJSON(initiatives.list_initiatives(uow, actor))
 
 
 @router.post("/initiatives", summary="Propose an initiative and its effect")
 def propose(body: NewInitiative, uow: Store, actor: Planner) -> Any:
     effects = deltas_from_words(body.code, [(c.kind, c.text) for c in body.effects])
-    return jsonable(
+    return SnopJSON(
         initiatives.add_initiative(
             uow,
             actor,
@@ -173,9 +173,9 @@ Executive = Annotated[Actor, Depends(writer(Role.EXECUTIVE))]
 
 @router.post("/initiatives/{code}/approve", summary="Approve an initiative (an executive)")
 def approve(code: str, uow: Store, actor: Executive) -> Any:
-    return jsonable(initiatives.decide_initiative(uow, actor, code, approve=True))
+    return SnopJSON(initiatives.decide_initiative(uow, actor, code, approve=True))
 
 
 @router.post("/initiatives/{code}/defer", summary="Defer an initiative (an executive)")
 def defer(code: str, uow: Store, actor: Executive) -> Any:
-    return jsonable(initiatives.decide_initiative(uow, actor, code, approve=False))
+    return SnopJSON(initiatives.decide_initiative(uow, actor, code, approve=False))

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel, Field
 
 from snop.api.deps import PLANNERS, store, writer
-from snop.io.jsonable import jsonable
+from snop.api.responses import SnopJSON
 from snop.model.limits import MAX_ID, MAX_KEY_LENGTH
 from snop.model.vocabulary import Role
 from snop.services import users
@@ -33,19 +33,19 @@ class NewToken(BaseModel):
 
 @router.get("/users", summary="The users and their roles (an admin)")
 def user_list(uow: Store, actor: Admin) -> Any:
-    return jsonable(users.list_users(uow, actor))
+    return SnopJSON(users.list_users(uow, actor))
 
 
 @router.post("/users", summary="Add a user (an admin)")
 def add(body: NewUser, uow: Store, actor: Admin) -> Any:
-    return jsonable(
+    return SnopJSON(
         users.add_user(uow, actor, body.name, [str(r) for r in body.roles], body.password)
     )
 
 
 @router.post("/users/{name}/tokens", summary="A new API token, shown once")
 def token(name: str, body: NewToken, uow: Store, actor: TokenHolder) -> Any:
-    return jsonable(users.create_token(uow, actor, name, body.label))
+    return SnopJSON(users.create_token(uow, actor, name, body.label))
 
 
 @router.delete("/users/{name}/tokens/{token_id}", summary="Revoke an API token")
@@ -53,4 +53,4 @@ def revoke(
     name: str, token_id: Annotated[int, Path(ge=1, le=MAX_ID)], uow: Store, actor: TokenHolder
 ) -> Any:
     users.revoke_token(uow, actor, name, token_id)
-    return jsonable({"user": name, "token": token_id, "revoked": True})
+    return SnopJSON({"user": name, "token": token_id, "revoked": True})
