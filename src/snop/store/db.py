@@ -44,6 +44,16 @@ def database_url(db: str | None) -> str:
     return f"sqlite:///{db}"
 
 
+def _pool(url: str) -> dict[str, int]:
+    """Connections kept open for reuse and the most open at once: the web app serves each
+    request on its own thread, and a reader waiting for a connection waits for nothing
+    (an in-memory SQLite store has one connection, and no such pool)."""
+    if url.startswith("sqlite") and sa.engine.make_url(url).database in (None, "", ":memory:"):
+        return {}
+    # at most 60 at once: under PostgreSQL's default limit of 100 connections
+    return {"pool_size": 20, "max_overflow": 40}
+
+
 def _sqlite_connect(dbapi_conn: object, _record: object) -> None:
     dbapi_conn.isolation_level = None  # type: ignore[attr-defined]  # BEGIN is ours
     cur = dbapi_conn.cursor()  # type: ignore[attr-defined]
@@ -93,7 +103,7 @@ def open_store(db: str | None = None, migrate: bool = True) -> Engine:
     """Connect to the store at ``db`` and bring its tables up to date."""
     url = database_url(db)
     try:
-        engine = sa.create_engine(url)
+        engine = sa.create_engine(url, **_pool(url))
     except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise SnopError(
             f"--db {db!r} is not a database URL ({exc}); use a SQLite file path "
