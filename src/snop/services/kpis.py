@@ -10,7 +10,8 @@ below safety stock, a resource over capacity, backlog growing), each with its ow
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import pandas as pd
 
@@ -47,11 +48,21 @@ class KpiReport:
 
 
 def kpi_report(uow: UnitOfWork, actor: Actor) -> KpiReport:
-    """The KPIs of the approved versions whose periods have actuals."""
+    """The KPIs of the approved versions whose periods have actuals.
+
+    Made once per state of the store (its write revision) and kept: the web app's home
+    page and KPI page read it on every visit. Each caller gets its own copy."""
     with uow.read() as tx:
-        wb = stored_workbook(tx)
-        versions = [version_in(tx, c.period) for c in tx.cycles.all() if c.approved_at]
-        current = _current_plan(tx)
+        kept = tx.versions.get(("kpi report", tx.write_revision), lambda: _kpi_report(tx))
+    copies: dict[str, Any] = {f.name: getattr(kept, f.name) for f in fields(kept)}
+    copies = {n: v.copy() if isinstance(v, pd.DataFrame | list) else v for n, v in copies.items()}
+    return replace(kept, **copies)
+
+
+def _kpi_report(tx: Tx) -> KpiReport:
+    wb = stored_workbook(tx)
+    versions = [version_in(tx, c.period) for c in tx.cycles.all() if c.approved_at]
+    current = _current_plan(tx)
     sold = _sales(wb)
     judged = [v for v in versions if set(v.header["periods"]) & set(sold["period"])]
     if not judged:
