@@ -1,7 +1,8 @@
 """Load bench of the web API: concurrent clients read demand grids and write overrides,
 on SQLite and on PostgreSQL (issue 17's load target).
 
-    python bench/api_bench.py [--seconds 60] [--clients 50] [--months 2] [--db sqlite,postgresql]
+    python bench/api_bench.py [--seconds 60] [--ramp 5] [--clients 50] [--months 2]
+                              [--db sqlite,postgresql]
 
 For each store: the demo company is simulated into it (``snop demo``'s use case,
 :func:`snop.services.demo.simulate`, which takes any store, so PostgreSQL gets the same
@@ -15,7 +16,9 @@ a demo user) loop for ``--seconds`` seconds:
 * ``POST /api/demand/overrides``: +1 unit on one item and period of the layer its user's
   role owns (sales, marketing, consensus: from the workbook's ``demand_layers``).
 
-Counted: requests, errors by status (a 5xx fails the bench), p50/p95/p99 of each call,
+The clients start one after another over ``--ramp`` seconds, then load the app together
+for ``--seconds`` seconds: the latencies are of that steady state (those of the ramp-up,
+when fewer clients run, are printed apart). Counted: requests, errors by status (a 5xx fails the bench), p50/p95/p99 of each call,
 requests/s; then every acknowledged write (a 2xx with its override id) is looked up in the
 store's override log (one missing fails the bench). The peer: the same grid read done in
 the bench's process by the services (``demand_plan(...).view("family")``), single-threaded
@@ -75,8 +78,10 @@ class Writer:
 
 @dataclass
 class Tally:
-    reads: list[float] = field(default_factory=list)  # seconds
+    reads: list[float] = field(default_factory=list)  # seconds, in the steady state
     writes: list[float] = field(default_factory=list)
+    ramp_reads: list[float] = field(default_factory=list)  # started while clients ramp up
+    ramp_writes: list[float] = field(default_factory=list)
     statuses: Counter[tuple[str, int]] = field(default_factory=Counter)
     acked: list[tuple[int, str, str]] = field(default_factory=list)  # (id, user, layer)
     no_id: int = 0  # 2xx writes whose answer holds no override id
@@ -225,16 +230,35 @@ def override_id(body: Any) -> int | None:
     return None
 
 
-async def client(base: str, w: Writer, k: int, until: float, tally: Tally) -> None:
+def connect(base: str, w: Writer) -> httpx.AsyncClient:
+    """One client's HTTP connection, made before the clock starts: making one costs tens of
+    milliseconds of the bench's own event loop (its TLS context), which would otherwise be
+    counted in the latency of the requests other clients already sent."""
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    async with httpx.AsyncClient(base_url=base, headers=w.headers, limits=limits) as c:
+    return httpx.AsyncClient(base_url=base, headers=w.headers, limits=limits)
+
+
+@dataclass
+class Clock:
+    """When a client starts, when the steady state begins (the last client has started)
+    and when the load stops (time.monotonic())."""
+
+    start: float
+    steady: float
+    until: float
+
+
+async def client(c: httpx.AsyncClient, w: Writer, k: int, clock: Clock, tally: Tally) -> None:
+    await asyncio.sleep(max(0.0, clock.start - time.monotonic()))
+    async with c:
         n = 0
-        while time.monotonic() < until:
+        while time.monotonic() < clock.until:
+            steady = time.monotonic() >= clock.steady
             t0 = time.perf_counter()
             r = await send(c, tally, "read", "GET", GRID, params={"level": "family"})
             if r is None:
                 continue
-            tally.reads.append(time.perf_counter() - t0)
+            (tally.reads if steady else tally.ramp_reads).append(time.perf_counter() - t0)
             item, period = w.cells[n % len(w.cells)]
             body = {
                 "layer": w.layer,
@@ -246,12 +270,13 @@ async def client(base: str, w: Writer, k: int, until: float, tally: Tally) -> No
                 "value": 1.0,
                 "reason": f"bench client {k}",
             }
+            steady = time.monotonic() >= clock.steady
             t0 = time.perf_counter()
             r = await send(c, tally, "write", "POST", OVERRIDES, json=body)
             n += 1
             if r is None:
                 continue
-            tally.writes.append(time.perf_counter() - t0)
+            (tally.writes if steady else tally.ramp_writes).append(time.perf_counter() - t0)
             if r.is_success:
                 found = override_id(r.json())
                 if found is None:
@@ -278,11 +303,24 @@ async def send(
     return r
 
 
-async def load(base: str, writers: list[Writer], seconds: float) -> tuple[Tally, float]:
+async def load(
+    base: str, writers: list[Writer], seconds: float, ramp: float
+) -> tuple[Tally, float]:
+    """Run the clients: they start one after another over ``ramp`` seconds (as planners
+    arrive, not all in the same millisecond), then all of them load the app for
+    ``seconds`` seconds, the steady state the figures are of."""
     tally = Tally()
-    until = time.monotonic() + seconds
+    clients = [connect(base, w) for w in writers]
+    now = time.monotonic()
+    step = ramp / max(len(writers), 1)
+    clocks = [Clock(now + k * step, now + ramp, now + ramp + seconds) for k in range(len(writers))]
     t0 = time.perf_counter()
-    await asyncio.gather(*(client(base, w, k, until, tally) for k, w in enumerate(writers)))
+    await asyncio.gather(
+        *(
+            client(c, w, k, clock, tally)
+            for k, (c, w, clock) in enumerate(zip(clients, writers, clocks, strict=True))
+        )
+    )
     return tally, time.perf_counter() - t0
 
 
@@ -320,11 +358,17 @@ def report(name: str, tally: Tally, took: float, peer: list[float], lost: list[i
     """Print the figures; True when the run passed its checks."""
     total = sum(tally.statuses.values())
     print(f"  {total} requests in {took:.1f}s: {total / took:.1f} requests/s")
+    print("  steady state (every client started):")
     for what, values in (("grid read", tally.reads), ("override write", tally.writes)):
         print(
             f"  {what:<15} n={len(values):>6}  p50 {ms(values, 50):8.1f} ms  "
             f"p95 {ms(values, 95):8.1f} ms  p99 {ms(values, 99):8.1f} ms"
         )
+    ramp = tally.ramp_reads
+    print(
+        f"  while the clients started: {len(ramp)} grid reads, p95 {ms(ramp, 95):.1f} ms; "
+        f"{len(tally.ramp_writes)} writes, p95 {ms(tally.ramp_writes, 95):.1f} ms"
+    )
     statuses = ", ".join(f"{w} {s}: {n}" for (w, s), n in sorted(tally.statuses.items()))
     print(f"  statuses: {statuses}")
     for line in tally.failures:
@@ -360,7 +404,7 @@ def run(name: str, url: str, uow: UnitOfWork, folder: Path, args: argparse.Names
     base = f"http://{HOST}:{port}"
     try:
         check_routes(base, writers[0])
-        tally, took = asyncio.run(load(base, writers, args.seconds))
+        tally, took = asyncio.run(load(base, writers, args.seconds, args.ramp))
     finally:
         stop_server(server)
     said = log.read_text(errors="replace").strip()
@@ -373,6 +417,9 @@ def run(name: str, url: str, uow: UnitOfWork, folder: Path, args: argparse.Names
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--seconds", type=float, default=60.0, help="length of the load (60)")
+    ap.add_argument(
+        "--ramp", type=float, default=5.0, help="seconds over which the clients start (5)"
+    )
     ap.add_argument("--clients", type=int, default=50, help="concurrent clients (50)")
     ap.add_argument("--months", type=int, default=2, help="cycles of the demo (2)")
     ap.add_argument("--db", default="sqlite,postgresql", help="stores: sqlite,postgresql")
