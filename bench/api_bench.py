@@ -18,9 +18,10 @@ a demo user) loop for ``--seconds`` seconds:
 
 The clients start one after another over ``--ramp`` seconds, then load the app together
 for ``--seconds`` seconds: the latencies are of that steady state (those of the ramp-up,
-when fewer clients run, are printed apart). Counted: requests, errors by status (a 5xx fails the bench), p50/p95/p99 of each call,
-requests/s; then every acknowledged write (a 2xx with its override id) is looked up in the
-store's override log (one missing fails the bench). The peer: the same grid read done in
+when fewer clients run, are printed apart). Counted: requests, errors by status (a 5xx
+fails the bench), p50/p95/p99 of each call, requests/s; then every acknowledged write (a
+2xx with its override id) is looked up in the store's override log (one missing fails the
+bench). The peer: the same grid read done in
 the bench's process by the services (``demand_plan(...).view("family")``), single-threaded
 on the final plan; the ratio of the two medians is what HTTP, JSON and the load add.
 

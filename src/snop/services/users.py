@@ -99,7 +99,7 @@ def add_user(
     roles = check_roles(roles)
     if password is not None:
         check_password(password, name)
-    with uow.write() as tx:
+    with uow.write(plans=False) as tx:
         first = tx.users.count() == 0
         if first and Role.ADMIN.value not in roles:
             raise SnopError(
@@ -126,7 +126,7 @@ def add_user(
 def set_password(uow: UnitOfWork, actor: Actor, name: str, password: str) -> None:
     """A user changes their own password, or an admin anyone's; their sessions end."""
     check_password(password, name)
-    with uow.write() as tx:
+    with uow.write(plans=False) as tx:
         _user(tx, name)
         if actor.name != name:
             _admin(tx, actor, f"change the password of {name}")
@@ -137,7 +137,7 @@ def set_password(uow: UnitOfWork, actor: Actor, name: str, password: str) -> Non
 
 def set_roles(uow: UnitOfWork, actor: Actor, name: str, roles: list[str]) -> User:
     roles = check_roles(roles)
-    with uow.write() as tx:
+    with uow.write(plans=False) as tx:
         before = _user(tx, name)
         _admin(tx, actor, "change roles")
         tx.users.update(name, roles=tuple(roles))
@@ -160,7 +160,7 @@ def create_token(uow: UnitOfWork, actor: Actor, name: str, label: str = "") -> N
     if problem:
         raise SnopError(f"token label: {problem}")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    with uow.write() as tx:
+    with uow.write(plans=False) as tx:
         _user(tx, name)
         if actor.name != name:
             _admin(tx, actor, f"make a token for {name}")
@@ -171,7 +171,7 @@ def create_token(uow: UnitOfWork, actor: Actor, name: str, label: str = "") -> N
 
 
 def revoke_token(uow: UnitOfWork, actor: Actor, name: str, token_id: int) -> None:
-    with uow.write() as tx:
+    with uow.write(plans=False) as tx:
         _user(tx, name)
         if actor.name != name:
             _admin(tx, actor, f"revoke a token of {name}")
@@ -232,7 +232,7 @@ def start_session(uow: UnitOfWork, actor: Actor, hours: int = SESSION_HOURS) -> 
     sid, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     at = datetime.now(UTC)
     until = (at + timedelta(hours=hours)).isoformat(timespec="seconds")
-    with uow.write() as tx:
+    with uow.write(plans=False) as tx:
         tx.users.add_session(digest(sid), actor.name, csrf, at.isoformat(timespec="seconds"), until)
         tx.cycles.audit(now(), actor.name, "login", None, {})
     return Session(sid, csrf, actor.name, until)
@@ -249,7 +249,7 @@ def session_actor(uow: UnitOfWork, session_id: str) -> tuple[Actor, str] | None:
 
 
 def end_session(uow: UnitOfWork, session_id: str) -> None:
-    with uow.write() as tx:
+    with uow.write(plans=False) as tx:
         tx.users.end_session(digest(session_id))
 
 

@@ -9,12 +9,12 @@ Never open a transaction inside another: the second one would wait for the first
 
 from __future__ import annotations
 
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from functools import cached_property
 from threading import Event, Lock, RLock
-import uuid
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection, Engine
@@ -205,12 +205,17 @@ class UnitOfWork:
             yield Tx(conn, writable=False, cache=self.cache, versions=self.versions)
 
     @contextmanager
-    def write(self) -> Iterator[Tx]:
-        """A transaction holding the write lock; it commits when the block ends cleanly."""
+    def write(self, *, plans: bool = True) -> Iterator[Tx]:
+        """A transaction holding the write lock; it commits when the block ends cleanly.
+
+        ``plans=False``: a write that cannot change a plan (users, tokens, sessions) leaves
+        the store's write revision as it was, so what the unit of work keeps of the plans
+        stays good (a login does not make the next grid read replay the override log)."""
         with self._write_lock, write_transaction(self.engine) as conn:
             tx = Tx(conn, writable=True, cache=self.cache, versions=self.versions)
             yield tx
-            mark_written(conn, str(tx.commit_revision))
+            if plans:
+                mark_written(conn, str(tx.commit_revision))
 
     def dispose(self) -> None:
         self.engine.dispose()
