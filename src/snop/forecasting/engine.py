@@ -773,7 +773,7 @@ def _paths(
     max_age: int,
 ) -> Paths:
     """The path of every series: all reselect without a previous record (a full run)."""
-    young = regular & (L < blend_len(panel.granularity.season_length))
+    young = regular & (blend_len(panel.granularity.season_length) > L)
     if previous is None:
         return full_paths(len(panel.items), regular, young)
     T = Yc.shape[1]

@@ -71,8 +71,7 @@ from snop.errors import SnopError
 from snop.forecasting.arima import ORDERS, fit_arima
 from snop.forecasting.common import Array, BoolArray, IntArray, ObjArray, PanelFit
 from snop.forecasting.data import SalesPanel
-from snop.forecasting.ets import parse_spec
-from snop.forecasting.ets import fit_ets
+from snop.forecasting.ets import fit_ets, parse_spec
 from snop.forecasting.intermittent import VARIANTS, fit_adida, fit_intermittent
 from snop.forecasting.simple import SIMPLE_NAMES, fit_simple
 from snop.forecasting.theta import fit_theta
@@ -342,7 +341,7 @@ def decide(
     actual = panel.values[np.arange(n), col]
     lo = prev["band_lo"].to_numpy(dtype=np.float64)
     hi = prev["band_hi"].to_numpy(dtype=np.float64)
-    seen = todo & (F <= ends)
+    seen = todo & (ends >= F)
     with np.errstate(invalid="ignore"):
         oob = seen & ~((actual >= lo - 1e-9) & (actual <= hi + 1e-9))
     _mark(out, oob, PathReason.OUT_OF_BAND)
