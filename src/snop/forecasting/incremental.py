@@ -321,7 +321,7 @@ def decide(
     todo = open_ & known
     model = prev["model"].to_numpy(dtype=object)
     kind = np.array([method_of(str(x)) for x in model], dtype=object)
-    not_kept = todo & ((S < 0) | (F < 0) | np.equal(kind, None))
+    not_kept = todo & ((S < 0) | (F < 0) | np.array([k is None for k in kind], dtype=bool))
     _mark(out, not_kept, PathReason.NOT_KEPT)
     for i in np.nonzero(not_kept)[0].tolist():
         out.why[i] = f"the previous run kept no selected model ({model[i] or 'none'})"
