@@ -434,28 +434,15 @@ def _fit_orders(
     return chosen, cf, sig2, e_all
 
 
-def fit_arima(
-    Y: Array,
-    L: IntArray,
-    h: int,
-    m: int,
-    origins: IntArray,
-    hb: int,
-    fixed: tuple[IntArray, IntArray, IntArray] | None = None,
-) -> PanelFit:
-    """Automatic seasonal ARIMA on every series (see the module docstring).
-
-    ``fixed`` = (d, D, index into ORDERS) per series keeps those orders and only estimates
-    the coefficients again (a refit: no tests, no AICc search; the random walk stays the
-    fallback when the given order is not admissible on the new data).
-    """
+def fit_arima(Y: Array, L: IntArray, h: int, m: int, origins: IntArray, hb: int) -> PanelFit:
+    """Automatic seasonal ARIMA on every series (see the module docstring)."""
     n, width = Y.shape
     k_bt = origins.shape[1]
     has_bt = (origins > 0).any(axis=1)
     TE = np.where(has_bt, np.where(origins > 0, origins, width + 1).min(axis=1), L)
     TE = np.minimum(TE, L).astype(np.int64)
-    d, D = choose_differences(Y, L, m) if fixed is None else fixed[:2]
-    order, cf, s2, E = _fit_orders(Y, L, L, d, D, m, None if fixed is None else fixed[2])
+    d, D = choose_differences(Y, L, m)
+    order, cf, s2, E = _fit_orders(Y, L, L, d, D, m, None)
     dpoly = diff_poly(d, D, m)
     ar = full_ar(cf, dpoly, n)
     point = forecast_from(Y, E, L, ar, cf.ma, cf.c, h)
