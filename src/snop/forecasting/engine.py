@@ -679,19 +679,7 @@ def forecast_panel(
         regular,
         (band[f"lo_{BAND_LEVEL:g}"][:, 0], band[f"hi_{BAND_LEVEL:g}"][:, 0]),
     )
-    refit = paths.refit
-    if refit.any():  # a refit keeps the backtest figures of its selection
-        runner[refit] = paths.carried["runner_up"].to_numpy(dtype=object)[refit]
-        for arr, c in (
-            (mase, "mase"),
-            (wape, "wape"),
-            (nmase, "naive_mase"),
-            (nwape, "naive_wape"),
-        ):
-            arr[refit] = paths.carried[c].to_numpy(dtype=np.float64)[refit]
-        nwin[refit] = np.nan_to_num(
-            paths.carried["windows"].to_numpy(dtype=np.float64)[refit]
-        ).astype(np.int64)
+    paths.carry(runner, mase, wape, nmase, nwape, nwin)
     period_labels = labels(gran, range(panel.last + 1, panel.last + 1 + h))
     levels_df = None
     if items_df is not None and (reconcile is not None or hierarchy_levels):

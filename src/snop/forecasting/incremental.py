@@ -155,6 +155,30 @@ class Paths:
             self.carried.iloc[idx].reset_index(drop=True),
         )
 
+    def carry(
+        self,
+        runner: ObjArray,
+        mase: Array,
+        wape: Array,
+        naive_mase: Array,
+        naive_wape: Array,
+        windows: IntArray,
+    ) -> None:
+        """Give refit series the backtest figures of their selection (in place)."""
+        refit = self.refit
+        if not refit.any():
+            return
+        runner[refit] = self.carried["runner_up"].to_numpy(dtype=object)[refit]
+        for arr, c in (
+            (mase, "mase"),
+            (wape, "wape"),
+            (naive_mase, "naive_mase"),
+            (naive_wape, "naive_wape"),
+        ):
+            arr[refit] = self.carried[c].to_numpy(dtype=np.float64)[refit]
+        win = self.carried["windows"].to_numpy(dtype=np.float64)[refit]
+        windows[refit] = np.nan_to_num(win).astype(np.int64)
+
     def counts(self) -> dict[str, dict[str, int]]:
         """Series per path and per reason (JSON-ready)."""
         out: dict[str, dict[str, int]] = {"paths": {}, "reasons": {}}
