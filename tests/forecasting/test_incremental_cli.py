@@ -65,3 +65,25 @@ def test_incremental_options_are_checked(tmp_path: Path) -> None:
     r = snop("forecast", sales, "--incremental", "--previous", sales, "--json")
     assert r.exit_code == 1 and not r.traceback
     assert "s.csv: missing column(s) model, selected" in r.stderr
+
+
+def test_incremental_store_run_prints_its_paths(tmp_path: Path) -> None:
+    from tests.store.test_series_models import _long_sales
+    from tests.workbooks import write_small
+
+    write_small(tmp_path / "wb", {"sales": _long_sales()})
+    assert snop("--db", "s.db", "import", "wb", cwd=tmp_path).exit_code == 0
+    first = snop("--db", "s.db", "forecast", "--json", cwd=tmp_path)
+    assert first.exit_code == 0, first.stderr
+    assert first.json()["paths"]["reasons"] == {"full": 3, "rule": 1}  # B1: a launch
+    text = snop("--db", "s.db", "forecast", "--incremental", "--max-age", "1", cwd=tmp_path)
+    assert text.exit_code == 0, text.stderr
+    # history unchanged: the models were selected 0 periods ago, so still kept
+    assert "paths: reselect 1 (rule 1), refit 3" in text.stdout
+    r = snop("--db", "s.db", "forecast", "--incremental", "--json", cwd=tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert {s["item"]: s["path"] for s in r.json()["series"]} == {
+        "A1": "refit", "A2": "refit", "B2": "refit", "B1": "reselect"
+    }  # fmt: skip
+    bad = snop("--db", "s.db", "forecast", "--incremental", "--previous", "x.csv", cwd=tmp_path)
+    assert bad.exit_code == 1 and "drop --previous" in bad.stderr
