@@ -94,7 +94,7 @@ def compare(
     """Full vs incremental runs on months base+1 .. base+steps (see the module docstring)."""
     from snop.forecasting import forecast_panel
     from snop.forecasting.incremental import read_previous
-    from snop.services.forecast import _read_report
+    from snop.services.forecast import read_report
 
     n = y.shape[0]
     out: list[dict[str, object]] = []
@@ -109,7 +109,7 @@ def compare(
             full = forecast_panel(sales, h)
             t_full = time.perf_counter() - t0
             t0 = time.perf_counter()
-            previous = read_previous(_read_report(report), report.name)
+            previous = read_previous(read_report(report), report.name)
             inc = forecast_panel(sales, h, previous=previous)
             t_inc = time.perf_counter() - t0
             inc.report.to_csv(report, index=False, float_format="%.10g")

@@ -183,7 +183,7 @@ def forecast_file(
         frequency(freq)  # a wrong option before any reading
     record = None
     if previous is not None:
-        record = read_previous(_read_report(previous), Path(previous).name)
+        record = read_previous(read_report(previous), Path(previous).name)
     sales = read_table(str(path), "sales", numbers=("qty",), decimal=decimal_mark(decimal or "."))
     items = read_table(str(hierarchy), "items") if hierarchy is not None else None
     result = forecast_panel(
@@ -210,7 +210,7 @@ def forecast_file(
     return FileForecast(result, frame, sales)
 
 
-def _read_report(path: Path) -> pd.DataFrame:
+def read_report(path: Path) -> pd.DataFrame:
     """A per-series report written by ``--report``: CSV, or Parquet by its suffix."""
     from snop.forecasting.data import read_table
 
