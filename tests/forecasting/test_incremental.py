@@ -147,6 +147,12 @@ def test_the_fingerprint_covers_the_history_up_to_a_period() -> None:
     p37b = prepare_sales(_sales(series, MONTHS + 1))
     changed = fingerprints(p37b, end) != fingerprints(p37, end)
     assert changed.tolist() == [it == "KEEP" for it in p37.items]
+    # 3 seasons: a rolling file that drops its oldest month is the same history
+    longer = _panel(MONTHS + 3)
+    full = prepare_sales(_sales(longer, MONTHS + 2))  # 2021-01 .. 2024-02
+    rolled = prepare_sales(_sales(longer, MONTHS + 3).query("period > '2021-01'"))
+    last = np.full(len(full.items), full.last, dtype=np.int64)
+    assert (fingerprints(full, last) == fingerprints(rolled, last)).all()
 
 
 def test_series_without_a_model_follow_the_rules_and_short_ones_are_young() -> None:

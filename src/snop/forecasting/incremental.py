@@ -35,7 +35,8 @@ period, ``y_F`` the new actual of period F and ``S`` the ``selected`` period:
 4. not kept: the previous run selected no model for it (it was short, young, zero...) ->
    reselect;
 5. restated: ``fingerprint(history up to F - 1) != recorded fingerprint``: a past period
-   changed, the series started earlier or later, not just a new month -> reselect;
+   of the last 3 seasons changed, the series started earlier or later, not just a new
+   month (nor the oldest month dropped from a rolling file) -> reselect;
 6. out of band: ``y_F < band_lo`` or ``y_F > band_hi`` (the kept model missed the new month
    by more than its own interval allows) -> reselect;
 7. aged: ``E - S >= max_age`` (default one season: m periods) -> reselect, so every model
@@ -55,9 +56,12 @@ search, which is where the time goes (docs/scale.md gives the figures).
 A refit series reports the backtest figures of the run that selected its model (the
 ``selected`` column says which); its ``runner_up`` is that run's.
 
-Fingerprint: blake2b (8 bytes, hex) of the series' first period ordinal and its values
-(as prepared: rows summed per period, negatives set to 0) rounded to 1e-6, up to the given
-period. The same history gives the same fingerprint in file and store mode.
+Fingerprint: blake2b (8 bytes, hex) of the ordinal of the first period it covers and the
+values (as prepared: rows summed per period, negatives set to 0) rounded to 1e-6, over the
+last ``FINGERPRINT_SEASONS`` seasons (36 months) up to the given period, or from the series'
+start when it is younger. The same history gives the same fingerprint in file and store
+mode. A change older than that window is not seen; it weighs little on the next forecasts,
+and the age rule selects every model again within a season anyway.
 """
 
 from __future__ import annotations
@@ -82,6 +86,9 @@ from snop.model.periods import Granularity, PeriodError, format_ordinal, parse_p
 from snop.model.vocabulary import ForecastPath
 
 BAND_LEVEL = 95.0
+# the fingerprint covers the last 3 seasons: a file that drops its oldest month each month
+# (a rolling window) is not a restatement
+FINGERPRINT_SEASONS = 3
 RECORD_COLUMNS = (
     "item",
     "model",
@@ -224,14 +231,15 @@ def multiplicative(model: str) -> bool:
 
 
 def fingerprints(panel: SalesPanel, upto: IntArray) -> ObjArray:
-    """Per series the hash of its history from its first period up to ordinal ``upto``
-    (inclusive; see the module docstring)."""
+    """Per series the hash of its last ``FINGERPRINT_SEASONS`` seasons of history up to
+    ordinal ``upto`` (inclusive; see the module docstring)."""
     n, T = panel.values.shape
     stop = np.clip(upto - panel.first + 1, 0, T)
+    begin = np.maximum(panel.start, stop - FINGERPRINT_SEASONS * panel.granularity.season_length)
     out = np.empty(n, dtype=object)
     vals = np.round(panel.values, 6) + 0.0  # + 0.0 turns -0.0 into 0.0
     for i in range(n):
-        s = int(panel.start[i])
+        s = int(begin[i])
         h = hashlib.blake2b(digest_size=8)
         h.update(int(panel.first + s).to_bytes(8, "little", signed=True))
         h.update(np.ascontiguousarray(vals[i, s : max(s, int(stop[i]))]).tobytes())
