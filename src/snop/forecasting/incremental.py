@@ -47,11 +47,10 @@ period, ``y_F`` the new actual of period F and ``S`` the ``selected`` period:
 9. kept -> refit.
 
 A third path, *update* (same parameters, state advanced by the new observation only), is
-not offered: the kernels keep no end state (ETS and ARIMA re-filter the whole window on every
-fit, which is as cheap as the state update over a few dozen periods, and the
-parameter estimation is where a refit costs), so storing states per series would buy
-little for a schema per model family. The refit already skips the tournament and the form
-search, which is where the time goes (docs/scale.md gives the figures).
+not offered: the kernels keep no end state to advance, and filtering a series' window once
+costs little next to estimating the parameters, which is where a refit spends its time;
+storing per-family states for every series would buy little. The refit already skips the
+tournament and the form search, which is where a full run spends its time.
 
 A refit series reports the backtest figures of the run that selected its model (the
 ``selected`` column says which); its ``runner_up`` is that run's.
