@@ -65,7 +65,7 @@ def test_each_rule_gives_its_path() -> None:
         "FLAT": "refit",
         "NEW": "reselect",
     }
-    assert "2024-01 outside the 95 % band" in got.loc["BAND", "why"]
+    assert "2024-01 outside the 99 % band" in got.loc["BAND", "why"]
     assert "up to 2023-12 differs" in got.loc["PAST", "why"]
     assert "selected in 2022-12, 13 periods ago" in got.loc["OLD", "why"]
     assert got.loc["NEW", "why"].startswith("new series")

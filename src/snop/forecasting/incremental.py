@@ -38,7 +38,10 @@ period, ``y_F`` the new actual of period F and ``S`` the ``selected`` period:
    of the last 3 seasons changed, the series started earlier or later, not just a new
    month (nor the oldest month dropped from a rolling file) -> reselect;
 6. out of band: ``y_F < band_lo`` or ``y_F > band_hi`` (the kept model missed the new month
-   by more than its own interval allows) -> reselect;
+   by more than its own 99 % interval allows) -> reselect. At 95 % a calibrated model
+   would send 5 % of the series a month to the tournament by chance alone (measured: 9.6 %,
+   the intervals being a little narrow), which costs time and buys no accuracy; drift
+   that stays inside the band is the age rule's job;
 7. aged: ``E - S >= max_age`` (default one season: m periods) -> reselect, so every model
    meets the tournament at least once a year;
 8. not a candidate: the kept model is not a candidate of the run's method for the series'
@@ -84,7 +87,7 @@ from snop.forecasting.theta import fit_theta
 from snop.model.periods import Granularity, PeriodError, format_ordinal, parse_period
 from snop.model.vocabulary import ForecastPath
 
-BAND_LEVEL = 95.0
+BAND_LEVEL = 99.0
 # the fingerprint covers the last 3 seasons: a file that drops its oldest month each month
 # (a rolling window) is not a restatement
 FINGERPRINT_SEASONS = 3
