@@ -25,6 +25,7 @@ horizon 18, each backtested on its next 18 actuals.
     python bench/scale_incremental.py            # 100,000 series, 1 step + the real data
     python bench/scale_incremental.py --quick    # 3,000 series: checks the bench runs
     python bench/scale_incremental.py --series 20000 --steps 3 --no-real
+    python bench/scale_incremental.py --series 0 --max-age 3   # the real series only
 """
 
 from __future__ import annotations
@@ -46,7 +47,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 HISTORY = 48
 HORIZON = 12
 M = 12
-DEFAULTS: dict[str, Any] = {"series": 100_000, "steps": 1, "real": True, "real_steps": 6}
+DEFAULTS: dict[str, Any] = {
+    "series": 100_000,
+    "steps": 1,
+    "real": True,
+    "real_steps": 6,
+    "max_age": None,
+}
 QUICK = {"series": 3_000}
 
 
@@ -90,7 +97,14 @@ def _mase(y: np.ndarray, start: np.ndarray, end: int, fc: np.ndarray, h: int) ->
 
 
 def compare(
-    name: str, y: np.ndarray, start: np.ndarray, base: int, steps: int, h: int, first: int
+    name: str,
+    y: np.ndarray,
+    start: np.ndarray,
+    base: int,
+    steps: int,
+    h: int,
+    first: int,
+    max_age: int | None = None,
 ) -> list[dict[str, object]]:
     """Full vs incremental runs on months base+1 .. base+steps (see the module docstring)."""
     from snop.forecasting import forecast_panel
@@ -111,7 +125,7 @@ def compare(
             t_full, c_full = time.perf_counter() - t0, time.process_time() - c0
             t0, c0 = time.perf_counter(), time.process_time()
             previous = read_previous(read_report(report), report.name)
-            inc = forecast_panel(sales, h, previous=previous)
+            inc = forecast_panel(sales, h, previous=previous, max_age=max_age)
             t_inc, c_inc = time.perf_counter() - t0, time.process_time() - c0
             inc.report.to_csv(report, index=False, float_format="%.10g")
             mf = _mase(y, start, end, _points(full, n, h), h)
@@ -145,15 +159,15 @@ def compare(
     return out
 
 
-def synthetic(n: int, steps: int) -> list[dict[str, object]]:
+def synthetic(n: int, steps: int, max_age: int | None = None) -> list[dict[str, object]]:
     from forecast_bench import make_panel
 
     y, lengths = make_panel(n, HISTORY, steps + HORIZON, seed=18)
     start = HISTORY - lengths  # short series start later; all end together
-    return compare("synthetic", y, start, HISTORY, steps, HORIZON, 2020 * 12)
+    return compare("synthetic", y, start, HISTORY, steps, HORIZON, 2020 * 12, max_age)
 
 
-def real(steps: int) -> list[dict[str, object]]:
+def real(steps: int, max_age: int | None = None) -> list[dict[str, object]]:
     """The monthly series of real_data_bench, right-aligned on one calendar."""
     from real_data_bench import load_series
 
@@ -168,7 +182,8 @@ def real(steps: int) -> list[dict[str, object]]:
         y[i, width - s.y.size :] = s.y
         start[i] = width - s.y.size
     base = width - h - steps
-    return compare(f"real monthly ({len(series)} series)", y, start, base, steps, h, 2000 * 12)
+    name = f"real monthly ({len(series)} series)"
+    return compare(name, y, start, base, steps, h, 2000 * 12, max_age)
 
 
 def options(args: argparse.Namespace | None) -> dict[str, Any]:
@@ -183,9 +198,10 @@ def options(args: argparse.Namespace | None) -> dict[str, Any]:
 def rows(args: argparse.Namespace | None = None) -> list[dict[str, object]]:
     """Every measurement as one row (the combined scale bench prints these)."""
     o = options(args)
-    out = synthetic(int(o["series"]), int(o["steps"]))
+    age = None if o["max_age"] is None else int(o["max_age"])
+    out = synthetic(int(o["series"]), int(o["steps"]), age) if o["series"] else []
     if o["real"]:
-        out += real(int(o["real_steps"]))
+        out += real(int(o["real_steps"]), age)
     return out
 
 
@@ -229,6 +245,7 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--steps", type=int, help="consecutive months on the synthetic panel (1)")
     ap.add_argument("--real-steps", dest="real_steps", type=int, help="months on real data (6)")
     ap.add_argument("--no-real", dest="real", action="store_false", default=None)
+    ap.add_argument("--max-age", dest="max_age", type=int, help="of the incremental runs (12)")
     return ap
 
 
