@@ -145,6 +145,32 @@ def forecast_cmd(
             "forecast 0 and labelled Inactive.",
         ),
     ] = False,
+    incremental: Annotated[
+        bool,
+        typer.Option(
+            "--incremental",
+            help="Re-forecast from the models kept by the last run: only new, restated, "
+            "out-of-band or aged series select a model again, the others refit theirs "
+            "(the store: its last baseline run; a file: --previous REPORT.csv).",
+        ),
+    ] = False,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            help="With --incremental on a sales file: the per-series --report CSV of the last run.",
+            show_default=False,
+        ),
+    ] = None,
+    max_age: Annotated[
+        int | None,
+        typer.Option(
+            "--max-age",
+            help="With --incremental: periods after which a kept model is selected again "
+            "(default: a season, 12 months).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Statistical baseline forecast: a model per item, chosen by backtest, with intervals."""
     levels, files = _levels(level, list(inputs or []))
@@ -167,6 +193,7 @@ def forecast_cmd(
         )
     if item and plot is None:
         raise SnopError("--item chooses the items drawn by --plot PAGE.html; add --plot")
+    _check_incremental(incremental, previous, max_age, bool(files))
     draw = Drawing(plot, list(item or [])) if plot is not None else None
     if draw is not None:
         from snop.services.forecast import check_plot_path
@@ -186,6 +213,8 @@ def forecast_cmd(
             reconcile=reconcile,
             as_json=as_json,
             draw=draw,
+            incremental=incremental,
+            max_age=max_age,
         )
         return
     if out is None and not as_json and draw is None:
@@ -207,7 +236,44 @@ def forecast_cmd(
         as_json=as_json,
         from_own_end=from_own_end,
         draw=draw,
+        previous=previous,
+        max_age=max_age,
     )
+
+
+def _check_incremental(
+    incremental: bool, previous: Path | None, max_age: int | None, file: bool
+) -> None:
+    """--previous and --max-age belong to --incremental; a file needs --previous."""
+    if not incremental:
+        for given, name in ((previous, "--previous"), (max_age, "--max-age")):
+            if given is not None:
+                raise SnopError(f"{name} applies to an incremental run; add --incremental")
+        return
+    if file and previous is None:
+        raise SnopError(
+            "--incremental on a sales file needs --previous REPORT.csv: the per-series "
+            "--report of the last run"
+        )
+    if not file and previous is not None:
+        raise SnopError(
+            "--previous reads a file run's report; the store starts from its own last "
+            "baseline run (drop --previous)"
+        )
+    if max_age is not None and max_age < 1:
+        raise SnopError(f"--max-age {max_age}: keep a model at least 1 period")
+
+
+def _paths_line(summary: dict[str, Any]) -> str | None:
+    """``paths: reselect 12 (new 2, out_of_band 10), refit 88`` for an incremental run."""
+    counts = summary.get("paths") or {}
+    paths, reasons = counts.get("paths", {}), counts.get("reasons", {})
+    if "full" in reasons or not paths:
+        return None
+    why = ", ".join(f"{k} {v}" for k, v in sorted(reasons.items()) if k != "kept")
+    parts = [f"reselect {paths.get('reselect', 0)}" + (f" ({why})" if why else "")]
+    parts.append(f"refit {paths.get('refit', 0)}")
+    return "paths: " + ", ".join(parts)
 
 
 @dataclass
@@ -259,6 +325,8 @@ def _forecast_file(
     as_json: bool,
     from_own_end: bool = False,
     draw: Drawing | None = None,
+    previous: Path | None = None,
+    max_age: int | None = None,
 ) -> None:
     from snop.services.forecast import forecast_file
 
@@ -276,6 +344,8 @@ def _forecast_file(
             middle_level=middle_level,
             from_own_end=from_own_end,
             progress=progress_cb,
+            previous=previous,
+            max_age=max_age,
         )
     finally:
         stop()
@@ -308,6 +378,8 @@ def _forecast_file(
             )
         if s["outliers_flagged"]:
             console.print(f"  {s['outliers_flagged']} outlier(s) flagged and cleansed")
+        if (line := _paths_line(s)) is not None:
+            console.print("  " + line, markup=False)
         for line in _listings(s):
             console.print("  " + line, markup=False)
 
@@ -384,6 +456,8 @@ def _forecast_store(
     reconcile: str | None,
     as_json: bool,
     draw: Drawing | None = None,
+    incremental: bool = False,
+    max_age: int | None = None,
 ) -> None:
     """Store mode (no file): forecast the current cycle's history, save the baseline."""
     from snop.cli.common import actor, store
@@ -394,7 +468,15 @@ def _forecast_store(
             "--reconcile works with --hierarchy ITEMS.csv on a sales file; the "
             "stored baseline is forecast per item"
         )
-    done = run_baseline(store(ctx), actor(ctx), method=method, levels=levels, horizon=horizon)
+    done = run_baseline(
+        store(ctx),
+        actor(ctx),
+        method=method,
+        levels=levels,
+        horizon=horizon,
+        incremental=incremental,
+        max_age=max_age,
+    )
     result = done.result
     title = f"Statistical baseline of cycle {done.cycle}"
     try:
@@ -412,6 +494,8 @@ def _forecast_store(
         f"{result.forecast['item'].nunique()} items x {result.forecast['period'].nunique()}"
         " periods"
     )
+    if (line := _paths_line(result.summary())) is not None:
+        typer.echo("  " + line)
     for line in _listings(result.summary()):
         typer.echo("  " + line)
     if done.stale:

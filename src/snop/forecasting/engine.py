@@ -45,6 +45,14 @@ from snop.forecasting.data import (
     prepare_sales,
 )
 from snop.forecasting.ets import fit_ets
+from snop.forecasting.incremental import (
+    BAND_LEVEL,
+    Paths,
+    decide,
+    fit_models,
+    full_paths,
+    record,
+)
 from snop.forecasting.intermittent import fit_adida, fit_intermittent, select_rate
 from snop.forecasting.launch import (
     SHORT_LEN,
@@ -141,6 +149,7 @@ class ForecastResult:
     level_values: tuple[float, ...]
     reconcile: str | None = None
     notes: list[str] = field(default_factory=list)
+    paths: dict[str, dict[str, int]] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """JSON-ready summary: counts, mean accuracy, per-item model and backtest metrics."""
@@ -181,6 +190,7 @@ class ForecastResult:
                 "naive_wape": mean("naive_wape"),
             },
             "outliers_flagged": len(self.outliers),
+            "paths": self.paths,
             "inactive": self.inactive(),
             "review": self.review(),
             "series": per_item,
@@ -261,31 +271,103 @@ def run_panel(
     progress: Progress | None = None,
     progress_offset: int = 0,
     progress_total: int | None = None,
+    models: ObjArray | None = None,
 ) -> PanelOutput:
     """Fit, backtest and select for left-aligned series (all with L >= 1).
 
     Models are fitted on the last ``max(FIT_SEASONS * m, FIT_MIN)`` periods of each series
     at most: older data says little about the next periods, and every kernel loops over
     time, so a few long series would otherwise set the run time of the whole panel.
+    ``models`` (one name per series): refit those models instead of selecting one
+    (:func:`snop.forecasting.incremental.fit_models`; no backtest figures).
     """
     cap = max(FIT_SEASONS * max(m, 1), FIT_MIN)
     skip = np.maximum(L - cap, 0)
-    if not skip.any():
+
+    def inner(Yx: Array, Lx: IntArray) -> PanelOutput:
+        if models is not None:
+            return _refit_panel(Yx, Lx, models, h, m)
         return _run_panel(
-            Y, L, classes, h, m, method, windows, progress, progress_offset, progress_total
+            Yx, Lx, classes, h, m, method, windows, progress, progress_offset, progress_total
         )
+
+    if not skip.any():
+        return inner(Y, L)
     n, width = Y.shape
     cols = np.minimum(skip[:, None] + np.arange(min(cap, width))[None, :], width - 1)
     Yc = Y[np.arange(n)[:, None], cols]
     Lc = L - skip
     Yc = np.where(np.arange(Yc.shape[1])[None, :] < Lc[:, None], Yc, 0.0)
-    out = _run_panel(
-        Yc, Lc, classes, h, m, method, windows, progress, progress_offset, progress_total
-    )
+    out = inner(Yc, Lc)
     fitted = np.full((n, width), np.nan)
     fitted[np.arange(n)[:, None], cols] = out.fitted
     fitted[~(np.arange(width)[None, :] < L[:, None])] = np.nan
     out.fitted = fitted
+    return out
+
+
+def _output(n: int, h: int, width: int) -> PanelOutput:
+    return PanelOutput(
+        point=np.zeros((n, h)),
+        sigma=np.zeros((n, h)),
+        names=np.empty(n, dtype=object),
+        runner=np.full(n, "", dtype=object),
+        mase=np.full(n, np.nan),
+        wape=np.full(n, np.nan),
+        naive_mase=np.full(n, np.nan),
+        naive_wape=np.full(n, np.nan),
+        windows=np.zeros(n, dtype=np.int64),
+        fitted=np.full((n, width), np.nan),
+    )
+
+
+def _refit_panel(Y: Array, L: IntArray, models: ObjArray, h: int, m: int) -> PanelOutput:
+    """Each series' given model fitted again (grouped by model, in chunks)."""
+    out = _output(Y.shape[0], h, Y.shape[1])
+    fit = fit_models(Y, L, [str(x) for x in models], h, m, chunk=_chunk_size(m))
+    out.point, out.sigma, out.names, out.fitted = fit.point, fit.sigma, fit.names, fit.fitted
+    return out
+
+
+def _run_paths(
+    Y: Array,
+    L: IntArray,
+    classes: ObjArray,
+    h: int,
+    m: int,
+    method: str,
+    windows: int,
+    progress: Progress | None,
+    paths: Paths,
+) -> PanelOutput:
+    """Reselect series through the tournament, refit series through their kept model."""
+    refit = paths.refit
+    if not refit.any():
+        return run_panel(Y, L, classes, h, m, method, windows, progress)
+    n, width = Y.shape
+    out = _output(n, h, width)
+    for ix, models in ((np.nonzero(~refit)[0], None), (np.nonzero(refit)[0], paths.model)):
+        if ix.size == 0:
+            continue
+        w = int(L[ix].max())
+        po = run_panel(
+            Y[ix, :w],
+            L[ix],
+            classes[ix],
+            h,
+            m,
+            method,
+            windows,
+            progress,
+            progress_total=n,
+            models=None if models is None else models[ix],
+        )
+        for f in ("point", "sigma", "names", "runner", "mase", "wape", "naive_mase"):
+            getattr(out, f)[ix] = getattr(po, f)
+        out.naive_wape[ix], out.windows[ix] = po.naive_wape, po.windows
+        out.fitted[ix, :w] = po.fitted
+    if progress is not None:
+        progress(n, n)
     return out
 
 
@@ -302,18 +384,7 @@ def _run_panel(
     progress_total: int | None,
 ) -> PanelOutput:
     n, width = Y.shape
-    out = PanelOutput(
-        point=np.zeros((n, h)),
-        sigma=np.zeros((n, h)),
-        names=np.empty(n, dtype=object),
-        runner=np.empty(n, dtype=object),
-        mase=np.full(n, np.nan),
-        wape=np.full(n, np.nan),
-        naive_mase=np.full(n, np.nan),
-        naive_wape=np.full(n, np.nan),
-        windows=np.zeros(n, dtype=np.int64),
-        fitted=np.full((n, width), np.nan),
-    )
+    out = _output(n, h, width)
     order = np.argsort(L, kind="stable")
     cs = _chunk_size(m)
     total = progress_total if progress_total is not None else n
@@ -427,6 +498,8 @@ def forecast_panel(
     source: str = "sales",
     items_source: str = "items",
     from_own_end: bool = False,
+    previous: pd.DataFrame | None = None,
+    max_age: int | None = None,
 ) -> ForecastResult:
     """Forecast every item of a sales history ``horizon`` periods past its last period.
 
@@ -439,9 +512,17 @@ def forecast_panel(
     from_own_end: forecast each series from its own last period (a panel of unrelated series
       ending at different dates) instead of from the panel's last period; series that
       stopped early are otherwise forecast 0 and labelled ``Inactive``.
+    previous: the per-series record of an earlier run (checked by
+      :func:`snop.forecasting.incremental.read_previous`): an incremental run, where only
+      the series that need it select a model again and the others refit their kept model;
+      ``max_age`` periods (default one season) after its selection a model is selected again.
+    The report says per series which path it took (``path``, ``why``) and holds the record
+    the next incremental run reads.
     Raises SnopError for input the user can fix.
     """
     lv = _validate_args(horizon, method, levels, reconcile, windows)
+    if max_age is not None and max_age < 1:
+        raise SnopError(f"max age {max_age}: a model is kept at least 1 period")
     h = int(horizon)
     panel = prepare_sales(sales, source=source, freq=freq)
     _check_magnitude(panel, source)
@@ -488,10 +569,13 @@ def forecast_panel(
     nwape = np.full(n, np.nan)
     nwin = np.zeros(n, dtype=np.int64)
     ridx = np.nonzero(regular)[0]
+    paths = _paths(previous, panel, fc_first, Yc, L, regular, classes, method, max_age or m)
     resid_items = np.full((n, T), np.nan) if reconcile == "mint" else np.zeros((0, T))
     if ridx.size:
         w = int(L[ridx].max())
-        po = run_panel(Yc[ridx, :w], L[ridx], classes[ridx], h, m, method, windows, progress)
+        po = _run_paths(
+            Yc[ridx, :w], L[ridx], classes[ridx], h, m, method, windows, progress, paths.at(ridx)
+        )
         point[ridx], sigma[ridx], names[ridx], runner[ridx] = (
             po.point,
             po.sigma,
@@ -587,6 +671,15 @@ def forecast_panel(
     for i in np.nonzero(n_out)[0].tolist():
         treat[i].append(f"{n_out[i]} outlier(s) cleansed")
 
+    band = _bands(point[:, :1], sigma[:, :1], (BAND_LEVEL,))
+    rec = record(
+        paths,
+        panel,
+        fc_first - 1,
+        regular,
+        (band[f"lo_{BAND_LEVEL:g}"][:, 0], band[f"hi_{BAND_LEVEL:g}"][:, 0]),
+    )
+    paths.carry(runner, mase, wape, nmase, nwape, nwin)
     period_labels = labels(gran, range(panel.last + 1, panel.last + 1 + h))
     levels_df = None
     if items_df is not None and (reconcile is not None or hierarchy_levels):
@@ -630,6 +723,7 @@ def forecast_panel(
             "loses_to_naive": _loses_to_naive(mase, nmase, classes),
             "forecast_from": labels(gran, fc_first.tolist()),
             "treatment": ["; ".join(t) for t in treat],
+            **rec,
         }
     )
     oi, ot = np.nonzero(flags)
@@ -651,6 +745,39 @@ def forecast_panel(
         method=method,
         level_values=lv,
         reconcile=reconcile if levels_df is not None else None,
+        paths=paths.counts(),
+    )
+
+
+def _paths(
+    previous: pd.DataFrame | None,
+    panel: SalesPanel,
+    fc_first: IntArray,
+    Yc: Array,
+    L: IntArray,
+    regular: BoolArray,
+    classes: ObjArray,
+    method: str,
+    max_age: int,
+) -> Paths:
+    """The path of every series: all reselect without a previous record (a full run)."""
+    young = regular & (blend_len(panel.granularity.season_length) > L)
+    if previous is None:
+        return full_paths(len(panel.items), regular, young)
+    T = Yc.shape[1]
+    positive = np.where(np.arange(T)[None, :] < L[:, None], Yc, np.inf).min(axis=1) > 0
+    cands = (frozenset(_candidates(method, True)[0]), frozenset(_candidates(method, False)[0]))
+    return decide(
+        previous,
+        panel,
+        fc_first - 1,
+        L,
+        regular,
+        young,
+        np.isin(classes, CONTINUOUS),
+        cands,
+        positive,
+        max_age,
     )
 
 

@@ -126,3 +126,12 @@ class Kpi(StrEnum):
         """A fraction shown as a percent (accuracy 0.8 is 80 %); the others are counts of
         days, turns per year or the tracking signal's MADs."""
         return self not in (Kpi.TRACKING_SIGNAL, Kpi.DAYS_OF_SUPPLY, Kpi.TURNS)
+
+
+class ForecastPath(StrEnum):
+    """How an incremental re-forecast treats a series (docs/scale.md): reselect runs the
+    backtest tournament of its candidate models again; refit keeps the model selected
+    before and fits it again on the new history, with no backtest. Stored as its value."""
+
+    RESELECT = "reselect"
+    REFIT = "refit"

@@ -46,9 +46,16 @@ def run_baseline(
     levels: Sequence[float] = (80.0, 95.0),
     horizon: int | None = None,
     progress: Progress | None = None,
+    incremental: bool = False,
+    max_age: int | None = None,
 ) -> BaselineResult:
     """Forecast every item's history up to the current cycle's cut-off over its horizon,
     and save it as the cycle's statistical layer (a rerun replaces it).
+
+    ``incremental``: start from the model each item kept in the store's last baseline run
+    (any cycle): only items that need it select a model again, the others refit theirs
+    (:mod:`snop.forecasting.incremental`; ``max_age`` periods between selections, default
+    a season). Every run saves the record the next incremental run starts from.
 
     Sales are summed over location, customer and channel; items with no history yet
     (launches) get a forecast from their like item. ``horizon``, when given, must be the
@@ -64,7 +71,15 @@ def run_baseline(
                 f"the demand plan of cycle {cycle.period} is {status}, so its baseline is "
                 "frozen; an approver can send it back to draft (`snop demand reject`)"
             )
-        result = forecast_baseline(wb, method=method, levels=levels, progress=progress)
+        previous = tx.forecasts.series_models() if incremental else None
+        result = forecast_baseline(
+            wb,
+            method=method,
+            levels=levels,
+            progress=progress,
+            previous=previous,
+            max_age=max_age,
+        )
         tx.forecasts.save_baseline(cycle.period, result)
         totals = family_demand(wb, result.forecast.rename(columns={"forecast": "qty"}))
         by_family = {str(f): float(q) for f, q in totals.groupby("family")["qty"].sum().items()}
@@ -79,8 +94,13 @@ def forecast_baseline(
     method: str = "auto",
     levels: Sequence[float] = (80.0, 95.0),
     progress: Progress | None = None,
+    previous: pd.DataFrame | None = None,
+    max_age: int | None = None,
 ) -> ForecastResult:
-    """The baseline of ``wb`` (a cycle's workbook) over its planning periods (pure)."""
+    """The baseline of ``wb`` (a cycle's workbook) over its planning periods (pure);
+    incremental from ``previous`` (a per-series record) when given."""
+    from snop.forecasting.incremental import read_previous
+
     h = wb.horizon
     sales = item_sales(wb)
     last = wb.last_actual
@@ -94,6 +114,8 @@ def forecast_baseline(
         progress=progress,
         source="stored sales",
         items_source="stored items",
+        previous=None if previous is None else read_previous(previous, "stored series models"),
+        max_age=max_age,
     )
     planning = {p.label for p in wb.planning_periods[:h]}
     fc = result.forecast[result.forecast["period"].isin(planning)].reset_index(drop=True)
@@ -144,13 +166,24 @@ def forecast_file(
     middle_level: str | None = None,
     from_own_end: bool = False,
     progress: Progress | None = None,
+    previous: Path | None = None,
+    max_age: int | None = None,
 ) -> FileForecast:
-    """Forecast a sales file (item, period, qty) ``horizon`` periods ahead; nothing stored."""
+    """Forecast a sales file (item, period, qty) ``horizon`` periods ahead; nothing stored.
+
+    ``previous``: the per-series report (``--report``, CSV or Parquet) of the run on the
+    last month: an incremental run from the models it kept
+    (:mod:`snop.forecasting.incremental`).
+    """
     from snop.forecasting.data import frequency, read_table
+    from snop.forecasting.incremental import read_previous
     from snop.io.numbers import decimal_mark
 
     if freq is not None:
         frequency(freq)  # a wrong option before any reading
+    record = None
+    if previous is not None:
+        record = read_previous(read_report(previous), Path(previous).name)
     sales = read_table(str(path), "sales", numbers=("qty",), decimal=decimal_mark(decimal or "."))
     items = read_table(str(hierarchy), "items") if hierarchy is not None else None
     result = forecast_panel(
@@ -166,6 +199,8 @@ def forecast_file(
         source=Path(path).name,
         items_source=hierarchy.name if hierarchy is not None else "items",
         from_own_end=from_own_end,
+        previous=record,
+        max_age=max_age,
     )
     frame = result.forecast
     if result.levels is not None:
@@ -173,6 +208,20 @@ def forecast_file(
         frame = frame.assign(level="item")
         frame = pd.concat([frame, lv[frame.columns]], ignore_index=True)
     return FileForecast(result, frame, sales)
+
+
+def read_report(path: Path) -> pd.DataFrame:
+    """A per-series report written by ``--report``: CSV, or Parquet by its suffix."""
+    from snop.forecasting.data import read_table
+
+    if Path(path).suffix.lower() == ".parquet":
+        try:
+            return pd.read_parquet(path)
+        except FileNotFoundError:
+            raise SnopError(f"{path}: file not found (previous report)") from None
+        except (ValueError, OSError) as exc:
+            raise SnopError(f"{path}: not a readable Parquet file ({exc})") from None
+    return read_table(str(path), "previous report")
 
 
 @dataclass

@@ -8,7 +8,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from snop.forecasting import ForecastResult
-from snop.store.tables import demand_plan, forecast, forecast_interval, forecast_report
+from snop.forecasting.incremental import RECORD_COLUMNS
+from snop.store.tables import (
+    demand_plan,
+    forecast,
+    forecast_interval,
+    forecast_report,
+    series_model,
+)
 
 BASELINE = "statistical"
 REPORT_COLUMNS = [
@@ -97,6 +104,49 @@ class ForecastRepo:
                     for r in rep.itertuples(index=False)
                 ],
             )
+        self.save_series_models(cycle, rep)
+
+    def save_series_models(self, cycle: str, report: pd.DataFrame) -> None:
+        """Replace the record each series keeps for the next incremental run with the one
+        of this run (``report``: the run's per-series report)."""
+        self.conn.execute(series_model.delete())
+        if report.empty:
+            return
+        self.conn.execute(
+            series_model.insert(),
+            [
+                {
+                    "item": r.item,
+                    "cycle": cycle,
+                    "model": r.model,
+                    "selected": r.selected or None,
+                    "forecast_from": r.forecast_from,
+                    "band_lo": _num(r.band_lo),
+                    "band_hi": _num(r.band_hi),
+                    "fingerprint": r.fingerprint,
+                    "runner_up": r.runner_up or None,
+                    "mase": _num(r.mase),
+                    "wape": _num(r.wape),
+                    "naive_mase": _num(r.naive_mase),
+                    "naive_wape": _num(r.naive_wape),
+                    "windows": int(str(r.windows)),
+                    "path": r.path,
+                    "why": r.why,
+                }
+                for r in report.itertuples(index=False)
+            ],
+        )
+
+    def series_models(self) -> pd.DataFrame:
+        """The record of the last baseline run per series (RECORD_COLUMNS, then cycle,
+        path and why); empty when no run saved one yet."""
+        t = series_model
+        cols = [*RECORD_COLUMNS, "cycle", "path", "why"]
+        rows = self.conn.execute(sa.select(*(t.c[c] for c in cols)).order_by(t.c.item)).all()
+        df = pd.DataFrame([tuple(r) for r in rows], columns=cols)
+        for c in ("selected", "runner_up"):
+            df[c] = df[c].fillna("")
+        return df
 
     def layer(self, cycle: str, layer: str = BASELINE) -> pd.DataFrame:
         """A stored forecast layer: item, period, qty, model."""

@@ -327,3 +327,27 @@ web_session = sa.Table(
     sa.Column("created_at", KEY_TEXT, nullable=False),
     sa.Column("expires_at", KEY_TEXT, nullable=False),
 )
+
+# The model each series (item) keeps for the next incremental re-forecast: the record of the
+# last baseline run of the store, whichever cycle it was (snop.forecasting.incremental).
+# One row per item, replaced by every run; ``path`` and ``why`` say how that run got it.
+series_model = sa.Table(
+    "series_model",
+    metadata,
+    sa.Column("item", KEY_TEXT, primary_key=True),
+    sa.Column("cycle", KEY_TEXT, nullable=False),
+    sa.Column("model", sa.Text, nullable=False),
+    sa.Column("selected", KEY_TEXT, nullable=True),
+    sa.Column("forecast_from", KEY_TEXT, nullable=False),
+    sa.Column("band_lo", sa.Double, nullable=True),
+    sa.Column("band_hi", sa.Double, nullable=True),
+    sa.Column("fingerprint", KEY_TEXT, nullable=False),
+    sa.Column("runner_up", sa.Text, nullable=True),
+    sa.Column("mase", sa.Double, nullable=True),
+    sa.Column("wape", sa.Double, nullable=True),
+    sa.Column("naive_mase", sa.Double, nullable=True),
+    sa.Column("naive_wape", sa.Double, nullable=True),
+    sa.Column("windows", sa.Integer, nullable=False),
+    sa.Column("path", KEY_TEXT, nullable=False),
+    sa.Column("why", sa.Text, nullable=False),
+)
