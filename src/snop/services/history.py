@@ -1,0 +1,193 @@
+"""Sales history at volume: import a CSV or Parquet file of millions of rows, and its sums.
+
+The import streams the file in chunks (:mod:`snop.io.stream`), so its memory does not grow
+with the file, and is all or nothing: it runs in one write transaction, and the first bad row
+(or a row repeated anywhere in the file) stops it with nothing stored. The periods the file
+covers replace the stored history of those periods (every series: a series without a row in
+a period the file covers sold nothing then); other periods are kept. docs/scale.md.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+
+from snop.errors import SnopError
+from snop.io.problems import Problem, WorkbookInvalid
+from snop.io.stream import (
+    CHUNK_ROWS,
+    DETAIL,
+    OUTCOME,
+    SERIES_KEY,
+    Progress,
+    read_sales,
+    series_keys,
+)
+from snop.io.validate import sales_gap
+from snop.model.periods import Granularity, format_ordinal
+from snop.model.schema import SALES
+from snop.model.vocabulary import Level, Role
+from snop.services.context import Actor, UnitOfWork, now
+from snop.store.history_repo import HistoryRepo, Repeat
+
+IMPORT_ROLES = (Role.DEMAND_PLANNER.value, Role.SOP_LEADER.value)
+
+
+@dataclass(frozen=True)
+class HistoryImport:
+    """What an import stored."""
+
+    file: str
+    rows: int  # sales rows read
+    chunks: int
+    new_series: int  # series the store did not know
+    granularity: Granularity
+    first_period: str
+    last_period: str
+    periods: int  # periods replaced
+    removed: int  # stored history rows (series x period) of those periods before
+    written: int  # history rows (series x period) they hold now
+    seconds: float
+
+
+@dataclass(frozen=True)
+class HistorySums:
+    """The stored history summed per node of a level and period (long: one row per node
+    and period; ``sums`` columns: the level's key, period, qty)."""
+
+    level: str  # "series", or a Level value
+    granularity: Granularity | None
+    series: int
+    rows: int
+    sums: pd.DataFrame
+
+
+def import_sales(
+    uow: UnitOfWork,
+    actor: Actor,
+    path: Path,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    progress: Progress | None = None,
+) -> HistoryImport:
+    """Import the sales file at ``path`` into the series history, all or nothing."""
+    actor.role_for(IMPORT_ROLES, "import sales history")
+    path = Path(path)
+    started = time.perf_counter()
+    with uow.write() as tx:
+        repo = HistoryRepo(tx.conn)
+        gran, items = repo.granularity(), repo.items()
+        known_before = repo.summary()[0]
+        repo.begin_import()
+        periods: set[int] = set()
+        rows = chunks = 0
+        for chunk in read_sales(
+            path, chunk_rows=chunk_rows, granularity=gran, items=items, progress=progress
+        ):
+            gran = chunk.granularity
+            staged = _with_ids(chunk.rows, repo.series_ids(series_keys(chunk.rows)))
+            rows += repo.stage_rows(staged)
+            periods.update(int(p) for p in chunk.rows["period"].unique())
+            chunks += 1
+        if rows == 0:
+            raise SnopError(f"{path.name}: has a header and no rows; {OUTCOME}")
+        assert gran is not None
+        gap = sales_gap(path.name, gran, periods)
+        if gap is not None:
+            raise WorkbookInvalid([gap], path.name, OUTCOME)
+        if chunks > 1:  # one chunk was checked for repeats whole
+            repeat = repo.first_repeat()
+            if repeat is not None:
+                raise WorkbookInvalid(
+                    [_repeat_problem(path.name, repeat, gran)], path.name, OUTCOME
+                )
+        replaced = repo.replace_periods(periods)
+        repo.set_granularity(gran)
+        repo.end_import()
+        new_series = repo.summary()[0] - known_before
+        result = HistoryImport(
+            file=path.name,
+            rows=rows,
+            chunks=chunks,
+            new_series=new_series,
+            granularity=gran,
+            first_period=format_ordinal(gran, min(periods)),
+            last_period=format_ordinal(gran, max(periods)),
+            periods=replaced.periods,
+            removed=replaced.removed,
+            written=replaced.written,
+            seconds=time.perf_counter() - started,
+        )
+        tx.cycles.audit(
+            now(),
+            actor.name,
+            "history_import",
+            None,
+            {
+                "file": result.file,
+                "rows": rows,
+                "periods": [result.first_period, result.last_period],
+                "written": replaced.written,
+            },
+        )
+    return result
+
+
+def _with_ids(rows: pd.DataFrame, ids: pd.DataFrame) -> pa.Table:
+    """A chunk's rows as the store stages them: series id instead of the series key."""
+    merged = rows.merge(ids, on=list(SERIES_KEY), how="left", sort=False)
+    detail = (
+        pa.nulls(len(merged), pa.string())
+        if merged["detail"].isna().all()
+        else pa.array(merged["detail"], pa.string())
+    )
+    return pa.table(
+        {
+            "row_no": pa.array(merged["row"], pa.int64()),
+            "series_id": pa.array(merged["id"], pa.int64()),
+            "period": pa.array(merged["period"], pa.int64()),
+            "detail": detail,
+            "qty": pa.array(merged["qty"], pa.float64()),
+        }
+    )
+
+
+def _repeat_problem(source: str, r: Repeat, gran: Granularity) -> Problem:
+    """The workbook's message for a repeated key (snop.io.validate), across chunks."""
+    customer, channel = r.detail.split("\x1f") if r.detail is not None else ("", "")
+    values = {
+        "item": r.item,
+        "period": format_ordinal(gran, r.period),
+        "location": r.location,
+        "customer": customer,
+        "channel": channel,
+    }
+    key = SALES.key
+    assert set(key) == {*SERIES_KEY, "period", *DETAIL}
+    shown = " + ".join(key)
+    return Problem(
+        source,
+        f"repeats row {r.first_row} ({shown} must be unique)",
+        r.row,
+        shown,
+        " / ".join(values[k] for k in key),
+    )
+
+
+def history_sums(uow: UnitOfWork, actor: Actor, level: Level | None) -> HistorySums:
+    """The stored history summed per ``level`` (item, family from the workbook's items
+    table, or total; None: per series, as stored) and period, summed by the database."""
+    del actor  # anyone may read the history
+    with uow.read() as tx:
+        repo = HistoryRepo(tx.conn)
+        n_series, n_rows, _, _ = repo.summary()
+        gran = repo.granularity() if n_rows else None
+        df = repo.sums(level)
+    if gran is not None and not df.empty:
+        labels = {o: format_ordinal(gran, int(o)) for o in df["period"].unique()}
+        df["period"] = df["period"].map(labels)
+    return HistorySums("series" if level is None else level.value, gran, n_series, n_rows, df)
