@@ -309,7 +309,6 @@ def _cells(table: pa.Table) -> pd.DataFrame:
             trimmed = pc.utf8_trim_whitespace(col)
             col = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
             out[name] = col.to_pandas().astype(object)
-        else:
-            series = col.to_pandas().astype(object)
-            out[name] = series.where(series.notna(), None)
+        else:  # numbers stay numbers (NaN blank): parse_numbers takes them as they are
+            out[name] = col.to_pandas()
     return pd.DataFrame(out)

@@ -240,7 +240,8 @@ def _type_column(
                     f"is not a period ({msg}); expected YYYY-MM, YYYY-Qn or YYYY-Www",
                     "_v",
                 )
-        return raw.map(lambda v: labels.get(v) if v is not None else None)
+        typed = raw.map(labels)  # (a dict maps by hashing, not by a call per cell)
+        return typed.astype(object).where(typed.notna(), None)
     if col.kind is Kind.CHOICE:
         lowered = raw.where(present).str.lower()
         bad = present & ~lowered.isin(col.choices)

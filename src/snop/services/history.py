@@ -85,10 +85,12 @@ def import_sales(
         repo.begin_import()
         periods: set[int] = set()
         rows = chunks = 0
+        detail = False  # the file has customer or channel columns
         for chunk in read_sales(
             path, chunk_rows=chunk_rows, granularity=gran, items=items, progress=progress
         ):
             gran = chunk.granularity
+            detail = detail or bool(chunk.rows["detail"].notna().any())
             staged = _with_ids(chunk.rows, repo.series_ids(series_keys(chunk.rows)))
             rows += repo.stage_rows(staged)
             periods.update(int(p) for p in chunk.rows["period"].unique())
@@ -99,13 +101,12 @@ def import_sales(
         gap = sales_gap(path.name, gran, periods)
         if gap is not None:
             raise WorkbookInvalid([gap], path.name, OUTCOME)
-        if chunks > 1:  # one chunk was checked for repeats whole
-            repeat = repo.first_repeat()
-            if repeat is not None:
-                raise WorkbookInvalid(
-                    [_repeat_problem(path.name, repeat, gran)], path.name, OUTCOME
-                )
-        replaced = repo.replace_periods(periods)
+        # repeated rows: a chunk is checked whole; across chunks, by the database (when
+        # rows have no detail, replace_periods finds them by the history's key)
+        repeat = repo.first_repeat() if chunks > 1 and detail else None
+        replaced = repo.replace_periods(periods, detail=detail) if repeat is None else repeat
+        if isinstance(replaced, Repeat):
+            raise WorkbookInvalid([_repeat_problem(path.name, replaced, gran)], path.name, OUTCOME)
         repo.set_granularity(gran)
         repo.end_import()
         new_series = repo.summary()[0] - known_before

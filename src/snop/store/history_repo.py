@@ -28,6 +28,11 @@ from snop.store.workbook_repo import get_meta, set_meta
 HISTORY_GRANULARITY = "history_granularity"  # snop_meta: the periods' unit of the history
 NO_FAMILY = "(none)"  # the family of an item the workbook's items table does not list
 
+_PK = "pk_series_sales"
+# the share of the history an import must bring for its key to be built anew (see
+# HistoryRepo._rebuild_key)
+REBUILD_SHARE = 0.25
+
 _scratch = sa.MetaData()
 # The rows of one import: series id, period ordinal, customer + channel detail (None when
 # the file has neither), quantity and the row number the user sees, for error messages.
@@ -150,9 +155,11 @@ class HistoryRepo:
         ).one()
         return Repeat(item, location, int(r.period), r.detail, int(r.first), int(r.last))
 
-    def replace_periods(self, periods: Iterable[int]) -> Replaced:
+    def replace_periods(self, periods: Iterable[int], *, detail: bool) -> Replaced | Repeat:
         """Replace the stored history of ``periods`` with the staged rows, summed per series
-        and period (customer and channel detail add up)."""
+        and period when the rows have ``detail`` (customer, channel). Without detail, a
+        series and period staged twice is a repeated row: returned (nothing replaced)
+        instead, found by the table's key rather than by a pass of its own."""
         ords = sorted(set(periods))
         removed = 0
         for part in _parts(ords):
@@ -160,15 +167,45 @@ class HistoryRepo:
                 series_sales.delete().where(series_sales.c.period.in_(part))
             ).rowcount
         s = stage.c
-        written = self.conn.execute(
-            series_sales.insert().from_select(
-                ["series_id", "period", "qty"],
-                sa.select(s.series_id, s.period, sa.func.sum(s.qty)).group_by(
-                    s.series_id, s.period
-                ),
-            ).execution_options(preserve_rowcount=True)  # (else -1 on PostgreSQL)
-        ).rowcount
-        return Replaced(len(ords), removed, written)
+        rows = (
+            sa.select(s.series_id, s.period, sa.func.sum(s.qty)).group_by(s.series_id, s.period)
+            if detail
+            else sa.select(s.series_id, s.period, s.qty)
+        )
+        insert = series_sales.insert().from_select(["series_id", "period", "qty"], rows)
+        rebuild = self._rebuild_key()
+        try:
+            with self.conn.begin_nested():
+                if rebuild:
+                    self.conn.exec_driver_sql(f"ALTER TABLE series_sales DROP CONSTRAINT {_PK}")
+                # (rowcount is -1 on PostgreSQL unless asked for)
+                written = self.conn.execute(insert.execution_options(preserve_rowcount=True))
+                if rebuild:
+                    self.conn.exec_driver_sql(
+                        f"ALTER TABLE series_sales ADD CONSTRAINT {_PK} "
+                        "PRIMARY KEY (series_id, period)"
+                    )
+        except sa.exc.IntegrityError:
+            if detail:  # summed per key: the key cannot repeat
+                raise
+            repeat = self.first_repeat()
+            if repeat is None:
+                raise
+            return repeat
+        return Replaced(len(ords), removed, written.rowcount)
+
+    def _rebuild_key(self) -> bool:
+        """Whether to drop the history's key for the insert and build it again after: on
+        PostgreSQL, when the staged rows are at least REBUILD_SHARE of what the table will
+        hold, building the index once is several times faster than growing it row by row.
+        (The ALTER locks the table until the import commits, as the import's writes do.)"""
+        if self.conn.dialect.name != "postgresql":
+            return False
+        staged = self.conn.execute(sa.select(sa.func.count()).select_from(stage)).scalar_one()
+        held = self.conn.exec_driver_sql(
+            "SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'series_sales'::regclass"
+        ).scalar_one()
+        return bool(staged >= REBUILD_SHARE * (float(held) + staged))
 
     def end_import(self) -> None:
         if self.conn.dialect.name != "postgresql":  # PostgreSQL drops them at commit
