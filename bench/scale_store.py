@@ -128,9 +128,12 @@ def _new_store(kind: str, folder: Path) -> tuple[str, Any]:
     """A new, empty store URL of ``kind`` and how to drop it."""
     if kind == "sqlite":
         path = folder / f"store-{uuid.uuid4().hex[:8]}.db"
-        return f"sqlite:///{path}", lambda: [
-            p.unlink(missing_ok=True) for p in folder.glob(path.name + "*")
-        ]
+
+        def remove() -> None:
+            for p in folder.glob(path.name + "*"):
+                p.unlink(missing_ok=True)
+
+        return f"sqlite:///{path}", remove
     base = os.environ["SNOP_TEST_POSTGRES_URL"]
     name = f"snop_bench_{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")

@@ -219,7 +219,7 @@ class _csv(_Batches):
 
     def fraction(self) -> float:
         try:
-            return min(1.0, self.file.tell() / self.size)
+            return min(1.0, float(self.file.tell()) / self.size)
         except (OSError, ValueError):
             return 1.0
 
@@ -243,8 +243,8 @@ class _parquet(_Batches):
         except (pa.ArrowInvalid, OSError) as exc:
             raise SnopError(f"{path.name}: is not a Parquet file ({exc})") from None
         self.header = [normalize_header(n) for n in self.file.schema_arrow.names]
-        self.total = max(self.file.metadata.num_rows, 1)
-        self.read = 0
+        self.total: int = max(int(self.file.metadata.num_rows), 1)
+        self.read: int = 0
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         numbers = {c.name for c in SALES.columns if c.kind is Kind.NUMBER}
@@ -259,7 +259,7 @@ class _parquet(_Batches):
             )
 
     def fraction(self) -> float:
-        return min(1.0, self.read / self.total)
+        return min(1.0, float(self.read) / self.total)
 
     def close(self) -> None:
         self.file.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -49,11 +50,11 @@ def _copy(
         write_options=pacsv.WriteOptions(include_header=False, quoting_style="needed"),
     )
     cols = ", ".join(f'"{c}"' for c in columns)
-    dbapi = conn.connection.dbapi_connection  # the psycopg connection of this transaction
-    assert dbapi is not None
+    # the psycopg connection of this transaction
+    dbapi: Any = conn.connection.dbapi_connection
     with dbapi.cursor() as cur, cur.copy(f'COPY "{name}" ({cols}) FROM STDIN (FORMAT csv)') as cp:
         view = buf.getbuffer()
-        step = 1 << 20  # in 1 MiB writes: psycopg sends them while the next one is cut
+        step = 1 << 20  # in 1 MiB writes
         for start in range(0, len(view), step):
             cp.write(view[start : start + step])
         del view

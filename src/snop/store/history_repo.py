@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -230,6 +231,7 @@ class HistoryRepo:
         h, s = series_sales.c, series.c
         qty = sa.func.sum(h.qty).label("qty")
         joined = series_sales.join(series, s.id == h.series_id)
+        order: list[Any]
         if level is None:
             q = sa.select(s.item, s.location, h.period, h.qty.label("qty")).select_from(joined)
             order = [s.item, s.location, h.period]
