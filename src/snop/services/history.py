@@ -10,6 +10,7 @@ a period the file covers sold nothing then); other periods are kept. docs/scale.
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from snop.model.periods import Granularity, format_ordinal
 from snop.model.schema import SALES
 from snop.model.vocabulary import Level, Role
 from snop.services.context import Actor, UnitOfWork, now
-from snop.store.history_repo import HistoryRepo, Repeat
+from snop.store.history_repo import HistoryRepo, Repeat, RepeatedKey, Replaced
 
 IMPORT_ROLES = (Role.DEMAND_PLANNER.value, Role.SOP_LEADER.value)
 
@@ -76,7 +77,23 @@ def import_sales(
 ) -> HistoryImport:
     """Import the sales file at ``path`` into the series history, all or nothing."""
     actor.role_for(IMPORT_ROLES, "import sales history")
-    path = Path(path)
+    try:
+        return _import(uow, actor, Path(path), chunk_rows, progress, direct=True)
+    except RepeatedKey:  # rolled back; staged, the repeat is found with its rows
+        return _import(uow, actor, Path(path), chunk_rows, progress, direct=False)
+
+
+def _import(
+    uow: UnitOfWork,
+    actor: Actor,
+    path: Path,
+    chunk_rows: int,
+    progress: Progress | None,
+    *,
+    direct: bool,
+) -> HistoryImport:
+    """One import in one write transaction; ``direct``: straight into an empty history
+    when the file has no detail (HistoryRepo.begin_direct), else staged."""
     started = time.perf_counter()
     with uow.write() as tx:
         repo = HistoryRepo(tx.conn)
@@ -86,25 +103,47 @@ def import_sales(
         periods: set[int] = set()
         rows = chunks = 0
         detail = False  # the file has customer or channel columns
-        for chunk in read_sales(
-            path, chunk_rows=chunk_rows, granularity=gran, items=items, progress=progress
-        ):
-            gran = chunk.granularity
-            detail = detail or bool(chunk.rows["detail"].notna().any())
-            staged = _with_ids(chunk.rows, repo.series_ids(series_keys(chunk.rows)))
-            rows += repo.stage_rows(staged)
-            periods.update(int(p) for p in chunk.rows["period"].unique())
-            chunks += 1
+
+        def write(chunk: pd.DataFrame) -> int:
+            staged = _with_ids(chunk, repo.series_ids(series_keys(chunk)))
+            return repo.write_direct(staged) if direct else repo.stage_rows(staged)
+
+        # The database writes a chunk while this process reads and checks the next one:
+        # one writer thread, which alone uses the transaction's connection until joined,
+        # and at most one chunk waiting for it (memory stays two chunks).
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="snop-import") as writer:
+            pending: Future[int] | None = None
+            for chunk in read_sales(
+                path, chunk_rows=chunk_rows, granularity=gran, items=items, progress=progress
+            ):
+                if chunks == 0:
+                    has_detail = chunk.rows["detail"].notna().any()
+                    direct = direct and not has_detail and repo.history_empty()
+                    if direct:
+                        repo.begin_direct()
+                gran = chunk.granularity
+                detail = detail or bool(chunk.rows["detail"].notna().any())
+                periods.update(int(p) for p in chunk.rows["period"].unique())
+                chunks += 1
+                if pending is not None:
+                    rows += pending.result()
+                pending = writer.submit(write, chunk.rows)
+            if pending is not None:
+                rows += pending.result()
         if rows == 0:
             raise SnopError(f"{path.name}: has a header and no rows; {OUTCOME}")
         assert gran is not None
         gap = sales_gap(path.name, gran, periods)
         if gap is not None:
             raise WorkbookInvalid([gap], path.name, OUTCOME)
-        # repeated rows: a chunk is checked whole; across chunks, by the database (when
-        # rows have no detail, replace_periods finds them by the history's key)
-        repeat = repo.first_repeat() if chunks > 1 and detail else None
-        replaced = repo.replace_periods(periods, detail=detail) if repeat is None else repeat
+        if direct:
+            repo.end_direct()
+            replaced: Replaced | Repeat = Replaced(len(periods), 0, rows)
+        else:
+            # repeated rows: a chunk is checked whole; across chunks, by the database (when
+            # rows have no detail, replace_periods finds them by the history's key)
+            repeat = repo.first_repeat() if chunks > 1 and detail else None
+            replaced = repo.replace_periods(periods, detail=detail) if repeat is None else repeat
         if isinstance(replaced, Repeat):
             raise WorkbookInvalid([_repeat_problem(path.name, replaced, gran)], path.name, OUTCOME)
         repo.set_granularity(gran)

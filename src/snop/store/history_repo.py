@@ -59,6 +59,10 @@ keys = sa.Table(
 )
 
 
+class RepeatedKey(Exception):
+    """A series and period written twice straight into the history (see begin_direct)."""
+
+
 @dataclass(frozen=True)
 class Repeat:
     """A sales row repeated in a file: its key and the first and the later row number."""
@@ -103,8 +107,9 @@ class HistoryRepo:
     def begin_import(self) -> None:
         """Create the import's scratch tables (dropped at commit or rollback)."""
         if self.conn.dialect.name == "postgresql":
-            # sums and joins over millions of staged rows stay in memory, not on disk
+            # sums, joins and the key's sort over millions of rows stay in memory
             self.conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            self.conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
         for t in (stage, keys):
             t.drop(self.conn, checkfirst=True)
             t.create(self.conn)
@@ -131,6 +136,33 @@ class HistoryRepo:
 
     def stage_rows(self, rows: pa.Table) -> int:
         return bulk_insert(self.conn, stage, rows)
+
+    # An empty history takes a file without detail straight into ``series_sales`` (no
+    # staging, its key built once at the end): the first load, the largest, is written
+    # once instead of twice. A repeated row then breaks the key, without naming rows:
+    # RepeatedKey says so, and the import runs again, staged, to name them.
+
+    def history_empty(self) -> bool:
+        return self.conn.execute(sa.select(series_sales.c.period).limit(1)).first() is None
+
+    def begin_direct(self) -> None:
+        if self.conn.dialect.name == "postgresql":
+            self.conn.exec_driver_sql(f"ALTER TABLE series_sales DROP CONSTRAINT {_PK}")
+
+    def write_direct(self, rows: pa.Table) -> int:
+        try:
+            return bulk_insert(self.conn, series_sales, rows.select(["series_id", "period", "qty"]))
+        except sa.exc.IntegrityError:
+            raise RepeatedKey from None
+
+    def end_direct(self) -> None:
+        if self.conn.dialect.name == "postgresql":
+            try:
+                self.conn.exec_driver_sql(
+                    f"ALTER TABLE series_sales ADD CONSTRAINT {_PK} PRIMARY KEY (series_id, period)"
+                )
+            except sa.exc.IntegrityError:
+                raise RepeatedKey from None
 
     def first_repeat(self) -> Repeat | None:
         """A staged row whose series, period and detail an earlier row has, or None."""
