@@ -340,7 +340,7 @@ def _first_pass(
         raw = (
             t.cells[f"_c{keep[col.name]}"]
             if col.name in keep
-            else pd.Series([None] * len(df), dtype=object)
+            else pd.Series(np.full(len(df), None, dtype=object))
         )
         df[col.name] = _type_column(
             rep,
