@@ -15,6 +15,7 @@ summed into the series.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,7 +82,7 @@ def read_sales(
     if not path.is_file():
         raise SnopError(f"{path}: no such file")
     source = path.name
-    reader = _parquet(path) if path.suffix.lower() != ".csv" else _csv(path)
+    reader = _ParquetFile(path) if path.suffix.lower() != ".csv" else _CsvFile(path)
     with reader as batches:
         done = 0
         for header, cells, fraction in _rechunk(batches, chunk_rows):
@@ -151,7 +152,7 @@ class _Batches:
         raise NotImplementedError
 
 
-class _csv(_Batches):
+class _CsvFile(_Batches):
     def __init__(self, path: Path) -> None:
         super().__init__(path)
         try:
@@ -228,12 +229,10 @@ class _csv(_Batches):
 
 
 def _split_header(line: str, delimiter: str) -> Iterator[list[str]]:
-    import csv
-
     return csv.reader([line], delimiter=delimiter)
 
 
-class _parquet(_Batches):
+class _ParquetFile(_Batches):
     first_row = 1
 
     def __init__(self, path: Path) -> None:
