@@ -98,7 +98,7 @@ def _import(
     with uow.write() as tx:
         repo = HistoryRepo(tx.conn)
         gran, items = repo.granularity(), repo.items()
-        known_before = repo.summary()[0]
+        known_before = repo.series_count()
         repo.begin_import()
         periods: set[int] = set()
         rows = chunks = 0
@@ -148,7 +148,7 @@ def _import(
             raise WorkbookInvalid([_repeat_problem(path.name, replaced, gran)], path.name, OUTCOME)
         repo.set_granularity(gran)
         repo.end_import()
-        new_series = repo.summary()[0] - known_before
+        new_series = repo.series_count() - known_before
         result = HistoryImport(
             file=path.name,
             rows=rows,

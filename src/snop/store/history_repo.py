@@ -247,6 +247,9 @@ class HistoryRepo:
 
     # --- reading --------------------------------------------------------------------------
 
+    def series_count(self) -> int:
+        return int(self.conn.execute(sa.select(sa.func.count()).select_from(series)).scalar_one())
+
     def summary(self) -> tuple[int, int, int | None, int | None]:
         """Series, history rows, first and last period ordinal stored."""
         n_series = self.conn.execute(sa.select(sa.func.count()).select_from(series)).scalar_one()
