@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import sqlalchemy as sa
@@ -244,6 +242,11 @@ class HistoryRepo:
         if self.conn.dialect.name != "postgresql":  # PostgreSQL drops them at commit
             for t in (stage, keys):
                 t.drop(self.conn, checkfirst=True)
+            return
+        # fresh statistics, or the planner takes a million series for a few thousand and
+        # plans the sums to spill to disk
+        self.conn.exec_driver_sql("ANALYZE series")
+        self.conn.exec_driver_sql("ANALYZE series_sales")
 
     # --- reading --------------------------------------------------------------------------
 
@@ -266,16 +269,16 @@ class HistoryRepo:
         h, s = series_sales.c, series.c
         qty = sa.func.sum(h.qty).label("qty")
         joined = series_sales.join(series, s.id == h.series_id)
-        order: list[Any]
+        order: list[str]
         if level is None:
             q = sa.select(s.item, s.location, h.period, h.qty.label("qty")).select_from(joined)
-            order = [s.item, s.location, h.period]
+            order = ["item", "location", "period"]
         elif level is Level.TOTAL:
             q = sa.select(h.period, qty).group_by(h.period)
-            order = [h.period]
+            order = ["period"]
         elif level is Level.ITEM:
             q = sa.select(s.item, h.period, qty).select_from(joined).group_by(s.item, h.period)
-            order = [s.item, h.period]
+            order = ["item", "period"]
         else:
             items = WORKBOOK_TABLES["items"]
             family = sa.func.coalesce(items.c.family, NO_FAMILY).label("family")
@@ -284,17 +287,17 @@ class HistoryRepo:
                 .select_from(joined.outerjoin(items, items.c.item == s.item))
                 .group_by(family, h.period)
             )
-            order = [family, h.period]
-        result = self.conn.execute(q.order_by(*order))
-        df = pd.DataFrame(result.all(), columns=list(result.keys()))
+            order = ["family", "period"]
+        if self.conn.dialect.name == "postgresql":  # (this read transaction only)
+            self.conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        # sorted here, not by the database: a sort by its collation costs more than the sum,
+        # and code order is the same on every database
+        result = self.conn.execute(q)
+        df = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+        df = df.sort_values(order, ignore_index=True)
         df["period"] = df["period"].astype(np.int64)
         df["qty"] = df["qty"].astype(np.float64)
         return df
-
-    def periods(self) -> npt.NDArray[np.int64]:
-        h = series_sales.c
-        got = self.conn.execute(sa.select(h.period).distinct().order_by(h.period)).scalars()
-        return np.fromiter(got, dtype=np.int64)
 
 
 def _parts(values: list[int], size: int = 500) -> Iterable[list[int]]:
