@@ -55,6 +55,7 @@ def _register() -> None:
         demo_cmd,
         finance_cmd,
         forecast_cmd,
+        history_cmd,
         initiative_cmd,
         inventory_cmd,
         levers_cmd,

@@ -13,9 +13,13 @@ up by construction.
   node's history (top-down below the middle level, bottom-up above it).
 * mint:       MinTrace (Wickramasuriya, Athanasopoulos & Hyndman 2019) from
   hierarchicalforecast, with the shrunk covariance of in-sample one-step residuals
-  (``mint_shrink``); above 3000 nodes the diagonal ``wls_var`` variant, solved here by
-  conjugate gradients without forming S (reference-tested against hierarchicalforecast).
+  (``mint_shrink``); above 3000 nodes the diagonal ``wls_var`` variant (``wls_struct``
+  without residuals), solved here by conjugate gradients without forming S
+  (reference-tested against hierarchicalforecast).
   Negative item results are set to 0 (demand), then levels are re-summed.
+
+Sums run on sparse summing matrices (scipy.sparse: one non-zero per item and level), so a
+million series add up to item, family and total in well under a second and a few megabytes.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from snop.errors import SnopError
 from snop.forecasting.common import Array, IntArray
@@ -50,25 +55,37 @@ class Aggregation:
     keys: list[list[str]]
     member: list[IntArray]
 
+    def level_matrix(self, level: int) -> sparse.csr_array:
+        """The sparse nodes x items 0/1 matrix A_l of level ``level`` (one 1 per column:
+        each item is in exactly one node). n_items non-zeros, whatever the node count, so a
+        million series take megabytes where a dense S would take terabytes."""
+        mem, n_nodes = self.member[level], len(self.keys[level])
+        n = mem.size
+        return sparse.csr_array(
+            (np.ones(n), (mem, np.arange(n))), shape=(n_nodes, n), dtype=np.float64
+        )
+
     def aggregate(self, bottom: Array) -> list[Array]:
-        """Sum item rows into the nodes of every level (first axis = items)."""
+        """Sum item rows into the nodes of every level (first axis = items):
+        ``A_l @ bottom`` with the sparse A_l of :meth:`level_matrix`."""
+        flat = bottom.reshape(bottom.shape[0], -1)
         out = []
-        for mem, keys in zip(self.member, self.keys, strict=True):
-            agg = np.zeros((len(keys), *bottom.shape[1:]))
-            np.add.at(agg, mem, bottom)
-            out.append(agg)
+        for li, keys in enumerate(self.keys):
+            agg = np.asarray(self.level_matrix(li) @ flat, dtype=np.float64)
+            out.append(agg.reshape((len(keys), *bottom.shape[1:])))
         return out
 
-    def summing_matrix(self) -> Array:
-        """Dense S (all nodes incl. items) x items."""
+    def sparse_summing_matrix(self) -> sparse.csr_array:
+        """S = [A_1; ...; A_k; I] (all nodes incl. items) x items, sparse."""
         n = self.member[0].size
-        blocks = []
-        for mem, keys in zip(self.member, self.keys, strict=True):
-            b = np.zeros((len(keys), n))
-            b[mem, np.arange(n)] = 1.0
-            blocks.append(b)
-        blocks.append(np.eye(n))
-        return np.vstack(blocks)
+        blocks = [self.level_matrix(li) for li in range(len(self.member))]
+        return sparse.csr_array(sparse.vstack([*blocks, sparse.eye_array(n, format="csr")]))
+
+    def summing_matrix(self) -> Array:
+        """Dense S (all nodes incl. items) x items: for the small hierarchies MinTrace of
+        hierarchicalforecast takes (MINT_DENSE_MAX_NODES); :meth:`sparse_summing_matrix`
+        otherwise."""
+        return np.asarray(self.sparse_summing_matrix().toarray(), dtype=np.float64)
 
 
 def build_aggregation(
@@ -97,8 +114,7 @@ def build_aggregation(
 def _shares(history: Array, member: IntArray, n_nodes: int) -> Array:
     """Each item's share of its node's total history (equal split when the node sold 0)."""
     tot_item = history.sum(axis=1)
-    tot_node = np.zeros(n_nodes)
-    np.add.at(tot_node, member, tot_item)
+    tot_node = np.bincount(member, weights=tot_item, minlength=n_nodes).astype(np.float64)
     count = np.bincount(member, minlength=n_nodes).astype(np.float64)
     den = tot_node[member]
     return np.asarray(
@@ -178,18 +194,40 @@ def _wls_var_cg(
     res_items: Array,
     res_levels: list[Array],
 ) -> Array:
-    """MinT with diagonal W (``wls_var``) for large hierarchies, without forming S.
+    """MinT ``wls_var`` (W the nodes' residual variances) by :func:`_wls_cg`."""
+    wb = 1.0 / _node_variance(res_items)
+    wl = [1.0 / _node_variance(r) for r in res_levels]
+    return _wls_cg(hier, base_items, base_levels, wb, wl)
+
+
+def _structural_weights(hier: Aggregation) -> tuple[Array, list[Array]]:
+    """W^-1 of ``wls_struct``: W = diag(S 1), each node weighted by its number of items."""
+    n = hier.member[0].size
+    counts = [
+        np.bincount(m, minlength=len(k)).astype(np.float64)
+        for m, k in zip(hier.member, hier.keys, strict=True)
+    ]
+    return np.ones(n), [1.0 / np.maximum(c, 1.0) for c in counts]
+
+
+def _wls_cg(
+    hier: Aggregation,
+    base_items: Array,
+    base_levels: list[Array],
+    wb: Array,
+    wl: list[Array],
+) -> Array:
+    """MinT with diagonal W for large hierarchies, without forming S.
 
     Bottom forecasts b solve ``(S' W^-1 S) b = S' W^-1 y_hat``; with S = [A_1; ...; A_k; I]
     (A_l the item -> node membership of level l), ``S' W^-1 S x = W_b^-1 x + sum_l A_l'
     (W_l^-1 (A_l x))``: a sparse, symmetric positive definite operator solved by conjugate
-    gradients (Jacobi preconditioner), one horizon column at a time.
+    gradients (Jacobi preconditioner), one horizon column at a time. ``wb``, ``wl``: the
+    diagonal of W^-1 for the items and for each level's nodes.
     """
     from scipy.sparse.linalg import LinearOperator, cg
 
     n = base_items.shape[0]
-    wb = 1.0 / _node_variance(res_items)
-    wl = [1.0 / _node_variance(r) for r in res_levels]
 
     def agg(x: Array, li: int) -> Array:
         return np.asarray(
@@ -224,6 +262,9 @@ def _mint(
 ) -> Array:
     y_hat = np.vstack([*base_levels, base_items])
     n_nodes, n = y_hat.shape[0], base_items.shape[0]
+    if (res_items is None or res_levels is None) and n_nodes > MINT_DENSE_MAX_NODES:
+        wb, wl = _structural_weights(hier)  # wls_struct without a dense S
+        return _wls_cg(hier, base_items, base_levels, wb, wl)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if res_items is None or res_levels is None:

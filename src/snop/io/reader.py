@@ -63,6 +63,12 @@ def _clean(value: str) -> str | None:
     return v or None
 
 
+def csv_delimiter(first_line: str) -> str:
+    """The delimiter of a CSV file from its header line: ``;`` (as Excel writes CSV where the
+    comma is the decimal mark) when it has more of them than commas, else ``,``."""
+    return ";" if first_line.count(";") > first_line.count(",") else ","
+
+
 def read_csv_table(path: Path, name: str, problems: list[Problem]) -> RawTable | None:
     source = path.name
     try:
@@ -75,8 +81,7 @@ def read_csv_table(path: Path, name: str, problems: list[Problem]) -> RawTable |
     except OSError as exc:
         problems.append(Problem(source, f"cannot be read: {exc.strerror}"))
         return None
-    first_line = text.split("\n", 1)[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    delimiter = csv_delimiter(text.split("\n", 1)[0])
     reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         lines = list(reader)

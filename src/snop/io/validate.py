@@ -240,7 +240,8 @@ def _type_column(
                     f"is not a period ({msg}); expected YYYY-MM, YYYY-Qn or YYYY-Www",
                     "_v",
                 )
-        return raw.map(lambda v: labels.get(v) if v is not None else None)
+        typed = raw.map(labels)  # (a dict maps by hashing, not by a call per cell)
+        return typed.astype(object).where(typed.notna(), None)
     if col.kind is Kind.CHOICE:
         lowered = raw.where(present).str.lower()
         bad = present & ~lowered.isin(col.choices)
@@ -339,7 +340,7 @@ def _first_pass(
         raw = (
             t.cells[f"_c{keep[col.name]}"]
             if col.name in keep
-            else pd.Series([None] * len(df), dtype=object)
+            else pd.Series(np.full(len(df), None, dtype=object))
         )
         df[col.name] = _type_column(
             rep,
@@ -395,6 +396,73 @@ def _from_store(wb: Workbook, name: str) -> _Typed:
         else [c for c in df.columns if c not in TABLES[name].names and c != "_row"]
     )
     return _Typed(TABLES[name], f"{name}", df, extras)
+
+
+WHERE_ITEMS = "items are listed in the items table"
+
+
+def _unknown(
+    rep: _Report,
+    source: str,
+    df: pd.DataFrame,
+    column: str,
+    valid: set[str],
+    what: str,
+    where: str,
+) -> None:
+    vals = df[column]
+    bad = vals.notna() & ~vals.isin(valid)
+    rep.rows(
+        source,
+        df.assign(_v=vals),
+        bad,
+        column,
+        lambda r: f"is not {what}{_suggest(str(r['_v']), valid)}; {where}",
+        "_v",
+    )
+
+
+@dataclass
+class CheckedTable:
+    """One table checked on its own (:func:`check_table`)."""
+
+    df: pd.DataFrame | None  # typed cells and "_row"; None when the header is unusable
+    problems: list[Problem]
+    granularity: Granularity | None  # of its periods (None: it has none)
+
+
+def check_table(
+    t: RawTable,
+    *,
+    granularity: Granularity | None = None,
+    items: set[str] | None = None,
+    decimal: DecimalMark = DecimalMark.POINT,
+) -> CheckedTable:
+    """The checks a workbook's table gets on its own (header, blanks, numbers, periods,
+    choices, duplicate keys), its periods all of ``granularity`` (None: of the one most of
+    them have), and its items among ``items`` when given: one part of a file streamed in
+    parts (snop.io.stream) is checked exactly like the workbook's table."""
+    rep = _Report()
+    periods: dict[str, Counter[Granularity]] = {}
+    typed = _first_pass(rep, t, periods, decimal)
+    seen: Counter[Granularity] = Counter()
+    for counts in periods.values():
+        seen.update(counts)
+    gran = granularity or (seen.most_common(1)[0][0] if seen else None)
+    if typed is not None and gran is not None and any(g is not gran for g in seen):
+        for col in _period_columns(typed.spec):
+            vals = typed.df[col]
+            other = vals.notna() & vals.map(
+                lambda v: v is not None and parse_period(v).granularity is not gran
+            )
+            rep.rows(t.source, typed.df.assign(_v=vals), other, col, _not_of(gran), "_v")
+    if typed is not None and items is not None and "item" in typed.df:
+        _unknown(rep, t.source, typed.df, "item", items, "an item", WHERE_ITEMS)
+    return CheckedTable(None if typed is None else typed.df, rep.problems, gran)
+
+
+def _period_columns(spec: Table) -> list[str]:
+    return [c.name for c in spec.columns if c.kind is Kind.PERIOD]
 
 
 def validate(
@@ -579,17 +647,16 @@ def _granularity(
             other = vals.notna() & vals.map(
                 lambda v: v is not None and parse_period(v).granularity is not gran
             )
-            rep.rows(
-                t.source,
-                t.df.assign(_v=vals),
-                other,
-                col.name,
-                f"is not a {gran.noun}: one workbook uses one granularity, and this one "
-                f"is in {gran.noun}s (e.g. {gran.example})",
-                "_v",
-            )
+            rep.rows(t.source, t.df.assign(_v=vals), other, col.name, _not_of(gran), "_v")
             t.df[col.name] = vals.where(~other)
     return gran
+
+
+def _not_of(gran: Granularity) -> str:
+    return (
+        f"is not a {gran.noun}: one workbook uses one granularity, and this one "
+        f"is in {gran.noun}s (e.g. {gran.example})"
+    )
 
 
 def _col(typed: dict[str, _Typed], name: str) -> pd.DataFrame:
@@ -625,19 +692,9 @@ def _cross_checks(
     def unknown(name: str, column: str, valid: set[str] | None, what: str, where: str) -> None:
         if name not in typed or valid is None:
             return
-        df = typed[name].df
-        vals = df[column]
-        bad = vals.notna() & ~vals.isin(valid)
-        rep.rows(
-            src[name],
-            df.assign(_v=vals),
-            bad,
-            column,
-            lambda r: f"is not {what}{_suggest(str(r['_v']), valid)}; {where}",
-            "_v",
-        )
+        _unknown(rep, src[name], typed[name].df, column, valid, what, where)
 
-    where_items = "items are listed in the items table"
+    where_items = WHERE_ITEMS
     unknown("sales", "item", item_set, "an item", where_items)
     unknown("inventory", "item", item_set, "an item", where_items)
     unknown("prices", "item", item_set, "an item", where_items)
@@ -1232,22 +1289,28 @@ def _sales_gaps(rep: _Report, source: str, s: pd.DataFrame) -> None:
     if len(periods) < 2:
         return
     parsed = [parse_period(v) for v in periods]
-    ords = {p.ordinal for p in parsed}
-    gran = parsed[0].granularity
-    missing = [o for o in range(min(ords), max(ords) + 1) if o not in ords]
-    if missing:
-        from snop.model.periods import format_ordinal
+    gap = sales_gap(source, parsed[0].granularity, {p.ordinal for p in parsed})
+    if gap is not None:
+        rep.add(gap)
 
-        listed = ", ".join(format_ordinal(gran, o) for o in missing[:12])
-        rep.add(
-            Problem(
-                source,
-                f"no item has any sales in {listed}, inside the history; a "
-                "period seems to be missing from the file (if nothing was sold, add "
-                "rows with qty 0)",
-                column="period",
-            )
-        )
+
+def sales_gap(source: str, gran: Granularity, ordinals: set[int]) -> Problem | None:
+    """The problem of a sales history whose periods (``ordinals``) skip one, or None."""
+    if len(ordinals) < 2:
+        return None
+    missing = [o for o in range(min(ordinals), max(ordinals) + 1) if o not in ordinals]
+    if not missing:
+        return None
+    from snop.model.periods import format_ordinal
+
+    listed = ", ".join(format_ordinal(gran, o) for o in missing[:12])
+    return Problem(
+        source,
+        f"no item has any sales in {listed}, inside the history; a "
+        "period seems to be missing from the file (if nothing was sold, add "
+        "rows with qty 0)",
+        column="period",
+    )
 
 
 def _calendar(rep: _Report, source: str, cal: pd.DataFrame) -> None:

@@ -328,6 +328,33 @@ web_session = sa.Table(
     sa.Column("expires_at", KEY_TEXT, nullable=False),
 )
 
+# Sales history at volume (``snop history import``): one row per series and period, the
+# series being an item, or an item at a location (snop.io.stream.SERIES_KEY). The workbook's
+# ``sales`` table keeps the detail of a planning workbook; these hold millions of rows. A
+# series gets an integer id once, so history rows are three numbers; periods are integer
+# ordinals (snop.model.periods), so PostgreSQL can range-partition the history by period
+# (docs/scale.md) and a re-import replaces whole periods.
+series = sa.Table(
+    "series",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("item", KEY_TEXT, nullable=False),
+    sa.Column("location", KEY_TEXT, nullable=False, server_default=""),
+    # the import looks ids up by key; the sums group by item (the index's first column)
+    sa.UniqueConstraint("item", "location"),
+)
+# No foreign key to ``series``: the import takes every id from ``series`` in the same
+# transaction, and PostgreSQL checks a foreign key by a trigger per row, which would double
+# the time of a ten-million-row load. The key (series_id, period) reads one series' history
+# in order and holds the partition column, as a partitioned table's key must.
+series_sales = sa.Table(
+    "series_sales",
+    metadata,
+    sa.Column("series_id", sa.Integer, primary_key=True),
+    sa.Column("period", sa.Integer, primary_key=True),
+    sa.Column("qty", sa.Double, nullable=False),
+)
+
 # The model each series (item) keeps for the next incremental re-forecast: the record of the
 # last baseline run of the store, whichever cycle it was (snop.forecasting.incremental).
 # One row per item, replaced by every run; ``path`` and ``why`` say how that run got it.

@@ -132,6 +132,11 @@ def _set_meta(conn: Connection, name: str, value: str) -> None:
     conn.execute(meta.insert().values(name=name, value=value))
 
 
+def set_meta(conn: Connection, name: str, value: str) -> None:
+    """Set the store-wide fact ``name`` (see ``snop_meta``)."""
+    _set_meta(conn, name, value)
+
+
 def get_meta(conn: Connection, name: str) -> str | None:
     return conn.execute(sa.select(meta.c.value).where(meta.c.name == name)).scalar()
 
