@@ -427,6 +427,7 @@ def forecast_panel(
     source: str = "sales",
     items_source: str = "items",
     from_own_end: bool = False,
+    calendar: tuple[int, int] | None = None,
 ) -> ForecastResult:
     """Forecast every item of a sales history ``horizon`` periods past its last period.
 
@@ -439,11 +440,12 @@ def forecast_panel(
     from_own_end: forecast each series from its own last period (a panel of unrelated series
       ending at different dates) instead of from the panel's last period; series that
       stopped early are otherwise forecast 0 and labelled ``Inactive``.
+    calendar: (first, last) period ordinals of the whole panel when ``sales`` is a part of it.
     Raises SnopError for input the user can fix.
     """
     lv = _validate_args(horizon, method, levels, reconcile, windows)
     h = int(horizon)
-    panel = prepare_sales(sales, source=source, freq=freq)
+    panel = prepare_sales(sales, source=source, freq=freq, calendar=calendar)
     _check_magnitude(panel, source)
     if from_own_end and (reconcile is not None or hierarchy_levels):
         raise SnopError(
