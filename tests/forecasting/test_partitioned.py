@@ -186,3 +186,59 @@ def test_the_dask_engine_on_a_local_cluster_equals_the_local_engine(tmp_path: Pa
         pd.testing.assert_frame_equal(
             read_dir(tmp_path / "dask" / sub), read_dir(tmp_path / "local" / sub)
         )
+
+
+# -- the command ----------------------------------------------------------------------------
+
+
+def test_snop_forecast_engine_local_writes_partitions_and_prints_json(tmp_path: Path) -> None:
+    from tests.cli import snop
+
+    df = panel()
+    src = tmp_path / "sales.csv"
+    df.to_csv(src, index=False)
+    out = tmp_path / "fc"
+    r = snop("forecast", src, "--engine", "local", "--partitions", "3", "--horizon", "4",
+             "--out", out, "--json")  # fmt: skip
+    assert r.exit_code == 0, r.stderr
+    s = r.json()
+    assert (s["series"], s["rows"], s["partitions"], s["horizon"]) == (21, len(df), 3, 4)
+    assert s["engine"] == "local" and s["inactive"] == 1 and s["granularity"] == "M"
+    assert sum(s["models"].values()) == 21 and len(s["files"]) == 2 * 3
+    assert all(Path(f).is_file() for f in s["files"])
+    assert "split" in r.stderr  # progress goes to stderr, JSON alone to stdout
+    assert_same(out, one_shot(df, 4))
+    # the same folder again: refused, the files stay
+    again = snop("forecast", src, "--engine", "local", "--out", out)
+    assert again.exit_code == 1 and not again.traceback
+    assert "exists and is not empty" in again.stderr
+    small = tmp_path / "small.csv"
+    df[df["item"].isin(["S0", "STOPPED"])].to_csv(small, index=False)
+    text = snop("forecast", small, "--engine", "local", "--out", tmp_path / "fc2")
+    assert text.exit_code == 0, text.stderr
+    assert "Forecast 2 series x 18 periods in 1 partition(s) on local" in text.stdout
+    assert "1 inactive" in text.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--engine", "spark"], "--engine 'spark' is not an engine; valid: local, dask"),
+        (["--engine", "dask", "--scheduler", "nowhere"], "--scheduler 'nowhere' is not an"),
+        (["--engine", "local", "--workers", "2"], "--workers choose where --engine dask runs"),
+        (["--scheduler", "tcp://h:1"], "need --engine local|dask"),
+        (["--engine", "dask", "--plot", "p.html"], "--plot work on a forecast in one piece"),
+        (["--engine", "dask", "--workers", "0"], "--workers must be at least 1"),
+    ],
+)
+def test_snop_forecast_engine_mistakes_are_one_line_errors(
+    tmp_path: Path, args: list[str], says: str
+) -> None:
+    from tests.cli import snop
+
+    src = tmp_path / "sales.csv"
+    panel().head(40).to_csv(src, index=False)
+    r = snop("forecast", src, *args, "--out", tmp_path / "out")
+    assert r.exit_code == 1 and not r.traceback, r.stderr
+    assert says in r.stderr
+    assert not (tmp_path / "out").exists()

@@ -27,6 +27,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,7 @@ import pyarrow.parquet as pq
 from snop.errors import SnopError
 from snop.forecasting.common import IntArray
 from snop.forecasting.data import csv_separator, frequency, prepare_sales
-from snop.forecasting.engine import INACTIVE, forecast_panel
+from snop.forecasting.engine import INACTIVE, _validate_args, forecast_panel
 from snop.io.numbers import DecimalMark
 from snop.model.periods import Granularity
 from snop.model.vocabulary import Engine
@@ -372,18 +373,28 @@ class Cluster:
 
 
 def run_dask(
-    tasks: Sequence[PartitionTask], cluster: Cluster, message: Message | None = None
+    tasks: Sequence[PartitionTask], client: Any, message: Message | None = None
 ) -> list[PartitionDone]:
-    """The partitions as tasks on a Dask cluster; each returns only its counts."""
+    """The partitions as tasks on the Dask ``client``'s cluster; each returns only its
+    counts (the results are in its files)."""
     from distributed import as_completed
 
-    with dask_client(cluster) as client:
-        futures = client.map(forecast_partition, list(tasks), pure=False)
-        done: list[PartitionDone] = []
-        for fut in as_completed(futures):
-            done.append(fut.result())
-            _tell(message, done, len(tasks))
+    futures = client.map(forecast_partition, list(tasks), pure=False)
+    done: list[PartitionDone] = []
+    for fut in as_completed(futures):
+        done.append(fut.result())
+        _tell(message, done, len(tasks))
     return sorted(done, key=lambda d: d.index)
+
+
+@contextmanager
+def _engine_client(engine: Engine, cluster: Cluster) -> Iterator[Any]:
+    """A Dask client for the dask engine (connected before any work), None for local."""
+    if engine is not Engine.DASK:
+        yield None
+        return
+    with dask_client(cluster) as client:
+        yield client
 
 
 def _tell(message: Message | None, done: list[PartitionDone], total: int | None = None) -> None:
@@ -517,43 +528,43 @@ def forecast_partitioned(
     ``out``; on an error nothing stays behind in ``out``."""
     import shutil
 
+    levels = _validate_args(horizon, method, levels, None, 3)  # before any reading
     check_out_dir(out)
     source, out = source.absolute(), out.absolute()  # workers may run elsewhere
-    made = not out.exists()
-    out.mkdir(parents=True, exist_ok=True)
-    work = out / WORK_DIR
-    try:
-        split = split_sales(
-            source, work, partitions=partitions, freq=freq, decimal=decimal, message=message
-        )
-        if message is not None:
-            message(f"split {split.rows:,} rows into {len(split.files)} partitions")
-        tasks = [
-            PartitionTask(
-                rows=f,
-                out=out,
-                index=i,
-                calendar=split.calendar,
-                horizon=horizon,
-                method=method,
-                levels=tuple(float(x) for x in levels),
-                from_own_end=from_own_end,
-                location=split.location,
-                source=f"{source.name} ({f.stem})",
+    with _engine_client(engine, cluster or Cluster()) as client:
+        made = not out.exists()
+        out.mkdir(parents=True, exist_ok=True)
+        work = out / WORK_DIR
+        try:
+            split = split_sales(
+                source, work, partitions=partitions, freq=freq, decimal=decimal, message=message
             )
-            for i, f in enumerate(split.files)
-        ]
-        if engine is Engine.DASK:
-            done = run_dask(tasks, cluster or Cluster(), message)
-        else:
-            done = run_local(tasks, message)
-    except BaseException:
-        if made:
-            shutil.rmtree(out, ignore_errors=True)
-        else:
-            for sub in (FORECAST_DIR, REPORT_DIR, WORK_DIR):
-                shutil.rmtree(out / sub, ignore_errors=True)
-        raise
+            if message is not None:
+                message(f"split {split.rows:,} rows into {len(split.files)} partition(s)")
+            tasks = [
+                PartitionTask(
+                    rows=f,
+                    out=out,
+                    index=i,
+                    calendar=split.calendar,
+                    horizon=horizon,
+                    method=method,
+                    levels=tuple(float(x) for x in levels),
+                    from_own_end=from_own_end,
+                    location=split.location,
+                    source=f"{source.name} ({f.stem})",
+                )
+                for i, f in enumerate(split.files)
+            ]
+            run = run_local if client is None else partial(run_dask, client=client)
+            done = run(tasks, message=message)
+        except BaseException:
+            if made:
+                shutil.rmtree(out, ignore_errors=True)
+            else:
+                for sub in (FORECAST_DIR, REPORT_DIR, WORK_DIR):
+                    shutil.rmtree(out / sub, ignore_errors=True)
+            raise
     shutil.rmtree(work, ignore_errors=True)
     models: Counter[str] = Counter()
     classes: Counter[str] = Counter()
