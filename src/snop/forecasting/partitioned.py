@@ -121,7 +121,7 @@ def split_sales(
     """
     if freq is not None:
         frequency(freq)  # a wrong option before any reading
-    parts = partitions if partitions is not None else _default_partitions(source)
+    parts = partitions if partitions is not None else default_partitions(source)
     if parts < 1:
         raise SnopError(f"partitions must be at least 1 (got {parts})")
     workdir.mkdir(parents=True, exist_ok=True)
@@ -161,7 +161,13 @@ def split_sales(
     return Split(files, Calendar(gran, int(first), int(last)), rows, location)
 
 
-def _default_partitions(source: Path) -> int:
+def default_partitions(source: Path, workers: int = 0) -> int:
+    """One partition per PARTITION_ROWS input rows, and two per Dask worker at least (so
+    that every worker has work while the last partitions finish)."""
+    return max(_partitions_by_size(source), 2 * workers)
+
+
+def _partitions_by_size(source: Path) -> int:
     if _is_parquet(source):
         import pyarrow.dataset as ds
 
@@ -535,6 +541,8 @@ def forecast_partitioned(
         made = not out.exists()
         out.mkdir(parents=True, exist_ok=True)
         work = out / WORK_DIR
+        if partitions is None and client is not None:
+            partitions = default_partitions(source, sum(client.nthreads().values()))
         try:
             split = split_sales(
                 source, work, partitions=partitions, freq=freq, decimal=decimal, message=message
