@@ -145,10 +145,13 @@ def split_sales(
                 schema = table.schema
             table = _conform(table, schema, name)
             part = partition_of(series_key(chunk), parts)
-            for k in np.unique(part).tolist():
+            order = np.argsort(part, kind="stable")  # rows keep their order within a part
+            table, part = table.take(pa.array(order)), part[order]
+            ks, starts, counts = np.unique(part, return_index=True, return_counts=True)
+            for k, at, cnt in zip(ks.tolist(), starts.tolist(), counts.tolist(), strict=True):
                 if k not in writers:
                     writers[k] = pq.ParquetWriter(workdir / f"part-{k:05d}.parquet", schema)
-                writers[k].write_table(table.filter(pa.array(part == k)))
+                writers[k].write_table(table.slice(at, cnt))
             rows += len(chunk)
             if message is not None:
                 message(f"read {rows:,} rows")
