@@ -7,6 +7,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from snop.errors import SnopError
 from snop.forecasting import forecast_panel
@@ -17,6 +19,7 @@ from snop.forecasting.partitioned import (
     partition_of,
     scheduler_address,
     series_key,
+    split_sales,
 )
 from snop.model.vocabulary import Engine
 
@@ -142,6 +145,42 @@ def test_rows_of_a_series_always_hash_to_one_partition() -> None:
     assert partition_of(pd.Series(["A"]), 1_000_003)[0] == partition_of(keys, 1_000_003)[0]
     frame = pd.DataFrame({"item": [" A ", "A"], "location": ["X", "Y"]})
     assert series_key(frame).tolist() == ["A\x1fX", "A\x1fY"]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["A", "B", "C", "D", "E"]), st.integers(0, 5), st.integers(0, 9)),
+        min_size=1,
+        max_size=40,
+    ),
+    st.integers(1, 6),
+)
+def test_split_keeps_every_row_and_puts_each_series_in_one_partition(
+    rows: list[tuple[str, int, int]], parts: int
+) -> None:
+    import tempfile
+
+    df = pd.DataFrame(
+        {
+            "item": [r[0] for r in rows],
+            "period": [months(6)[r[1]] for r in rows],
+            "qty": [float(r[2]) for r in rows],
+        }
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "s.parquet"
+        df.to_parquet(src, index=False)
+        split = split_sales(src, Path(tmp) / "parts", partitions=parts)
+        got = [pd.read_parquet(f) for f in split.files]
+    assert len(split.files) <= parts and split.rows == len(df)
+    assert sum(len(g) for g in got) == len(df)
+    owners = [set(g["item"]) for g in got]
+    assert sum(len(o) for o in owners) == df["item"].nunique()  # no item in two partitions
+    merged = pd.concat(got).groupby("item")["qty"].sum()
+    pd.testing.assert_series_equal(merged, df.groupby("item")["qty"].sum())
+    ords = sorted({r[1] for r in rows})
+    assert (split.calendar.last - split.calendar.first) == ords[-1] - ords[0]
 
 
 def test_bad_inputs_name_the_file_row_and_folder(tmp_path: Path) -> None:
