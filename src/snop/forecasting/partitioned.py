@@ -421,24 +421,26 @@ def dask_client(cluster: Cluster) -> Iterator[Any]:
     """
     import logging
 
+    import dask
     from distributed import Client, LocalCluster
 
     if cluster.scheduler is None:
         if cluster.workers < 1:
             raise SnopError(f"--workers must be at least 1 (got {cluster.workers})")
-        local = LocalCluster(
-            n_workers=cluster.workers,
-            threads_per_worker=1,
-            memory_limit=cluster.memory_limit,
-            processes=cluster.processes,
-            dashboard_address=None,
-            silence_logs=logging.ERROR,
-        )
-        try:
-            with Client(local) as client:
-                yield client
-        finally:
-            local.close()
+        with dask.config.set({SPAWN_ENVIRON: _spawn_environ()}):
+            local = LocalCluster(
+                n_workers=cluster.workers,
+                threads_per_worker=1,
+                memory_limit=cluster.memory_limit,
+                processes=cluster.processes,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            try:
+                with Client(local) as client:
+                    yield client
+            finally:
+                local.close()
         return
     address = scheduler_address(cluster.scheduler)
     try:
@@ -451,6 +453,24 @@ def dask_client(cluster: Cluster) -> Iterator[Any]:
         ) from None
     with client:
         yield client
+
+
+SPAWN_ENVIRON = "distributed.nanny.pre-spawn-environ"
+
+
+def _spawn_environ() -> dict[str, Any]:
+    """Dask's environment for new workers without ``MALLOC_TRIM_THRESHOLD_``.
+
+    Dask sets it to 64 kB so that workers hand freed memory back to the system at once;
+    setting it also turns off glibc's adaptive mmap threshold, so every temporary array of
+    the forecast kernels (hundreds of kB) is mapped and zeroed afresh: measured 2.3x slower
+    (40x the page faults) on 2,000 series. Memory per worker stays bounded by the partition.
+    """
+    import dask
+
+    env = dict(dask.config.get(SPAWN_ENVIRON, default={}) or {})
+    env.pop("MALLOC_TRIM_THRESHOLD_", None)
+    return env
 
 
 def scheduler_address(text: str) -> str:
