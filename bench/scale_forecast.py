@@ -353,13 +353,13 @@ def print_table(table: list[dict[str, object]]) -> None:
     runs = [r for r in table if "seconds" in r]
     cols = [
         ("target", 28),
-        ("series", 9),
-        ("rows", 10),
-        ("partitions", 6),
-        ("workers", 4),
+        ("series", 11),
+        ("rows", 12),
+        ("partitions", 7),
+        ("workers", 6),
         ("seconds", 9),
         ("forecast_seconds", 9),
-        ("series_per_s_per_core", 10),
+        ("series_per_s_per_core", 11),
         ("peak_rss_mb", 9),
         ("peak_worker_mb", 9),
     ]
