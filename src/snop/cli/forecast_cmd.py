@@ -171,6 +171,43 @@ def forecast_cmd(
             show_default=False,
         ),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="local|dask: forecast SALES (a CSV or Parquet file, or a folder of Parquet "
+            "files) in partitions of whole series, in this process (local) or on Dask; "
+            "--out is then a folder that receives forecast/ and report/ Parquet files. "
+            "Series are item, or item x location when the sales have a location column.",
+            show_default=False,
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="With --engine dask: the address of a running Dask scheduler "
+            "(tcp://HOST:PORT); default: a local cluster on this machine.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="With --engine dask and no --scheduler: worker processes of the local "
+            "cluster (default 2, one thread each).",
+            show_default=False,
+        ),
+    ] = None,
+    partitions: Annotated[
+        int | None,
+        typer.Option(
+            "--partitions",
+            help="With --engine: partitions of whole series (default: one per 500,000 input rows).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Statistical baseline forecast: a model per item, chosen by backtest, with intervals."""
     levels, files = _levels(level, list(inputs or []))
@@ -194,6 +231,32 @@ def forecast_cmd(
     if item and plot is None:
         raise SnopError("--item chooses the items drawn by --plot PAGE.html; add --plot")
     _check_incremental(incremental, previous, max_age, bool(files))
+    if engine or scheduler is not None or workers is not None or partitions is not None:
+        _forecast_partitioned(
+            files,
+            engine=engine,
+            scheduler=scheduler,
+            workers=workers,
+            partitions=partitions,
+            unsupported={
+                "--hierarchy": hierarchy,
+                "--reconcile": reconcile,
+                "--middle-level": middle_level,
+                "--report": report,
+                "--plot": plot,
+                "--item": item,
+                "--incremental": incremental,
+            },
+            horizon=horizon or DEFAULT_HORIZON,
+            freq=freq,
+            decimal=decimal,
+            method=method,
+            levels=levels,
+            from_own_end=from_own_end,
+            out=out,
+            as_json=as_json,
+        )
+        return
     draw = Drawing(plot, list(item or [])) if plot is not None else None
     if draw is not None:
         from snop.services.forecast import check_plot_path
@@ -274,6 +337,76 @@ def _paths_line(summary: dict[str, Any]) -> str | None:
     parts = [f"reselect {paths.get('reselect', 0)}" + (f" ({why})" if why else "")]
     parts.append(f"refit {paths.get('refit', 0)}")
     return "paths: " + ", ".join(parts)
+
+
+def _forecast_partitioned(
+    files: list[str],
+    *,
+    engine: str | None,
+    scheduler: str | None,
+    workers: int | None,
+    partitions: int | None,
+    unsupported: dict[str, Any],
+    horizon: int,
+    freq: str | None,
+    decimal: str | None,
+    method: str,
+    levels: list[float],
+    from_own_end: bool,
+    out: Path | None,
+    as_json: bool,
+) -> None:
+    """``--engine local|dask``: a partitioned forecast written to the folder ``--out``."""
+    from snop.cli.common import console, err_console, esc
+    from snop.services.forecast import forecast_file_partitioned
+
+    if engine is None:
+        raise SnopError("--scheduler, --workers and --partitions need --engine local|dask")
+    if not files:
+        raise SnopError("--engine forecasts a sales file: snop forecast SALES --engine dask")
+    given = [name for name, value in unsupported.items() if value]
+    if given:
+        raise SnopError(
+            f"{', '.join(given)} work on a forecast in one piece; drop --engine, or drop "
+            f"{', '.join(given)} (the per-series report is written to --out DIR/report)"
+        )
+    if out is None:
+        raise SnopError("--engine needs --out DIR: the folder for the forecast's partitions")
+    if partitions is not None and partitions < 1:
+        raise SnopError(f"--partitions {partitions}: give at least 1")
+
+    def say(text: str) -> None:
+        err_console.print(text, markup=False)
+
+    done = forecast_file_partitioned(
+        Path(files[0]),
+        out,
+        horizon,
+        engine=engine,
+        scheduler=scheduler,
+        workers=workers,
+        freq=freq,
+        decimal=decimal,
+        method=method,
+        levels=levels,
+        from_own_end=from_own_end,
+        partitions=partitions,
+        message=say,
+    )
+    if as_json:
+        print_json(done.summary())
+        return
+    models = ", ".join(f"{k} {v}" for k, v in done.models.items())
+    console.print(
+        f"Forecast {done.series:,} series x {done.horizon} periods in {done.partitions} "
+        f"partition(s) on {done.engine.value} in {done.seconds:.1f} s -> {esc(done.out)} "
+        "(forecast/ and report/ Parquet files)"
+    )
+    console.print(f"  models: {esc(models)}")
+    if done.inactive:
+        console.print(
+            f"  {done.inactive:,} inactive (no sales rows in their last periods; forecast 0)"
+        )
 
 
 @dataclass

@@ -81,16 +81,7 @@ def read_table(
     (blanks become NaN); a cell that is no number is an error naming its row and column.
     """
     file = Path(path)
-    if file.is_dir():
-        raise SnopError(f"{path}: is a folder; give the {what} CSV file")
-    try:
-        with file.open(encoding="utf-8-sig") as f:
-            head = f.readline()
-    except FileNotFoundError:
-        raise SnopError(f"{path}: file not found ({what})") from None
-    except UnicodeDecodeError:
-        raise SnopError(f"{path}: is not UTF-8 text; save it as CSV UTF-8") from None
-    sep = ";" if head.count(";") > head.count(",") else ","
+    sep = csv_separator(file, what)
     try:
         df = pd.read_csv(
             path,
@@ -109,6 +100,21 @@ def read_table(
         if name in cols:
             df[cols[name]] = _numbers(df[cols[name]], file.name, name, 2, decimal)
     return df
+
+
+def csv_separator(file: Path, what: str) -> str:
+    """The separator of a CSV file, ``;`` or ``,`` (whichever its header uses more), or a
+    SnopError when the file is missing, a folder or not UTF-8 text."""
+    if file.is_dir():
+        raise SnopError(f"{file}: is a folder; give the {what} CSV file")
+    try:
+        with file.open(encoding="utf-8-sig") as f:
+            head = f.readline()
+    except FileNotFoundError:
+        raise SnopError(f"{file}: file not found ({what})") from None
+    except UnicodeDecodeError:
+        raise SnopError(f"{file}: is not UTF-8 text; save it as CSV UTF-8") from None
+    return ";" if head.count(";") > head.count(",") else ","
 
 
 # Cell texts a sales export writes for "no quantity": read as blank (zero demand).
@@ -152,8 +158,13 @@ def prepare_sales(
     freq: str | None = None,
     allow_negative: bool = False,
     decimal: DecimalMark = DecimalMark.POINT,
+    calendar: tuple[int, int] | None = None,
 ) -> SalesPanel:
     """Validate a sales table (item, period, qty) and build the item x period matrix.
+
+    ``calendar`` (first, last period ordinal), when given, is the panel's calendar instead of
+    the span of these rows: a part of a larger panel keeps the whole panel's end, which
+    decides what is inactive and where the horizon starts.
 
     ``row_offset`` turns a 0-based data row into the row the user sees (2 for a CSV with a
     header). Quantities are read by :func:`snop.io.numbers.parse_numbers` (``decimal`` is
@@ -213,8 +224,10 @@ def prepare_sales(
     if not allow_negative:
         qty = np.where(neg, 0.0, qty)
     item_codes, item_names = pd.factorize(item)
-    first = int(ords.min())
-    T = int(ords.max()) - first + 1
+    first, last = int(ords.min()), int(ords.max())
+    if calendar is not None:
+        first, last = min(first, calendar[0]), max(last, calendar[1])
+    T = last - first + 1
     n = len(item_names)
     col = ords - first
     flat = item_codes.astype(np.int64) * T + col

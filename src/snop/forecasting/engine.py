@@ -500,6 +500,7 @@ def forecast_panel(
     from_own_end: bool = False,
     previous: pd.DataFrame | None = None,
     max_age: int | None = None,
+    calendar: tuple[int, int] | None = None,
 ) -> ForecastResult:
     """Forecast every item of a sales history ``horizon`` periods past its last period.
 
@@ -518,13 +519,14 @@ def forecast_panel(
       ``max_age`` periods (default one season) after its selection a model is selected again.
     The report says per series which path it took (``path``, ``why``) and holds the record
     the next incremental run reads.
+    calendar: (first, last) period ordinals of the whole panel when ``sales`` is a part of it.
     Raises SnopError for input the user can fix.
     """
     lv = _validate_args(horizon, method, levels, reconcile, windows)
     if max_age is not None and max_age < 1:
         raise SnopError(f"max age {max_age}: a model is kept at least 1 period")
     h = int(horizon)
-    panel = prepare_sales(sales, source=source, freq=freq)
+    panel = prepare_sales(sales, source=source, freq=freq, calendar=calendar)
     _check_magnitude(panel, source)
     if from_own_end and (reconcile is not None or hierarchy_levels):
         raise SnopError(

@@ -28,6 +28,14 @@ class Strategy(StrEnum):
     OPTIMAL = "optimal"
 
 
+class Engine(StrEnum):
+    """Where a partitioned forecast runs: in this process, one partition after the other
+    (local), or as tasks on a Dask cluster (dask)."""
+
+    LOCAL = "local"
+    DASK = "dask"
+
+
 class CycleStatus(StrEnum):
     """Where a monthly cycle stands: open while it is planned, approved once the executive
     meeting froze its plan as the cycle's version, closed once the next cycle rolled on

@@ -13,6 +13,7 @@ from snop.cycle.model import Cycle
 from snop.demand.lifecycle import apply_launch_curves
 from snop.errors import NotFoundError, SnopError
 from snop.forecasting import ForecastResult, forecast_panel
+from snop.forecasting.partitioned import PartitionedForecast
 from snop.model.periods import PeriodError, parse_period
 from snop.model.vocabulary import PlanStatus
 from snop.model.workbook import Workbook
@@ -222,6 +223,62 @@ def read_report(path: Path) -> pd.DataFrame:
         except (ValueError, OSError) as exc:
             raise SnopError(f"{path}: not a readable Parquet file ({exc})") from None
     return read_table(str(path), "previous report")
+
+
+def forecast_file_partitioned(
+    path: Path,
+    out: Path,
+    horizon: int,
+    *,
+    engine: str,
+    scheduler: str | None = None,
+    workers: int | None = None,
+    freq: str | None = None,
+    decimal: str | None = None,
+    method: str = "auto",
+    levels: Sequence[float] = (80.0, 95.0),
+    from_own_end: bool = False,
+    partitions: int | None = None,
+    message: Callable[[str], None] | None = None,
+) -> PartitionedForecast:
+    """Forecast a sales file or folder of Parquet files in partitions of whole series on
+    ``engine`` (local or dask), writing Parquet partitions of the forecast and report under
+    the folder ``out``; results equal :func:`forecast_file`'s (see
+    :mod:`snop.forecasting.partitioned`). Nothing stored."""
+    import time
+
+    from snop.forecasting.partitioned import Cluster, forecast_partitioned
+    from snop.io.numbers import decimal_mark
+    from snop.model.vocabulary import Engine
+
+    try:
+        eng = Engine(engine)
+    except ValueError:
+        raise SnopError(
+            f"--engine {engine!r} is not an engine; valid: {', '.join(e.value for e in Engine)}"
+        ) from None
+    if eng is not Engine.DASK and (scheduler is not None or workers is not None):
+        raise SnopError("--scheduler and --workers choose where --engine dask runs; add it")
+    if scheduler is not None and workers is not None:
+        raise SnopError("--workers sizes a local cluster; a --scheduler has its own workers")
+    cluster = Cluster(scheduler=scheduler, workers=2 if workers is None else workers)
+    t0 = time.perf_counter()
+    done = forecast_partitioned(
+        path,
+        out,
+        horizon,
+        engine=eng,
+        cluster=cluster,
+        method=method,
+        levels=levels,
+        freq=freq,
+        decimal=decimal_mark(decimal or "."),
+        from_own_end=from_own_end,
+        partitions=partitions,
+        message=message,
+    )
+    done.seconds = time.perf_counter() - t0
+    return done
 
 
 @dataclass
