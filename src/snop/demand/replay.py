@@ -358,11 +358,13 @@ def replay_appended(prev: Replay, layers: Sequence[Layer], overrides: Sequence[O
 
     Every override works period by period: its result in period p depends only on column p
     of the layers below it (values, locks, a layer used as split weights) and on each
-    item's fixed history. So when nothing conflicted before, only the columns of the new
-    override's range can change, and only the overrides whose range meets them need
-    replaying, clipped to those columns; the other columns are ``prev``'s. Anything out of
-    the ordinary (a conflict before or after, a withdrawal, a period outside the horizon)
-    replays the whole log, which gives the authoritative result or error.
+    item's fixed history; and it changes only the items of its scope. So when nothing
+    conflicted before, only the cells of the new override's periods on the items it and
+    the overrides meeting it there reach can change (:func:`_replay_window`): only those
+    overrides are replayed, clipped to those cells; the other cells are ``prev``'s.
+    Anything out of the ordinary (a conflict before or after, a withdrawal, a period
+    outside the horizon) replays the whole log, which gives the authoritative result or
+    error.
     """
     n_new = len(overrides) - 1
     new = overrides[-1]
