@@ -1,7 +1,7 @@
 """Load bench of the web API: concurrent clients read demand grids and write overrides,
 on SQLite and on PostgreSQL (issue 17's load target).
 
-    python bench/api_bench.py [--seconds 60] [--ramp 5] [--clients 50] [--months 2]
+    python bench/api_bench.py [--seconds 60] [--ramp 5] [--clients 50] [--months 2] [--horizon 24]
                               [--db sqlite,postgresql]
 
 For each store: the demo company is simulated into it (``snop demo``'s use case,
@@ -122,11 +122,11 @@ def drop_postgres(name: str) -> None:
     admin.dispose()
 
 
-def prepare(uow: UnitOfWork, folder: Path, months: int, clients: int) -> list[Writer]:
+def prepare(uow: UnitOfWork, folder: Path, months: int, clients: int, horizon: int) -> list[Writer]:
     """The demo into ``uow``, the next cycle opened (its plan a draft), and one writer
     per client: each demo user whose role owns a layer, in turn, with a token of their own."""
     t0 = time.perf_counter()
-    simulate(uow, folder, months=months)
+    simulate(uow, folder, months=months, horizon=horizon)
     opened = cyc.open_cycle(uow, DANA)
     cyc.signoff(uow, DANA, "data")  # as the demo's months do: data, forecast, then review
     run_baseline(uow, DANA)
@@ -398,7 +398,7 @@ def report(name: str, tally: Tally, took: float, peer: list[float], lost: list[i
 
 def run(name: str, url: str, uow: UnitOfWork, folder: Path, args: argparse.Namespace) -> bool:
     print(f"{name}: {args.clients} clients for {args.seconds:.0f}s")
-    writers = prepare(uow, folder, args.months, args.clients)
+    writers = prepare(uow, folder, args.months, args.clients, args.horizon)
     port = free_port()
     log = folder / "serve.log"
     server = start_server(url, port, log)
@@ -423,6 +423,9 @@ def main() -> None:
     )
     ap.add_argument("--clients", type=int, default=50, help="concurrent clients (50)")
     ap.add_argument("--months", type=int, default=2, help="cycles of the demo (2)")
+    ap.add_argument(
+        "--horizon", type=int, default=24, help="periods the demo plans, the grid's columns (24)"
+    )
     ap.add_argument("--db", default="sqlite,postgresql", help="stores: sqlite,postgresql")
     args = ap.parse_args()
     ok = True

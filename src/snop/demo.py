@@ -75,12 +75,15 @@ def _periods(last_actual: Period, n: int) -> list[Period]:
     return period_range(last_actual + (1 - n), n)
 
 
-def build_demo_workbook(seed: int = 7, last_actual: str = "2026-10") -> Workbook:
-    """The demo company as a validated-shape :class:`Workbook` (history ends at ``last_actual``)."""
+def build_demo_workbook(
+    seed: int = 7, last_actual: str = "2026-10", horizon: int = HORIZON
+) -> Workbook:
+    """The demo company as a validated-shape :class:`Workbook` (history ends at ``last_actual``;
+    its plans run ``horizon`` periods)."""
     rng = np.random.default_rng(seed)
     last = parse_period(last_actual)
     hist = _periods(last, HISTORY_MONTHS)
-    future = period_range(last + 1, HORIZON)
+    future = period_range(last + 1, horizon)
     items_rows: list[dict[str, object]] = []
     sales_rows: list[dict[str, object]] = []
     for fam in _FAMILIES:
@@ -153,7 +156,7 @@ def build_demo_workbook(seed: int = 7, last_actual: str = "2026-10") -> Workbook
         "settings": pd.DataFrame(
             {
                 "name": ["company", "currency", "horizon"],
-                "value": ["Alder Housewares", "USD", str(HORIZON)],
+                "value": ["Alder Housewares", "USD", str(horizon)],
             }
         ),
     }

@@ -15,7 +15,7 @@ from pathlib import Path
 from snop.cycle.model import Opening
 from snop.demand.accuracy import FvaReport
 from snop.demand.replay import Override
-from snop.demo import build_demo_workbook, month_actuals
+from snop.demo import HORIZON, build_demo_workbook, month_actuals
 from snop.io import write_workbook
 from snop.learning.frames import TOTAL
 from snop.model.periods import Period, parse_period
@@ -100,11 +100,13 @@ def simulate(
     months: int = 4,
     last_actual: str = "2026-10",
     on_month: Callable[[MonthRun], None] | None = None,
+    horizon: int = HORIZON,
 ) -> DemoResult:
-    """Run ``months`` cycles ending with the cycle after ``last_actual`` (approved)."""
-    truth = build_demo_workbook(seed, last_actual)
+    """Run ``months`` cycles ending with the cycle after ``last_actual`` (approved), each
+    planning ``horizon`` periods."""
+    truth = build_demo_workbook(seed, last_actual, horizon)
     first = parse_period(last_actual) + (2 - months)
-    start = build_demo_workbook(seed, (first + -1).label)
+    start = build_demo_workbook(seed, (first + -1).label, horizon)
     start = Workbook(
         start.granularity,
         {n: t for n, t in start.tables.items() if n != "overrides"},
