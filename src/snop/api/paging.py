@@ -5,9 +5,8 @@
 ``offset`` (default 0) and ``limit`` (default 100, at most 1,000) are query parameters;
 ``total`` counts every row that matches the filters, so a client knows when to stop.
 
-A route returns its page as ``SnopJSON(page(...))`` (:mod:`snop.api.responses`), converted
-once: FastAPI would otherwise walk a plain return value with its own encoder first, which
-knows dataclasses but not frames.
+A page is a ``SnopJSON`` response (:mod:`snop.api.responses`): its rows are converted to
+JSON once, where FastAPI would walk a plain return value with its own encoder first.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import Annotated, Any
 import pandas as pd
 from fastapi import Depends, Query
 
-from snop.io.jsonable import jsonable
+from snop.api.responses import SnopJSON
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -44,7 +43,7 @@ def paging(
 Page = Annotated[Paging, Depends(paging)]
 
 
-def page(rows: pd.DataFrame | Sequence[Any], p: Paging) -> dict[str, Any]:
+def page(rows: pd.DataFrame | Sequence[Any], p: Paging) -> SnopJSON:
     """One page of ``rows`` (every row that matched)."""
     part = (
         rows.iloc[p.offset : p.offset + p.limit]
@@ -54,6 +53,6 @@ def page(rows: pd.DataFrame | Sequence[Any], p: Paging) -> dict[str, Any]:
     return paged(part, len(rows), p)
 
 
-def paged(items: Any, total: int, p: Paging) -> dict[str, Any]:
+def paged(items: Any, total: int, p: Paging) -> SnopJSON:
     """A page a service already cut (``total``: the rows that matched in all)."""
-    return {"items": jsonable(items), "total": total, "offset": p.offset, "limit": p.limit}
+    return SnopJSON({"items": items, "total": total, "offset": p.offset, "limit": p.limit})

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import pandas as pd
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, Field
 
 from snop.api.deps import PLANNERS, current_actor, store, writer
+from snop.api.paging import Page, page
 from snop.api.responses import SnopJSON
 from snop.model.limits import MAX_ID, MAX_KEY_LENGTH, MAX_TEXT_LENGTH
 from snop.model.vocabulary import Role, Strategy
@@ -21,7 +21,6 @@ Reader = Annotated[Actor, Depends(current_actor)]
 Store = Annotated[UnitOfWork, Depends(store)]
 Key = Annotated[str | None, Query(max_length=MAX_KEY_LENGTH)]
 Bucket = Literal["period", "quarter", "year"]
-MAX_PAGE = 1000
 
 
 # ---- supply --------------------------------------------------------------------------
@@ -159,21 +158,10 @@ def kpi_card(uow: Store, actor: Reader) -> Any:
 def exception_list(
     uow: Store,
     actor: Reader,
+    paging: Page,
     owner: Role | None = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
 ) -> Any:
-    return SnopJSON(page(kpis.exceptions(uow, actor, owner), offset, limit))
-
-
-def page(frame: pd.DataFrame, offset: int, limit: int) -> dict[str, Any]:
-    """Rows ``offset`` to ``offset + limit`` of ``frame`` and how many there are."""
-    return {
-        "total": len(frame),
-        "offset": offset,
-        "limit": limit,
-        "items": frame.iloc[offset : offset + limit],
-    }
+    return page(kpis.exceptions(uow, actor, owner), paging)
 
 
 # ---- decisions -------------------------------------------------------------------------
