@@ -397,8 +397,9 @@ def _replay_window(
     reaches across that set, so outside it every cell evolves as it did in ``prev``.
     """
     h = prev.hierarchy
+    live = in_force(overrides)
     try:
-        meeting = _meeting(h, overrides, lo, hi)
+        meeting = _meeting(h, overrides, live, lo, hi)
     except OverrideError:
         return None  # an override's scope is unknown: the full replay says which
     rows = np.flatnonzero(meeting.rows)
@@ -417,7 +418,7 @@ def _replay_window(
         values[name][cells] = part.values[name]
         locks[name][cells] = part.locks[name]
     effects = _spliced_effects(prev, part, meeting.positions, overrides)
-    return Replay(h, prev.layers, values, effects, [], _applied(prev.layers, overrides), locks)
+    return Replay(h, prev.layers, values, effects, [], _applied(prev.layers, live), locks)
 
 
 @dataclass
@@ -427,10 +428,13 @@ class _Meeting:
     clipped: list[Override]  # the overrides meeting those cells, clipped to their periods
 
 
-def _meeting(h: Hierarchy, overrides: Sequence[Override], lo: int, hi: int) -> _Meeting:
-    """The items and overrides :func:`_replay_window` replays (OverrideError: a scope is
-    not in ``h``). A fixed point: taking in an override's scope can make another one meet."""
-    kept = {id(ov) for ov in in_force(overrides)}
+def _meeting(
+    h: Hierarchy, overrides: Sequence[Override], live: list[Override], lo: int, hi: int
+) -> _Meeting:
+    """The items and overrides (of ``live``, those in force) :func:`_replay_window`
+    replays (OverrideError: a scope is not in ``h``). A fixed point: taking in an
+    override's scope can make another one meet."""
+    kept = {id(ov) for ov in live}
     scopes: dict[tuple[str, str], np.ndarray] = {}
 
     def scope(ov: Override) -> np.ndarray:
@@ -500,12 +504,13 @@ def _spliced_effects(
     return eff.iloc[order].reset_index(drop=True)
 
 
-def _applied(names: Sequence[str], overrides: Sequence[Override]) -> list[Override]:
-    """The overrides in force on a layer of ``names`` (statistical first), in the order the
-    replay applies them: layer by layer, in log order (when none conflicts)."""
+def _applied(names: Sequence[str], live: list[Override]) -> list[Override]:
+    """The overrides in force (``live``, in log order) on a layer of ``names`` (statistical
+    first), in the order the replay applies them: layer by layer, in log order (when none
+    conflicts)."""
     rank = {name: n for n, name in enumerate(names) if n > 0}
-    live = [(n, ov) for n, ov in enumerate(in_force(overrides)) if ov.layer in rank]
-    return [ov for _, ov in sorted(live, key=lambda t: (rank[t[1].layer], t[0]))]
+    on = [(n, ov) for n, ov in enumerate(live) if ov.layer in rank]
+    return [ov for _, ov in sorted(on, key=lambda t: (rank[t[1].layer], t[0]))]
 
 
 def withdrawals(overrides: Sequence[Override]) -> dict[int, int | None]:
